@@ -79,7 +79,10 @@ class _LineDict(dict[str, Any]):
     line: int = 0
 
 
-class _Loader(yaml.SafeLoader):
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses duplicate keys and records line numbers."""
 
     duplicates: list[tuple[int, str]]
@@ -98,7 +101,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node),  # type: ignore[arg-type]
+    lambda loader, node: loader.construct_mapping(node),
 )
 
 
@@ -734,12 +737,13 @@ def _check_references(
             )
     for ref, code in code_references(compiled.node):
         variable = by_name.get(ref)
-        if variable is None:
+        if variable is None or variable.type in {VarType.INTEGER, VarType.YEAR}:
             continue
-        if variable.type not in {VarType.CODE, VarType.MULTICODE}:
+        if variable.type in {VarType.STRING, VarType.FNR, VarType.UUID, VarType.DATE}:
             problems.add(
                 target_name,
-                f"{what}: «{key}» sammenligner «{ref}» med kode {code}, men «{ref}» er ikke kodet",
+                f"{what}: «{key}» sammenligner «{ref}» med tallet {code}, men «{ref}» er ikke "
+                "kodet (skriv tekstverdier i anførselstegn)",
                 where,
             )
         elif not variable.has_code(code):
