@@ -96,13 +96,17 @@ def main() -> int:
     rng = random.Random(2023)
     records = [record(rng) for _ in range(RECORDS)]
 
-    started = time.perf_counter()
+    # CPU time of this process: the machine is shared, and time spent waiting for a
+    # core says nothing about the engine. Wall time is printed beside it.
+    started, started_cpu = time.perf_counter(), time.process_time()
     valid = sum(evaluate(form, r, allow_synthetic=True, today=TODAY).valid for r in records)
     elapsed = time.perf_counter() - started
-    rate = RECORDS / elapsed
+    elapsed_cpu = time.process_time() - started_cpu
+    rate = RECORDS / elapsed_cpu
     print(
-        f"validering: {RECORDS} deltakelser på {elapsed:.2f} s = {rate:,.0f} per sekund "
-        f"({valid} gyldige; mål ≥ 5 000/s)"
+        f"validering: {RECORDS} deltakelser på {elapsed_cpu:.2f} s CPU = {rate:,.0f} per "
+        f"sekund (veggtid {elapsed:.2f} s = {RECORDS / elapsed:,.0f}/s; {valid} gyldige; "
+        "mål ≥ 5 000/s)"
     )
 
     full = next(r for r in records if "avslutningsdato" in r and "bydel" in r)
@@ -111,9 +115,9 @@ def main() -> int:
         changed = dict(full)
         changed["omsorgsansvar_barn"] = 1 if i % 2 else 2  # locks and unlocks antall_barn
         changed["antall_barn"] = i % 4 + 1
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         evaluate(form, changed, allow_synthetic=True, today=TODAY)
-        timings.append(time.perf_counter() - t0)
+        timings.append(time.thread_time() - t0)
     median_ms = statistics.median(timings) * 1000
     p95_ms = sorted(timings)[int(len(timings) * 0.95)] * 1000
     print(

@@ -444,7 +444,7 @@ def evaluate(
         name = vp.var.name
         rule = vp.derive
         assert rule is not None and rule.value is not None
-        result = rule.value(env)
+        result = rule.value.run(env)
         derived[name] = result
         if result is None:
             continue
@@ -462,7 +462,7 @@ def evaluate(
     # 6. enable rules; a locked or not applicable field must be empty
     locked: set[str] = set()
     for vp, when in plan.enables:
-        if not when(env):
+        if not when.run(env):
             locked.add(vp.var.name)
             values.pop(vp.var.name, None)
     given_names = set()
@@ -499,7 +499,7 @@ def evaluate(
                 state = vp.state_stage_optional
         if not required:
             for when, why in vp.requires:
-                if when(env):
+                if when.run(env):
                     required = True
                     message = _required_because(vp, why)
                     state = VariableState(True, True, True, f"Obligatorisk fordi {why}.")
@@ -512,9 +512,9 @@ def evaluate(
     for vp, check in plan.checks:
         if not check.names <= values.keys():
             continue
-        if check.when is not None and not check.when(env):
+        if check.when is not None and not check.when.run(env):
             continue
-        if not check.assertion(env):
+        if not check.assertion.run(env):
             out.add(vp.position, vp.var.name, check.code, check.message, severity=check.severity)
 
     for vp in plan.groups:
@@ -595,9 +595,9 @@ def _check_entries(
         for vp, check in checks:
             if not (check.entry_names <= values.keys() and check.outer_names <= outer):
                 continue
-            if check.when is not None and not check.when(entry_env):
+            if check.when is not None and not check.when.run(entry_env):
                 continue
-            if not check.assertion(entry_env):
+            if not check.assertion.run(entry_env):
                 out.add(
                     vp.position,
                     vp.var.name,
