@@ -24,6 +24,12 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("files", nargs="+", metavar="FIL", type=Path, help="skjemafil(er)")
     check.set_defaults(func=run_check)
+    # form diff / form migrate: owned by the registry part (jsdesk/forms/diff.py, migrate.py).
+    from jsdesk.forms.diff import register_diff
+    from jsdesk.forms.migrate import register_migrate
+
+    register_diff(actions)
+    register_migrate(actions)
     parser.set_defaults(func=lambda args: _help(parser))
 
 

@@ -107,8 +107,8 @@ def plan_migration(
         if record.form_version not in forms:
             try:
                 forms[record.form_version] = form_by_version(record.form_version)
-            except (KeyError, LookupError) as exc:
-                forms[record.form_version] = str(exc)
+            except UserError as exc:
+                forms[record.form_version] = exc.message
         old = forms[record.form_version]
         if isinstance(old, str):
             unreadable.append(
@@ -185,7 +185,7 @@ def apply_migration(db: Database, plan: MigrationPlan) -> int:
     version = plan.target.version
     try:
         form_by_version(version)
-    except (KeyError, LookupError):
+    except UserError:
         raise UserError(
             f"Skjemaversjon {version} er ikke en av skjemaversjonene denne jsdesk leverer, så "
             "registreringene kan ikke flyttes dit (de kunne ikke åpnes etterpå). "

@@ -16,7 +16,6 @@ start count, tests after an ended participation do not.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -257,11 +256,8 @@ def _code_text(form: FormDefinition, variable: str, code: object) -> str:
 
 def provenance(db: Database, pid: int) -> dict[str, dict[str, str]]:
     """Where the registry values of a participation came from: variable -> source facts."""
-    raw = db.get_setting(PROVENANCE_PREFIX + str(pid))
-    if not raw:
-        return {}
-    loaded = json.loads(str(raw))
-    return loaded if isinstance(loaded, dict) else {}
+    stored = db.get_setting(PROVENANCE_PREFIX + str(pid))
+    return dict(stored) if isinstance(stored, dict) else {}
 
 
 def _record_provenance(
@@ -276,14 +272,14 @@ def _record_provenance(
     facts = provenance(db, pid)
     for variable in values:
         facts[variable] = {"kilde": source, "fil": file_name, "importert": day.isoformat()}
-    db.set_setting(PROVENANCE_PREFIX + str(pid), json.dumps(facts, ensure_ascii=False))
+    _set_setting(db, PROVENANCE_PREFIX + str(pid), facts)
 
 
 def _log_import(
     db: Database, plan: ImportPlan, outcome: ImportOutcome, *, source_name: str, day: dt.date
 ) -> None:
-    raw = db.get_setting(IMPORT_LOG_KEY)
-    history = json.loads(str(raw)) if raw else []
+    stored = db.get_setting(IMPORT_LOG_KEY)
+    history = list(stored) if isinstance(stored, list) else []
     history.append(
         {
             "kilde": plan.checked.kind.value,
@@ -298,7 +294,15 @@ def _log_import(
             "endringer_ikke_tatt_inn": outcome.changes_left,
         }
     )
-    db.set_setting(IMPORT_LOG_KEY, json.dumps(history, ensure_ascii=False))
+    _set_setting(db, IMPORT_LOG_KEY, history)
+
+
+def _set_setting(db: Database, key: str, value: object) -> None:
+    db.set_setting(key, value)
+    # set_setting drops the cached installation settings; reading them again here,
+    # outside any transaction, keeps a later set_values from reading them inside its
+    # own write transaction (which storage cannot do yet).
+    _ = db.settings
 
 
 __all__ = [
