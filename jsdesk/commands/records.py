@@ -17,49 +17,13 @@ from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
 from jsdesk.errors import UserError
-
-
-def read_records(path: Path) -> list[dict[str, object]]:
-    """Records from a file in the validator's format (UserError with a Bokmål message)."""
-    import jsdesk.rules as rules
-
-    reader = getattr(rules, "read_record_file", None)
-    if reader is not None:
-        error_type = getattr(rules, "RecordFileError", ValueError)
-        try:
-            records: list[dict[str, object]] = reader(path)
-        except error_type as exc:
-            raise UserError(str(getattr(exc, "message", exc)), 2) from None
-        return records
-    # Until the engine's reader is merged: the same format, read plainly.
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path}: kan ikke leses som JSON-poster ({exc}).", 2) from None
-    items = data if isinstance(data, list) else [data]
-    if not all(isinstance(item, dict) for item in items):
-        raise UserError(f"{path}: hver post må være et JSON-objekt.", 2)
-    return [dict(item) for item in items]
+from jsdesk.rules import read_record_file
 
 
 def current_form_version() -> str:
-    import jsdesk.forms as forms
+    from jsdesk.forms import default_form
 
-    default_form = getattr(forms, "default_form", None)
-    if default_form is not None:
-        version: str = default_form().version
-        return version
-    # Until the engine's loader is merged: the version field of the shipped form.
-    import yaml
-
-    from jsdesk.paths import forms_dir
-
-    for path in sorted(forms_dir().glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        found = data.get("form", {}).get("version") if isinstance(data, dict) else None
-        if isinstance(found, str):
-            return found
-    raise UserError("Skjemadefinisjonen mangler i denne installasjonen av jsdesk.", 3)
+    return default_form().version
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -68,7 +32,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         form_version = current_form_version()
         for path in args.files:
             try:
-                records = read_records(path)
+                records = read_record_file(path)
                 stored = db.import_records(records, form_version=form_version)
             except UserError as exc:
                 print(f"{path}: {exc.message}", file=sys.stderr)

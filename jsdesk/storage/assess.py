@@ -11,12 +11,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsdesk.domain import fnr as fnr_module
-
-if TYPE_CHECKING:
-    from jsdesk.forms import FormDefinition
 
 log = logging.getLogger("jsdesk.storage")
 
@@ -45,22 +42,12 @@ def parse_date(value: object) -> date | None:
         return None
 
 
-def find_form(version: str) -> FormDefinition | None:
-    """The form definition for ``version``; None when the engine cannot provide it."""
-    import jsdesk.forms as forms
-
-    finder = getattr(forms, "form_by_version", None)
-    if finder is None:
-        return None
-    try:
-        form: FormDefinition = finder(version)
-    except (KeyError, LookupError, ValueError):
-        return None
-    return form
-
-
 def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: bool) -> Assessment:
-    """Evaluate ``values`` under ``form_version``; never raises for bad values."""
+    """Evaluate ``values`` under ``form_version``; never raises for bad values.
+
+    The stage and fodselsar computed here from the values alone are replaced by
+    the rule engine's (it knows the form's part 4 and the FREG-derived year).
+    """
     raw_fnr = values.get("fodselsnummer")
     fnr_text: str | None = None
     synthetic = False
@@ -96,15 +83,11 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
         oppstartsdato=start,
         avslutningsdato=end,
     )
-    form = find_form(form_version)
-    if form is None:
-        return base
+    from jsdesk.forms import form_by_version
     from jsdesk.rules import evaluate
 
-    try:
-        evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)
-    except NotImplementedError:  # engine skeleton; remove once the engine is merged
-        return base
+    form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
+    evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)
     parts = {part.number: True for part in form.parts}
     for finding in evaluation.errors:
         if form.has_variable(finding.variable):

@@ -171,6 +171,9 @@ class Database(ParticipationsMixin):
         self._engine = engine
         self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(jsdesk_read=True), expire_on_commit=False
+        )
         self._settings: Settings | None = None
 
     # --- life cycle -------------------------------------------------------------
@@ -283,8 +286,8 @@ class Database(ParticipationsMixin):
 
     def _after_delete(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
-        with self.read() as session:
-            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        with translate_errors(self.path), self._engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         failed = backup.scrub_backups(self.path, self._key, pid)
         if failed:
             names = ", ".join(p.name for p in failed)
@@ -315,7 +318,7 @@ class Database(ParticipationsMixin):
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with translate_errors(self.path), self._sessions() as session:
+        with translate_errors(self.path), self._read_sessions() as session:
             yield session
 
     @contextmanager
