@@ -244,7 +244,8 @@ def report_lines(plan: MigrationPlan) -> list[str]:
     if not plan.moves:
         return lines
     lines.append(
-        f"Endres: {len(plan.changed)}; blir ufullstendige: {len(plan.becoming_incomplete)}; "
+        f"Verdier fjernes i: {len(plan.changed)}; "
+        f"blir ufullstendige: {len(plan.becoming_incomplete)}; "
         f"med verdier som ikke lenger passer: {len(plan.with_values_not_fitting)}."
     )
     for move in plan.moves:
