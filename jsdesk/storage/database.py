@@ -289,7 +289,9 @@ class Database(ParticipationsMixin):
     def _after_delete(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
         with translate_errors(self.path), self._engine.connect() as conn:
-            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         failed = backup.scrub_backups(self.path, self._key, pid)
         if failed:
             names = ", ".join(p.name for p in failed)
