@@ -199,6 +199,10 @@ def test_form_migrate__dry_run_then_apply__report_matches_what_happens(
     with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
         assert {db.get_participation(pid).form_version for pid in ids.values()} == {"2023.1"}
         assert db.get_participation(ids["children"]).values["antall_barn"] >= 1
+        # Still validated with the version it was entered in, though 2026.1 is now current.
+        assert default_form().version == "2026.1"
+        db.set_value(ids["fravar"], "sivilstand", "uoppgitt")
+        assert db.get_participation(ids["fravar"]).status is Status.KOMPLETT
 
     assert (
         main(["form", "migrate", "--to", str(shipped_with_new), "--db", str(db_path), "--apply"])

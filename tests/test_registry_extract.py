@@ -334,6 +334,7 @@ def test_extract__ragged_csv_row_and_json_shapes__reported(
 # --- size --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_extract__50000_row_pad_file__read_and_checked_quickly(
     tmp_path: Path, form: FormDefinition
 ) -> None:
