@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
@@ -156,6 +156,8 @@ class ParticipationsMixin:
         def read(self) -> AbstractContextManager[Session]: ...
 
         def write(self) -> AbstractContextManager[Session]: ...
+
+        def read_connection(self) -> AbstractContextManager[Connection]: ...
 
     # --- helpers ----------------------------------------------------------------
 
@@ -495,7 +497,7 @@ class ParticipationsMixin:
         else:
             query = query.order_by(column.asc(), Participation.id.asc())
         query = query.offset(offset).limit(limit)
-        with self.read() as session:
+        with self.read_connection() as session:
             return [
                 ParticipationSummary(
                     id=row.id,
@@ -523,7 +525,7 @@ class ParticipationsMixin:
         query = select(func.count(Participation.id)).where(
             *self._filters(search, status, stage, year)
         )
-        with self.read() as session:
+        with self.read_connection() as session:
             return int(session.execute(query).scalar_one())
 
     def iter_participations(
