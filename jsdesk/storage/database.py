@@ -254,6 +254,11 @@ class Database(ParticipationsMixin):
             raise
         return db
 
+    @staticmethod
+    def unlock_delay(path: Path) -> float:
+        """Seconds the next unlock attempt will wait (for a countdown in the UI)."""
+        return failure_delay(KeyFile.read(key_file_path(Path(path))).failed_attempts)
+
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""
         try:
