@@ -62,11 +62,12 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def insert_all(db: Database, count: int) -> tuple[float, int]:
+def insert_all(db: Database, count: int) -> tuple[float, float, int]:
     records = generate_records(count, 2026)
     version = default_form().version
     refused = 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for i in range(0, count, BATCH):
         batch = records[i : i + BATCH]
         try:
@@ -77,7 +78,7 @@ def insert_all(db: Database, count: int) -> tuple[float, int]:
                     db.create_participation(values, form_version=version)
                 except UserError:
                     refused += 1
-    return time.perf_counter() - started, refused
+    return time.perf_counter() - started, time.process_time() - cpu_started, refused
 
 
 def plain_copy(encrypted: Path, key: bytes, target: Path) -> None:
@@ -112,15 +113,16 @@ def main(argv: list[str] | None = None) -> int:
             path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
         )
         with db:
-            elapsed, refused = insert_all(db, args.records)
+            elapsed, cpu, refused = insert_all(db, args.records)
             stored = db.count_participations()
             db.ensure_daily_backup()  # today's backup exists: opening below does not copy
             key = db.key
-        per_second = stored / elapsed
+        target_s = IMPORT_TARGET_S * args.records / 100_000
         print(
-            f"Innsetting av {stored} deltakelser: {elapsed:.1f} s ({per_second:.0f}/s), "
-            f"{refused} avvist; mål under {IMPORT_TARGET_S:.0f} s: "
-            f"{'OK' if elapsed < IMPORT_TARGET_S * args.records / 100_000 else 'OVER MÅL'}"
+            f"Innsetting av {stored} deltakelser: {elapsed:.1f} s veggtid "
+            f"({stored / elapsed:.0f}/s), {cpu:.1f} s CPU-tid, {refused} avvist; "
+            f"mål under {target_s:.0f} s: {'OK' if elapsed < target_s else 'OVER MÅL'} "
+            f"(CPU-tid: {'OK' if cpu < target_s else 'OVER MÅL'}; maskinen deles med andre)"
         )
         plain = Path(tmp) / "plain.db"
         plain_copy(path, key, plain)

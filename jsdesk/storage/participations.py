@@ -23,6 +23,7 @@ from jsdesk.storage import audit
 from jsdesk.storage.assess import Assessment, assess, mask, parse_date
 from jsdesk.storage.models import (
     AcceptedWarning,
+    AuditEvent,
     Participation,
     Status,
     Submission,
@@ -272,12 +273,14 @@ class ParticipationsMixin:
             }
             for _, clean, result in prepared
         ]
-        ids = list(
-            session.scalars(
-                insert(Participation).returning(Participation.id, sort_by_parameter_order=True),
-                rows,
-            )
-        )
+        # Ids are assigned here (this transaction holds the write lock) so that the
+        # insert runs as one executemany, and never reuse the id of a deleted
+        # participation that scrubbed audit events still refer to.
+        first_id = _next_participation_id(session)
+        ids = list(range(first_id, first_id + len(rows)))
+        for pid, row in zip(ids, rows, strict=True):
+            row["id"] = pid
+        session.execute(insert(Participation), rows)
         audit.append_many(
             session,
             now,
@@ -657,6 +660,13 @@ def _search_condition(search: str) -> ColumnElement[bool]:
         upper = digits[:-1] + chr(ord(digits[-1]) + 1)
         return and_(Participation.fnr >= digits, Participation.fnr < upper)
     return Participation.id.is_(None)  # matches nothing
+
+
+def _next_participation_id(session: Session) -> int:
+    highest = session.execute(
+        select(func.max(Participation.id)).union_all(select(func.max(AuditEvent.participation_id)))
+    ).scalars()
+    return max((value or 0) for value in highest) + 1
 
 
 def _columns(
