@@ -45,6 +45,11 @@ BY_FNR_SQL = (
     "completeness, changed_at FROM participations WHERE fnr = ? "
     "ORDER BY changed_at DESC, id DESC LIMIT 100"
 )
+SORTED_SQL = (
+    "SELECT id, person_id, fnr, fodselsar, stage, status, oppstartsdato, avslutningsdato, "
+    "completeness, changed_at FROM participations ORDER BY fodselsar ASC, id ASC "
+    "LIMIT 100 OFFSET ?"
+)
 BY_DATE_SQL = (
     "SELECT id, person_id, fnr, fodselsar, stage, status, oppstartsdato, avslutningsdato, "
     "completeness, changed_at FROM participations "
@@ -170,6 +175,28 @@ def main(argv: list[str] | None = None) -> int:
                 "Finn på fullt fødselsnummer",
                 median_ms(lambda: opened.query_participations(search=str(full)), args.repeat),
                 median_ms(lambda: raw.execute(BY_FNR_SQL, (full,)).fetchall(), args.repeat),
+            )
+            ok &= report(
+                "Telle alle deltakelser",
+                median_ms(opened.count_participations, args.repeat),
+                median_ms(
+                    lambda: raw.execute("SELECT count(id) FROM participations").fetchall(),
+                    args.repeat,
+                ),
+            )
+            middle = stored // 2
+            ok &= report(
+                "Side midt i, sortert på fødselsår",
+                median_ms(
+                    lambda: opened.query_participations(
+                        order_by="fodselsar", descending=False, offset=middle, limit=100
+                    ),
+                    args.repeat,
+                ),
+                median_ms(
+                    lambda: raw.execute(SORTED_SQL, (middle,)).fetchall(),
+                    args.repeat,
+                ),
             )
             text = birth_date.strftime("%d.%m.%Y")
             iso = birth_date.isoformat()
