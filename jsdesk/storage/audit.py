@@ -12,10 +12,11 @@ import getpass
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.storage.models import AuditEvent
@@ -53,6 +54,15 @@ def event_hash(
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    action: str
+    participation_id: int | None = None
+    variable: str | None = None
+    old: object = None
+    new: object = None
+
+
 def append(
     session: Session,
     *,
@@ -62,35 +72,56 @@ def append(
     variable: str | None = None,
     old: object = None,
     new: object = None,
-) -> AuditEvent:
+) -> None:
     """Add one event to the chain (inside the caller's transaction)."""
+    append_many(session, at, [NewEvent(action, participation_id, variable, old, new)])
+
+
+def append_many(session: Session, at: datetime, events: Sequence[NewEvent]) -> None:
+    """Add events in order to the chain with one multi-row insert."""
+    if not events:
+        return
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     prev_hash = GENESIS if last is None else last.hash
-    event_id = 1 if last is None else last.id + 1
-    salt = os.urandom(16)
-    old_text, new_text = encode_value(old), encode_value(new)
-    digest = value_digest(salt, old_text, new_text)
+    event_id = 0 if last is None else last.id
     user = os_user()
-    event = AuditEvent(
-        id=event_id,
-        at=at,
-        os_user=user,
-        action=action,
-        participation_id=participation_id,
-        variable=variable,
-        old_value=old_text,
-        new_value=new_text,
-        salt=salt,
-        value_digest=digest,
-        scrubbed=False,
-        prev_hash=prev_hash,
-        hash=event_hash(prev_hash, event_id, at, user, action, participation_id, variable, digest),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    rows: list[dict[str, object]] = []
+    for event in events:
+        event_id += 1
+        salt = os.urandom(16)
+        old_text, new_text = encode_value(event.old), encode_value(event.new)
+        digest = value_digest(salt, old_text, new_text)
+        digest_hash = event_hash(
+            prev_hash,
+            event_id,
+            at,
+            user,
+            event.action,
+            event.participation_id,
+            event.variable,
+            digest,
+        )
+        rows.append(
+            {
+                "id": event_id,
+                "at": at,
+                "os_user": user,
+                "action": event.action,
+                "participation_id": event.participation_id,
+                "variable": event.variable,
+                "old_value": old_text,
+                "new_value": new_text,
+                "salt": salt,
+                "value_digest": digest,
+                "scrubbed": False,
+                "prev_hash": prev_hash,
+                "hash": digest_hash,
+            }
+        )
+        prev_hash = digest_hash
+    session.execute(insert(AuditEvent), rows)
 
 
 def scrub(session: Session, participation_id: int) -> int:
@@ -114,9 +145,23 @@ class ChainReport:
         return not self.problems
 
 
-def verify(session: Session) -> ChainReport:
-    """Walk the whole chain; every problem names the event number."""
+def head(session: Session) -> tuple[int, str] | None:
+    """(id, hash) of the newest event."""
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return None if last is None else (int(last.id), str(last.hash))
+
+
+def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the whole chain; every problem names the event number.
+
+    ``anchor`` is the newest event jsdesk saw when it last closed the database
+    (kept outside it, in the key file): the chain alone cannot show that its
+    newest events were removed, the anchor can.
+    """
     problems: list[str] = []
+    anchor_hash: str | None = None
     prev_hash = GENESIS
     expected_id = 1
     count = scrubbed = 0
@@ -148,4 +193,18 @@ def verify(session: Session) -> ChainReport:
         if recomputed != event.hash:
             problems.append(f"Hendelse {event.id}: innholdet er endret etter at det ble logget.")
         prev_hash = event.hash
+        if anchor is not None and event.id == anchor[0]:
+            anchor_hash = event.hash
+    if anchor is not None:
+        if expected_id - 1 < anchor[0]:
+            problems.append(
+                f"Hendelse {expected_id}–{anchor[0]} mangler: revisjonsloggen er kortere enn da "
+                "jsdesk sist lukket databasen (de nyeste hendelsene er fjernet, eller databasen "
+                "er byttet ut med en eldre kopi uten «jsdesk db restore»)."
+            )
+        elif anchor_hash != anchor[1]:
+            problems.append(
+                f"Hendelse {anchor[0]}: stemmer ikke med det jsdesk lagret da databasen sist "
+                "ble lukket."
+            )
     return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +36,7 @@ from jsdesk.storage.errors import (
     translate_errors,
 )
 from jsdesk.storage.keys import KeyFile, failure_delay, fsync_dir, key_file_path, write_atomic
-from jsdesk.storage.models import Setting, utc_now
+from jsdesk.storage.models import AuditEvent, Setting, utc_now
 from jsdesk.storage.participations import ParticipationsMixin
 
 log = logging.getLogger("jsdesk.storage")
@@ -45,6 +45,7 @@ SETTING_KOMMUNENUMMER = "kommunenummer"
 SETTING_BYDEL = "bydel"
 SETTING_TEST_INSTALLATION = "test_installation"
 SETTING_CREATED_AT = "created_at"
+AUDIT_ANCHOR = "audit_head"  # key-file entry: newest audit event at the last close
 
 
 def default_db_path() -> Path:
@@ -171,10 +172,11 @@ class Database(ParticipationsMixin):
         self._engine = engine
         self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(
-            engine.execution_options(jsdesk_read=True), expire_on_commit=False
-        )
+        self._read_engine = engine.execution_options(jsdesk_read=True)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._settings: Settings | None = None
+        self.backup_problem: str | None = None  # set when today's backup failed on open
+        self._closed = False
 
     # --- life cycle -------------------------------------------------------------
 
@@ -254,6 +256,11 @@ class Database(ParticipationsMixin):
             raise
         return db
 
+    @staticmethod
+    def unlock_delay(path: Path) -> float:
+        """Seconds the next unlock attempt will wait (for a countdown in the UI)."""
+        return failure_delay(KeyFile.read(key_file_path(Path(path))).failed_attempts)
+
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""
         try:
@@ -264,10 +271,10 @@ class Database(ParticipationsMixin):
         except DatabaseError as exc:
             kind = classify(exc) or "corrupt"
             raise environment_error(kind, self.path) from exc
-        head = migrate.head_revision()
         if revision is None:
             raise corrupt_error(self.path)
-        if revision not in migrate.known_revisions():
+        head = migrate.HEAD_REVISION
+        if revision != head and revision not in migrate.known_revisions():
             raise UserError(
                 f"Databasen {self.path} er laget av en nyere versjon av jsdesk "
                 f"(skjemaversjon {revision}). Ingenting er endret. Installer den nyeste "
@@ -284,7 +291,13 @@ class Database(ParticipationsMixin):
                 audit.append(session, at=utc_now(), action="oppgradert", old=revision, new=head)
         self._settings = self._load_settings()
         if daily_backup:
-            self.ensure_daily_backup(now)
+            # A failed daily backup must not lock the user out of the data: the
+            # problem is kept for the UI and the log, and tried again next open.
+            try:
+                self.ensure_daily_backup(now)
+            except UserError as exc:
+                self.backup_problem = f"Dagens sikkerhetskopi ble ikke laget: {exc.message}"
+                log.warning("Daily backup failed")
 
     def _after_delete(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
@@ -302,10 +315,45 @@ class Database(ParticipationsMixin):
             )
 
     def close(self) -> None:
-        """Close every connection and release the lock (idempotent)."""
+        """Record the audit anchor, close every connection, release the lock (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self._save_audit_anchor()
+            except (UserError, OSError):
+                log.warning("Could not record the audit anchor in the key file")
         self._engine.dispose()
         if self._lock is not None and self._lock.is_locked:
             self._lock.release()
+
+    def _save_audit_anchor(self, *, force: bool = False) -> None:
+        """Move the anchor to the newest event, unless the chain no longer reaches it."""
+        old = None if force else self._audit_anchor()
+        with self.read() as session:
+            newest = audit.head(session)
+            if old is not None:
+                at_old = session.get(AuditEvent, old[0])
+                if at_old is None or at_old.hash != old[1]:
+                    return  # the chain was cut or changed: keep the evidence for db check
+        if newest is None:
+            return
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        key_file.extra[AUDIT_ANCHOR] = {"id": newest[0], "hash": newest[1]}
+        key_file.write(key_path)
+
+    def _audit_anchor(self) -> tuple[int, str] | None:
+        try:
+            raw = KeyFile.read(key_file_path(self.path)).extra.get(AUDIT_ANCHOR)
+        except UserError:
+            return None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("id"), int)
+            and isinstance(raw.get("hash"), str)
+        ):
+            return raw["id"], raw["hash"]
+        return None
 
     def __enter__(self) -> Database:
         return self
@@ -324,6 +372,12 @@ class Database(ParticipationsMixin):
     def read(self) -> Iterator[Session]:
         with translate_errors(self.path), self._read_sessions() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for fast read-only queries (no ORM session)."""
+        with translate_errors(self.path), self._read_engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -424,19 +478,19 @@ class Database(ParticipationsMixin):
                     write_atomic(key_path, kept.read_bytes())
             db_key = _unlock_key(path, secret)
             _check_backup_file(backup_path, db_key)
-            now = utc_now()
-            aside = backup.copy_files_aside(path, "for-gjenoppretting", now)
-            staging = path.with_name(path.name + ".gjenopprettes")
-            source = backup.connect_raw(backup_path, db_key)
-            try:
-                backup.copy_database(source, staging, db_key)
-            finally:
-                source.close()
-            # A WAL left from the replaced database must never be applied to the backup.
-            for suffix in ("-wal", "-shm", "-journal"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-            os.replace(staging, path)
-            fsync_dir(path.parent)
+            with translate_errors(path):
+                aside = backup.copy_files_aside(path, "for-gjenoppretting", utc_now())
+                staging = path.with_name(path.name + ".gjenopprettes")
+                source = backup.connect_raw(backup_path, db_key)
+                try:
+                    backup.copy_database(source, staging, db_key)
+                finally:
+                    source.close()
+                # A WAL left from the replaced database must never be applied to the backup.
+                for suffix in ("-wal", "-shm", "-journal"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+                os.replace(staging, path)
+                fsync_dir(path.parent)
             db = cls(path, db_key, make_engine(path, db_key), None)
             try:
                 with db.write() as session:
@@ -446,6 +500,7 @@ class Database(ParticipationsMixin):
                         action="gjenopprettet",
                         new={"fra": backup_path.name},
                     )
+                db._save_audit_anchor(force=True)  # the restored chain is the new truth
             finally:
                 db.close()
         finally:
@@ -455,11 +510,11 @@ class Database(ParticipationsMixin):
     def backup(self, target: Path) -> Path:
         """Write an encrypted copy of the database to ``target`` (atomic)."""
         target = Path(target)
-        with translate_errors(self.path), self._engine.connect() as conn:
+        with translate_errors(target), self._engine.connect() as conn:
             raw = conn.connection.driver_connection
             backup.copy_database(raw, target, self._key)
             conn.rollback()
-        backup.keep_key_copy(self.path, target.parent)
+            backup.keep_key_copy(self.path, target.parent)
         return target
 
     def ensure_daily_backup(self, now: datetime | None = None) -> Path | None:
@@ -479,17 +534,18 @@ class Database(ParticipationsMixin):
                 str(row[0]) for row in session.execute(text("PRAGMA integrity_check"))
             )
             cipher = [str(row[0]) for row in session.execute(text("PRAGMA cipher_integrity_check"))]
-            chain = audit.verify(session)
+            chain = audit.verify(session, self._audit_anchor())
             revision = migrate.current_revision(session.connection())
         if cipher:
             integrity = (*[i for i in integrity if i != "ok"], *cipher)
         return CheckReport(
-            integrity=integrity, chain=chain, revision=revision, head=migrate.head_revision()
+            integrity=integrity, chain=chain, revision=revision, head=migrate.HEAD_REVISION
         )
 
     def verify_audit(self) -> audit.ChainReport:
+        anchor = self._audit_anchor()
         with self.read() as session:
-            return audit.verify(session)
+            return audit.verify(session, anchor)
 
     @property
     def key(self) -> bytes:

@@ -7,20 +7,18 @@ completeness; storage keeps status in step with it and with submissions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
 from jsdesk.storage import audit
-from jsdesk.storage.assess import Assessment, assess, mask, parse_date
+from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
@@ -29,118 +27,25 @@ from jsdesk.storage.models import (
     SubmittedRecord,
     utc_now,
 )
+from jsdesk.storage.records import (
+    ORDERABLE,
+    AcceptedWarningInfo,
+    ImportedRecord,
+    ParticipationRecord,
+    ParticipationSummary,
+    SubmissionInfo,
+    columns_for,
+    completeness_of,
+    existing_periods,
+    next_participation_id,
+    overlap_message,
+    overlaps,
+    search_condition,
+    status_for,
+)
 
 if TYPE_CHECKING:
     from jsdesk.storage.database import Settings
-
-
-@dataclass(frozen=True)
-class AcceptedWarningInfo:
-    variable: str
-    index: int | None
-    code: str
-    reason: str
-    user: str
-    accepted_at: datetime
-
-
-@dataclass(frozen=True)
-class ParticipationRecord:
-    """One participation with every stored value."""
-
-    id: int
-    values: dict[str, Any]
-    form_version: str
-    stage: str
-    status: Status
-    accepted_warnings: tuple[AcceptedWarningInfo, ...]
-    record_version: int
-    created_at: datetime
-    changed_at: datetime
-    valid: bool = False
-    findings: tuple[dict[str, Any], ...] = ()
-    completeness: Mapping[int, bool] | None = None
-    person_id: str | None = None
-    submitted_version: int | None = None
-
-
-@dataclass(frozen=True)
-class ParticipationSummary:
-    """What the overview table shows for one participation."""
-
-    id: int
-    person_id: str | None
-    masked_fnr: str
-    fodselsar: int | None
-    stage: str
-    status: Status
-    oppstartsdato: date | None
-    avslutningsdato: date | None
-    completeness: dict[int, bool]
-    changed_at: datetime
-
-
-@dataclass(frozen=True)
-class ImportedRecord:
-    """One record stored by ``import_records`` (position is 1-based in the batch)."""
-
-    position: int
-    id: int
-    status: Status
-    stage: str
-    findings: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class SubmissionInfo:
-    id: str
-    created_at: datetime
-    file_name: str
-    record_count: int
-    test: bool
-    period: str | None
-    details: dict[str, Any]
-
-
-ORDERABLE = {
-    "id": Participation.id,
-    "changed_at": Participation.changed_at,
-    "created_at": Participation.created_at,
-    "oppstartsdato": Participation.oppstartsdato,
-    "avslutningsdato": Participation.avslutningsdato,
-    "fodselsar": Participation.fodselsar,
-    "birth_date": Participation.birth_date,
-    "fnr": Participation.fnr,
-    "masked_fnr": Participation.fnr,
-    "status": Participation.status,
-    "stage": Participation.stage,
-}
-
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"),
-)
-
-
-def parse_search_date(text: str) -> date | None:
-    for pattern in _DATE_FORMATS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                return None
-    return None
-
-
-def _status_for(valid: bool, record_version: int, submitted_version: int | None) -> Status:
-    if submitted_version is not None:
-        return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
-    return Status.KOMPLETT if valid else Status.KLADD
-
-
-def _completeness(raw: Mapping[str, Any] | None) -> dict[int, bool]:
-    return {int(k): bool(v) for k, v in (raw or {}).items()}
 
 
 class ParticipationsMixin:
@@ -157,6 +62,8 @@ class ParticipationsMixin:
 
         def write(self) -> AbstractContextManager[Session]: ...
 
+        def read_connection(self) -> AbstractContextManager[Connection]: ...
+
     # --- helpers ----------------------------------------------------------------
 
     def _assess(self, values: Mapping[str, object], form_version: str) -> Assessment:
@@ -170,38 +77,18 @@ class ParticipationsMixin:
                 1,
             )
 
-    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int | None) -> None:
+    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int) -> None:
         if not result.fnr:
             return
-        query = select(Participation).where(Participation.fnr == result.fnr)
-        if own_id is not None:
-            query = query.where(Participation.id != own_id)
-        start, end = result.oppstartsdato or date.min, result.avslutningsdato or date.max
-        for other in session.scalars(query):
-            other_start = other.oppstartsdato or date.min
-            other_end = other.avslutningsdato or date.max
-            if start <= other_end and other_start <= end:
-                period = _period_text(other.oppstartsdato, other.avslutningsdato)
-                raise UserError(
-                    f"Personen med fødselsnummer {mask(result.fnr)} har allerede en deltakelse "
-                    f"som overlapper (deltakelse nr. {other.id}, {period}). En ny deltakelse "
-                    "kan først starte etter at den forrige er avsluttet.",
-                    1,
-                )
+        periods = existing_periods(session, {result.fnr}, exclude=own_id)
+        for other_id, other_start, other_end in periods.get(result.fnr, []):
+            if overlaps(result.oppstartsdato, result.avslutningsdato, other_start, other_end):
+                raise UserError(overlap_message(result.fnr, other_id, other_start, other_end), 1)
 
     @staticmethod
     def _apply(row: Participation, result: Assessment) -> None:
-        row.fnr = result.fnr
-        row.person_id = result.person_id
-        row.birth_date = result.birth_date
-        row.fodselsar = result.fodselsar
-        row.oppstartsdato = result.oppstartsdato
-        row.avslutningsdato = result.avslutningsdato
-        row.stage = result.stage
-        row.valid = result.valid
-        row.completeness = {str(k): v for k, v in result.completeness.items()}
-        row.findings = list(result.findings)
-        row.status = _status_for(result.valid, row.record_version, row.submitted_version)
+        for name, value in columns_for(result, row.record_version, row.submitted_version).items():
+            setattr(row, name, value)
 
     def _get_row(self, session: Session, pid: int) -> Participation:
         row = session.get(Participation, pid)
@@ -214,7 +101,10 @@ class ParticipationsMixin:
     def create_participation(self, values: Mapping[str, object], *, form_version: str) -> int:
         """Store a new participation; refuses overlapping periods for the same fnr."""
         with self.write() as session:
-            return self._insert(session, values, form_version, utc_now())
+            stored, refused = self._store_new(session, [values], form_version, utc_now())
+            if refused:
+                raise UserError(refused[0][1], 1)
+            return stored[0].id
 
     def import_records(
         self, records: Iterable[Mapping[str, object]], *, form_version: str
@@ -226,56 +116,93 @@ class ParticipationsMixin:
         production installation) rolls back the whole batch; the ``UserError``
         lists every refused record by its position (1-based).
         """
-        now = utc_now()
-        refused: list[str] = []
         with self.write() as session:
-            stored: list[ImportedRecord] = []
-            for position, values in enumerate(records, start=1):
-                try:
-                    with session.begin_nested():
-                        pid = self._insert(session, values, form_version, now)
-                except UserError as exc:
-                    refused.append(f"post {position}: {exc.message}")
-                    continue
-                row = self._get_row(session, pid)
-                stored.append(
-                    ImportedRecord(
-                        position=position,
-                        id=pid,
-                        status=Status(row.status),
-                        stage=row.stage,
-                        findings=tuple(row.findings),
-                    )
-                )
+            stored, refused = self._store_new(session, list(records), form_version, utc_now())
             if refused:
-                session.rollback()
+                lines = [f"post {position}: {message}" for position, message in refused]
                 raise UserError(
                     "Ingen poster er lagret fra denne filen fordi disse må avvises:\n  "
-                    + "\n  ".join(refused),
+                    + "\n  ".join(lines),
                     1,
                 )
         return stored
 
-    def _insert(
-        self, session: Session, values: Mapping[str, object], form_version: str, now: datetime
-    ) -> int:
-        clean = {k: v for k, v in values.items() if v is not None}
-        result = self._assess(clean, form_version)
-        self._refuse_synthetic(result)
-        self._refuse_overlap(session, result, None)
-        row = Participation(
-            values=clean,
-            form_version=form_version,
-            record_version=1,
-            submitted_version=None,
-            created_at=now,
-            changed_at=now,
+    def _store_new(
+        self,
+        session: Session,
+        records: list[Mapping[str, object]],
+        form_version: str,
+        now: datetime,
+    ) -> tuple[list[ImportedRecord], list[tuple[int, str]]]:
+        """Assess, check and insert new participations with multi-row inserts.
+
+        Returns what was stored and, instead, (position, message) for every record
+        that must be refused; when any is refused nothing is inserted.
+        """
+        prepared: list[tuple[int, dict[str, object], Assessment]] = []
+        refused: list[tuple[int, str]] = []
+        for position, values in enumerate(records, start=1):
+            clean = {k: v for k, v in values.items() if v is not None}
+            result = self._assess(clean, form_version)
+            try:
+                self._refuse_synthetic(result)
+            except UserError as exc:
+                refused.append((position, exc.message))
+                continue
+            prepared.append((position, clean, result))
+        periods = existing_periods(session, {r.fnr for _, _, r in prepared if r.fnr})
+        for position, _, result in prepared:
+            if not result.fnr:
+                continue
+            known = periods.setdefault(result.fnr, [])
+            start, end = result.oppstartsdato, result.avslutningsdato
+            for other_id, other_start, other_end in known:
+                if overlaps(start, end, other_start, other_end):
+                    message = overlap_message(result.fnr, other_id, other_start, other_end)
+                    refused.append((position, message))
+                    break
+            else:
+                known.append((f"post {position} i samme fil", start, end))
+        if refused or not prepared:
+            return [], sorted(refused)
+        rows = [
+            {
+                **columns_for(result, 1, None),
+                "values": clean,
+                "form_version": form_version,
+                "record_version": 1,
+                "submitted_version": None,
+                "created_at": now,
+                "changed_at": now,
+            }
+            for _, clean, result in prepared
+        ]
+        # Ids are assigned here (this transaction holds the write lock) so that the
+        # insert runs as one executemany, and never reuse the id of a deleted
+        # participation that scrubbed audit events still refer to.
+        first_id = next_participation_id(session)
+        ids = list(range(first_id, first_id + len(rows)))
+        for pid, row in zip(ids, rows, strict=True):
+            row["id"] = pid
+        session.execute(insert(Participation), rows)
+        audit.append_many(
+            session,
+            now,
+            [
+                audit.NewEvent("opprettet", participation_id=pid, new=clean)
+                for pid, (_, clean, _) in zip(ids, prepared, strict=True)
+            ],
         )
-        self._apply(row, result)
-        session.add(row)
-        session.flush()
-        audit.append(session, at=now, action="opprettet", participation_id=row.id, new=clean)
-        return row.id
+        return [
+            ImportedRecord(
+                position=position,
+                id=pid,
+                status=Status(str(row["status"])),
+                stage=result.stage,
+                findings=tuple(result.findings),
+            )
+            for pid, row, (position, _, result) in zip(ids, rows, prepared, strict=True)
+        ], []
 
     def set_value(self, pid: int, variable: str, value: object) -> datetime:
         """Change one field and commit at once (autosave); returns the save time."""
@@ -343,7 +270,7 @@ class ParticipationsMixin:
             )
             row.record_version += 1
             row.changed_at = now
-            row.status = _status_for(row.valid, row.record_version, row.submitted_version)
+            row.status = status_for(row.valid, row.record_version, row.submitted_version)
             audit.append(
                 session,
                 at=now,
@@ -385,37 +312,7 @@ class ParticipationsMixin:
     def get_participation(self, pid: int) -> ParticipationRecord:
         with self.read() as session:
             row = self._get_row(session, pid)
-            warnings = tuple(
-                AcceptedWarningInfo(
-                    variable=w.variable,
-                    index=w.index,
-                    code=w.code,
-                    reason=w.reason,
-                    user=w.user,
-                    accepted_at=w.accepted_at,
-                )
-                for w in session.scalars(
-                    select(AcceptedWarning)
-                    .where(AcceptedWarning.participation_id == pid)
-                    .order_by(AcceptedWarning.id)
-                )
-            )
-            return ParticipationRecord(
-                id=row.id,
-                values=dict(row.values),
-                form_version=row.form_version,
-                stage=row.stage,
-                status=Status(row.status),
-                accepted_warnings=warnings,
-                record_version=row.record_version,
-                created_at=row.created_at,
-                changed_at=row.changed_at,
-                valid=row.valid,
-                findings=tuple(row.findings),
-                completeness=_completeness(row.completeness),
-                person_id=row.person_id,
-                submitted_version=row.submitted_version,
-            )
+            return _record(row, _warnings_of(session, [pid]).get(pid, ()))
 
     def _filters(
         self,
@@ -426,7 +323,7 @@ class ParticipationsMixin:
     ) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if search:
-            conditions.append(_search_condition(search))
+            conditions.append(search_condition(search))
         if status is not None:
             conditions.append(Participation.status == str(status))
         if stage is not None:
@@ -477,7 +374,7 @@ class ParticipationsMixin:
         else:
             query = query.order_by(column.asc(), Participation.id.asc())
         query = query.offset(offset).limit(limit)
-        with self.read() as session:
+        with self.read_connection() as session:
             return [
                 ParticipationSummary(
                     id=row.id,
@@ -488,7 +385,7 @@ class ParticipationsMixin:
                     status=Status(row.status),
                     oppstartsdato=row.oppstartsdato,
                     avslutningsdato=row.avslutningsdato,
-                    completeness=_completeness(row.completeness),
+                    completeness=completeness_of(row.completeness),
                     changed_at=row.changed_at,
                 )
                 for row in session.execute(query)
@@ -505,20 +402,33 @@ class ParticipationsMixin:
         query = select(func.count(Participation.id)).where(
             *self._filters(search, status, stage, year)
         )
-        with self.read() as session:
+        with self.read_connection() as session:
             return int(session.execute(query).scalar_one())
 
     def iter_participations(
-        self, ids: Iterable[int] | None = None
+        self, ids: Iterable[int] | None = None, *, chunk: int = 500
     ) -> Iterator[ParticipationRecord]:
-        """Full records (all, or the given ids) in id order, e.g. for submissions."""
+        """Full records (all, or the given ids) in id order, e.g. for submissions.
+
+        Read in chunks, each in its own short read transaction, so that a long
+        export never holds the database and memory stays flat.
+        """
         with self.read() as session:
             query = select(Participation.id).order_by(Participation.id)
             if ids is not None:
                 query = query.where(Participation.id.in_(list(ids)))
             all_ids = list(session.scalars(query))
-        for pid in all_ids:
-            yield self.get_participation(pid)
+        for start in range(0, len(all_ids), chunk):
+            part = all_ids[start : start + chunk]
+            with self.read() as session:
+                warnings = _warnings_of(session, part)
+                rows = session.scalars(
+                    select(Participation)
+                    .where(Participation.id.in_(part))
+                    .order_by(Participation.id)
+                )
+                records = [_record(row, warnings.get(row.id, ())) for row in rows]
+            yield from records
 
     # --- submissions ----------------------------------------------------------------
 
@@ -577,7 +487,7 @@ class ParticipationsMixin:
                 if row is None:
                     continue  # deleted meanwhile; nothing to mark
                 row.submitted_version = version
-                row.status = _status_for(row.valid, row.record_version, version)
+                row.status = status_for(row.valid, row.record_version, version)
                 session.merge(
                     SubmittedRecord(
                         submission_id=submission_id, participation_id=pid, record_version=version
@@ -619,41 +529,41 @@ class ParticipationsMixin:
             return {pid: version for pid, version in rows}
 
 
-def _search_condition(search: str) -> ColumnElement[bool]:
-    """Fødselsnummer (whole or first digits) or a date (birth, start or end)."""
-    text = search.strip()
-    day = parse_search_date(text)
-    if day is not None:
-        return or_(
-            Participation.birth_date == day,
-            Participation.oppstartsdato == day,
-            Participation.avslutningsdato == day,
+def _warnings_of(session: Session, pids: list[int]) -> dict[int, tuple[AcceptedWarningInfo, ...]]:
+    found: dict[int, list[AcceptedWarningInfo]] = {}
+    query = (
+        select(AcceptedWarning)
+        .where(AcceptedWarning.participation_id.in_(pids))
+        .order_by(AcceptedWarning.id)
+    )
+    for w in session.scalars(query):
+        found.setdefault(w.participation_id, []).append(
+            AcceptedWarningInfo(
+                variable=w.variable,
+                index=w.index,
+                code=w.code,
+                reason=w.reason,
+                user=w.user,
+                accepted_at=w.accepted_at,
+            )
         )
-    digits = re.sub(r"[\s.\-]", "", text)
-    if digits.isdigit():
-        if len(digits) >= 11:
-            return Participation.fnr == digits
-        # A range instead of LIKE so the index on fnr serves the prefix search.
-        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
-        return and_(Participation.fnr >= digits, Participation.fnr < upper)
-    return Participation.id.is_(None)  # matches nothing
+    return {pid: tuple(items) for pid, items in found.items()}
 
 
-def _period_text(start: date | None, end: date | None) -> str:
-    def fmt(day: date | None) -> str:
-        return day.strftime("%d.%m.%Y") if day else "ukjent"
-
-    if end is None:
-        return f"oppstart {fmt(start)}, ikke avsluttet"
-    return f"{fmt(start)}–{fmt(end)}"
-
-
-__all__ = [
-    "AcceptedWarningInfo",
-    "ImportedRecord",
-    "ParticipationRecord",
-    "ParticipationSummary",
-    "ParticipationsMixin",
-    "SubmissionInfo",
-    "parse_date",
-]
+def _record(row: Participation, warnings: tuple[AcceptedWarningInfo, ...]) -> ParticipationRecord:
+    return ParticipationRecord(
+        id=row.id,
+        values=dict(row.values),
+        form_version=row.form_version,
+        stage=row.stage,
+        status=Status(row.status),
+        accepted_warnings=warnings,
+        record_version=row.record_version,
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+        valid=row.valid,
+        findings=tuple(row.findings),
+        completeness=completeness_of(row.completeness),
+        person_id=row.person_id,
+        submitted_version=row.submitted_version,
+    )
