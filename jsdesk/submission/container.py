@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -45,6 +45,7 @@ MAX_ENTRY_BYTES = {
 }
 MAX_RATIO = 200  # uncompressed / compressed; real payloads compress ~10-30x
 _CHUNK = 1 << 16
+PARTIAL_SUFFIX = ".jsdesk-partial"
 
 
 class ContainerProblem(Exception):
@@ -224,25 +225,95 @@ def read_file_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 def write_atomic(
     path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None
 ) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and rename.
+    """Write ``data`` to ``path`` so that ``path`` is either complete or absent.
 
-    ``before_rename`` runs with the complete temporary file (e.g. to verify it);
-    if it raises, the temporary file is removed and ``path`` is untouched.
+    On Linux the data goes to an unnamed ``O_TMPFILE`` that is linked in under
+    ``path`` only when complete, so even a killed process leaves no partial
+    file. Elsewhere (or on file systems without it) a temporary file in the
+    same folder is fsynced and renamed. ``before_rename`` runs with a path to
+    the complete, fsynced data (e.g. to check it); if it raises, nothing appears.
+    An existing ``path`` is never overwritten.
     """
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temp = Path(temp_name)
+    if path.exists():
+        raise FileExistsError(path)
+    if not _write_unnamed(path, data, before_rename):
+        _write_temp_and_rename(path, data, before_rename)
+    _fsync_dir(path.parent)
+
+
+def _write_unnamed(path: Path, data: bytes, before_rename: Callable[[Path], None] | None) -> bool:
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not Path("/proc/self/fd").is_dir():
+        return False
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd = os.open(path.parent, flag | os.O_WRONLY, 0o644)
+    except OSError:
+        return False  # the file system does not support unnamed temporary files
+    try:
+        _write_all(fd, data)
+        proc_path = Path(f"/proc/self/fd/{fd}")
+        if before_rename is not None:
+            before_rename(proc_path)
+        try:
+            os.link(proc_path, path, follow_symlinks=True)
+        except OSError:
+            return False  # linking an unnamed file is not allowed here (e.g. some sandboxes)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _write_temp_and_rename(
+    path: Path, data: bytes, before_rename: Callable[[Path], None] | None
+) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         if before_rename is not None:
             before_rename(temp)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Delete temporary files left by an export that was killed (its process is gone)."""
+    removed: list[Path] = []
+    for candidate in folder.glob(f".*{PARTIAL_SUFFIX}"):
+        pid_text = candidate.name.removesuffix(PARTIAL_SUFFIX).rpartition(".")[2]
+        if not pid_text.isdigit() or _process_alive(int(pid_text), candidate):
+            continue
+        candidate.unlink(missing_ok=True)
+        removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int, candidate: Path) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        # No cheap liveness check: treat files younger than a day as someone's work.
+        return time.time() - candidate.stat().st_mtime < 24 * 3600
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,11 +35,11 @@ RECIPIENT_SETTING = "submission.recipient_certificate"
 
 
 class SettingsStore(Protocol):
-    """The part of ``jsdesk.storage.Database`` this module needs."""
+    """The part of ``jsdesk.storage.Database`` this module needs (JSON values or bytes)."""
 
-    def get_setting(self, key: str) -> str | None: ...
+    def get_setting(self, key: str, default: object = None) -> Any: ...
 
-    def set_setting(self, key: str, value: str) -> None: ...
+    def set_setting(self, key: str, value: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -155,12 +155,13 @@ def require_usable(cert: x509.Certificate, now: datetime | None = None) -> None:
 
 
 def save_credentials(store: SettingsStore, credentials: SigningCredentials) -> None:
+    """Keep the credentials in the (encrypted) database's settings, key as encrypted PKCS#8."""
     secret = store.get_setting(KEY_SECRET_SETTING)
-    if not secret:
+    if not isinstance(secret, str) or not secret:
         secret = secrets.token_urlsafe(32)
         store.set_setting(KEY_SECRET_SETTING, secret)
-    key_pem = credentials.key.private_bytes(
-        serialization.Encoding.PEM,
+    key_der = credentials.key.private_bytes(
+        serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(secret.encode("ascii")),
     )
@@ -168,22 +169,37 @@ def save_credentials(store: SettingsStore, credentials: SigningCredentials) -> N
         c.public_bytes(serialization.Encoding.PEM)
         for c in (credentials.certificate, *credentials.chain)
     )
-    store.set_setting(CERT_SETTING, certs_pem.decode("ascii"))
-    store.set_setting(KEY_SETTING, key_pem.decode("ascii"))
+    store.set_setting(CERT_SETTING, certs_pem)
+    store.set_setting(KEY_SETTING, key_der)
 
 
 def load_credentials(store: SettingsStore) -> SigningCredentials | None:
     """The stored signing credentials, or ``None`` when none are set up."""
     certs_pem = store.get_setting(CERT_SETTING)
-    key_pem = store.get_setting(KEY_SETTING)
+    key_der = store.get_setting(KEY_SETTING)
     secret = store.get_setting(KEY_SECRET_SETTING)
-    if not certs_pem or not key_pem or not secret:
+    if not isinstance(certs_pem, bytes) or not isinstance(key_der, bytes):
         return None
-    certs = x509.load_pem_x509_certificates(certs_pem.encode("ascii"))
-    key = serialization.load_pem_private_key(key_pem.encode("ascii"), secret.encode("ascii"))
+    if not isinstance(secret, str):
+        return None
+    certs = x509.load_pem_x509_certificates(certs_pem)
+    key = serialization.load_der_private_key(key_der, secret.encode("ascii"))
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise UserError("Den lagrede signeringsnøkkelen har en nøkkeltype jsdesk ikke støtter.")
     return SigningCredentials(certificate=certs[0], key=key, chain=tuple(certs[1:]))
+
+
+def save_recipient(store: SettingsStore, certificate: x509.Certificate) -> None:
+    if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
+        raise UserError("Mottakersertifikatet må ha en RSA-nøkkel for CMS-kryptering.")
+    store.set_setting(RECIPIENT_SETTING, certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def load_recipient(store: SettingsStore) -> x509.Certificate | None:
+    pem = store.get_setting(RECIPIENT_SETTING)
+    if not isinstance(pem, bytes):
+        return None
+    return x509.load_pem_x509_certificate(pem)
 
 
 def load_certificate_file(path_text: str, data: bytes) -> x509.Certificate:

@@ -18,6 +18,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from jsdesk.errors import UserError
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     PAYLOAD_NAME,
@@ -244,7 +245,7 @@ def _check_records(report: Report, document: dict[str, Any]) -> None:
         if version not in forms:
             try:
                 forms[version] = form_by_version(version)
-            except (KeyError, LookupError, ValueError):
+            except UserError:
                 forms[version] = None
         form = forms[version]
         if form is None:
