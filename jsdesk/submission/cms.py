@@ -189,6 +189,7 @@ def verify_detached(
     (directly or through certificates carried in the signature) by one of them.
     """
     from asn1crypto import cms
+    from asn1crypto import tsp as _tsp  # noqa: F401  registers signing-certificate-v2 with cms
 
     if len(signature) > MAX_SIGNATURE_BYTES:
         raise SignatureProblem("Signaturfilen er urimelig stor og avvises.")
