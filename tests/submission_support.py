@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 from jsdesk import __version__
 from jsdesk.submission.container import build_container
@@ -85,3 +86,38 @@ def rewrite_zip(
 
 def flip(data: bytes, position: int) -> bytes:
     return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
+
+
+PASSPHRASE = "korrekt hest batteri stift"
+
+
+def make_template_db(folder: Path, *, records: int = 30, test_installation: bool = True) -> Path:
+    """A database with demo records and a test signing certificate; copy it per test."""
+    from jsdesk.demo import generate_records
+    from jsdesk.forms import default_form
+    from jsdesk.storage import Database
+    from jsdesk.submission.credentials import save_credentials
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "jsdesk.db"
+    db, _recovery = Database.create(
+        path,
+        PASSPHRASE,
+        kommunenummer="0301",
+        bydel="030105",
+        test_installation=test_installation,
+    )
+    with db:
+        db.import_records(generate_records(records, 7), form_version=default_form().version)
+        if test_installation:
+            save_credentials(db, credentials())
+    return path
+
+
+def copy_db(template: Path, folder: Path) -> Path:
+    """Copy a closed database (file and key file) into ``folder``; returns the new path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in template.parent.glob(template.name + "*"):
+        if source.is_file() and not source.name.endswith(".lock"):
+            (folder / source.name).write_bytes(source.read_bytes())
+    return folder / template.name
