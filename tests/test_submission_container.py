@@ -416,3 +416,28 @@ def test_write_atomic__success__content_in_place(tmp_path: Path) -> None:
     write_atomic(target, b"data")
     assert target.read_bytes() == b"data"
     assert [p.name for p in tmp_path.iterdir()] == ["out.asice"]
+
+
+def test_rules__signed_file_with_incomplete_record__rules_check_fails() -> None:
+    report = verify_bytes(sample_container(count=2), trusted=[credentials().certificate])
+    assert report.exit_code == 1
+    (rules,) = [c for c in report.checks if c.name == "Regler"]
+    assert not rules.ok
+    assert rules.detail.startswith("2 av 2 poster bryter skjemaets regler")
+    assert "fodselsnummer" in rules.detail
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', "DOCTYPE"),
+        (b"<asic:ASiCManifest xmlns:asic='urn:feil'/>", "navnerom"),
+        (b"not xml at all <", "ikke gyldig XML"),
+        (b"<x>" * 70_000, "urimelig stort"),
+    ],
+)
+def test_manifest__hostile_xml__rejected(manifest: bytes, expected: str) -> None:
+    from jsdesk.submission.manifest import ManifestProblem, parse_manifest
+
+    with pytest.raises(ManifestProblem, match=expected):
+        parse_manifest(manifest)
