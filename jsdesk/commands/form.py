@@ -1,4 +1,7 @@
-"""``jsdesk form check FILE...``: report every problem in form definition files."""
+"""``jsdesk form``: ``check FILE...`` reports every problem in form definition files.
+
+``diff`` and ``migrate`` are registered here from their own modules (registry part).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,12 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("files", nargs="+", metavar="FIL", type=Path, help="skjemafil(er)")
     check.set_defaults(func=run_check)
+    # form diff / form migrate: owned by the registry part (jsdesk/forms/diff.py, migrate.py).
+    from jsdesk.forms.diff import register_diff
+    from jsdesk.forms.migrate import register_migrate
+
+    register_diff(actions)
+    register_migrate(actions)
     parser.set_defaults(func=lambda args: _help(parser))
 
 
