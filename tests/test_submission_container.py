@@ -7,11 +7,16 @@ import random
 import shutil
 import subprocess
 import zipfile
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms as asn1_cms
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from submission_support import credentials, flip, rewrite_zip, sample_container, sample_payload
 
 from jsdesk.submission import cms, container
@@ -23,6 +28,7 @@ from jsdesk.submission.container import (
     build_container,
     write_atomic,
 )
+from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
 from jsdesk.submission.verify import Report, verify_bytes
 
 OPENSSL = shutil.which("openssl")
@@ -441,3 +447,60 @@ def test_manifest__hostile_xml__rejected(manifest: bytes, expected: str) -> None
 
     with pytest.raises(ManifestProblem, match=expected):
         parse_manifest(manifest)
+
+
+def _certificate(
+    name: str, key: rsa.RSAPrivateKey, issuer: SigningCredentials | None, *, ca: bool
+) -> x509.Certificate:
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer.key if issuer else key, hashes.SHA256())
+    )
+
+
+@cache
+def _ca(name: str) -> SigningCredentials:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return SigningCredentials(certificate=_certificate(name, key, None, ca=True), key=key)
+
+
+def _issue(issuer: SigningCredentials, name: str, *, ca: bool = False) -> SigningCredentials:
+    """A certificate for ``name`` issued by ``issuer`` (like a Buypass virksomhetssertifikat)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(name, key, issuer, ca=ca)
+    return SigningCredentials(certificate=cert, key=key, chain=(issuer.certificate,))
+
+
+def test_trust__leaf_issued_by_trusted_ca__holds_other_ca__fails() -> None:
+    leaf = _issue(_ca("TEST Buypass-aktig CA"), "TEST virksomhet 0301")
+    data = build_container(sample_payload(), leaf.certificate, leaf.key, leaf.chain)
+    assert _verify(data, trusted=[_ca("TEST Buypass-aktig CA").certificate]).exit_code == 0
+    report = _verify(data, trusted=[_ca("TEST annen CA").certificate])
+    assert report.exit_code == 1
+    assert "klarert" in _failed(report)
+
+
+def test_trust__certificate_issued_by_a_leaf__not_trusted() -> None:
+    # A non-CA certificate (here the trusted signer's own) must not vouch for others.
+    leaf = _issue(credentials(), "TEST falsk virksomhet")
+    data = build_container(sample_payload(), leaf.certificate, leaf.key, leaf.chain)
+    report = _verify(data, trusted=[credentials().certificate])
+    assert report.exit_code == 1
+    assert "klarert" in _failed(report)
+
+
+def test_signature__certificate_expired_when_signed__rejected() -> None:
+    old = create_test_credentials("0301", days=5, now=datetime.now(UTC) - timedelta(days=30))
+    data = build_container(sample_payload(), old.certificate, old.key)
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "ikke gyldig da filen ble signert" in _failed(report)

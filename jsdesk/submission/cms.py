@@ -383,9 +383,11 @@ def _check_trust(
         if current in trusted:
             return
         for anchor in trusted:
-            if _issued_by(current, anchor):
+            if _is_ca(anchor) and _issued_by(current, anchor):
                 return
-        issuer = next((c for c in chain if c != current and _issued_by(current, c)), None)
+        issuer = next(
+            (c for c in chain if c != current and _is_ca(c) and _issued_by(current, c)), None
+        )
         if issuer is None:
             break
         current = issuer
@@ -393,6 +395,15 @@ def _check_trust(
         "Signatarens sertifikat er ikke utstedt av et sertifikat du har oppgitt som klarert "
         f"({signer.subject.rfc4514_string()})."
     )
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    """Only a CA certificate may vouch for another (a leaf cannot issue certificates)."""
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return constraints.value.ca
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
