@@ -1,0 +1,186 @@
+"""``jsdesk cert``: the signing certificate and the recipient's encryption certificate.
+
+``import`` reads a virksomhetssertifikat (PKCS#12; password from the prompt or
+``JSDESK_P12_PASSWORD``); ``create-test`` makes a pilot certificate clearly
+named TEST (test installations only); ``show`` prints the current one and
+warns when it expires within 30 days; ``export`` writes it as PEM for the
+receiver's ``--trust``; ``recipient`` sets the certificate submissions are
+encrypted to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.errors import UserError
+
+P12_PASSWORD_ENV = "JSDESK_P12_PASSWORD"
+
+
+def ask_p12_password(path: Path) -> str:
+    env = os.environ.get(P12_PASSWORD_ENV)
+    if env is not None:
+        return env
+    if not sys.stdin.isatty():
+        raise UserError(
+            f"Passordet til {path} mangler: sett {P12_PASSWORD_ENV} eller kjør kommandoen i et "
+            "terminalvindu.",
+            2,
+        )
+    return getpass.getpass(f"Passord for {path}: ")
+
+
+def read_input_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Kan ikke lese {path}: {exc.strerror or exc}.", 2) from exc
+
+
+def load_p12_file(path: Path) -> Any:
+    from jsdesk.submission.credentials import load_pkcs12
+
+    data = read_input_file(path)
+    try:
+        return load_pkcs12(data, ask_p12_password(path))
+    except UserError as exc:
+        raise UserError(f"{path}: {exc.message}", 2) from exc
+
+
+def describe(credentials: Any) -> list[str]:
+    from jsdesk.submission.credentials import expiry_warning
+
+    cert = credentials.certificate
+    lines = [
+        f"Sertifikat: {cert.subject.rfc4514_string()}",
+        f"Utsteder:   {cert.issuer.rfc4514_string()}",
+        f"Gyldig:     {cert.not_valid_before_utc:%d.%m.%Y} – {cert.not_valid_after_utc:%d.%m.%Y}",
+    ]
+    if credentials.is_test:
+        lines.append("Dette er et TESTSERTIFIKAT: bare for piloter og testinstallasjoner.")
+    warning = expiry_warning(cert)
+    if warning:
+        lines.append(warning)
+    return lines
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from jsdesk.submission.credentials import require_usable, save_credentials
+
+    credentials = load_p12_file(args.file)
+    require_usable(credentials.certificate)
+    with open_database(args) as db:
+        if credentials.is_test and not db.settings.test_installation:
+            raise UserError(
+                "Testsertifikater kan bare brukes i en testinstallasjon; dette er en "
+                "produksjonsinstallasjon.",
+                1,
+            )
+        save_credentials(db, credentials)
+    print("Signeringssertifikatet er lagret (nøkkelen kryptert i databasen).")
+    print("\n".join(describe(credentials)))
+    return 0
+
+
+def cmd_create_test(args: argparse.Namespace) -> int:
+    from jsdesk.submission.credentials import create_test_credentials, save_credentials
+
+    with open_database(args) as db:
+        settings = db.settings
+        if not settings.test_installation:
+            raise UserError(
+                "Testsertifikat kan bare lages i en testinstallasjon (jsdesk db init --test). "
+                "Ekte innsendinger signeres med virksomhetssertifikatet: 'jsdesk cert import'.",
+                1,
+            )
+        credentials = create_test_credentials(settings.kommunenummer, days=args.days)
+        save_credentials(db, credentials)
+    print("Et testsertifikat er laget og lagret.")
+    print("\n".join(describe(credentials)))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from jsdesk.submission.credentials import load_credentials, load_recipient
+
+    with open_database(args) as db:
+        credentials = load_credentials(db)
+        recipient = load_recipient(db)
+    if credentials is None:
+        print("Ingen signeringssertifikat er satt opp ('jsdesk cert import FIL.p12').")
+    else:
+        print("\n".join(describe(credentials)))
+    if recipient is None:
+        print("Mottakersertifikat: ikke satt (innsendinger krypteres ikke uten --encrypt-to).")
+    else:
+        print(f"Mottakersertifikat: {recipient.subject.rfc4514_string()}")
+    return 0 if credentials is not None else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    from jsdesk.submission.container import write_atomic
+    from jsdesk.submission.credentials import load_credentials
+
+    with open_database(args) as db:
+        credentials = load_credentials(db)
+    if credentials is None:
+        raise UserError("Ingen signeringssertifikat er satt opp.", 1)
+    pem = b"".join(
+        c.public_bytes(serialization.Encoding.PEM)
+        for c in (credentials.certificate, *credentials.chain)
+    )
+    try:
+        write_atomic(args.path, pem)
+    except FileExistsError as exc:
+        raise UserError(f"{args.path} finnes fra før; velg et annet filnavn.", 1) from exc
+    except OSError as exc:
+        raise UserError(f"Kan ikke skrive {args.path}: {exc.strerror or exc}.", 1) from exc
+    print(f"Sertifikatet (uten privat nøkkel) er skrevet til {args.path}.")
+    return 0
+
+
+def cmd_recipient(args: argparse.Namespace) -> int:
+    from jsdesk.submission.credentials import load_certificate_file, save_recipient
+
+    certificate = load_certificate_file(str(args.file), read_input_file(args.file))
+    with open_database(args) as db:
+        save_recipient(db, certificate)
+    print(f"Innsendinger krypteres heretter til {certificate.subject.rfc4514_string()}.")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("cert", help="signerings- og mottakersertifikat")
+    sub = parser.add_subparsers(dest="cert_command", metavar="UNDERKOMMANDO", required=True)
+
+    imp = sub.add_parser("import", help="importer virksomhetssertifikat (PKCS#12)")
+    add_db_argument(imp)
+    imp.add_argument("file", type=Path, metavar="P12", help="PKCS#12-filen (.p12/.pfx)")
+    imp.set_defaults(func=cmd_import)
+
+    test = sub.add_parser("create-test", help="lag et testsertifikat (bare testinstallasjon)")
+    add_db_argument(test)
+    test.add_argument("--days", type=int, default=365, help="gyldighet i dager (standard 365)")
+    test.set_defaults(func=cmd_create_test)
+
+    show = sub.add_parser("show", help="vis sertifikatene som er satt opp")
+    add_db_argument(show)
+    show.set_defaults(func=cmd_show)
+
+    export = sub.add_parser("export", help="skriv signeringssertifikatet som PEM (for --trust)")
+    add_db_argument(export)
+    export.add_argument("path", type=Path, metavar="FIL.pem")
+    export.set_defaults(func=cmd_export)
+
+    recipient = sub.add_parser("recipient", help="sett mottakerens krypteringssertifikat")
+    add_db_argument(recipient)
+    recipient.add_argument("file", type=Path, metavar="SERT.pem")
+    recipient.set_defaults(func=cmd_recipient)

@@ -1,0 +1,414 @@
+"""Detached CMS signatures over the manifest, and CMS envelopes around the container.
+
+Enveloping uses ``cryptography``'s PKCS#7 builder; signing assembles the
+SignedData with ``asn1crypto`` (to add signing-certificate-v2) and signs with
+``cryptography``. ``openssl cms`` accepts both. ``cryptography`` has no public
+API to *verify* CMS, so verification parses the SignedData with ``asn1crypto`` and checks each step
+with ``cryptography``: the message digest against the manifest, the signature
+over the DER-encoded signed attributes, the signer certificate's validity at the
+signing time, and (optionally) that the certificate chains to a trusted one.
+
+Every failure on the verifying side is a ``SignatureProblem`` with a Bokmål
+message; the input is treated as hostile and never trusted to be well formed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+# Digest algorithms a signature may use (asn1crypto name -> hashlib name and cryptography hash).
+_DIGESTS: dict[str, tuple[str, type[hashes.HashAlgorithm]]] = {
+    "sha256": ("sha256", hashes.SHA256),
+    "sha384": ("sha384", hashes.SHA384),
+    "sha512": ("sha512", hashes.SHA512),
+}
+
+_RSA_ALGORITHMS = {"rsassa_pkcs1v15", "sha256_rsa", "sha384_rsa", "sha512_rsa"}
+_EC_ALGORITHMS = {"ecdsa", "sha256_ecdsa", "sha384_ecdsa", "sha512_ecdsa"}
+
+# A signature file larger than this is not a signature (a handful of certificates at most).
+MAX_SIGNATURE_BYTES = 1 << 20
+
+
+class SignatureProblem(Exception):
+    """The signature does not hold; ``message`` says why, in Bokmål."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """What a valid signature tells about its signer."""
+
+    signer: x509.Certificate
+    signing_time: datetime
+    chain: tuple[x509.Certificate, ...]
+
+    @property
+    def signer_name(self) -> str:
+        return self.signer.subject.rfc4514_string()
+
+
+def sign_detached(
+    content: bytes,
+    certificate: x509.Certificate,
+    key: SigningKey,
+    chain: Sequence[x509.Certificate] = (),
+    *,
+    signing_time: datetime | None = None,
+) -> bytes:
+    """A DER detached CMS SignedData (CAdES-BES) over ``content``.
+
+    Signed attributes: content type, signing time, message digest and ESS
+    signing-certificate-v2, which binds the signer certificate's SHA-256 hash
+    into the signature so that the certificate cannot be swapped or altered.
+    ``cryptography``'s PKCS7SignatureBuilder cannot add that attribute, so the
+    structure is assembled with ``asn1crypto`` and signed with ``cryptography``.
+    """
+    from asn1crypto import algos, cms, core, tsp
+    from asn1crypto import x509 as asn1_x509
+
+    signing_time = (signing_time or datetime.now(UTC)).replace(microsecond=0)
+    cert_der = certificate.public_bytes(serialization.Encoding.DER)
+    cert = asn1_x509.Certificate.load(cert_der)
+    ess_id = tsp.ESSCertIDv2(
+        {
+            "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "cert_hash": hashlib.sha256(cert_der).digest(),
+            "issuer_serial": {
+                "issuer": [asn1_x509.GeneralName({"directory_name": cert.issuer})],
+                "serial_number": cert.serial_number,
+            },
+        }
+    )
+    attributes = [
+        cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+        cms.CMSAttribute(
+            {"type": "signing_time", "values": [cms.Time({"utc_time": signing_time})]}
+        ),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(content).digest()]}),
+        cms.CMSAttribute(
+            {
+                "type": "signing_certificate_v2",
+                "values": [tsp.SigningCertificateV2({"certs": [ess_id]})],
+            }
+        ),
+    ]
+    # DER orders a SET OF by the encodings; verifiers (openssl) re-encode and would
+    # otherwise compute a different signed value.
+    attributes.sort(key=lambda attribute: attribute.dump())
+    signed_attrs = cms.CMSAttributes(attributes)
+    to_sign = signed_attrs.dump()
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+        signature_algorithm = "sha256_rsa"
+    else:
+        signature = key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        signature_algorithm = "sha256_ecdsa"
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": cert.issuer, "serial_number": cert.serial_number}
+                    )
+                }
+            ),
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm}),
+            "signature": core.OctetString(signature),
+        }
+    )
+    certificates = [cert] + [
+        asn1_x509.Certificate.load(extra.public_bytes(serialization.Encoding.DER))
+        for extra in chain
+    ]
+    signed_data = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": certificates,
+            "signer_infos": [signer_info],
+        }
+    )
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+    result: bytes = info.dump()
+    return result
+
+
+def envelope(content: bytes, recipient: x509.Certificate) -> bytes:
+    """Encrypt ``content`` to ``recipient`` as DER CMS EnvelopedData with AES-256."""
+    if not isinstance(recipient.public_key(), rsa.RSAPublicKey):
+        raise ValueError("recipient certificate must hold an RSA key")
+    builder = (
+        pkcs7.PKCS7EnvelopeBuilder()
+        .set_data(content)
+        .set_content_encryption_algorithm(algorithms.AES256)
+        .add_recipient(recipient)
+    )
+    return builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+
+
+def open_envelope(data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
+    """Decrypt DER CMS EnvelopedData; ``SignatureProblem`` when it is not for this key."""
+    try:
+        return pkcs7.pkcs7_decrypt_der(data, certificate, key, [])
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise SignatureProblem(
+            "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller "
+            "kryptert til en annen mottaker."
+        ) from exc
+
+
+def verify_detached(
+    signature: bytes,
+    content: bytes,
+    *,
+    trusted: Sequence[x509.Certificate] = (),
+) -> SignatureInfo:
+    """Check a detached CMS signature over ``content``; ``SignatureProblem`` when it fails.
+
+    With ``trusted`` certificates, the signer must be one of them or be issued
+    (directly or through certificates carried in the signature) by one of them.
+    """
+    from asn1crypto import cms
+    from asn1crypto import tsp as _tsp  # noqa: F401  registers signing-certificate-v2 with cms
+
+    if len(signature) > MAX_SIGNATURE_BYTES:
+        raise SignatureProblem("Signaturfilen er urimelig stor og avvises.")
+    try:
+        info = cms.ContentInfo.load(signature, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise SignatureProblem("Signaturfilen er ikke en CMS SignedData-signatur.")
+        _ = info.native  # parse everything now: asn1crypto is lazy, damage must surface here
+        signed = info["content"]
+        if signed["version"].native not in ("v1", "v3"):
+            raise SignatureProblem("Signaturen har en ukjent SignedData-versjon.")
+        if signed["encap_content_info"]["content_type"].native != "data":
+            raise SignatureProblem("Signaturen oppgir feil innholdstype.")
+        if signed["encap_content_info"]["content"].native is not None:
+            raise SignatureProblem("Signaturen er ikke løsrevet (detached) som forventet.")
+        signer_infos = list(signed["signer_infos"])
+        if len(signer_infos) != 1:
+            raise SignatureProblem(
+                f"Signaturen skal ha nøyaktig én signatar, men har {len(signer_infos)}."
+            )
+        certs = [_load_cert(c.dump()) for c in signed["certificates"] if c.name == "certificate"]
+        listed_digests = {a["algorithm"].native for a in signed["digest_algorithms"]}
+        return _check_signer(signer_infos[0], certs, listed_digests, content, trusted)
+    except SignatureProblem:
+        raise
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        UnsupportedAlgorithm,
+    ) as exc:
+        # asn1crypto parses lazily: a damaged structure surfaces as any of these.
+        raise SignatureProblem("Signaturfilen er skadet og kan ikke leses.") from exc
+
+
+def _load_cert(der: bytes) -> x509.Certificate:
+    try:
+        return x509.load_der_x509_certificate(der)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise SignatureProblem("Et sertifikat i signaturen er skadet.") from exc
+
+
+def _check_signer(
+    signer_info: object,
+    certs: list[x509.Certificate],
+    listed_digests: set[str],
+    content: bytes,
+    trusted: Sequence[x509.Certificate],
+) -> SignatureInfo:
+    from asn1crypto import cms
+
+    assert isinstance(signer_info, cms.SignerInfo)
+    signer = _find_signer_cert(signer_info["sid"], certs)
+    if signer_info["version"].native not in ("v1", "v3"):
+        raise SignatureProblem("Signaturen har en ukjent SignerInfo-versjon.")
+    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    if digest_name not in _DIGESTS:
+        raise SignatureProblem(f"Signaturen bruker en ukjent sjekksumalgoritme ({digest_name}).")
+    if digest_name not in listed_digests:
+        raise SignatureProblem("Signaturens liste over sjekksumalgoritmer stemmer ikke.")
+    if signer_info["unsigned_attrs"].native:
+        raise SignatureProblem("Signaturen har usignerte attributter, som jsdesk ikke godtar.")
+    hashlib_name, hash_cls = _DIGESTS[digest_name]
+
+    attrs = signer_info["signed_attrs"]
+    if not attrs:
+        raise SignatureProblem("Signaturen mangler signerte attributter (signeringstid, sjekksum).")
+    values: dict[str, list[object]] = {}
+    for attr in attrs:
+        values.setdefault(attr["type"].native, []).extend(attr["values"])
+    content_types = values.get("content_type", [])
+    if len(content_types) != 1 or content_types[0].native != "data":  # type: ignore[attr-defined]
+        raise SignatureProblem("Signaturens innholdstype-attributt mangler eller er feil.")
+    digests = values.get("message_digest", [])
+    if len(digests) != 1:
+        raise SignatureProblem("Signaturen mangler sjekksum-attributtet (messageDigest).")
+    expected = hashlib.new(hashlib_name, content).digest()
+    if digests[0].native != expected:  # type: ignore[attr-defined]
+        raise SignatureProblem(
+            "Manifestet samsvarer ikke med signaturen: manifestet er endret etter signering."
+        )
+    times = values.get("signing_time", [])
+    if len(times) != 1:
+        raise SignatureProblem("Signaturen mangler signeringstidspunkt.")
+    signing_time: datetime = times[0].native  # type: ignore[attr-defined]
+    if signing_time.tzinfo is None:
+        signing_time = signing_time.replace(tzinfo=UTC)
+
+    # The signature covers the DER SET OF the attributes exactly as they were
+    # received; asn1crypto keeps the original bytes, only the implicit [0] tag
+    # is replaced by the SET tag.
+    signed_bytes = b"\x31" + attrs.dump()[1:]
+    _check_signature_value(
+        signer,
+        signer_info["signature_algorithm"]["algorithm"].native,
+        signer_info["signature"].native,
+        signed_bytes,
+        hash_cls(),
+    )
+
+    if not signer.not_valid_before_utc <= signing_time <= signer.not_valid_after_utc:
+        raise SignatureProblem(
+            "Signatarens sertifikat var ikke gyldig da filen ble signert "
+            f"({signing_time:%d.%m.%Y %H:%M} UTC; gyldig "
+            f"{signer.not_valid_before_utc:%d.%m.%Y}–{signer.not_valid_after_utc:%d.%m.%Y})."
+        )
+    _check_signing_certificate(values.get("signing_certificate_v2", []), signer)
+    chain = tuple(c for c in certs if c != signer)
+    if trusted:
+        _check_trust(signer, chain, trusted)
+    return SignatureInfo(signer=signer, signing_time=signing_time, chain=chain)
+
+
+def _check_signing_certificate(values: list[object], signer: x509.Certificate) -> None:
+    """The ESS signing-certificate-v2 attribute must name exactly the signer certificate."""
+    if len(values) != 1:
+        raise SignatureProblem(
+            "Signaturen mangler attributtet signing-certificate-v2 som binder sertifikatet."
+        )
+    ess_ids = values[0]["certs"]  # type: ignore[index]
+    if len(ess_ids) < 1:
+        raise SignatureProblem("Attributtet signing-certificate-v2 er tomt.")
+    first = ess_ids[0]
+    algorithm = first["hash_algorithm"]["algorithm"].native
+    if algorithm not in _DIGESTS:
+        raise SignatureProblem(f"signing-certificate-v2 bruker ukjent algoritme ({algorithm}).")
+    der = signer.public_bytes(serialization.Encoding.DER)
+    if first["cert_hash"].native != hashlib.new(_DIGESTS[algorithm][0], der).digest():
+        raise SignatureProblem(
+            "Sertifikatet i signaturen er ikke det som ble signert med (signing-certificate-v2)."
+        )
+
+
+def _find_signer_cert(sid: object, certs: list[x509.Certificate]) -> x509.Certificate:
+    from asn1crypto import cms
+
+    assert isinstance(sid, cms.SignerIdentifier)
+    if sid.name == "issuer_and_serial_number":
+        serial = sid.chosen["serial_number"].native
+        issuer_der = sid.chosen["issuer"].dump()
+        for cert in certs:
+            if cert.serial_number == serial and cert.issuer.public_bytes() == issuer_der:
+                return cert
+    else:
+        key_id = sid.chosen.native
+        for cert in certs:
+            try:
+                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+            except x509.ExtensionNotFound:
+                continue
+            if ski.value.digest == key_id:
+                return cert
+    raise SignatureProblem("Signatarens sertifikat finnes ikke i signaturen.")
+
+
+def _check_signature_value(
+    cert: x509.Certificate,
+    algorithm: str,
+    value: bytes,
+    data: bytes,
+    digest: hashes.HashAlgorithm,
+) -> None:
+    key = cert.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            if algorithm not in _RSA_ALGORITHMS:
+                raise SignatureProblem(f"Signaturalgoritmen {algorithm} støttes ikke for RSA.")
+            key.verify(value, data, padding.PKCS1v15(), digest)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            if algorithm not in _EC_ALGORITHMS:
+                raise SignatureProblem(f"Signaturalgoritmen {algorithm} støttes ikke for EC.")
+            key.verify(value, data, ec.ECDSA(digest))
+        else:
+            raise SignatureProblem("Signatarens sertifikat har en nøkkeltype jsdesk ikke støtter.")
+    except InvalidSignature as exc:
+        raise SignatureProblem(
+            "Signaturen er ugyldig: den passer ikke med sertifikatet eller innholdet er endret."
+        ) from exc
+
+
+def _check_trust(
+    signer: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    trusted: Sequence[x509.Certificate],
+) -> None:
+    current = signer
+    for _ in range(len(chain) + 1):
+        if current in trusted:
+            return
+        for anchor in trusted:
+            if _is_ca(anchor) and _issued_by(current, anchor):
+                return
+        issuer = next(
+            (c for c in chain if c != current and _is_ca(c) and _issued_by(current, c)), None
+        )
+        if issuer is None:
+            break
+        current = issuer
+    raise SignatureProblem(
+        "Signatarens sertifikat er ikke utstedt av et sertifikat du har oppgitt som klarert "
+        f"({signer.subject.rfc4514_string()})."
+    )
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    """Only a CA certificate may vouch for another (a leaf cannot issue certificates)."""
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return constraints.value.ca
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True

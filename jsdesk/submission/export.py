@@ -1,0 +1,399 @@
+"""Make a submission from the database: choose the records, build, verify, write, mark.
+
+The two steps are separate so the GUI can show the plan before anything happens
+and run the export in a worker thread::
+
+    plan = plan_submission(db, year=2025)            # what goes in, what is left out and why
+    result = create_submission(db, plan, out_dir, progress=callback)
+
+Order of the safety steps in ``create_submission``: the container is built and
+verified in memory (signature, digests, schema, every record's rules); it is
+written atomically (never a partial file, never overwriting); the written bytes
+are read back and compared; only then is the submission recorded and its
+records marked *innsendt*. An interruption before that last step leaves the
+database unchanged. (If the process dies between the file appearing and the
+marking, the file is valid but the records stay unsent and go again in the
+next submission; the receiver keeps the highest ``record_version`` per
+``record_id``, so that is harmless.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+
+from jsdesk import __version__
+from jsdesk.errors import UserError
+from jsdesk.submission import cms
+from jsdesk.submission.container import (
+    build_container,
+    remove_stale_partials,
+    write_atomic,
+)
+from jsdesk.submission.credentials import (
+    SigningCredentials,
+    expiry_warning,
+    load_credentials,
+    load_recipient,
+    require_usable,
+)
+from jsdesk.submission.payload import FORMAT_VERSION, encode_payload
+from jsdesk.submission.verify import verify_bytes
+
+if TYPE_CHECKING:
+    from jsdesk.storage import Database, ParticipationRecord
+
+log = logging.getLogger("jsdesk.submission")
+
+INSTALLATION_ID_SETTING = "submission.installation_id"
+MAX_REASON_FINDINGS = 3
+
+# progress(phase, done, total); phases in order, Bokmål for direct display.
+Progress = Callable[[str, int, int], None]
+PHASE_COLLECT = "Henter poster"
+PHASE_BUILD = "Bygger og signerer"
+PHASE_VERIFY = "Kontrollerer filen"
+PHASE_WRITE = "Skriver filen"
+PHASE_MARK = "Markerer som innsendt"
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A record left out of the submission, with the reason in Bokmål."""
+
+    id: int
+    masked_fnr: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a submission will hold (participation ids) and what is left out, and why."""
+
+    included: tuple[int, ...]
+    excluded: tuple[Excluded, ...]
+    period_from: date
+    period_to: date
+    selection: str  # "changed" or "all"
+    test_data: bool
+    unchanged: int = 0  # already sent and not changed since (left out, not listed)
+    corrections: int = 0  # included records that replace an earlier submitted version
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    path: Path
+    submission_id: str
+    record_count: int
+    encrypted: bool
+    warnings: tuple[str, ...]
+    dropped: tuple[Excluded, ...]  # records that changed after planning and no longer qualify
+
+
+def plan_submission(
+    db: Database,
+    *,
+    year: int | None = None,
+    all_records: bool = False,
+    today: date | None = None,
+) -> Plan:
+    """Choose the records: complete and new/changed since last submission (or all in ``year``)."""
+    from jsdesk.storage import Status
+
+    today = today or date.today()
+    included: list[int] = []
+    corrections = 0
+    excluded: list[Excluded] = []
+    unchanged = 0
+    starts: list[date] = []
+    for summary in _summaries(db, year):
+        status = Status(summary.status)
+        if status == Status.INNSENDT and not all_records:
+            unchanged += 1
+            continue
+        if status != Status.KOMPLETT:  # kladd, endret, innsendt: look at the full record
+            record = db.get_participation(summary.id)
+            if not record.valid:
+                excluded.append(
+                    Excluded(summary.id, summary.masked_fnr, str(status), _reason(record))
+                )
+                continue
+            corrections += record.submitted_version is not None
+        included.append(summary.id)
+        if summary.oppstartsdato is not None:
+            starts.append(summary.oppstartsdato)
+    if year is not None:
+        period_from, period_to = date(year, 1, 1), date(year, 12, 31)
+    else:
+        period_from = min(starts, default=today)
+        period_to = today
+    return Plan(
+        included=tuple(included),
+        excluded=tuple(excluded),
+        period_from=period_from,
+        period_to=period_to,
+        selection="all" if all_records else "changed",
+        test_data=db.settings.test_installation,
+        unchanged=unchanged,
+        corrections=corrections,
+    )
+
+
+def _summaries(db: Database, year: int | None) -> Iterable[Any]:
+    offset = 0
+    while True:
+        page = db.query_participations(
+            year=year, order_by="id", descending=False, offset=offset, limit=1000
+        )
+        yield from page
+        if len(page) < 1000:
+            return
+        offset += len(page)
+
+
+def _reason(record: ParticipationRecord) -> str:
+    errors = [f for f in record.findings if f.get("severity") == "error"]
+    shown = [f"{f.get('variable')}: {f.get('message')}" for f in errors[:MAX_REASON_FINDINGS]]
+    more = len(errors) - len(shown)
+    text = "; ".join(shown) or "posten er ikke komplett"
+    if more > 0:
+        text += f" (og {more} feil til)"
+    return f"Ikke komplett for fasen «{record.stage}»: {text}"
+
+
+def create_submission(
+    db: Database,
+    plan: Plan,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    recipient: x509.Certificate | None = None,
+    credentials: SigningCredentials | None = None,
+    now: datetime | None = None,
+) -> SubmissionResult:
+    """Build, verify and write the submission file for ``plan``; then mark its records sent.
+
+    ``recipient`` defaults to the configured recipient certificate. A production
+    installation refuses to write an unencrypted file or to sign with a test
+    certificate. Safe to call from a worker thread (it touches no widgets).
+    """
+    report = progress or (lambda _phase, _done, _total: None)
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    settings = db.settings
+    creds = credentials or load_credentials(db)
+    if creds is None:
+        raise UserError(
+            "Ingen signeringssertifikat er satt opp. Importer virksomhetssertifikatet med "
+            "'jsdesk cert import FIL.p12' (eller lag et testsertifikat med "
+            "'jsdesk cert create-test' i en testinstallasjon)."
+        )
+    require_usable(creds.certificate, now)
+    warnings = [w for w in (expiry_warning(creds.certificate, now),) if w]
+    recipient = recipient or load_recipient(db)
+    if not settings.test_installation:
+        if creds.is_test:
+            raise UserError(
+                "Dette er en produksjonsinstallasjon, men signeringssertifikatet er et "
+                "testsertifikat. Importer virksomhetssertifikatet med 'jsdesk cert import'."
+            )
+        if recipient is None:
+            raise UserError(
+                "Ekte innsendinger skal krypteres til mottakeren, men intet mottakersertifikat "
+                "er satt opp. Bruk --encrypt-to SERT.pem eller 'jsdesk cert recipient SERT.pem'."
+            )
+    if not plan.included:
+        raise UserError("Ingen poster å sende inn: ingen komplette, nye eller endrede poster.")
+    if not out_dir.is_dir():
+        raise UserError(f"Mappen {out_dir} finnes ikke.")
+
+    records, dropped = _collect(db, plan, report)
+    if not records:
+        raise UserError(
+            "Ingen poster å sende inn: alle planlagte poster er endret og ufullstendige."
+        )
+    submission_id = str(uuid.uuid4())
+    header = _header(db, plan, records, submission_id, now)
+
+    report(PHASE_BUILD, 0, 1)
+    payload = encode_payload(header, [r for _pid, _version, r in records])
+    container = build_container(payload, creds.certificate, creds.key, creds.chain)
+    report(PHASE_BUILD, 1, 1)
+
+    report(PHASE_VERIFY, 0, 1)
+    check = verify_bytes(container, trusted=[creds.certificate, *creds.chain])
+    if not check.ok:
+        raise UserError(
+            "Innsendingsfilen besto ikke egenkontrollen og er ikke lagret:\n  "
+            + "\n  ".join(check.lines())
+        )
+    data = cms.envelope(container, recipient) if recipient is not None else container
+    report(PHASE_VERIFY, 1, 1)
+
+    report(PHASE_WRITE, 0, 1)
+    path = out_dir / file_name(
+        settings.kommunenummer, now, submission_id, plan.test_data, recipient
+    )
+    remove_stale_partials(out_dir)
+    expected = hashlib.sha256(data).digest()
+
+    def compare_written(written: Path) -> None:
+        if hashlib.sha256(written.read_bytes()).digest() != expected:
+            raise UserError(f"Filen {path.name} ble ikke skrevet riktig til disken. Prøv igjen.")
+
+    try:
+        write_atomic(path, data, before_rename=compare_written)
+    except OSError as exc:
+        raise UserError(
+            f"Kan ikke skrive {path}: {exc.strerror or exc}. Ingen poster er merket som innsendt."
+        ) from exc
+    report(PHASE_WRITE, 1, 1)
+
+    report(PHASE_MARK, 0, 1)
+    db.record_submission(
+        submission_id,
+        file_name=path.name,
+        record_count=len(records),
+        test=plan.test_data,
+        period=f"{plan.period_from.isoformat()}/{plan.period_to.isoformat()}",
+        details={
+            "selection": plan.selection,
+            "encrypted": recipient is not None,
+            "corrections": sum(1 for _p, _v, r in records if r["correction"]),
+            "signer": creds.subject,
+            "sha256": expected.hex(),
+        },
+        created_at=now,
+    )
+    db.mark_submitted({pid: version for pid, version, _r in records}, submission_id)
+    report(PHASE_MARK, 1, 1)
+    log.info("Innsending %s laget med %d poster", submission_id, len(records))
+    return SubmissionResult(
+        path=path,
+        submission_id=submission_id,
+        record_count=len(records),
+        encrypted=recipient is not None,
+        warnings=tuple(warnings),
+        dropped=tuple(dropped),
+    )
+
+
+def file_name(
+    kommunenummer: str,
+    now: datetime,
+    submission_id: str,
+    test_data: bool,
+    recipient: x509.Certificate | None,
+) -> str:
+    prefix = "TEST-" if test_data else ""
+    suffix = ".asice.p7m" if recipient is not None else ".asice"
+    return f"{prefix}jobbsjanse-{kommunenummer}-{now:%Y%m%dT%H%M%SZ}-{submission_id[:8]}{suffix}"
+
+
+def _collect(
+    db: Database, plan: Plan, report: Progress
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded]]:
+    """The payload records, re-evaluated now; records that stopped qualifying are dropped."""
+    from jsdesk.domain.fnr import mask
+    from jsdesk.forms import form_by_version
+    from jsdesk.rules import evaluate
+
+    installation = _installation_id(db)
+    allow_synthetic = db.settings.test_installation
+    planned = plan.included
+    total = len(planned)
+    records: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[Excluded] = []
+    for done, record in enumerate(db.iter_participations(planned), start=1):
+        evaluation = evaluate(
+            form_by_version(record.form_version), record.values, allow_synthetic=allow_synthetic
+        )
+        if not evaluation.valid:
+            fnr = record.values.get("fodselsnummer")
+            masked = mask(fnr) if isinstance(fnr, str) else ""
+            dropped.append(Excluded(record.id, masked, str(record.status), _reason(record)))
+            continue
+        values = {**record.values, **evaluation.derived}
+        correction = record.submitted_version is not None
+        records.append(
+            (
+                record.id,
+                record.record_version,
+                {  # the payload record; see resources/submission.schema.json
+                    "record_id": str(uuid.uuid5(installation, str(record.id))),
+                    "record_version": record.record_version,
+                    "form_version": record.form_version,
+                    "stage": str(evaluation.stage),
+                    "status": str(record.status),
+                    "correction": correction,
+                    "values": {k: v for k, v in values.items() if v is not None},
+                    "accepted_warnings": [
+                        {
+                            "variable": w.variable,
+                            "code": w.code,
+                            "index": w.index,
+                            "reason": w.reason,
+                        }
+                        for w in record.accepted_warnings
+                    ],
+                },
+            )
+        )
+        if done % 250 == 0 or done == total:
+            report(PHASE_COLLECT, done, total)
+    return records, dropped
+
+
+def _installation_id(db: Database) -> uuid.UUID:
+    """A random id per installation; record ids are derived from it and the local id."""
+    stored = db.get_setting(INSTALLATION_ID_SETTING)
+    if isinstance(stored, str):
+        return uuid.UUID(stored)
+    created = uuid.uuid4()
+    db.set_setting(INSTALLATION_ID_SETTING, str(created))
+    return created
+
+
+def _header(
+    db: Database,
+    plan: Plan,
+    records: list[tuple[int, int, dict[str, Any]]],
+    submission_id: str,
+    now: datetime,
+) -> dict[str, object]:
+    from jsdesk.domain.registers import kommunenavn
+
+    settings = db.settings
+    name = kommunenavn(settings.kommunenummer, now.date()) or kommunenavn(
+        settings.kommunenummer, plan.period_to
+    )
+    if not name:
+        raise UserError(
+            f"Kommunenummeret {settings.kommunenummer} i innstillingene finnes ikke i "
+            "kommunelisten; rett det før innsending."
+        )
+    return {
+        "format_version": FORMAT_VERSION,
+        "form_versions": sorted({r["form_version"] for _p, _v, r in records}),
+        "kommunenummer": settings.kommunenummer,
+        "kommunenavn": name,
+        "bydel": settings.bydel,
+        "reporting_period": {
+            "from": plan.period_from.isoformat(),
+            "to": plan.period_to.isoformat(),
+        },
+        "selection": plan.selection,
+        "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "submission_id": submission_id,
+        "software_version": f"jsdesk {__version__}",
+        "record_count": len(records),
+        "test_data": plan.test_data,
+    }

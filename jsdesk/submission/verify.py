@@ -1,0 +1,276 @@
+"""Verify a submission file as its receiver would: layout, digests, signature, schema, rules.
+
+``verify_bytes``/``verify_file`` return a ``Report``: one ``Check`` per step,
+with a Bokmål line each. The file is hostile input; every problem becomes a
+failed check (exit 1) or, when the file cannot be opened at all, an unreadable
+report (exit 2). Nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from jsdesk.errors import UserError
+from jsdesk.submission import cms
+from jsdesk.submission.container import (
+    PAYLOAD_NAME,
+    SIGNATURE_NAME,
+    Container,
+    ContainerProblem,
+    ContainerUnreadable,
+    read_container,
+    read_file_limited,
+)
+from jsdesk.submission.credentials import SigningCredentials
+from jsdesk.submission.manifest import ManifestProblem, parse_manifest
+from jsdesk.submission.payload import PayloadProblem, decode_payload
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_UNREADABLE = 2
+MAX_LISTED_RECORDS = 10
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    unreadable: bool = False
+    test_data: bool = False
+    record_count: int = 0
+    signer: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable and bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreadable:
+            return EXIT_UNREADABLE
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+    def add(self, name: str, ok: bool, detail: str) -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+    def lines(self) -> list[str]:
+        out = [f"{'OK  ' if c.ok else 'FEIL'} {c.name}: {c.detail}" for c in self.checks]
+        out += self.notes
+        if self.unreadable:
+            out.append("Resultat: filen kan ikke leses.")
+        elif self.ok:
+            label = "TESTDATA – " if self.test_data else ""
+            out.append(f"Resultat: {label}alle kontroller holder ({self.record_count} poster).")
+        else:
+            out.append("Resultat: filen består IKKE kontrollen.")
+        return out
+
+
+def verify_file(
+    path: Path,
+    *,
+    trusted: Sequence[x509.Certificate] = (),
+    decrypt_with: SigningCredentials | None = None,
+    check_rules: bool = True,
+) -> Report:
+    try:
+        data = read_file_limited(path)
+    except ContainerUnreadable as exc:
+        report = Report(unreadable=True)
+        report.add("Fil", False, exc.message)
+        return report
+    return verify_bytes(data, trusted=trusted, decrypt_with=decrypt_with, check_rules=check_rules)
+
+
+def verify_bytes(
+    data: bytes,
+    *,
+    trusted: Sequence[x509.Certificate] = (),
+    decrypt_with: SigningCredentials | None = None,
+    check_rules: bool = True,
+) -> Report:
+    report = Report()
+    if not data.startswith(_ZIP_MAGIC):
+        opened = _open_envelope(report, data, decrypt_with)
+        if opened is None:
+            return report
+        data = opened
+    try:
+        container = read_container(data)
+    except ContainerUnreadable as exc:
+        report.unreadable = True
+        report.add("Beholder", False, exc.message)
+        return report
+    except ContainerProblem as exc:
+        report.add("Beholder", False, exc.message)
+        return report
+    report.add("Beholder", True, "ASiC-E-struktur, mimetype og oppføringer er i orden.")
+    if not _check_manifest(report, container):
+        return report
+    if not _check_signature(report, container, trusted):
+        return report
+    document = _check_payload(report, container)
+    if document is None:
+        return report
+    if check_rules:
+        _check_records(report, document)
+    return report
+
+
+def _open_envelope(
+    report: Report, data: bytes, credentials: SigningCredentials | None
+) -> bytes | None:
+    if not data.startswith(b"\x30"):
+        report.unreadable = True
+        report.add("Fil", False, "Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt.")
+        return None
+    if credentials is None:
+        report.unreadable = True
+        report.add(
+            "Kryptering",
+            False,
+            "Filen er kryptert (CMS EnvelopedData). Oppgi mottakerens nøkkel med --decrypt-with.",
+        )
+        return None
+    if not isinstance(credentials.key, rsa.RSAPrivateKey):
+        report.unreadable = True
+        report.add("Kryptering", False, "Dekryptering krever en RSA-nøkkel.")
+        return None
+    try:
+        opened = cms.open_envelope(data, credentials.certificate, credentials.key)
+    except cms.SignatureProblem as exc:
+        report.unreadable = True
+        report.add("Kryptering", False, exc.message)
+        return None
+    report.add("Kryptering", True, "Filen er dekryptert (CMS EnvelopedData).")
+    return opened
+
+
+def _check_manifest(report: Report, container: Container) -> bool:
+    try:
+        manifest = parse_manifest(container.manifest)
+    except ManifestProblem as exc:
+        return report.add("Manifest", False, exc.message)
+    if manifest.signature_uri != SIGNATURE_NAME:
+        return report.add(
+            "Manifest", False, f"Manifestet peker på signaturen {manifest.signature_uri!r}."
+        )
+    listed = set(manifest.digests)
+    if listed != {PAYLOAD_NAME}:
+        return report.add(
+            "Manifest",
+            False,
+            f"Manifestet skal liste nøyaktig {PAYLOAD_NAME}, men lister {sorted(listed)}.",
+        )
+    actual = hashlib.sha256(container.payload).digest()
+    if not hmac.compare_digest(actual, manifest.digests[PAYLOAD_NAME]):
+        return report.add(
+            "Sjekksum",
+            False,
+            f"SHA-256 for {PAYLOAD_NAME} stemmer ikke med manifestet: innholdet er endret.",
+        )
+    return report.add("Sjekksum", True, f"SHA-256 for {PAYLOAD_NAME} stemmer med manifestet.")
+
+
+def _check_signature(
+    report: Report, container: Container, trusted: Sequence[x509.Certificate]
+) -> bool:
+    try:
+        info = cms.verify_detached(container.signature, container.manifest, trusted=trusted)
+    except cms.SignatureProblem as exc:
+        return report.add("Signatur", False, exc.message)
+    report.signer = info.signer_name
+    report.add(
+        "Signatur",
+        True,
+        f"gyldig, signert {info.signing_time:%d.%m.%Y %H:%M:%S} UTC av {info.signer_name}; "
+        "sertifikatet var gyldig da.",
+    )
+    if trusted:
+        report.add("Tillit", True, "Signatarens sertifikat er utstedt av et klarert sertifikat.")
+    else:
+        report.notes.append(
+            "Merk: tillit er ikke kontrollert (oppgi --trust CERT.pem for å kontrollere utsteder)."
+        )
+    return True
+
+
+def _check_payload(report: Report, container: Container) -> dict[str, Any] | None:
+    try:
+        document = decode_payload(container.payload)
+    except PayloadProblem as exc:
+        report.add("Skjema", False, "; ".join(exc.problems))
+        return None
+    header = document["header"]
+    report.test_data = bool(header["test_data"])
+    report.record_count = len(document["records"])
+    report.add(
+        "Skjema",
+        True,
+        f"submission.json følger skjemaet ({report.record_count} poster, kommune "
+        f"{header['kommunenummer']} {header['kommunenavn']}).",
+    )
+    if report.test_data:
+        report.notes.append("TESTDATA: filen er laget av en testinstallasjon og er ikke ekte data.")
+    return document
+
+
+def _check_records(report: Report, document: dict[str, Any]) -> None:
+    from jsdesk.forms import form_by_version
+    from jsdesk.rules import evaluate
+
+    allow_synthetic = bool(document["header"]["test_data"])
+    problems: list[str] = []
+    failed = 0
+    forms: dict[str, Any] = {}
+    for number, record in enumerate(document["records"], start=1):
+        version = record["form_version"]
+        if version not in forms:
+            try:
+                forms[version] = form_by_version(version)
+            except UserError:
+                forms[version] = None
+        form = forms[version]
+        if form is None:
+            failed += 1
+            message = f"post {number}: ukjent skjemaversjon {version!r}"
+        else:
+            evaluation = evaluate(form, record["values"], allow_synthetic=allow_synthetic)
+            errors = [f"{f.variable}: {f.message}" for f in evaluation.errors]
+            if str(evaluation.stage) != record["stage"]:
+                errors.append(f"fase er {evaluation.stage}, men posten oppgir {record['stage']}")
+            if not errors:
+                continue
+            failed += 1
+            message = f"post {number} ({record['record_id']}): " + "; ".join(errors)
+        if len(problems) < MAX_LISTED_RECORDS:
+            problems.append(message)
+    if failed:
+        more = f" (viser {len(problems)})" if failed > len(problems) else ""
+        report.add(
+            "Regler",
+            False,
+            f"{failed} av {len(document['records'])} poster bryter skjemaets regler{more}: "
+            + " | ".join(problems),
+        )
+    else:
+        report.add(
+            "Regler", True, f"alle {len(document['records'])} poster holder skjemaets regler."
+        )

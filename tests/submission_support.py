@@ -1,0 +1,123 @@
+"""Helpers shared by the submission tests: credentials, a sample payload, ZIP rewriting."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from jsdesk import __version__
+from jsdesk.submission.container import build_container
+from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
+from jsdesk.submission.payload import encode_payload
+
+
+def credentials(name: str = "signer") -> SigningCredentials:
+    """A test certificate per name, made once per test session (key generation is slow)."""
+    return _credentials(name)
+
+
+@cache
+def _credentials(name: str) -> SigningCredentials:
+    return create_test_credentials(f"0301 {name}")
+
+
+def sample_header(count: int = 1, *, test_data: bool = True) -> dict[str, object]:
+    return {
+        "format_version": "1",
+        "form_versions": ["2023.1"],
+        "kommunenummer": "0301",
+        "kommunenavn": "Oslo",
+        "bydel": "030105",
+        "reporting_period": {"from": "2025-01-01", "to": "2025-12-31"},
+        "selection": "changed",
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "submission_id": str(uuid.uuid4()),
+        "software_version": f"jsdesk {__version__}",
+        "record_count": count,
+        "test_data": test_data,
+    }
+
+
+def sample_record(number: int = 1) -> dict[str, object]:
+    return {
+        "record_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-{number}")),
+        "record_version": 1,
+        "form_version": "2023.1",
+        "stage": "aktiv",
+        "status": "komplett",
+        "correction": False,
+        "values": {"kommunenummer": "0301", "oppstartsdato": "2025-02-03", "antall_barn": 2},
+        "accepted_warnings": [],
+    }
+
+
+def sample_payload(count: int = 3, *, test_data: bool = True) -> bytes:
+    records = [sample_record(n) for n in range(1, count + 1)]
+    return encode_payload(sample_header(count, test_data=test_data), records)
+
+
+def sample_container(count: int = 3, *, signer: str = "signer") -> bytes:
+    creds = credentials(signer)
+    return build_container(sample_payload(count), creds.certificate, creds.key)
+
+
+def rewrite_zip(
+    data: bytes,
+    change: Callable[[str, bytes], bytes | None],
+    *,
+    extra: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A copy of ZIP ``data`` with each entry passed through ``change`` (None drops it)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = change(info.filename, source.read(info))
+            if content is not None:
+                target.writestr(info, content, compress_type=info.compress_type)
+        for name, content in (extra or {}).items():
+            target.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def flip(data: bytes, position: int) -> bytes:
+    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
+
+
+PASSPHRASE = "korrekt hest batteri stift"
+
+
+def make_template_db(folder: Path, *, records: int = 30, test_installation: bool = True) -> Path:
+    """A database with demo records and a test signing certificate; copy it per test."""
+    from jsdesk.demo import generate_records
+    from jsdesk.forms import default_form
+    from jsdesk.storage import Database
+    from jsdesk.submission.credentials import save_credentials
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "jsdesk.db"
+    db, _recovery = Database.create(
+        path,
+        PASSPHRASE,
+        kommunenummer="0301",
+        bydel="030105",
+        test_installation=test_installation,
+    )
+    with db:
+        db.import_records(generate_records(records, 7), form_version=default_form().version)
+        if test_installation:
+            save_credentials(db, credentials())
+    return path
+
+
+def copy_db(template: Path, folder: Path) -> Path:
+    """Copy a closed database (file and key file) into ``folder``; returns the new path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in template.parent.glob(template.name + "*"):
+        if source.is_file() and not source.name.endswith(".lock"):
+            (folder / source.name).write_bytes(source.read_bytes())
+    return folder / template.name

@@ -1,0 +1,506 @@
+"""The ASiC-E container: layout, openssl interoperability, and hostile files."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms as asn1_cms
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from submission_support import credentials, flip, rewrite_zip, sample_container, sample_payload
+
+from jsdesk.submission import cms, container
+from jsdesk.submission.container import (
+    MANIFEST_NAME,
+    MIMETYPE,
+    PAYLOAD_NAME,
+    SIGNATURE_NAME,
+    build_container,
+    write_atomic,
+)
+from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
+from jsdesk.submission.verify import Report, verify_bytes
+
+OPENSSL = shutil.which("openssl")
+needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl is installed by .ci/run")
+
+
+def _verify(data: bytes, **kwargs: object) -> Report:
+    return verify_bytes(data, check_rules=False, **kwargs)  # type: ignore[arg-type]
+
+
+def _failed(report: Report) -> str:
+    return " ".join(c.detail for c in report.checks if not c.ok)
+
+
+def _pem(path: Path, name: str = "signer") -> Path:
+    path.write_bytes(credentials(name).certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_container__layout__mimetype_first_stored_and_exact_entries() -> None:
+    data = sample_container()
+    assert data[30:38] == b"mimetype"  # the first local header names mimetype at offset 30
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == [
+            "mimetype",
+            PAYLOAD_NAME,
+            MANIFEST_NAME,
+            SIGNATURE_NAME,
+        ]
+        assert infos[0].compress_type == zipfile.ZIP_STORED
+        assert archive.read("mimetype") == MIMETYPE.encode()
+        manifest = archive.read(MANIFEST_NAME).decode()
+    assert "http://uri.etsi.org/02918/v1.2.1#" in manifest
+    assert "http://www.w3.org/2001/04/xmlenc#sha256" in manifest
+
+
+def test_container__fresh_file__all_checks_hold() -> None:
+    report = _verify(sample_container(), trusted=[credentials().certificate])
+    assert report.exit_code == 0, report.lines()
+    assert report.test_data
+    assert report.record_count == 3
+    assert "TEST" in (report.signer or "")
+
+
+def test_signature__attributes__signing_time_and_signer_certificate_present() -> None:
+    data = sample_container()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        signature = archive.read(SIGNATURE_NAME)
+    signed = asn1_cms.ContentInfo.load(signature)["content"]
+    attrs = {a["type"].native for a in signed["signer_infos"][0]["signed_attrs"]}
+    assert {"signing_time", "message_digest", "content_type"} <= attrs
+    assert len(signed["certificates"]) == 1
+    assert signed["encap_content_info"]["content"].native is None  # detached
+
+
+@needs_openssl
+def test_openssl__verify_detached_signature__accepted(tmp_path: Path) -> None:
+    data = sample_container()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path / "x")
+    ca = _pem(tmp_path / "signer.pem")
+    result = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "META-INF/signature.p7s",
+            "-content",
+            "META-INF/ASiCManifest.xml",
+            "-CAfile",
+            str(ca),
+            "-purpose",
+            "any",
+            "-out",
+            str(tmp_path / "out.xml"),
+        ],
+        cwd=tmp_path / "x",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Verification successful" in result.stderr
+    assert (tmp_path / "out.xml").read_bytes() == (tmp_path / "x" / MANIFEST_NAME).read_bytes()
+
+
+@needs_openssl
+def test_openssl__changed_manifest__rejected(tmp_path: Path) -> None:
+    data = sample_container()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path)
+    manifest = tmp_path / MANIFEST_NAME
+    manifest.write_bytes(manifest.read_bytes().replace(b"MimeType", b"Mimetype", 1))
+    result = subprocess.run(
+        [
+            *("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-noverify"),
+            *("-in", str(tmp_path / SIGNATURE_NAME), "-content", str(manifest)),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode != 0
+
+
+@needs_openssl
+def test_openssl__decrypt_envelope__gives_back_container(tmp_path: Path) -> None:
+    inner = sample_container()
+    recipient = credentials("mottaker")
+    (tmp_path / "in.p7m").write_bytes(cms.envelope(inner, recipient.certificate))
+    _pem(tmp_path / "cert.pem", "mottaker")
+    (tmp_path / "key.pem").write_bytes(
+        recipient.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    result = subprocess.run(
+        [
+            *("openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", "in.p7m"),
+            *("-recip", "cert.pem", "-inkey", "key.pem", "-out", "out.asice"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.asice").read_bytes() == inner
+    printed = subprocess.run(
+        ["openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", "in.p7m"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "aes-256-cbc" in printed.stdout
+
+
+def test_envelope__decrypt_with_recipient__verifies() -> None:
+    recipient = credentials("mottaker")
+    wrapped = cms.envelope(sample_container(), recipient.certificate)
+    report = _verify(wrapped, decrypt_with=recipient)
+    assert report.exit_code == 0, report.lines()
+
+
+def test_envelope__wrong_recipient_key__unreadable() -> None:
+    wrapped = cms.envelope(sample_container(), credentials("mottaker").certificate)
+    report = _verify(wrapped, decrypt_with=credentials("andre"))
+    assert report.exit_code == 2
+    assert "dekrypteres" in _failed(report)
+
+
+def test_envelope__no_key_given__unreadable_with_hint() -> None:
+    wrapped = cms.envelope(sample_container(), credentials("mottaker").certificate)
+    report = _verify(wrapped)
+    assert report.exit_code == 2
+    assert "--decrypt-with" in _failed(report)
+
+
+# --- Tampering: every case under "Safety" -------------------------------------------------
+
+
+def test_tamper__payload_changed__digest_mismatch() -> None:
+    def change(name: str, content: bytes) -> bytes:
+        return (
+            content.replace(b'"antall_barn":2', b'"antall_barn":3')
+            if name == PAYLOAD_NAME
+            else content
+        )
+
+    report = _verify(rewrite_zip(sample_container(), change))
+    assert report.exit_code == 1
+    assert "stemmer ikke med manifestet" in _failed(report)
+
+
+def test_tamper__manifest_byte_flipped__signature_fails() -> None:
+    def change(name: str, content: bytes) -> bytes:
+        return flip(content, len(content) // 2) if name == MANIFEST_NAME else content
+
+    report = _verify(rewrite_zip(sample_container(), change))
+    assert report.exit_code == 1
+
+
+def test_tamper__manifest_digest_replaced_to_match_new_payload__signature_fails() -> None:
+    import base64
+    import hashlib
+
+    original = sample_container()
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        old_payload = archive.read(PAYLOAD_NAME)
+    new_payload = old_payload.replace(b'"antall_barn":2', b'"antall_barn":3')
+    old_digest = base64.b64encode(hashlib.sha256(old_payload).digest())
+    new_digest = base64.b64encode(hashlib.sha256(new_payload).digest())
+
+    def change(name: str, content: bytes) -> bytes:
+        if name == PAYLOAD_NAME:
+            return new_payload
+        if name == MANIFEST_NAME:
+            return content.replace(old_digest, new_digest)
+        return content
+
+    report = _verify(rewrite_zip(original, change))
+    assert report.exit_code == 1
+    assert "endret etter signering" in _failed(report)
+
+
+def test_tamper__signature_byte_flipped__rejected() -> None:
+    data = sample_container()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        length = len(archive.read(SIGNATURE_NAME))
+    for position in (length - 5, length // 2, 20):
+
+        def change(name: str, content: bytes, position: int = position) -> bytes:
+            return flip(content, position) if name == SIGNATURE_NAME else content
+
+        report = _verify(rewrite_zip(data, change))
+        assert report.exit_code == 1, (position, report.lines())
+        assert any(c.name == "Signatur" and not c.ok for c in report.checks)
+
+
+def test_tamper__certificate_swapped__signature_fails() -> None:
+    other = credentials("andre").certificate.public_bytes(serialization.Encoding.DER)
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != SIGNATURE_NAME:
+            return content
+        info = asn1_cms.ContentInfo.load(content)
+        signed = info["content"]
+        signed["certificates"] = [asn1_cms.CertificateChoices.load(other)]
+        return info.dump(force=True)
+
+    report = _verify(rewrite_zip(sample_container(), change))
+    assert report.exit_code == 1
+    assert "sertifikat" in _failed(report)
+
+
+def test_tamper__resigned_by_other_key__untrusted() -> None:
+    signed_by_other = sample_container(signer="andre")
+    report = _verify(signed_by_other, trusted=[credentials().certificate])
+    assert report.exit_code == 1
+    assert "klarert" in _failed(report)
+
+
+def test_tamper__truncated_file__unreadable() -> None:
+    data = sample_container()
+    for cut in (len(data) - 10, len(data) // 2, 100, 0):
+        report = _verify(data[:cut])
+        assert report.exit_code == 2, cut
+        assert report.lines()[-1] == "Resultat: filen kan ikke leses."
+
+
+def test_tamper__extra_entry__rejected() -> None:
+    data = rewrite_zip(sample_container(), lambda _n, c: c, extra={"notes.txt": b"hei"})
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "uventede oppføringer: notes.txt" in _failed(report)
+
+
+def test_tamper__missing_entry__rejected() -> None:
+    for dropped in (PAYLOAD_NAME, MANIFEST_NAME, SIGNATURE_NAME, "mimetype"):
+        data = rewrite_zip(sample_container(), lambda n, c, d=dropped: None if n == d else c)
+        report = _verify(data)
+        assert report.exit_code == 1, dropped
+        assert f"mangler oppføringer: {dropped}" in _failed(report)
+
+
+@pytest.mark.parametrize(
+    "evil", ["../submission.json", "/etc/passwd", "META-INF\\signature.p7s", "C:/x", "a//b"]
+)
+def test_tamper__path_trick_entry__rejected(evil: str) -> None:
+    data = rewrite_zip(sample_container(), lambda _n, c: c, extra={evil: b"x"})
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "farlig filnavn" in _failed(report)
+
+
+def test_tamper__mimetype_not_first__rejected() -> None:
+    data = sample_container()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        infos = source.infolist()
+        for info in [*infos[1:], infos[0]]:
+            target.writestr(info, source.read(info))
+    report = _verify(out.getvalue())
+    assert report.exit_code == 1
+    assert "Første oppføring" in _failed(report)
+
+
+def test_tamper__zip_bomb_payload__rejected_quickly() -> None:
+    bomb = b"{" + b" " * (20 * 1024 * 1024) + b"}"
+    data = rewrite_zip(sample_container(), lambda n, c: bomb if n == PAYLOAD_NAME else c)
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "ZIP-bombe" in _failed(report)
+
+
+def test_tamper__oversized_entry__rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real cap is 256 MB; lower it so the test does not need a 256 MB file.
+    data = sample_container(count=50)
+    monkeypatch.setitem(container.MAX_ENTRY_BYTES, PAYLOAD_NAME, 1000)
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "for stor" in _failed(report)
+
+
+def test_tamper__declared_size_lies__rejected() -> None:
+    data = bytearray(sample_container())
+    # Shrink the declared uncompressed size of submission.json in the central directory.
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo(PAYLOAD_NAME)
+    start = 0
+    while True:
+        start = data.find(b"PK\x01\x02", start)
+        name_len = int.from_bytes(data[start + 28 : start + 30], "little")
+        if data[start + 46 : start + 46 + name_len] == PAYLOAD_NAME.encode():
+            break
+        start += 4
+    data[start + 24 : start + 28] = (info.file_size // 2).to_bytes(4, "little")
+    report = _verify(bytes(data))
+    assert report.exit_code in (1, 2)
+    assert report.checks and not report.checks[0].ok
+
+
+def test_tamper__random_byte_flips__never_crash_and_content_never_changes_unnoticed() -> None:
+    data = sample_container()
+    original = container.read_container(data)
+    rng = random.Random(5)
+    passed = 0
+    for _ in range(200):
+        position = rng.randrange(len(data))
+        damaged = flip(data, position)
+        report = _verify(damaged)
+        assert report.lines()
+        if report.exit_code == 0:
+            # Only ZIP bookkeeping the signature does not cover (timestamps, attributes)
+            # may change without notice: what is read must equal what was signed.
+            assert container.read_container(damaged) == original, position
+            passed += 1
+    assert passed < 40
+
+
+@pytest.mark.slow
+def test_tamper__every_byte_of_payload_manifest_signature_flipped__rejected() -> None:
+    data = sample_container(count=1)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = {
+            name: archive.read(name) for name in (PAYLOAD_NAME, MANIFEST_NAME, SIGNATURE_NAME)
+        }
+    for target, content in entries.items():
+        for position in range(0, len(content), 7):
+
+            def change(name: str, old: bytes, t: str = target, p: int = position) -> bytes:
+                return flip(old, p) if name == t else old
+
+            report = _verify(rewrite_zip(data, change))
+            assert report.exit_code == 1, (target, position, report.lines())
+
+
+def test_tamper__not_a_container__unreadable() -> None:
+    for junk in (b"", b"hello", b"\x30\x03\x02\x01\x00", bytes(range(256))):
+        assert _verify(junk).exit_code == 2
+
+
+def test_payload__schema_violation_in_signed_file__rejected() -> None:
+    creds = credentials()
+    bad = sample_payload().replace(b'"record_version":1', b'"record_version":0', 1)
+    report = _verify(build_container(bad, creds.certificate, creds.key))
+    assert report.exit_code == 1
+    assert "record_version" in _failed(report)
+
+
+def test_write_atomic__check_fails__no_file_left(tmp_path: Path) -> None:
+    target = tmp_path / "out.asice"
+
+    def refuse(_temp: Path) -> None:
+        raise RuntimeError("verification failed")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, b"data", before_rename=refuse)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic__success__content_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "out.asice"
+    write_atomic(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.asice"]
+
+
+def test_rules__signed_file_with_incomplete_record__rules_check_fails() -> None:
+    report = verify_bytes(sample_container(count=2), trusted=[credentials().certificate])
+    assert report.exit_code == 1
+    (rules,) = [c for c in report.checks if c.name == "Regler"]
+    assert not rules.ok
+    assert rules.detail.startswith("2 av 2 poster bryter skjemaets regler")
+    assert "fodselsnummer" in rules.detail
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', "DOCTYPE"),
+        (b"<asic:ASiCManifest xmlns:asic='urn:feil'/>", "navnerom"),
+        (b"not xml at all <", "ikke gyldig XML"),
+        (b"<x>" * 70_000, "urimelig stort"),
+    ],
+)
+def test_manifest__hostile_xml__rejected(manifest: bytes, expected: str) -> None:
+    from jsdesk.submission.manifest import ManifestProblem, parse_manifest
+
+    with pytest.raises(ManifestProblem, match=expected):
+        parse_manifest(manifest)
+
+
+def _certificate(
+    name: str, key: rsa.RSAPrivateKey, issuer: SigningCredentials | None, *, ca: bool
+) -> x509.Certificate:
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer.key if issuer else key, hashes.SHA256())
+    )
+
+
+@cache
+def _ca(name: str) -> SigningCredentials:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return SigningCredentials(certificate=_certificate(name, key, None, ca=True), key=key)
+
+
+def _issue(issuer: SigningCredentials, name: str, *, ca: bool = False) -> SigningCredentials:
+    """A certificate for ``name`` issued by ``issuer`` (like a Buypass virksomhetssertifikat)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(name, key, issuer, ca=ca)
+    return SigningCredentials(certificate=cert, key=key, chain=(issuer.certificate,))
+
+
+def test_trust__leaf_issued_by_trusted_ca__holds_other_ca__fails() -> None:
+    leaf = _issue(_ca("TEST Buypass-aktig CA"), "TEST virksomhet 0301")
+    data = build_container(sample_payload(), leaf.certificate, leaf.key, leaf.chain)
+    assert _verify(data, trusted=[_ca("TEST Buypass-aktig CA").certificate]).exit_code == 0
+    report = _verify(data, trusted=[_ca("TEST annen CA").certificate])
+    assert report.exit_code == 1
+    assert "klarert" in _failed(report)
+
+
+def test_trust__certificate_issued_by_a_leaf__not_trusted() -> None:
+    # A non-CA certificate (here the trusted signer's own) must not vouch for others.
+    leaf = _issue(credentials(), "TEST falsk virksomhet")
+    data = build_container(sample_payload(), leaf.certificate, leaf.key, leaf.chain)
+    report = _verify(data, trusted=[credentials().certificate])
+    assert report.exit_code == 1
+    assert "klarert" in _failed(report)
+
+
+def test_signature__certificate_expired_when_signed__rejected() -> None:
+    old = create_test_credentials("0301", days=5, now=datetime.now(UTC) - timedelta(days=30))
+    data = build_container(sample_payload(), old.certificate, old.key)
+    report = _verify(data)
+    assert report.exit_code == 1
+    assert "ikke gyldig da filen ble signert" in _failed(report)
