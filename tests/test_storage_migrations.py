@@ -144,3 +144,4 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
 
 def test_alembic_check__models_and_migrations__agree() -> None:
     assert check_migrations() == 0
+    assert migrate.head_revision() == migrate.HEAD_REVISION

@@ -264,10 +264,10 @@ class Database(ParticipationsMixin):
         except DatabaseError as exc:
             kind = classify(exc) or "corrupt"
             raise environment_error(kind, self.path) from exc
-        head = migrate.head_revision()
         if revision is None:
             raise corrupt_error(self.path)
-        if revision not in migrate.known_revisions():
+        head = migrate.HEAD_REVISION
+        if revision != head and revision not in migrate.known_revisions():
             raise UserError(
                 f"Databasen {self.path} er laget av en nyere versjon av jsdesk "
                 f"(skjemaversjon {revision}). Ingenting er endret. Installer den nyeste "
@@ -484,7 +484,7 @@ class Database(ParticipationsMixin):
         if cipher:
             integrity = (*[i for i in integrity if i != "ok"], *cipher)
         return CheckReport(
-            integrity=integrity, chain=chain, revision=revision, head=migrate.head_revision()
+            integrity=integrity, chain=chain, revision=revision, head=migrate.HEAD_REVISION
         )
 
     def verify_audit(self) -> audit.ChainReport:
