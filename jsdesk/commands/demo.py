@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 DEMO_KOMMUNENUMMER = "0301"
 ACCEPT_REASON = "Demodata: advarselen er laget med vilje og godtatt."
-_BATCH = 250
+_BATCH = 2000
 # Accepting a warning is one committed transaction; a few hundred show the feature
 # without costing the 100,000-record benchmark minutes.
 MAX_ACCEPTED_WARNINGS = 200
