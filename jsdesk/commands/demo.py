@@ -31,7 +31,7 @@ MAX_ACCEPTED_WARNINGS = 200
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="Lag en TEST-database med syntetiske deltakelser (pilot, opplæring, skjermbilder).",
+        help="lag en TEST-database med syntetiske deltakelser (pilot, opplæring, skjermbilder)",
         description=(
             "Lager en ny testinstallasjon (alt merket TEST) med N syntetiske deltakelser: "
             "bare syntetiske fødselsnumre (Tenor), begge stadier, alle avslutningsårsaker, "

@@ -19,13 +19,13 @@ EXIT_NOT_ALL_APPLIED = 1
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "registry",
-        help="Importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver).",
+        help="importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver)",
         description="Registerdata uten nettverk: importer FREG- og PAD-uttrekk.",
     )
     sub = parser.add_subparsers(dest="registry_command", metavar="UNDERKOMMANDO", required=True)
     imp = sub.add_parser(
         "import",
-        help="Kontroller og importer et FREG- eller PAD-uttrekk (CSV eller JSON).",
+        help="kontroller og importer et FREG- eller PAD-uttrekk (CSV eller JSON)",
         description=(
             "Kontrollerer hver rad i uttrekket og tar verdiene inn i deltakelsene med samme "
             "fødselsnummer. Har filen feil, importeres ingenting uten --apply-good-rows. "
