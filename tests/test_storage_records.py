@@ -190,3 +190,12 @@ def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) ->
     assert events[-1][0] == "slettet"
     assert "Registrert ved en feil" in events[-1][2]
     assert all(row[2] is None for row in events[:-1])
+
+
+def test_delete__newest_participation__its_id_never_reused(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(12), form_version=FORM_VERSION)
+        db.delete_participation(pid, reason="Feilregistrert")
+        again = db.create_participation(record(12), form_version=FORM_VERSION)
+        assert again > pid  # scrubbed audit events of pid must not point at a new person
