@@ -140,7 +140,7 @@ finally:
     lines = result.stdout.splitlines()
     message = lines[-1]
     assert message.startswith("MELDING:"), result.stdout[-500:]
-    assert "ikke lagret" in message
+    assert "ikke lagret" in message and "jsdesk db restore" in message
     committed = [int(line) for line in lines[:-1]]
     assert len(committed) > 3
     with Database.open(db.path, PASSPHRASE) as again:

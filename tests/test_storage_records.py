@@ -199,3 +199,19 @@ def test_delete__newest_participation__its_id_never_reused(tmp_path: Path) -> No
         db.delete_participation(pid, reason="Feilregistrert")
         again = db.create_participation(record(12), form_version=FORM_VERSION)
         assert again > pid  # scrubbed audit events of pid must not point at a new person
+
+
+def test_iter_participations__chunks__every_record_with_its_warnings_in_order(
+    tmp_path: Path,
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(7)]
+        db.accept_warning(ids[5], "oppstartsdato", "AGE_OUT_OF_RANGE", "Sjekket")
+        records = list(db.iter_participations(chunk=3))
+        assert [r.id for r in records] == ids
+        assert [r.values["fodselsnummer"] for r in records] == [fnr(n) for n in range(7)]
+        assert [w.reason for w in records[5].accepted_warnings] == ["Sjekket"]
+        assert records[4].accepted_warnings == ()
+        chosen = list(db.iter_participations([ids[6], ids[1]]))
+        assert [r.id for r in chosen] == [ids[1], ids[6]]

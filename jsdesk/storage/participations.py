@@ -312,37 +312,7 @@ class ParticipationsMixin:
     def get_participation(self, pid: int) -> ParticipationRecord:
         with self.read() as session:
             row = self._get_row(session, pid)
-            warnings = tuple(
-                AcceptedWarningInfo(
-                    variable=w.variable,
-                    index=w.index,
-                    code=w.code,
-                    reason=w.reason,
-                    user=w.user,
-                    accepted_at=w.accepted_at,
-                )
-                for w in session.scalars(
-                    select(AcceptedWarning)
-                    .where(AcceptedWarning.participation_id == pid)
-                    .order_by(AcceptedWarning.id)
-                )
-            )
-            return ParticipationRecord(
-                id=row.id,
-                values=dict(row.values),
-                form_version=row.form_version,
-                stage=row.stage,
-                status=Status(row.status),
-                accepted_warnings=warnings,
-                record_version=row.record_version,
-                created_at=row.created_at,
-                changed_at=row.changed_at,
-                valid=row.valid,
-                findings=tuple(row.findings),
-                completeness=completeness_of(row.completeness),
-                person_id=row.person_id,
-                submitted_version=row.submitted_version,
-            )
+            return _record(row, _warnings_of(session, [pid]).get(pid, ()))
 
     def _filters(
         self,
@@ -436,16 +406,29 @@ class ParticipationsMixin:
             return int(session.execute(query).scalar_one())
 
     def iter_participations(
-        self, ids: Iterable[int] | None = None
+        self, ids: Iterable[int] | None = None, *, chunk: int = 500
     ) -> Iterator[ParticipationRecord]:
-        """Full records (all, or the given ids) in id order, e.g. for submissions."""
+        """Full records (all, or the given ids) in id order, e.g. for submissions.
+
+        Read in chunks, each in its own short read transaction, so that a long
+        export never holds the database and memory stays flat.
+        """
         with self.read() as session:
             query = select(Participation.id).order_by(Participation.id)
             if ids is not None:
                 query = query.where(Participation.id.in_(list(ids)))
             all_ids = list(session.scalars(query))
-        for pid in all_ids:
-            yield self.get_participation(pid)
+        for start in range(0, len(all_ids), chunk):
+            part = all_ids[start : start + chunk]
+            with self.read() as session:
+                warnings = _warnings_of(session, part)
+                rows = session.scalars(
+                    select(Participation)
+                    .where(Participation.id.in_(part))
+                    .order_by(Participation.id)
+                )
+                records = [_record(row, warnings.get(row.id, ())) for row in rows]
+            yield from records
 
     # --- submissions ----------------------------------------------------------------
 
@@ -544,3 +527,43 @@ class ParticipationsMixin:
                 )
             )
             return {pid: version for pid, version in rows}
+
+
+def _warnings_of(session: Session, pids: list[int]) -> dict[int, tuple[AcceptedWarningInfo, ...]]:
+    found: dict[int, list[AcceptedWarningInfo]] = {}
+    query = (
+        select(AcceptedWarning)
+        .where(AcceptedWarning.participation_id.in_(pids))
+        .order_by(AcceptedWarning.id)
+    )
+    for w in session.scalars(query):
+        found.setdefault(w.participation_id, []).append(
+            AcceptedWarningInfo(
+                variable=w.variable,
+                index=w.index,
+                code=w.code,
+                reason=w.reason,
+                user=w.user,
+                accepted_at=w.accepted_at,
+            )
+        )
+    return {pid: tuple(items) for pid, items in found.items()}
+
+
+def _record(row: Participation, warnings: tuple[AcceptedWarningInfo, ...]) -> ParticipationRecord:
+    return ParticipationRecord(
+        id=row.id,
+        values=dict(row.values),
+        form_version=row.form_version,
+        stage=row.stage,
+        status=Status(row.status),
+        accepted_warnings=warnings,
+        record_version=row.record_version,
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+        valid=row.valid,
+        findings=tuple(row.findings),
+        completeness=completeness_of(row.completeness),
+        person_id=row.person_id,
+        submitted_version=row.submitted_version,
+    )
