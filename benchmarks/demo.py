@@ -29,17 +29,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.db"
         started = time.perf_counter()
+        cpu_started = time.process_time()
         db, _recovery = Database.create(
             path, PASSPHRASE, kommunenummer="0301", test_installation=True
         )
         with db:
             stats = fill_demo_database(db, count, seed=1)
         total = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+    scale = 100_000 / count
     print(f"generering alene:      {generated:8.1f} s")
     print(f"jsdesk demo i alt:     {total:8.1f} s  ({stats.total / total:,.0f} deltakelser/s)")
-    print(
-        f"mål for 100 000:       {TARGET_SECONDS:8.1f} s  (anslag: {total * 100_000 / count:.0f} s)"
-    )
+    print(f"  herav CPU-tid:       {cpu:8.1f} s  (maskinen deles; CPU-tiden er mest stabil)")
+    print(f"mål for 100 000:       {TARGET_SECONDS:8.1f} s")
+    print(f"anslag for 100 000:    {total * scale:8.0f} s  (etter CPU-tid {cpu * scale:.0f} s)")
     return 0
 
 

@@ -12,7 +12,7 @@ from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_c
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
 from jsdesk.forms import default_form
-from jsdesk.registry import provenance
+from jsdesk.registry import import_extract, provenance
 from jsdesk.storage import Database
 
 PASSPHRASE = "korrekt hest batteri stift"
@@ -185,3 +185,28 @@ def test_registry_import__50000_row_freg_file__imported_quickly(
     assert "(49980; ikke lagret)" in out
     assert _values(db_path, ids[-1])["sivilstand"] == "gift"
     assert elapsed < 30, f"import av 50 000 rader tok {elapsed:.1f} s"
+
+
+def test_registry_import_extract__api_for_gui__report_says_what_was_applied(
+    tmp_path: Path, db_path: Path
+) -> None:
+    a, b = synthetic_numbers(2)
+    (first,) = _add(db_path, [a])
+    extract = write_csv(
+        tmp_path / "freg.csv", FREG_HEADER, [(a, "SOM", "gift", 2015, ""), (b, "XXX", "", "", "")]
+    )
+    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+        report = import_extract(db, extract)
+        assert report.outcome is None and not report.complete
+        assert report.bad_row_count == 1
+        assert [change.variable for change in report.plan.new_values] == [
+            "fodeland",
+            "sivilstand",
+            "ankomstar",
+        ]
+        assert "sivilstand" not in db.get_participation(first).values
+
+        report = import_extract(db, extract, apply_good_rows=True)
+        assert report.outcome is not None and report.outcome.values_set == 3
+        assert not report.complete  # the bad row was left out
+        assert db.get_participation(first).values["sivilstand"] == "gift"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 DEMO_KOMMUNENUMMER = "0301"
 ACCEPT_REASON = "Demodata: advarselen er laget med vilje og godtatt."
-_BATCH = 250
+_BATCH = 2000
 # Accepting a warning is one committed transaction; a few hundred show the feature
 # without costing the 100,000-record benchmark minutes.
 MAX_ACCEPTED_WARNINGS = 200
@@ -31,7 +31,7 @@ MAX_ACCEPTED_WARNINGS = 200
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="Lag en TEST-database med syntetiske deltakelser (pilot, opplæring, skjermbilder).",
+        help="lag en TEST-database med syntetiske deltakelser (pilot, opplæring, skjermbilder)",
         description=(
             "Lager en ny testinstallasjon (alt merket TEST) med N syntetiske deltakelser: "
             "bare syntetiske fødselsnumre (Tenor), begge stadier, alle avslutningsårsaker, "

@@ -19,13 +19,13 @@ EXIT_NOT_ALL_APPLIED = 1
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "registry",
-        help="Importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver).",
+        help="importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver)",
         description="Registerdata uten nettverk: importer FREG- og PAD-uttrekk.",
     )
     sub = parser.add_subparsers(dest="registry_command", metavar="UNDERKOMMANDO", required=True)
     imp = sub.add_parser(
         "import",
-        help="Kontroller og importer et FREG- eller PAD-uttrekk (CSV eller JSON).",
+        help="kontroller og importer et FREG- eller PAD-uttrekk (CSV eller JSON)",
         description=(
             "Kontrollerer hver rad i uttrekket og tar verdiene inn i deltakelsene med samme "
             "fødselsnummer. Har filen feil, importeres ingenting uten --apply-good-rows. "
@@ -53,56 +53,52 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from jsdesk.commands._registry_db import open_database
     from jsdesk.forms import default_form
-    from jsdesk.registry import apply_plan, check_extract, plan_import, read_extract
+    from jsdesk.registry import import_extract
 
     stream = out or sys.stdout
     path: Path = args.file
-    extract = read_extract(path)
     form = default_form()
     with open_database(args.db) as db:
-        checked = check_extract(extract, form, allow_synthetic=db.settings.test_installation)
-        plan = plan_import(db, checked)
-        bad = len(checked.bad_lines)
-        print(
-            f"{checked.kind}-uttrekk {path.name} ({extract.file_format}): "
-            f"{checked.row_count} rader, {checked.row_count - bad} uten feil, {bad} med feil.",
-            file=stream,
-        )
-        _print_problems(checked.problems, stream)
-        _print_unknown(plan, stream)
-        if bad and not args.apply_good_rows:
-            print(
-                f"Ingenting er importert fordi {bad} rader har feil. Rett filen og importer "
-                "den på nytt, eller bruk --apply-good-rows for å ta inn de feilfrie radene.",
-                file=stream,
-            )
-            _print_changes(form, plan, stream, heading="Endringer som uttrekket ville gjort")
-            return EXIT_NOT_ALL_APPLIED
-        outcome = apply_plan(
+        report = import_extract(
             db,
-            plan,
+            path,
+            apply_good_rows=args.apply_good_rows,
             accept_changes=args.accept_changes,
-            source_name=path.name,
-            today=dt.date.today(),
+            form=form,
         )
-        if args.accept_changes:
-            _print_changes(form, plan, stream, heading="Endret (gammel → ny)")
-        else:
-            _print_changes(
-                form,
-                plan,
-                stream,
-                heading="Endringer som IKKE er tatt inn (bruk --accept-changes for å godta dem)",
-            )
+    checked, plan, outcome = report.checked, report.plan, report.outcome
+    bad = report.bad_row_count
+    print(
+        f"{checked.kind}-uttrekk {path.name} ({checked.extract.file_format}): "
+        f"{checked.row_count} rader, {checked.row_count - bad} uten feil, {bad} med feil.",
+        file=stream,
+    )
+    _print_problems(checked.problems, stream)
+    _print_unknown(plan, stream)
+    if outcome is None:
         print(
-            f"Importert: {outcome.values_set} nye verdier og {outcome.changes_applied} endringer "
-            f"i {outcome.participations} deltakelser; {plan.unchanged} verdier var allerede like. "
-            f"Kilde {checked.kind}, importert {dt.date.today():%d.%m.%Y}.",
+            f"Ingenting er importert fordi {bad} rader har feil. Rett filen og importer "
+            "den på nytt, eller bruk --apply-good-rows for å ta inn de feilfrie radene.",
             file=stream,
         )
-    if bad or outcome.changes_left:
+        _print_changes(form, plan, stream, heading="Endringer som uttrekket ville gjort")
         return EXIT_NOT_ALL_APPLIED
-    return EXIT_OK
+    if args.accept_changes:
+        _print_changes(form, plan, stream, heading="Endret (gammel → ny)")
+    else:
+        _print_changes(
+            form,
+            plan,
+            stream,
+            heading="Endringer som IKKE er tatt inn (bruk --accept-changes for å godta dem)",
+        )
+    print(
+        f"Importert: {outcome.values_set} nye verdier og {outcome.changes_applied} endringer "
+        f"i {outcome.participations} deltakelser; {plan.unchanged} verdier var allerede like. "
+        f"Kilde {checked.kind}, importert {dt.date.today():%d.%m.%Y}.",
+        file=stream,
+    )
+    return EXIT_OK if report.complete else EXIT_NOT_ALL_APPLIED
 
 
 def _print_problems(problems: tuple[RowProblem, ...], stream: TextIO) -> None:

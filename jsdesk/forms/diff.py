@@ -258,7 +258,7 @@ def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentP
     """Add ``diff`` to ``jsdesk form``'s subcommands."""
     parser = form_subparsers.add_parser(
         "diff",
-        help="Vis forskjellene mellom to skjemaversjoner.",
+        help="vis forskjellene mellom to skjemaversjoner",
         description=(
             "Lister variabler, koder, gyldighetsperioder og regler som er lagt til, "
             "fjernet eller endret fra GAMMEL til NY. Avslutter med 0 når skjemaene er like, "

@@ -273,7 +273,7 @@ def register_migrate(form_subparsers: argparse._SubParsersAction[argparse.Argume
     """Add ``migrate`` to ``jsdesk form``'s subcommands."""
     parser = form_subparsers.add_parser(
         "migrate",
-        help="Flytt registreringene til en ny skjemaversjon (prøvekjøring først).",
+        help="flytt registreringene til en ny skjemaversjon (prøvekjøring først)",
         description=(
             "Viser hvilke registreringer som endres, hvilke som blir ufullstendige og hvilke "
             "verdier som ikke lenger passer, om alle registreringer flyttes til skjemaet i FIL. "

@@ -3,7 +3,8 @@
 The import reads top to bottom in three stages:
 ``extract`` (file → raw rows with line numbers) → ``check`` (every row checked,
 problems in Bokmål) → ``apply`` (match participations, plan, store with source
-and import date). The file formats are documented in ``docs/registry-extracts.md``.
+and import date); ``service.import_extract`` runs them in one call for the CLI
+and the GUI. The file formats are documented in ``docs/registry-extracts.md``.
 """
 
 from jsdesk.registry.apply import (
@@ -31,6 +32,7 @@ from jsdesk.registry.extract import (
     RawRow,
     read_extract,
 )
+from jsdesk.registry.service import ImportReport, import_extract
 
 __all__ = [
     "COLUMNS",
@@ -41,6 +43,7 @@ __all__ = [
     "FregValues",
     "ImportOutcome",
     "ImportPlan",
+    "ImportReport",
     "PadResult",
     "RawRow",
     "RowProblem",
@@ -49,6 +52,7 @@ __all__ = [
     "apply_plan",
     "check_extract",
     "describe_value",
+    "import_extract",
     "plan_import",
     "provenance",
     "read_extract",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jsdesk.domain import fnr as fnrmod
@@ -29,7 +29,7 @@ from jsdesk.storage import Database
 
 PROVENANCE_PREFIX = "registerkilde:"
 IMPORT_LOG_KEY = "registerimporter"
-_PAGE = 1000
+_CHUNK = 500  # below SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,12 @@ class _Participation:
 
 def plan_import(db: Database, checked: CheckedExtract) -> ImportPlan:
     """Work out what applying the good rows would do; writes nothing."""
-    by_person = _participations_by_person(db)
+    persons = [fnrmod.person_id(row.fodselsnummer) for row in checked.good]
+    by_person = _participations_by_person(db, persons)
     unknown: list[UnknownPerson] = []
     touched: dict[int, _Participation] = {}
-    for row in checked.good:
-        candidates = by_person.get(fnrmod.person_id(row.fodselsnummer), [])
+    for row, person in zip(checked.good, persons, strict=True):
+        candidates = by_person.get(person, [])
         reason = "finnes ikke i databasen"
         if isinstance(row, PadResult) and candidates:
             candidates = [p for p in candidates if _covers(p, row.provedato)]
@@ -147,21 +148,37 @@ def apply_plan(
 # --- matching -----------------------------------------------------------------------------
 
 
-def _participations_by_person(db: Database) -> dict[uuid.UUID, list[_Participation]]:
+def _participations_by_person(
+    db: Database, person_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[_Participation]]:
+    """The participations of the given persons, by person id.
+
+    Reads storage's indexed ``person_id`` column directly (read-only, in chunks),
+    so the cost follows the extract's size, not the database's; paging through
+    ``query_participations`` took 40 s on a 100,000-record database.
+    """
+    from sqlalchemy import select
+
+    from jsdesk.storage.models import Participation
+
+    wanted = sorted({str(person) for person in person_ids})
     result: dict[uuid.UUID, list[_Participation]] = defaultdict(list)
-    total = db.count_participations()
-    for offset in range(0, total, _PAGE):
-        page = db.query_participations(order_by="id", descending=False, offset=offset, limit=_PAGE)
-        for summary in page:
-            if summary.person_id is None:
-                continue
-            result[uuid.UUID(str(summary.person_id))].append(
-                _Participation(
-                    summary.id,
-                    _date_or_none(summary.oppstartsdato),
-                    _date_or_none(summary.avslutningsdato),
+    with db.read() as session:
+        for first in range(0, len(wanted), _CHUNK):
+            query = select(
+                Participation.id,
+                Participation.person_id,
+                Participation.oppstartsdato,
+                Participation.avslutningsdato,
+            ).where(Participation.person_id.in_(wanted[first : first + _CHUNK]))
+            for row in session.execute(query):
+                result[uuid.UUID(str(row.person_id))].append(
+                    _Participation(
+                        row.id,
+                        _date_or_none(row.oppstartsdato),
+                        _date_or_none(row.avslutningsdato),
+                    )
                 )
-            )
     return result
 
 

@@ -1,0 +1,70 @@
+"""One call for a whole import, for the command line and the GUI's import action.
+
+``import_extract`` runs the three stages (read, check, plan) and applies the
+plan when the user's choices allow it. It never prints and never touches
+widgets, so the GUI can run it in a worker thread and show the returned report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from jsdesk.forms import FormDefinition
+from jsdesk.registry.apply import ImportOutcome, ImportPlan, apply_plan, plan_import
+from jsdesk.registry.check import CheckedExtract, check_extract
+from jsdesk.registry.extract import read_extract
+from jsdesk.storage import Database
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found and did. ``outcome`` is None when nothing was applied."""
+
+    checked: CheckedExtract
+    plan: ImportPlan
+    outcome: ImportOutcome | None
+
+    @property
+    def bad_row_count(self) -> int:
+        return len(self.checked.bad_lines)
+
+    @property
+    def complete(self) -> bool:
+        """Everything in the file was applied (or already equal)."""
+        return (
+            self.outcome is not None and not self.bad_row_count and self.outcome.changes_left == 0
+        )
+
+
+def import_extract(
+    db: Database,
+    path: Path,
+    *,
+    apply_good_rows: bool = False,
+    accept_changes: bool = False,
+    form: FormDefinition | None = None,
+    today: dt.date | None = None,
+) -> ImportReport:
+    """Read, check and (when allowed) apply the extract at ``path``.
+
+    Nothing is applied when a row has a problem, unless ``apply_good_rows``.
+    Changes to stored values are applied only with ``accept_changes``.
+    Raises ``ExtractFileError`` when the file cannot be read as an extract.
+    """
+    from jsdesk.forms import default_form
+
+    day = today or dt.date.today()
+    extract = read_extract(path)
+    checked = check_extract(
+        extract,
+        form or default_form(),
+        allow_synthetic=db.settings.test_installation,
+        today=day,
+    )
+    plan = plan_import(db, checked)
+    if checked.problems and not apply_good_rows:
+        return ImportReport(checked, plan, None)
+    outcome = apply_plan(db, plan, accept_changes=accept_changes, source_name=path.name, today=day)
+    return ImportReport(checked, plan, outcome)
