@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench dist dist-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ alembic-check: $(STAMP)
 ## Print the performance figures (see benchmarks/).
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/validate.py
+
+## Build the one-folder bundle with PyInstaller (dist/jsdesk).
+dist: $(STAMP)
+	$(BIN)/python -m pip install --quiet pyinstaller
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build_installer.spec
+
+## Build the bundle and run its self-test headless.
+dist-check: dist
+	QT_QPA_PLATFORM=offscreen dist/jsdesk/jsdesk --selftest
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
