@@ -1,0 +1,214 @@
+"""The form definition as immutable data: parts, variables, code lists and rules.
+
+A ``FormDefinition`` is built once by :mod:`jsdesk.forms.loader` from a YAML file
+and never changes afterwards; the rule engine and the UI only read it. Rule
+expressions arrive here already parsed and compiled (see :mod:`jsdesk.rules.expr`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jsdesk.rules.expr import Expression
+
+
+class VarType(StrEnum):
+    UUID = "uuid"
+    FNR = "fnr"
+    STRING = "string"
+    INTEGER = "integer"
+    YEAR = "year"
+    DATE = "date"
+    CODE = "code"
+    MULTICODE = "multicode"
+    GROUP = "group"
+
+
+class Source(StrEnum):
+    """Where a value comes from (the spec's *Kilde*)."""
+
+    KOMMUNE = "Kommune"
+    SYSTEM = "System"
+    FREG = "FREG"
+    PAD = "PAD"
+    BA_KOMMUNE = "BA/kommune"
+    OSLO_KOMMUNE = "Oslo kommune"
+    EAPPLY = "eApply eller kommune"
+
+
+INPUT_SOURCES = frozenset(
+    {Source.KOMMUNE, Source.BA_KOMMUNE, Source.OSLO_KOMMUNE, Source.EAPPLY},
+)
+
+
+class Importance(StrEnum):
+    OBLIGATORISK = "Obligatorisk"
+    IKKE_OBLIGATORISK = "Ikke obligatorisk"
+
+
+class Stage(StrEnum):
+    AKTIV = "aktiv"
+    AVSLUTTET = "avsluttet"
+
+
+class Domain(StrEnum):
+    """Named value sets that live outside the form file (see docs/form-format.md)."""
+
+    KOMMUNENUMMER = "kommunenummer"
+    OSLO_BYDEL = "oslo_bydel"
+    FREG_SIVILSTAND = "freg_sivilstand"
+    ISO3166_ALPHA3 = "iso3166_alpha3"
+
+
+class RuleKind(StrEnum):
+    ENABLE = "enable"
+    REQUIRE = "require"
+    DERIVE = "derive"
+    CHECK = "check"
+
+
+def in_period(day: date, valid_from: date, valid_to: date | None) -> bool:
+    """True when ``day`` lies in the closed period (``valid_to`` None = open end)."""
+    return valid_from <= day and (valid_to is None or day <= valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: int
+    text: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return in_period(day, self.valid_from, self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    id: str
+    name: str
+    label: str
+    description: str
+    type: VarType
+    source: Source
+    importance: Importance
+    part: int
+    valid_from: date
+    valid_to: date | None = None
+    codes: tuple[Code, ...] = ()
+    exclusive_codes: tuple[int, ...] = ()
+    fields: tuple[Variable, ...] = ()
+    widget: str | None = None
+    domain: Domain | None = None
+    group: str | None = None  # name of the enclosing group for a group field
+
+    @property
+    def is_input(self) -> bool:
+        """Typed by the caseworker or known to the installation (not System/FREG/PAD)."""
+        return self.source in INPUT_SOURCES
+
+    def applies_on(self, day: date) -> bool:
+        return in_period(day, self.valid_from, self.valid_to)
+
+    def code_text(self, code: int) -> str:
+        """The code's text (the first listed when a code has several periods)."""
+        for item in self.codes:
+            if item.code == code:
+                return item.text
+        return str(code)
+
+    def has_code(self, code: int) -> bool:
+        return any(item.code == code for item in self.codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    number: int
+    title: str
+    description: str
+    required_in: frozenset[Stage]
+    closes_record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One dependency rule, derivation or constraint from the form file."""
+
+    id: str
+    kind: RuleKind
+    variable: str
+    when: Expression | None = None
+    required: bool = False  # enable: required whenever enabled
+    locked_reason: str | None = None  # enable: overrides the generated explanation
+    value: Expression | None = None  # derive
+    assertion: Expression | None = None  # check (``assert:`` in the file)
+    severity: str = "error"  # check: "error" | "warning"
+    code: str | None = None  # check: a FindingCode value
+    message: str | None = None  # check: Bokmål text with {label} / {label:NAME}
+
+
+@dataclass(frozen=True, slots=True)
+class FormDefinition:
+    version: str
+    title: str
+    valid_from: date
+    valid_to: date | None
+    register_opened: date
+    parts: tuple[Part, ...]
+    variables: tuple[Variable, ...]
+    rules: tuple[Rule, ...]
+    source_file: str = ""
+    _by_name: dict[str, Variable] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._by_name:
+            for variable in self.variables:
+                self._by_name[variable.name] = variable
+                for sub in variable.fields:
+                    self._by_name[sub.name] = sub
+
+    def variable(self, name: str) -> Variable:
+        """The variable called ``name`` (group fields included); KeyError if unknown."""
+        return self._by_name[name]
+
+    def has_variable(self, name: str) -> bool:
+        return name in self._by_name
+
+    def all_variables(self) -> tuple[Variable, ...]:
+        """Top-level variables and group fields, in spec order."""
+        return tuple(self._by_name.values())
+
+    def part(self, number: int) -> Part:
+        for part in self.parts:
+            if part.number == number:
+                return part
+        raise KeyError(number)
+
+    def part_variables(self, number: int) -> tuple[Variable, ...]:
+        return tuple(v for v in self.variables if v.part == number)
+
+
+@dataclass(frozen=True, slots=True)
+class FormProblem:
+    """One thing wrong with a form file, for ``jsdesk form check`` and load errors."""
+
+    file: str
+    variable: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.variable is None:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}: variabel {self.variable}: {self.message}"
+
+
+class FormLoadError(Exception):
+    """A form file that cannot be used; ``problems`` lists everything found."""
+
+    def __init__(self, problems: list[FormProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
