@@ -296,12 +296,13 @@ class RadioField(Field):
             self._emit(code)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                if self.group.checkedButton() is not None:
-                    self._clear()
-                    self._emit(None)
-                return True
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and (
+            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        ):
+            if self.group.checkedButton() is not None:
+                self._clear()
+                self._emit(None)
+            return True
         return super().eventFilter(watched, event)
 
     def _clear(self) -> None:
@@ -641,4 +642,3 @@ class ReadOnlyField(Field):
         else:
             text = str(shown)
         self.edit.setText(text)
-

@@ -52,9 +52,7 @@ class _CodeDelegate(QStyledItemDelegate):
         found = editor.findData(index.data(VALUE_ROLE))
         editor.setCurrentIndex(max(found, 0))
 
-    def setModelData(
-        self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex
-    ) -> None:
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
         assert isinstance(editor, QComboBox)
         position = editor.currentIndex()
         code = editor.itemData(position) if position > 0 else None
@@ -96,7 +94,9 @@ class GroupTableField(Field):
         button_line.addWidget(self.remove_button)
         button_line.addStretch(1)
         self._buttons = buttons
-        self.row.layout().addWidget(buttons)
+        row_layout = self.row.layout()
+        assert row_layout is not None
+        row_layout.addWidget(buttons)
         return self.table
 
     def input_widgets(self) -> Sequence[QWidget]:

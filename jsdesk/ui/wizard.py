@@ -11,6 +11,7 @@ after every stored change.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
@@ -69,13 +70,13 @@ class FormPage(QWizardPage):
         legend = QLabel(REQUIRED_LEGEND, self)
         legend.setWordWrap(True)
         outer.addWidget(legend)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.body = QWidget(self.scroll)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body = QWidget(self.scroll_area)
         self.body_layout = QVBoxLayout(self.body)
-        self.scroll.setWidget(self.body)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self.body)
+        outer.addWidget(self.scroll_area, 1)
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
@@ -85,7 +86,7 @@ class FormPage(QWizardPage):
     def finish_layout(self) -> None:
         self.body_layout.addStretch(1)
         chain = [widget for field in self.fields for widget in field_focus_chain(field)]
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def focus_first(self) -> None:
@@ -267,8 +268,9 @@ class ParticipationWizard(QWizard):
         lines = []
         for name in cleared:
             field = self.fields[name]
-            lines.append(f"«{field.variable.label}» ble tømt fordi feltet nå er låst: "
-                         f"{field.locked_reason}")
+            lines.append(
+                f"«{field.variable.label}» ble tømt fordi feltet nå er låst: {field.locked_reason}"
+            )
         self.undo_label.setText("\n".join(lines))
         self.undo_label.show()
         self.undo_button.show()
@@ -336,9 +338,7 @@ class ParticipationWizard(QWizard):
     def reevaluate(self) -> Evaluation:
         from jsdesk.rules import evaluate
 
-        evaluation = evaluate(
-            self.form, self.record, allow_synthetic=self.context.allow_synthetic
-        )
+        evaluation = evaluate(self.form, self.record, allow_synthetic=self.context.allow_synthetic)
         self.evaluation = evaluation
         by_variable: dict[str, list[Finding]] = defaultdict(list)
         for finding in evaluation.findings:
