@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench clean alembic-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict jsdesk
 
 check: lint test
+
+## Fail when the SQLAlchemy models and the Alembic migrations differ (alembic check).
+alembic-check: $(STAMP)
+	$(BIN)/python -m jsdesk.storage.check_migrations
 
 ## Print the performance figures (see benchmarks/).
 bench: $(STAMP)

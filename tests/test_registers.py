@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from jsdesk.domain import registers
 from jsdesk.domain.registers import (
     ADMIN_BYDELER,
     freg_sivilstand,
@@ -15,6 +18,7 @@ from jsdesk.domain.registers import (
     municipalities_on,
     oslo_bydeler,
 )
+from jsdesk.errors import UserError
 from jsdesk.paths import resources_dir
 
 
@@ -111,3 +115,38 @@ def test_is_country_alpha3__known_code__true(code: str) -> None:
 @pytest.mark.parametrize("code", ["nor", "NO", "NORW", "XXX", "", "578", None, 578])
 def test_is_country_alpha3__not_alpha3__false(code: object) -> None:
     assert not is_country_alpha3(code)
+
+
+def _clear_caches() -> None:
+    for cached in (
+        registers._municipality_years,
+        registers._municipalities,
+        registers.oslo_bydeler,
+        registers.freg_sivilstand,
+    ):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def empty_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setattr(registers, "resources_dir", lambda: tmp_path)
+    _clear_caches()
+    yield tmp_path
+    _clear_caches()
+
+
+def test_municipalities_on__lists_missing__user_error_in_bokmal(empty_resources: Path) -> None:
+    with pytest.raises(UserError, match=r"Kommunelistene .* mangler"):
+        municipalities_on(date(2024, 1, 1))
+
+
+def test_oslo_bydeler__file_without_column__user_error_names_file(empty_resources: Path) -> None:
+    (empty_resources / "oslo_bydeler.csv").write_text("nummer,navn\n030101,X\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"oslo_bydeler\.csv mangler kolonnen bydelsnummer"):
+        oslo_bydeler()
+
+
+def test_freg_sivilstand__file_not_utf8__user_error(empty_resources: Path) -> None:
+    (empty_resources / "freg_sivilstandstype.csv").write_bytes(b"freg_enum\n\xff\xfe\n")
+    with pytest.raises(UserError, match="kan ikke leses"):
+        freg_sivilstand()

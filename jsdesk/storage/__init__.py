@@ -1,1 +1,32 @@
-"""jsdesk.storage."""
+"""jsdesk.storage: the encrypted local database (SQLCipher, SQLAlchemy, Alembic).
+
+Public API (see docs/storage.md and CONTRACTS.md)::
+
+    default_db_path() -> Path
+    Database.create(path, passphrase, *, kommunenummer, bydel=None, test_installation=False)
+        -> (Database, recovery_key)
+    Database.open(path, secret) -> Database      # passphrase or recovery key
+"""
+
+from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
+from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
+from jsdesk.storage.models import Status
+from jsdesk.storage.participations import (
+    AcceptedWarningInfo,
+    ParticipationRecord,
+    ParticipationSummary,
+    SubmissionInfo,
+)
+
+__all__ = [
+    "MIN_PASSPHRASE_LENGTH",
+    "AcceptedWarningInfo",
+    "CheckReport",
+    "Database",
+    "ParticipationRecord",
+    "ParticipationSummary",
+    "Settings",
+    "Status",
+    "SubmissionInfo",
+    "default_db_path",
+]

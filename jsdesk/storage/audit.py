@@ -1,0 +1,151 @@
+"""Append-only, hash-chained audit trail.
+
+Each event's hash covers the previous event's hash, its own metadata and a
+salted digest of its old and new value. Editing, inserting or deleting a row
+breaks the chain at that row. Scrubbing a deleted participation's values removes
+value and salt but keeps the digest, so the chain still verifies.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from jsdesk.storage.models import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return os.environ.get("USERNAME") or os.environ.get("USER") or "ukjent"
+
+
+def encode_value(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def value_digest(salt: bytes, old: str | None, new: str | None) -> str:
+    payload = json.dumps([old, new], ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(salt + payload).hexdigest()
+
+
+def event_hash(
+    prev_hash: str,
+    event_id: int,
+    at: datetime,
+    user: str,
+    action: str,
+    participation_id: int | None,
+    variable: str | None,
+    digest: str,
+) -> str:
+    fields = [prev_hash, event_id, at.isoformat(), user, action, participation_id, variable, digest]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    at: datetime,
+    action: str,
+    participation_id: int | None = None,
+    variable: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> AuditEvent:
+    """Add one event to the chain (inside the caller's transaction)."""
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev_hash = GENESIS if last is None else last.hash
+    event_id = 1 if last is None else last.id + 1
+    salt = os.urandom(16)
+    old_text, new_text = encode_value(old), encode_value(new)
+    digest = value_digest(salt, old_text, new_text)
+    user = os_user()
+    event = AuditEvent(
+        id=event_id,
+        at=at,
+        os_user=user,
+        action=action,
+        participation_id=participation_id,
+        variable=variable,
+        old_value=old_text,
+        new_value=new_text,
+        salt=salt,
+        value_digest=digest,
+        scrubbed=False,
+        prev_hash=prev_hash,
+        hash=event_hash(prev_hash, event_id, at, user, action, participation_id, variable, digest),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def scrub(session: Session, participation_id: int) -> int:
+    """Remove the values of every event about a participation; returns the count."""
+    result = session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.participation_id == participation_id)
+        .values(old_value=None, new_value=None, salt=None, scrubbed=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    scrubbed: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session) -> ChainReport:
+    """Walk the whole chain; every problem names the event number."""
+    problems: list[str] = []
+    prev_hash = GENESIS
+    expected_id = 1
+    count = scrubbed = 0
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+        count += 1
+        if event.id != expected_id:
+            problems.append(f"Hendelse {expected_id} mangler i revisjonsloggen.")
+        expected_id = event.id + 1
+        if event.prev_hash != prev_hash:
+            problems.append(f"Hendelse {event.id}: kjeden er brutt (forrige hash stemmer ikke).")
+        if event.scrubbed:
+            scrubbed += 1
+            if event.old_value is not None or event.new_value is not None:
+                problems.append(f"Hendelse {event.id}: slettede verdier er fortsatt lagret.")
+        elif event.salt is None or value_digest(event.salt, event.old_value, event.new_value) != (
+            event.value_digest
+        ):
+            problems.append(f"Hendelse {event.id}: verdiene er endret etter at de ble logget.")
+        recomputed = event_hash(
+            event.prev_hash,
+            event.id,
+            event.at,
+            event.os_user,
+            event.action,
+            event.participation_id,
+            event.variable,
+            event.value_digest,
+        )
+        if recomputed != event.hash:
+            problems.append(f"Hendelse {event.id}: innholdet er endret etter at det ble logget.")
+        prev_hash = event.hash
+    return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))

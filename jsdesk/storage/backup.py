@@ -1,0 +1,116 @@
+"""Encrypted backups through SQLite's online backup API.
+
+A backup is a complete SQLCipher database encrypted with the same database key,
+so the key file beside the database (or the copy kept in the backup folder)
+opens every backup. Daily backups rotate: the newest ``KEEP_DAILY`` are kept.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jsdesk.storage.keys import fsync_dir, key_file_path
+
+KEEP_DAILY = 14
+DAILY_MARK = "daglig"
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.with_name(db_path.stem + "-sikkerhetskopier")
+
+
+def daily_backup_path(db_path: Path, day: date) -> Path:
+    return backup_dir(db_path) / f"{db_path.stem}-{DAILY_MARK}-{day.isoformat()}.db"
+
+
+def daily_backups(db_path: Path) -> list[Path]:
+    """Existing daily backups, oldest first."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{db_path.stem}-{DAILY_MARK}-*.db"))
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """Every backup file in the backup folder, newest first."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def connect_raw(path: Path, key: bytes) -> Any:
+    """A plain sqlcipher3 connection (for backup, restore and checks)."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{key.hex().upper()}'\"")
+    return conn
+
+
+def copy_database(source_conn: Any, target: Path, key: bytes) -> None:
+    """Write a consistent, encrypted copy of ``source_conn``'s database to ``target``.
+
+    The copy is made in a temporary file beside ``target`` and renamed into place
+    only when complete, so an interrupted backup never leaves a partial file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        dest = connect_raw(tmp, key)
+        try:
+            source_conn.backup(dest)
+            dest.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dest.close()
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def keep_key_copy(db_path: Path) -> None:
+    """Keep a copy of the key file with the backups (it holds only wrapped keys)."""
+    source = key_file_path(db_path)
+    if source.exists():
+        target = backup_dir(db_path) / source.name
+        from jsdesk.storage.keys import write_atomic
+
+        write_atomic(target, source.read_bytes())
+
+
+def rotate(db_path: Path, keep: int = KEEP_DAILY) -> list[Path]:
+    """Delete the oldest daily backups beyond ``keep``; returns the removed files."""
+    backups = daily_backups(db_path)
+    removed = backups[: max(0, len(backups) - keep)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def timestamped_backup_path(db_path: Path, label: str, now: datetime) -> Path:
+    stamp = now.strftime("%Y-%m-%d-%H%M%S")
+    return backup_dir(db_path) / f"{db_path.stem}-{label}-{stamp}.db"
+
+
+def copy_files_aside(db_path: Path, label: str, now: datetime) -> Path | None:
+    """Raw copy of the database and its WAL (for restoring over a damaged file)."""
+    if not db_path.exists():
+        return None
+    target = timestamped_backup_path(db_path, label, now)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(db_path, target)
+    wal = db_path.with_name(db_path.name + "-wal")
+    if wal.exists():
+        shutil.copy2(wal, target.with_name(target.name + "-wal"))
+    return target

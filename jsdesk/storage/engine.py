@@ -1,0 +1,52 @@
+"""The one place that names the database backend.
+
+``database_url`` builds the SQLAlchemy URL; everything else takes an engine.
+SQLCipher gets the raw 256-bit key as ``PRAGMA key = "x'…'"`` (the dialect
+quotes the URL password as an identifier), so no second key derivation runs on
+open. Each connection uses WAL with ``synchronous=FULL`` and explicit
+``BEGIN IMMEDIATE`` transactions: a commit is on disk when it returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.pool import SingletonThreadPool
+
+BACKEND = "sqlite+pysqlcipher"
+
+
+def database_url(path: Path, key: bytes) -> URL:
+    return URL.create(BACKEND, password=f"x'{key.hex().upper()}'", database=str(path))
+
+
+def make_engine(path: Path, key: bytes) -> Engine:
+    """An engine on the encrypted database file ``path``."""
+    # One connection per thread, kept open while the database is unlocked; the
+    # Database closes them all (dispose) when it is closed or locked.
+    engine = create_engine(database_url(path, key), poolclass=SingletonThreadPool)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver; "begin" below issues BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # Reading the schema fails here when the key or the file is wrong.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,83 @@
+"""Turning SQLite's environment failures into messages for the user.
+
+Only failures of the environment (full disk, read-only folder, damaged file) are
+translated; anything else is a bug and propagates unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from jsdesk.errors import UserError
+
+RESTORE_HINT = (
+    "Du kan gjenopprette en sikkerhetskopi med «jsdesk db restore FIL»; "
+    "sikkerhetskopiene ligger i {backups}."
+)
+
+
+def restore_hint(db_path: Path) -> str:
+    from jsdesk.storage.backup import backup_dir
+
+    return RESTORE_HINT.format(backups=backup_dir(db_path))
+
+
+def corrupt_error(db_path: Path) -> UserError:
+    return UserError(
+        f"Databasefilen {db_path} er skadet eller er ikke en jsdesk-database. "
+        f"Ingenting er endret. {restore_hint(db_path)}",
+        4,
+    )
+
+
+def classify(exc: BaseException) -> str | None:
+    """'full', 'readonly', 'corrupt', 'io' or None (not an environment failure)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "database or disk is full" in text or "file too large" in text:
+        return "full"
+    if "readonly" in text or "read-only" in text or "unable to open database" in text:
+        return "readonly"
+    if "file is not a database" in text or "malformed" in text or "not a database" in text:
+        return "corrupt"
+    if "disk i/o error" in text:
+        return "io"
+    return None
+
+
+def environment_error(kind: str, db_path: Path) -> UserError:
+    if kind == "full":
+        return UserError(
+            f"Disken er full, så endringen ble ikke lagret i {db_path}. Alt som var lagret "
+            "før er uendret. Frigjør plass på disken og prøv igjen.",
+            5,
+        )
+    if kind == "readonly":
+        return UserError(
+            f"jsdesk kan ikke skrive til {db_path} eller mappen den ligger i (skrivebeskyttet). "
+            "Ingenting er endret. Flytt databasen til en mappe du kan skrive i, eller be IT om "
+            f"skrivetilgang. {restore_hint(db_path)}",
+            5,
+        )
+    if kind == "corrupt":
+        return corrupt_error(db_path)
+    return UserError(
+        f"Lese- eller skrivefeil på disken for {db_path}. Endringen ble ikke lagret. "
+        f"Sjekk disken og prøv igjen. {restore_hint(db_path)}",
+        5,
+    )
+
+
+@contextmanager
+def translate_errors(db_path: Path) -> Iterator[None]:
+    """Re-raise environment failures from SQLite as ``UserError``."""
+    try:
+        yield
+    except (OperationalError, DatabaseError) as exc:
+        kind = classify(exc)
+        if kind is None:
+            raise
+        raise environment_error(kind, db_path) from exc

@@ -1,0 +1,254 @@
+"""The key file beside the database: a random database key wrapped twice.
+
+The database is encrypted (SQLCipher) with a random 256-bit key. That key is
+stored in ``<database>.keys`` (JSON, not secret by itself) wrapped with AES-GCM
+under two keys derived with scrypt: one from the passphrase and one from the
+recovery key. Either unlocks the database; changing the passphrase rewraps the
+database key and re-encrypts nothing. The file also keeps the count of failed
+unlock attempts so the delay grows across restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsdesk.errors import UserError
+
+MIN_PASSPHRASE_LENGTH = 12
+KEY_FILE_FORMAT = 1
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+RECOVERY_GROUPS = 8
+RECOVERY_GROUP_LENGTH = 4
+MAX_DELAY_SECONDS = 30.0
+
+
+def key_file_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".keys")
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Refuse passphrases that are too short, with a message for the user."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise UserError(
+            f"Passordfrasen må ha minst {MIN_PASSPHRASE_LENGTH} tegn "
+            f"(den har {len(passphrase)}). Velg en lengre passordfrase.",
+            2,
+        )
+
+
+def new_recovery_key() -> str:
+    """A recovery key like ``ABCD-EFGH-…`` (8 groups of 4, 160 bits)."""
+    groups = (
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUP_LENGTH))
+        for _ in range(RECOVERY_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def normalise_recovery_key(text: str) -> str:
+    """Accept the recovery key with or without dashes, spaces and case."""
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(
+        compact[i : i + RECOVERY_GROUP_LENGTH]
+        for i in range(0, len(compact), RECOVERY_GROUP_LENGTH)
+    )
+
+
+def failure_delay(failures: int) -> float:
+    """Seconds to wait after the given number of consecutive failed attempts."""
+    if failures <= 0:
+        return 0.0
+    return float(min(0.5 * 2 ** (failures - 1), MAX_DELAY_SECONDS))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _derive(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(normalised)
+
+
+@dataclass
+class Slot:
+    """The database key wrapped under a key derived from one secret."""
+
+    salt: bytes
+    nonce: bytes
+    wrapped: bytes
+    n: int = SCRYPT_N
+    r: int = SCRYPT_R
+    p: int = SCRYPT_P
+
+    @classmethod
+    def wrap(cls, db_key: bytes, secret: str, label: str) -> Slot:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        salt = os.urandom(16)
+        nonce = os.urandom(12)
+        kek = _derive(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        wrapped = AESGCM(kek).encrypt(nonce, db_key, label.encode("ascii"))
+        return cls(salt=salt, nonce=nonce, wrapped=wrapped)
+
+    def unwrap(self, secret: str, label: str) -> bytes | None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        kek = _derive(secret, self.salt, self.n, self.r, self.p)
+        try:
+            return AESGCM(kek).decrypt(self.nonce, self.wrapped, label.encode("ascii"))
+        except InvalidTag:
+            return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kdf": "scrypt",
+            "n": self.n,
+            "r": self.r,
+            "p": self.p,
+            "salt": _b64(self.salt),
+            "cipher": "aes-256-gcm",
+            "nonce": _b64(self.nonce),
+            "wrapped": _b64(self.wrapped),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Slot:
+        if data.get("kdf") != "scrypt" or data.get("cipher") != "aes-256-gcm":
+            raise ValueError("unknown key derivation or cipher")
+        return cls(
+            salt=_unb64(data["salt"]),
+            nonce=_unb64(data["nonce"]),
+            wrapped=_unb64(data["wrapped"]),
+            n=int(data["n"]),
+            r=int(data["r"]),
+            p=int(data["p"]),
+        )
+
+
+@dataclass
+class KeyFile:
+    """Contents of ``<database>.keys``."""
+
+    passphrase: Slot
+    recovery: Slot
+    failed_attempts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, passphrase: str) -> tuple[KeyFile, bytes, str]:
+        """A new random database key wrapped for a passphrase and a new recovery key."""
+        check_passphrase(passphrase)
+        db_key = os.urandom(32)
+        recovery_key = new_recovery_key()
+        key_file = cls(
+            passphrase=Slot.wrap(db_key, passphrase, "passphrase"),
+            recovery=Slot.wrap(db_key, normalise_recovery_key(recovery_key), "recovery"),
+        )
+        return key_file, db_key, recovery_key
+
+    def unlock(self, secret: str) -> bytes | None:
+        """The database key when ``secret`` is the passphrase or the recovery key."""
+        db_key = self.passphrase.unwrap(secret, "passphrase")
+        if db_key is None:
+            db_key = self.recovery.unwrap(normalise_recovery_key(secret), "recovery")
+        return db_key
+
+    def rewrap_passphrase(self, db_key: bytes, new_passphrase: str) -> None:
+        check_passphrase(new_passphrase)
+        self.passphrase = Slot.wrap(db_key, new_passphrase, "passphrase")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.extra,
+            "format": KEY_FILE_FORMAT,
+            "program": "jsdesk",
+            "passphrase": self.passphrase.to_json(),
+            "recovery": self.recovery.to_json(),
+            "failed_attempts": self.failed_attempts,
+        }
+
+    @classmethod
+    def read(cls, path: Path) -> KeyFile:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(
+                f"Nøkkelfilen {path} mangler. Den ligger vanligvis ved siden av databasen og "
+                "trengs for å åpne den. Legg tilbake nøkkelfilen fra en kopi, eller "
+                "gjenopprett fra en sikkerhetskopi med «jsdesk db restore FIL».",
+                2,
+            ) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserError(
+                f"Nøkkelfilen {path} kan ikke leses ({exc.__class__.__name__}). Legg tilbake "
+                "nøkkelfilen fra en kopi, eller gjenopprett fra en sikkerhetskopi med "
+                "«jsdesk db restore FIL».",
+                2,
+            ) from None
+        try:
+            if not isinstance(data, dict) or data.get("format") != KEY_FILE_FORMAT:
+                raise ValueError("unknown format")
+            known = {"format", "program", "passphrase", "recovery", "failed_attempts"}
+            return cls(
+                passphrase=Slot.from_json(data["passphrase"]),
+                recovery=Slot.from_json(data["recovery"]),
+                failed_attempts=int(data.get("failed_attempts", 0)),
+                extra={k: v for k, v in data.items() if k not in known},
+            )
+        except (KeyError, TypeError, ValueError):
+            raise UserError(
+                f"Nøkkelfilen {path} har et ukjent eller skadet innhold. Den kan være laget av "
+                "en nyere jsdesk. Oppdater jsdesk, eller legg tilbake nøkkelfilen fra en kopi.",
+                2,
+            ) from None
+
+    def write(self, path: Path) -> None:
+        write_atomic(path, json.dumps(self.to_json(), indent=2).encode("utf-8") + b"\n")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename durable (no-op where directories cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,176 @@
+"""SQLAlchemy models: the schema Alembic migrations must match (``alembic check``).
+
+Personal values live in plain columns: SQLCipher encrypts every page of the
+database file (and of its WAL), so indexed columns such as ``fnr`` are never
+plaintext on disk while staying searchable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Status(StrEnum):
+    """Where a participation stands on its way to the register."""
+
+    KLADD = "kladd"
+    KOMPLETT = "komplett"
+    INNSENDT = "innsendt"
+    ENDRET = "endret etter innsending"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes; SQLite itself keeps no offset."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(UtcDateTime())]
+JsonDict = dict[str, Any]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        JsonDict: JSON,
+        datetime: UtcDateTime(),
+        date: Date,
+    }
+
+
+class Participation(Base):
+    """One person's period of participation (one record in the register)."""
+
+    __tablename__ = "participations"
+
+    id: Mapped[intpk]
+    fnr: Mapped[str | None] = mapped_column(String(11), index=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    birth_date: Mapped[date | None] = mapped_column(index=True)
+    fodselsar: Mapped[int | None]
+    oppstartsdato: Mapped[date | None] = mapped_column(index=True)
+    avslutningsdato: Mapped[date | None]
+    values: Mapped[JsonDict]
+    form_version: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    completeness: Mapped[JsonDict]
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    record_version: Mapped[int] = mapped_column(default=1)
+    submitted_version: Mapped[int | None]
+    created_at: Mapped[timestamp]
+    changed_at: Mapped[timestamp] = mapped_column(index=True)
+
+
+class AcceptedWarning(Base):
+    """A warning the caseworker accepted, with reason, user and time."""
+
+    __tablename__ = "accepted_warnings"
+
+    id: Mapped[intpk]
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE"), index=True
+    )
+    variable: Mapped[str] = mapped_column(String(80))
+    index: Mapped[int | None]
+    code: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    user: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[timestamp]
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every change.
+
+    ``value_digest`` commits to the old and new value through a random salt, so
+    scrubbing a deleted participation's values (value and salt set to NULL) keeps
+    the chain verifiable without leaving anything to guess the values from.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    at: Mapped[timestamp]
+    os_user: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    participation_id: Mapped[int | None] = mapped_column(index=True)
+    variable: Mapped[str | None] = mapped_column(String(80))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    value_digest: Mapped[str] = mapped_column(String(64))
+    scrubbed: Mapped[bool] = mapped_column(Boolean, default=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Setting(Base):
+    """Installation settings as key/value; ``blob`` holds binary values."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    changed_at: Mapped[timestamp]
+
+
+class Submission(Base):
+    """One submission file made for the register (added in migration 0002)."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[timestamp]
+    file_name: Mapped[str] = mapped_column(Text)
+    record_count: Mapped[int]
+    test: Mapped[bool] = mapped_column(Boolean)
+    period: Mapped[str | None] = mapped_column(String(40))
+    details: Mapped[JsonDict]
+
+
+class SubmittedRecord(Base):
+    """Which version of which participation went into which submission."""
+
+    __tablename__ = "submitted_records"
+    __table_args__ = (Index("ix_submitted_records_participation", "participation_id"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    participation_id: Mapped[int] = mapped_column(primary_key=True)
+    record_version: Mapped[int]

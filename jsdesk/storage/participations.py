@@ -1,0 +1,603 @@
+"""Participations: create, change (autosave), query, delete, accept warnings, submit.
+
+Each public method is one transaction committed before it returns, with one
+audit event per change. The rule engine decides stage, validity and
+completeness; storage keeps status in step with it and with submissions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from jsdesk.errors import UserError
+from jsdesk.storage import audit
+from jsdesk.storage.assess import Assessment, assess, is_synthetic, mask, parse_date
+from jsdesk.storage.models import (
+    AcceptedWarning,
+    Participation,
+    Status,
+    Submission,
+    SubmittedRecord,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from jsdesk.storage.database import Settings
+
+
+@dataclass(frozen=True)
+class AcceptedWarningInfo:
+    variable: str
+    index: int | None
+    code: str
+    reason: str
+    user: str
+    accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class ParticipationRecord:
+    """One participation with every stored value."""
+
+    id: int
+    values: dict[str, Any]
+    form_version: str
+    stage: str
+    status: Status
+    accepted_warnings: tuple[AcceptedWarningInfo, ...]
+    record_version: int
+    created_at: datetime
+    changed_at: datetime
+    valid: bool = False
+    findings: tuple[dict[str, Any], ...] = ()
+    completeness: Mapping[int, bool] | None = None
+    person_id: str | None = None
+    submitted_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ParticipationSummary:
+    """What the overview table shows for one participation."""
+
+    id: int
+    person_id: str | None
+    masked_fnr: str
+    fodselsar: int | None
+    stage: str
+    status: Status
+    oppstartsdato: date | None
+    avslutningsdato: date | None
+    completeness: dict[int, bool]
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    id: str
+    created_at: datetime
+    file_name: str
+    record_count: int
+    test: bool
+    period: str | None
+    details: dict[str, Any]
+
+
+ORDERABLE = {
+    "id": Participation.id,
+    "changed_at": Participation.changed_at,
+    "created_at": Participation.created_at,
+    "oppstartsdato": Participation.oppstartsdato,
+    "avslutningsdato": Participation.avslutningsdato,
+    "fodselsar": Participation.fodselsar,
+    "birth_date": Participation.birth_date,
+    "fnr": Participation.fnr,
+    "masked_fnr": Participation.fnr,
+    "status": Participation.status,
+    "stage": Participation.stage,
+}
+
+_DATE_FORMATS = (
+    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"),
+)
+
+
+def parse_search_date(text: str) -> date | None:
+    for pattern in _DATE_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+def _status_for(valid: bool, record_version: int, submitted_version: int | None) -> Status:
+    if submitted_version is not None:
+        return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
+    return Status.KOMPLETT if valid else Status.KLADD
+
+
+def _completeness(raw: Mapping[str, Any] | None) -> dict[int, bool]:
+    return {int(k): bool(v) for k, v in (raw or {}).items()}
+
+
+class ParticipationsMixin:
+    """Record operations of ``Database`` (see ``jsdesk.storage.database``)."""
+
+    path: Path
+
+    if TYPE_CHECKING:
+
+        @property
+        def settings(self) -> Settings: ...
+
+        def read(self) -> AbstractContextManager[Session]: ...
+
+        def write(self) -> AbstractContextManager[Session]: ...
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _assess(self, values: Mapping[str, object], form_version: str) -> Assessment:
+        return assess(values, form_version, allow_synthetic=self.settings.test_installation)
+
+    def _refuse_synthetic(self, result: Assessment) -> None:
+        if result.fnr and is_synthetic(result.fnr) and not self.settings.test_installation:
+            raise UserError(
+                f"Fødselsnummeret {mask(result.fnr)} er et syntetisk testnummer. Syntetiske "
+                "numre godtas bare i en testinstallasjon; denne databasen er for ekte data.",
+                1,
+            )
+
+    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int | None) -> None:
+        if not result.fnr:
+            return
+        query = select(Participation).where(Participation.fnr == result.fnr)
+        if own_id is not None:
+            query = query.where(Participation.id != own_id)
+        start, end = result.oppstartsdato or date.min, result.avslutningsdato or date.max
+        for other in session.scalars(query):
+            other_start = other.oppstartsdato or date.min
+            other_end = other.avslutningsdato or date.max
+            if start <= other_end and other_start <= end:
+                period = _period_text(other.oppstartsdato, other.avslutningsdato)
+                raise UserError(
+                    f"Personen med fødselsnummer {mask(result.fnr)} har allerede en deltakelse "
+                    f"som overlapper (deltakelse nr. {other.id}, {period}). En ny deltakelse "
+                    "kan først starte etter at den forrige er avsluttet.",
+                    1,
+                )
+
+    @staticmethod
+    def _apply(row: Participation, result: Assessment) -> None:
+        row.fnr = result.fnr
+        row.person_id = result.person_id
+        row.birth_date = result.birth_date
+        row.fodselsar = result.fodselsar
+        row.oppstartsdato = result.oppstartsdato
+        row.avslutningsdato = result.avslutningsdato
+        row.stage = result.stage
+        row.valid = result.valid
+        row.completeness = {str(k): v for k, v in result.completeness.items()}
+        row.findings = list(result.findings)
+        row.status = _status_for(result.valid, row.record_version, row.submitted_version)
+
+    def _get_row(self, session: Session, pid: int) -> Participation:
+        row = session.get(Participation, pid)
+        if row is None:
+            raise UserError(f"Fant ingen deltakelse med nummer {pid}.", 1)
+        return row
+
+    # --- create and change -------------------------------------------------------
+
+    def create_participation(self, values: Mapping[str, object], *, form_version: str) -> int:
+        """Store a new participation; refuses overlapping periods for the same fnr."""
+        clean = {k: v for k, v in values.items() if v is not None}
+        result = self._assess(clean, form_version)
+        self._refuse_synthetic(result)
+        now = utc_now()
+        with self.write() as session:
+            self._refuse_overlap(session, result, None)
+            row = Participation(
+                values=clean,
+                form_version=form_version,
+                record_version=1,
+                submitted_version=None,
+                created_at=now,
+                changed_at=now,
+            )
+            self._apply(row, result)
+            session.add(row)
+            session.flush()
+            audit.append(session, at=now, action="opprettet", participation_id=row.id, new=clean)
+            return row.id
+
+    def set_value(self, pid: int, variable: str, value: object) -> datetime:
+        """Change one field and commit at once (autosave); returns the save time."""
+        return self.set_values(pid, {variable: value})
+
+    def set_values(self, pid: int, values: Mapping[str, object]) -> datetime:
+        """Change several fields in one transaction; ``None`` clears a field."""
+        now = utc_now()
+        with self.write() as session:
+            row = self._get_row(session, pid)
+            new_values = dict(row.values)
+            changes: list[tuple[str, object, object]] = []
+            for variable, value in values.items():
+                old = new_values.get(variable)
+                if old == value:
+                    continue
+                changes.append((variable, old, value))
+                if value is None:
+                    new_values.pop(variable, None)
+                else:
+                    new_values[variable] = value
+            if not changes:
+                return row.changed_at
+            result = self._assess(new_values, row.form_version)
+            if any(var == "fodselsnummer" for var, _, _ in changes):
+                self._refuse_synthetic(result)
+            self._refuse_overlap(session, result, row.id)
+            row.values = new_values
+            row.record_version += 1
+            row.changed_at = now
+            self._apply(row, result)
+            for variable, old, value in changes:
+                audit.append(
+                    session,
+                    at=now,
+                    action="endret",
+                    participation_id=pid,
+                    variable=variable,
+                    old=old,
+                    new=value,
+                )
+        return now
+
+    def accept_warning(
+        self, pid: int, variable: str, code: str, reason: str, index: int | None = None
+    ) -> datetime:
+        """Record that the caseworker accepted a warning, with a reason."""
+        reason = reason.strip()
+        if not reason:
+            raise UserError("Skriv en kort begrunnelse for å godta advarselen.", 1)
+        now = utc_now()
+        user = audit.os_user()
+        with self.write() as session:
+            row = self._get_row(session, pid)
+            session.add(
+                AcceptedWarning(
+                    participation_id=pid,
+                    variable=variable,
+                    index=index,
+                    code=str(code),
+                    reason=reason,
+                    user=user,
+                    accepted_at=now,
+                )
+            )
+            row.record_version += 1
+            row.changed_at = now
+            row.status = _status_for(row.valid, row.record_version, row.submitted_version)
+            audit.append(
+                session,
+                at=now,
+                action="advarsel godtatt",
+                participation_id=pid,
+                variable=variable,
+                new={"kode": str(code), "indeks": index, "begrunnelse": reason},
+            )
+        return now
+
+    def delete_participation(self, pid: int, *, reason: str) -> None:
+        """Delete a participation registered by mistake and scrub its values everywhere.
+
+        The row and its accepted warnings go, audit events about it lose their
+        values, and one audit event records the deletion, when and by whom.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise UserError("Skriv en begrunnelse for å slette deltakelsen.", 1)
+        with self.write() as session:
+            self._get_row(session, pid)
+            session.execute(delete(AcceptedWarning).where(AcceptedWarning.participation_id == pid))
+            session.execute(delete(Participation).where(Participation.id == pid))
+            audit.scrub(session, pid)
+            audit.append(
+                session,
+                at=utc_now(),
+                action="slettet",
+                participation_id=pid,
+                new={"begrunnelse": reason},
+            )
+        self._after_delete(pid)
+
+    def _after_delete(self, pid: int) -> None:
+        """Hook for ``Database`` (scrubs backups and the WAL)."""
+
+    # --- read ---------------------------------------------------------------------
+
+    def get_participation(self, pid: int) -> ParticipationRecord:
+        with self.read() as session:
+            row = self._get_row(session, pid)
+            warnings = tuple(
+                AcceptedWarningInfo(
+                    variable=w.variable,
+                    index=w.index,
+                    code=w.code,
+                    reason=w.reason,
+                    user=w.user,
+                    accepted_at=w.accepted_at,
+                )
+                for w in session.scalars(
+                    select(AcceptedWarning)
+                    .where(AcceptedWarning.participation_id == pid)
+                    .order_by(AcceptedWarning.id)
+                )
+            )
+            return ParticipationRecord(
+                id=row.id,
+                values=dict(row.values),
+                form_version=row.form_version,
+                stage=row.stage,
+                status=Status(row.status),
+                accepted_warnings=warnings,
+                record_version=row.record_version,
+                created_at=row.created_at,
+                changed_at=row.changed_at,
+                valid=row.valid,
+                findings=tuple(row.findings),
+                completeness=_completeness(row.completeness),
+                person_id=row.person_id,
+                submitted_version=row.submitted_version,
+            )
+
+    def _filters(
+        self,
+        search: str | None,
+        status: Status | str | None,
+        stage: str | None,
+        year: int | None,
+    ) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if search:
+            conditions.append(_search_condition(search))
+        if status is not None:
+            conditions.append(Participation.status == str(status))
+        if stage is not None:
+            conditions.append(Participation.stage == str(stage))
+        if year is not None:
+            first, last = date(year, 1, 1), date(year, 12, 31)
+            conditions.append(
+                and_(
+                    or_(Participation.oppstartsdato.is_(None), Participation.oppstartsdato <= last),
+                    or_(
+                        Participation.avslutningsdato.is_(None),
+                        Participation.avslutningsdato >= first,
+                    ),
+                )
+            )
+        return conditions
+
+    def query_participations(
+        self,
+        *,
+        search: str | None = None,
+        status: Status | str | None = None,
+        stage: str | None = None,
+        year: int | None = None,
+        order_by: str = "changed_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[ParticipationSummary]:
+        """One page of participations for the overview, filtered and sorted."""
+        column = ORDERABLE.get(order_by)
+        if column is None:
+            raise ValueError(f"cannot order by {order_by!r}")
+        query = select(
+            Participation.id,
+            Participation.person_id,
+            Participation.fnr,
+            Participation.fodselsar,
+            Participation.stage,
+            Participation.status,
+            Participation.oppstartsdato,
+            Participation.avslutningsdato,
+            Participation.completeness,
+            Participation.changed_at,
+        ).where(*self._filters(search, status, stage, year))
+        if descending:
+            query = query.order_by(column.desc(), Participation.id.desc())
+        else:
+            query = query.order_by(column.asc(), Participation.id.asc())
+        query = query.offset(offset).limit(limit)
+        with self.read() as session:
+            return [
+                ParticipationSummary(
+                    id=row.id,
+                    person_id=row.person_id,
+                    masked_fnr=mask(row.fnr),
+                    fodselsar=row.fodselsar,
+                    stage=row.stage,
+                    status=Status(row.status),
+                    oppstartsdato=row.oppstartsdato,
+                    avslutningsdato=row.avslutningsdato,
+                    completeness=_completeness(row.completeness),
+                    changed_at=row.changed_at,
+                )
+                for row in session.execute(query)
+            ]
+
+    def count_participations(
+        self,
+        *,
+        search: str | None = None,
+        status: Status | str | None = None,
+        stage: str | None = None,
+        year: int | None = None,
+    ) -> int:
+        query = select(func.count(Participation.id)).where(
+            *self._filters(search, status, stage, year)
+        )
+        with self.read() as session:
+            return int(session.execute(query).scalar_one())
+
+    def iter_participations(
+        self, ids: Iterable[int] | None = None
+    ) -> Iterator[ParticipationRecord]:
+        """Full records (all, or the given ids) in id order, e.g. for submissions."""
+        with self.read() as session:
+            query = select(Participation.id).order_by(Participation.id)
+            if ids is not None:
+                query = query.where(Participation.id.in_(list(ids)))
+            all_ids = list(session.scalars(query))
+        for pid in all_ids:
+            yield self.get_participation(pid)
+
+    # --- submissions ----------------------------------------------------------------
+
+    def record_submission(
+        self,
+        submission_id: str,
+        *,
+        file_name: str,
+        record_count: int,
+        test: bool,
+        period: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        created_at: datetime | None = None,
+    ) -> None:
+        """Add a submission file to the history."""
+        now = created_at or utc_now()
+        with self.write() as session:
+            session.add(
+                Submission(
+                    id=submission_id,
+                    created_at=now,
+                    file_name=file_name,
+                    record_count=record_count,
+                    test=test,
+                    period=period,
+                    details=dict(details or {}),
+                )
+            )
+            audit.append(
+                session,
+                at=now,
+                action="innsending laget",
+                variable=submission_id,
+                new={"fil": file_name, "antall": record_count, "test": test},
+            )
+
+    def mark_submitted(
+        self, pids_with_versions: Mapping[int, int] | Iterable[tuple[int, int]], submission_id: str
+    ) -> None:
+        """Mark the given record versions as submitted in ``submission_id``.
+
+        A record changed since the version that went into the file becomes (or
+        stays) *endret etter innsending*, so its change goes in the next submission.
+        """
+        pairs = (
+            list(pids_with_versions.items())
+            if isinstance(pids_with_versions, Mapping)
+            else list(pids_with_versions)
+        )
+        now = utc_now()
+        with self.write() as session:
+            if session.get(Submission, submission_id) is None:
+                raise ValueError(f"unknown submission {submission_id!r}: call record_submission")
+            for pid, version in pairs:
+                row = session.get(Participation, pid)
+                if row is None:
+                    continue  # deleted meanwhile; nothing to mark
+                row.submitted_version = version
+                row.status = _status_for(row.valid, row.record_version, version)
+                session.merge(
+                    SubmittedRecord(
+                        submission_id=submission_id, participation_id=pid, record_version=version
+                    )
+                )
+                audit.append(
+                    session,
+                    at=now,
+                    action="innsendt",
+                    participation_id=pid,
+                    variable=submission_id,
+                    new=version,
+                )
+
+    def list_submissions(self) -> list[SubmissionInfo]:
+        """Every submission, newest first."""
+        with self.read() as session:
+            return [
+                SubmissionInfo(
+                    id=s.id,
+                    created_at=s.created_at,
+                    file_name=s.file_name,
+                    record_count=s.record_count,
+                    test=s.test,
+                    period=s.period,
+                    details=dict(s.details),
+                )
+                for s in session.scalars(select(Submission).order_by(Submission.created_at.desc()))
+            ]
+
+    def submitted_participations(self, submission_id: str) -> dict[int, int]:
+        """Participation id -> record version that went into ``submission_id``."""
+        with self.read() as session:
+            rows = session.execute(
+                select(SubmittedRecord.participation_id, SubmittedRecord.record_version).where(
+                    SubmittedRecord.submission_id == submission_id
+                )
+            )
+            return {pid: version for pid, version in rows}
+
+
+def _search_condition(search: str) -> ColumnElement[bool]:
+    """Fødselsnummer (whole or first digits) or a date (birth, start or end)."""
+    text = search.strip()
+    day = parse_search_date(text)
+    if day is not None:
+        return or_(
+            Participation.birth_date == day,
+            Participation.oppstartsdato == day,
+            Participation.avslutningsdato == day,
+        )
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isdigit():
+        if len(digits) >= 11:
+            return Participation.fnr == digits
+        # A range instead of LIKE so the index on fnr serves the prefix search.
+        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
+        return and_(Participation.fnr >= digits, Participation.fnr < upper)
+    return Participation.id.is_(None)  # matches nothing
+
+
+def _period_text(start: date | None, end: date | None) -> str:
+    def fmt(day: date | None) -> str:
+        return day.strftime("%d.%m.%Y") if day else "ukjent"
+
+    if end is None:
+        return f"oppstart {fmt(start)}, ikke avsluttet"
+    return f"{fmt(start)}–{fmt(end)}"
+
+
+__all__ = [
+    "AcceptedWarningInfo",
+    "ParticipationRecord",
+    "ParticipationSummary",
+    "ParticipationsMixin",
+    "SubmissionInfo",
+    "parse_date",
+]
