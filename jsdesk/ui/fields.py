@@ -296,8 +296,10 @@ class RadioField(Field):
             self._emit(code)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and (
-            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace))
         ):
             if self.group.checkedButton() is not None:
                 self._clear()

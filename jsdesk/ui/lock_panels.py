@@ -101,6 +101,7 @@ class SetupPanel(QWidget):
         layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.kommune.currentIndexChanged.connect(self._kommune_changed)
+        self.kommune.editTextChanged.connect(self._kommune_changed)
 
     def set_choices(self, municipalities: Mapping[str, str], bydeler: Mapping[str, str]) -> None:
         self.kommune.clear()
@@ -118,7 +119,7 @@ class SetupPanel(QWidget):
         self._kommune_changed()
 
     def _kommune_changed(self) -> None:
-        is_oslo = self.kommune.currentData() == OSLO
+        is_oslo = self._chosen_kommune() == OSLO
         self.bydel.setEnabled(is_oslo)
         if not is_oslo:
             self.bydel.setCurrentIndex(0)
@@ -126,6 +127,8 @@ class SetupPanel(QWidget):
     def _chosen_kommune(self) -> str | None:
         typed = self.kommune.currentText().strip()
         index = self.kommune.findText(typed)
+        if index < 0 and typed[:4].isdigit():
+            index = self.kommune.findData(typed[:4])
         if index < 0:
             return None
         data = self.kommune.itemData(index)

@@ -31,7 +31,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Fødselsnummer", "fodselsnummer"),
+    Column("Fødselsnummer", "fnr"),
     Column("Fødselsår", "fodselsar"),
     Column("Oppstartsdato", "oppstartsdato"),
     Column("Avslutningsdato", "avslutningsdato"),
@@ -87,12 +87,11 @@ class ParticipationsModel(QAbstractTableModel):
         self.filters = filters
         self.refresh()
 
-    def _filter_args(self) -> dict[str, object]:
-        f = self.filters
-        return {"search": f.search, "status": f.status, "stage": f.stage, "year": f.year}
-
     def _query_count(self) -> int:
-        return int(self.context.require_db().count_participations(**self._filter_args()))
+        f = self.filters
+        return self.context.require_db().count_participations(
+            search=f.search, status=f.status, stage=f.stage, year=f.year
+        )
 
     def _page(self, number: int) -> list[ParticipationSummary]:
         page = self._pages.get(number)
@@ -101,14 +100,16 @@ class ParticipationsModel(QAbstractTableModel):
             return page
         if not self.context.is_open:
             return []
-        page = list(
-            self.context.require_db().query_participations(
-                **self._filter_args(),
-                order_by=self.filters.order_by,
-                descending=self.filters.descending,
-                offset=number * PAGE_SIZE,
-                limit=PAGE_SIZE,
-            )
+        f = self.filters
+        page = self.context.require_db().query_participations(
+            search=f.search,
+            status=f.status,
+            stage=f.stage,
+            year=f.year,
+            order_by=f.order_by,
+            descending=f.descending,
+            offset=number * PAGE_SIZE,
+            limit=PAGE_SIZE,
         )
         self.fetches += 1
         self._pages[number] = page
