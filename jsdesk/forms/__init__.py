@@ -1,6 +1,6 @@
 """jsdesk.forms: form definitions (YAML) loaded into frozen dataclasses."""
 
-from jsdesk.forms.model import (
+from jsdesk.forms.model import (  # noqa: I001  (model before loader: import cycle)
     Code,
     Domain,
     FormDefinition,
@@ -14,6 +14,13 @@ from jsdesk.forms.model import (
     Stage,
     Variable,
     VarType,
+)
+from jsdesk.forms.loader import (
+    check_form_file,
+    default_form,
+    form_by_version,
+    load_form,
+    shipped_form_paths,
 )
 
 __all__ = [
@@ -30,4 +37,9 @@ __all__ = [
     "Stage",
     "VarType",
     "Variable",
+    "check_form_file",
+    "default_form",
+    "form_by_version",
+    "load_form",
+    "shipped_form_paths",
 ]

@@ -151,7 +151,7 @@ class Rule:
     message: str | None = None  # check: Bokmål text with {label} / {label:NAME}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FormDefinition:
     version: str
     title: str
@@ -163,6 +163,8 @@ class FormDefinition:
     rules: tuple[Rule, ...]
     source_file: str = ""
     _by_name: dict[str, Variable] = field(default_factory=dict, compare=False, repr=False)
+    # Precompiled evaluation plan, filled once by jsdesk.rules.engine (identity-hashed form).
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self._by_name:

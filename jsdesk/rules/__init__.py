@@ -1,15 +1,20 @@
 """jsdesk.rules: the form's rule engine (see docs/form-format.md)."""
 
 from jsdesk.forms.model import Stage
-from jsdesk.rules.engine import Evaluation, evaluate
+from jsdesk.rules.engine import Evaluation, evaluate, prepare
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
+from jsdesk.rules.records import RecordFileError, parse_records, read_record_file
 
 __all__ = [
     "Evaluation",
     "Finding",
     "FindingCode",
+    "RecordFileError",
     "Severity",
     "Stage",
     "VariableState",
     "evaluate",
+    "parse_records",
+    "prepare",
+    "read_record_file",
 ]

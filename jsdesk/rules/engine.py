@@ -1,13 +1,68 @@
-"""The rule engine: what is enabled, locked, required, derived and wrong in a record."""
+"""The rule engine: what is enabled, locked, required, derived and wrong in a record.
+
+``evaluate`` runs on every keystroke in the UI, so everything that does not
+depend on the record (value parsers, compiled expressions, messages, state
+explanations) is prepared once per form by ``prepare`` and kept on the form.
+
+One evaluation, top to bottom:
+
+1. keys that are not variables → UNKNOWN_VARIABLE;
+2. every given value is type-checked (``values.coercer``);
+3. reference date = oppstartsdato (not before the register opened; today when
+   missing or invalid); stage = avsluttet once any part-4 value is given;
+4. applicability on the reference date, then code lists and registers;
+5. derive rules (person_id, fodselsar, kommunenavn), mismatches reported;
+6. enable rules lock fields (a locked field must be empty), require rules;
+7. missing required values → REQUIRED;
+8. check rules, once per group entry for group fields;
+9. findings sorted by the variable's place in the form.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
-from jsdesk.forms.model import FormDefinition, Stage
-from jsdesk.rules.findings import Finding, Severity, VariableState
+from jsdesk.forms.model import (
+    INPUT_SOURCES,
+    FormDefinition,
+    Importance,
+    Rule,
+    RuleKind,
+    Source,
+    Stage,
+    Variable,
+    VarType,
+)
+from jsdesk.rules.explain import Explainer
+from jsdesk.rules.expr import Env, Expression
+from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
+from jsdesk.rules.values import (
+    Coercer,
+    Context,
+    ValueChecker,
+    coercer,
+    describe_json,
+    is_unanswered,
+    value_checker,
+)
+
+_CACHE_KEY = "jsdesk.rules.engine"
+_UNKNOWN_POSITION = 1_000_000
+
+_SOURCE_TEXT = {
+    Source.FREG: "Hentes av registeret fra Folkeregisteret (FREG); fylles ikke ut her.",
+    Source.PAD: "Hentes av registeret fra PAD (Norskprøven); fylles ikke ut her.",
+    Source.SYSTEM: "Beregnes av registeret; fylles ikke ut her.",
+}
+
+
+_NOT_APPLICABLE = VariableState(False, False, False)
+_LOCKED = VariableState(True, False, False)
+_REQUIRED = VariableState(True, True, True)
+_OPTIONAL = VariableState(True, True, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +75,7 @@ class Evaluation:
 
     @property
     def valid(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
     @property
@@ -30,6 +86,252 @@ class Evaluation:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
+    def findings_for(self, variable: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.variable == variable)
+
+
+@dataclass(slots=True)
+class _Check:
+    rule: Rule
+    when: Expression | None
+    assertion: Expression
+    names: frozenset[str]
+    severity: Severity
+    code: FindingCode
+    message: str
+
+
+@dataclass(slots=True)
+class _VarPlan:
+    var: Variable
+    position: int
+    coerce: Coercer
+    check: ValueChecker | None
+    closes_record: bool
+    required_in: frozenset[Stage]
+    base_required: bool
+    enable: Rule | None = None
+    requires: list[tuple[Expression, str]] = field(default_factory=list)
+    derive: Rule | None = None
+    derive_sources: str = ""
+    locked_message: str = ""
+    not_applicable_message: str = ""
+    required_message: str = ""
+    state_na: VariableState = _NOT_APPLICABLE
+    state_locked: VariableState = _LOCKED
+    state_required: VariableState = _REQUIRED
+    state_optional: VariableState = _OPTIONAL
+    state_stage_optional: VariableState = _OPTIONAL
+    fields: list[_VarPlan] = field(default_factory=list)
+    field_names: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class _Plan:
+    form: FormDefinition
+    top: list[_VarPlan]
+    by_name: dict[str, _VarPlan]
+    enables: list[tuple[_VarPlan, Expression]]
+    derives: list[_VarPlan]
+    checks: list[tuple[_VarPlan, _Check]]
+    group_checks: dict[str, list[tuple[_VarPlan, _Check]]]
+    oppstart: _VarPlan | None
+    closing: list[_VarPlan]
+
+
+# ------------------------------------------------------------------ preparing
+
+
+def prepare(form: FormDefinition) -> None:
+    """Precompile ``form`` for evaluation (done by ``load_form``; idempotent)."""
+    _plan(form)
+
+
+def _plan(form: FormDefinition) -> _Plan:
+    plan = form.cache.get(_CACHE_KEY)
+    if plan is None:
+        plan = _build_plan(form)
+        form.cache[_CACHE_KEY] = plan
+    return cast(_Plan, plan)
+
+
+def _date_text(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _var_plan(form: FormDefinition, variable: Variable, position: int) -> _VarPlan:
+    part = form.part(variable.part) if any(p.number == variable.part for p in form.parts) else None
+    required_in = part.required_in if part is not None else frozenset()
+    plan = _VarPlan(
+        var=variable,
+        position=position,
+        coerce=coercer(variable),
+        check=value_checker(variable),
+        closes_record=part.closes_record if part is not None else False,
+        required_in=required_in,
+        base_required=(
+            variable.importance is Importance.OBLIGATORISK
+            and variable.source in INPUT_SOURCES
+            and variable.type is not VarType.GROUP
+        ),
+    )
+    label = f"«{variable.label}»"
+    period = f"fra {_date_text(variable.valid_from)}"
+    if variable.valid_to is not None:
+        period += f" til og med {_date_text(variable.valid_to)}"
+    plan.not_applicable_message = (
+        f"{label} gjelder bare for deltakelser med oppstart {period}. Fjern verdien."
+    )
+    plan.state_na = VariableState(
+        False, False, False, f"Gjelder ikke: {label} gjelder bare for oppstart {period}."
+    )
+    plan.required_message = (
+        f"Velg minst ett alternativ i {label}."
+        if variable.type is VarType.MULTICODE
+        else f"{label} må fylles ut."
+    )
+    return plan
+
+
+def _build_plan(form: FormDefinition) -> _Plan:
+    explain = Explainer(form)
+    top: list[_VarPlan] = []
+    by_name: dict[str, _VarPlan] = {}
+    position = 0
+    for variable in form.variables:
+        plan = _var_plan(form, variable, position)
+        position += 1
+        top.append(plan)
+        by_name[variable.name] = plan
+        for sub in variable.fields:
+            sub_plan = _var_plan(form, sub, position)
+            position += 1
+            plan.fields.append(sub_plan)
+            by_name[sub.name] = sub_plan
+        plan.field_names = frozenset(sub.name for sub in variable.fields)
+
+    enables: list[tuple[_VarPlan, Expression]] = []
+    derives: list[_VarPlan] = []
+    checks: list[tuple[_VarPlan, _Check]] = []
+    group_checks: dict[str, list[tuple[_VarPlan, _Check]]] = {}
+    for rule in form.rules:
+        target = by_name[rule.variable]
+        label = f"«{target.var.label}»"
+        if rule.kind is RuleKind.ENABLE and rule.when is not None:
+            target.enable = rule
+            if rule.locked_reason:
+                reason = rule.locked_reason.strip()
+                target.locked_message = f"{label} skal være tom. {reason} Fjern verdien."
+            else:
+                why_not = explain.why_not(rule.when.node, rule.when.source)
+                reason = f"Låst fordi {why_not}."
+                target.locked_message = f"{label} skal være tom fordi {why_not}. Fjern verdien."
+            target.state_locked = VariableState(True, False, False, reason)
+            if rule.required:
+                why = explain.why(rule.when.node, rule.when.source)
+                target.required_message = _required_because(target, why)
+                target.state_required = VariableState(
+                    True, True, True, f"Obligatorisk fordi {why}."
+                )
+            enables.append((target, rule.when))
+        elif rule.kind is RuleKind.REQUIRE and rule.when is not None:
+            why = explain.why(rule.when.node, rule.when.source)
+            target.requires.append((rule.when, why))
+        elif rule.kind is RuleKind.DERIVE and rule.value is not None:
+            target.derive = rule
+            target.base_required = False  # filled in automatically, never typed
+            sources = sorted(rule.value.names)
+            target.derive_sources = " og ".join(explain.label(name) for name in sources)
+            derives.append(target)
+        elif rule.kind is RuleKind.CHECK and rule.assertion is not None:
+            check = _Check(
+                rule=rule,
+                when=rule.when,
+                assertion=rule.assertion,
+                names=rule.assertion.names | (rule.when.names if rule.when else frozenset()),
+                severity=Severity(rule.severity),
+                code=FindingCode(rule.code or FindingCode.RULE_FAILED),
+                message=_format_message(rule.message or "", target.var, form),
+            )
+            if target.var.group is not None:
+                group_checks.setdefault(target.var.group, []).append((target, check))
+            else:
+                checks.append((target, check))
+
+    for plan in by_name.values():
+        variable = plan.var
+        source_text = _SOURCE_TEXT.get(variable.source)
+        if plan.derive is not None:
+            text = f"Fylles ut automatisk fra {plan.derive_sources}."
+            plan.state_optional = VariableState(True, True, False, text)
+        elif source_text is not None:
+            plan.state_optional = VariableState(True, True, False, source_text)
+        if plan.base_required and Stage.AVSLUTTET in plan.required_in:
+            plan.state_stage_optional = VariableState(
+                True, True, False, "Obligatorisk når deltakelsen avsluttes (del 4 fylles ut)."
+            )
+        else:
+            plan.state_stage_optional = plan.state_optional
+
+    return _Plan(
+        form=form,
+        top=top,
+        by_name=by_name,
+        enables=enables,
+        derives=derives,
+        checks=checks,
+        group_checks=group_checks,
+        oppstart=by_name.get("oppstartsdato"),
+        closing=[p for p in top if p.closes_record],
+    )
+
+
+def _required_because(plan: _VarPlan, why: str) -> str:
+    label = f"«{plan.var.label}»"
+    if plan.var.type is VarType.MULTICODE:
+        return f"Velg minst ett alternativ i {label}, fordi {why}."
+    return f"{label} må fylles ut fordi {why}."
+
+
+def _format_message(template: str, variable: Variable, form: FormDefinition) -> str:
+    def label_of(name: str) -> str:
+        return form.variable(name).label if form.has_variable(name) else name
+
+    text = " ".join(template.split()).replace("{label}", variable.label)
+    while "{label:" in text:
+        start = text.index("{label:")
+        end = text.index("}", start)
+        text = text[:start] + label_of(text[start + 7 : end]) + text[end + 1 :]
+    return text
+
+
+# ----------------------------------------------------------------- evaluating
+
+
+class _Collector:
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, int, Finding]] = []
+
+    def add(
+        self,
+        position: int,
+        variable: str,
+        code: FindingCode,
+        message: str,
+        *,
+        index: int | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        finding = Finding(variable, index, severity, code, message)
+        order = -1 if index is None else index
+        self.items.append((position, order, len(self.items), finding))
+
+    def findings(self) -> tuple[Finding, ...]:
+        self.items.sort(key=lambda item: item[:3])
+        return tuple(item[3] for item in self.items)
+
 
 def evaluate(
     form: FormDefinition,
@@ -39,4 +341,267 @@ def evaluate(
     today: date | None = None,
 ) -> Evaluation:
     """Evaluate ``record`` against ``form``; never raises on any JSON-like input."""
-    raise NotImplementedError  # skeleton: implementation follows
+    plan = _plan(form)
+    today = today or date.today()
+    out = _Collector()
+    data: object = record  # callers may pass any JSON value despite the annotation
+    if not isinstance(data, Mapping):
+        out.add(
+            _UNKNOWN_POSITION,
+            "",
+            FindingCode.NOT_AN_OBJECT,
+            f"En deltakelse må være et JSON-objekt med variabelnavn som nøkler, men er "
+            f"{describe_json(data)}.",
+        )
+        return _result(plan, Stage.AKTIV, out, {}, max(today, form.register_opened), {})
+
+    by_name = plan.by_name
+    for key in record:
+        known = by_name.get(key) if isinstance(key, str) else None
+        if known is None or known.var.group is not None:
+            out.add(
+                _UNKNOWN_POSITION,
+                str(key),
+                FindingCode.UNKNOWN_VARIABLE,
+                f"«{key}» er ikke en variabel i skjemaet {form.version}. "
+                "Fjern feltet eller rett navnet.",
+            )
+
+    # 2. types
+    typed: dict[str, object] = {}
+    given: list[_VarPlan] = []
+    pending: dict[str, list[tuple[FindingCode, str]]] = {}
+    for vp in plan.top:
+        raw = record.get(vp.var.name)
+        if is_unanswered(raw):
+            continue
+        given.append(vp)
+        value, problem = vp.coerce(raw)
+        if problem is not None:
+            pending[vp.var.name] = [problem]
+        else:
+            typed[vp.var.name] = value
+
+    # 3. reference date and stage
+    start = typed.get("oppstartsdato")
+    reference = start if isinstance(start, date) else today
+    if reference < form.register_opened:
+        reference = form.register_opened
+    stage = Stage.AKTIV
+    for vp in plan.closing:
+        if not is_unanswered(record.get(vp.var.name)):
+            stage = Stage.AVSLUTTET
+            break
+    ctx = Context(reference, today, allow_synthetic)
+
+    # 4. applicability and value checks
+    values: dict[str, object] = {}
+    not_applicable: set[str] = set()
+    for vp in given:
+        name = vp.var.name
+        if not vp.var.applies_on(reference):
+            not_applicable.add(name)
+            continue
+        if name not in typed:
+            continue
+        value = typed[name]
+        if vp.check is not None:
+            value, problems = vp.check(value, ctx)
+            if problems:
+                pending[name] = problems
+                continue
+        if vp.var.type is not VarType.GROUP:  # entries are checked once locks are known
+            values[name] = value
+
+    # 5. derived values
+    env = Env(values, today)
+    derived: dict[str, object] = {}
+    for vp in plan.derives:
+        name = vp.var.name
+        rule = vp.derive
+        assert rule is not None and rule.value is not None
+        result = rule.value(env)
+        derived[name] = result
+        if result is None:
+            continue
+        if name in values and values[name] != result:
+            out.add(
+                vp.position,
+                name,
+                FindingCode.DERIVED_MISMATCH,
+                f"«{vp.var.label}» er {values[name]}, men ut fra {vp.derive_sources} skal "
+                f"den være {result}. Fjern verdien (den fylles ut automatisk) eller rett "
+                f"{vp.derive_sources}.",
+            )
+        values[name] = result
+
+    # 6. enable rules; a locked or not applicable field must be empty
+    locked: set[str] = set()
+    for vp, when in plan.enables:
+        if not when(env):
+            locked.add(vp.var.name)
+            values.pop(vp.var.name, None)
+    given_names = set()
+    for vp in given:
+        name = vp.var.name
+        given_names.add(name)
+        if name in not_applicable:
+            out.add(vp.position, name, FindingCode.NOT_APPLICABLE, vp.not_applicable_message)
+        elif name in locked:
+            out.add(vp.position, name, FindingCode.LOCKED, vp.locked_message)
+        else:
+            for code, message in pending.get(name, ()):
+                out.add(vp.position, name, code, message)
+
+    # 7. required
+    states: dict[str, VariableState] = {}
+    for vp in plan.top:
+        name = vp.var.name
+        if name in not_applicable or not vp.var.applies_on(reference):
+            states[name] = vp.state_na
+            continue
+        if name in locked:
+            states[name] = vp.state_locked
+            continue
+        required = False
+        state = vp.state_optional
+        message = vp.required_message
+        if vp.enable is not None and vp.enable.required:
+            required, state = True, vp.state_required
+        elif vp.base_required:
+            if stage in vp.required_in:
+                required, state = True, vp.state_required
+            else:
+                state = vp.state_stage_optional
+        if not required:
+            for when, why in vp.requires:
+                if when(env):
+                    required = True
+                    message = _required_because(vp, why)
+                    state = VariableState(True, True, True, f"Obligatorisk fordi {why}.")
+                    break
+        states[name] = state
+        if required and name not in given_names:
+            out.add(vp.position, name, FindingCode.REQUIRED, message)
+
+    # 8. check rules
+    for vp, check in plan.checks:
+        if not all(n in values for n in check.names):
+            continue
+        if check.when is not None and not check.when(env):
+            continue
+        if not check.assertion(env):
+            out.add(vp.position, vp.var.name, check.code, check.message, severity=check.severity)
+
+    for vp in plan.top:
+        if vp.fields:
+            for sub in vp.fields:
+                states[sub.var.name] = (
+                    sub.state_optional if sub.var.applies_on(reference) else sub.state_na
+                )
+            entries = typed.get(vp.var.name)
+            if (
+                isinstance(entries, list)
+                and vp.var.name not in locked
+                and vp.var.name not in not_applicable
+            ):
+                _check_entries(plan, vp, entries, env, ctx, out)
+
+    return _result(plan, stage, out, derived, reference, states)
+
+
+def _check_entries(
+    plan: _Plan,
+    group: _VarPlan,
+    entries: list[object],
+    env: Env,
+    ctx: Context,
+    out: _Collector,
+) -> None:
+    checks = plan.group_checks.get(group.var.name, [])
+    label = f"«{group.var.label}»"
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            fields = ", ".join(sub.var.name for sub in group.fields)
+            out.add(
+                group.position,
+                group.var.name,
+                FindingCode.NOT_AN_OBJECT,
+                f"Oppføring {index + 1} i {label} må være et objekt med {fields}, men er "
+                f"{describe_json(entry)}.",
+                index=index,
+            )
+            continue
+        for key in entry:
+            if key not in group.field_names:
+                out.add(
+                    group.position,
+                    str(key),
+                    FindingCode.UNKNOWN_VARIABLE,
+                    f"«{key}» i oppføring {index + 1} i {label} er ikke et felt i gruppen. "
+                    f"Fjern feltet eller rett navnet.",
+                    index=index,
+                )
+        values: dict[str, object] = {}
+        for sub in group.fields:
+            name = sub.var.name
+            raw = entry.get(name)
+            if is_unanswered(raw):
+                if sub.base_required:
+                    out.add(
+                        sub.position, name, FindingCode.REQUIRED, sub.required_message, index=index
+                    )
+                continue
+            if not sub.var.applies_on(ctx.reference_date):
+                out.add(
+                    sub.position,
+                    name,
+                    FindingCode.NOT_APPLICABLE,
+                    sub.not_applicable_message,
+                    index=index,
+                )
+                continue
+            value, problem = sub.coerce(raw)
+            if problem is not None:
+                out.add(sub.position, name, problem[0], problem[1], index=index)
+                continue
+            if sub.check is not None:
+                value, problems = sub.check(value, ctx)
+                for code, message in problems:
+                    out.add(sub.position, name, code, message, index=index)
+                if problems:
+                    continue
+            values[name] = value
+        entry_env = Env(env.values, env.today, values)
+        for vp, check in checks:
+            if not all(n in values or n in env.values for n in check.names):
+                continue
+            if check.when is not None and not check.when(entry_env):
+                continue
+            if not check.assertion(entry_env):
+                out.add(
+                    vp.position,
+                    vp.var.name,
+                    check.code,
+                    f"Oppføring {index + 1}: {check.message}",
+                    index=index,
+                    severity=check.severity,
+                )
+
+
+def _result(
+    plan: _Plan,
+    stage: Stage,
+    out: _Collector,
+    derived: dict[str, object],
+    reference: date,
+    states: dict[str, VariableState],
+) -> Evaluation:
+    if not states:
+        states = {
+            name: vp.state_na if not vp.var.applies_on(reference) else vp.state_optional
+            for name, vp in plan.by_name.items()
+        }
+    for vp in plan.derives:
+        derived.setdefault(vp.var.name, None)
+    return Evaluation(stage, out.findings(), derived, reference, states)

@@ -1,0 +1,375 @@
+"""Reading record values: JSON type checks per variable type, then value checks.
+
+``coercer(variable)`` returns a function that turns a raw JSON value into the
+typed value (``date`` for dates, ``int`` for codes, ...) or a problem; it never
+raises, whatever the input. ``value_checker(variable)`` returns the checks that
+need the reference date (code lists and their validity, fødselsnummer,
+municipality and other registers).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from jsdesk.forms.model import Domain, Variable, VarType
+from jsdesk.rules.findings import FindingCode
+
+Problem = tuple[FindingCode, str]
+Coerced = tuple[object, Problem | None]
+Coercer = Callable[[object], Coerced]
+
+
+class Context:
+    """What value checks need besides the value: reference date, today, policy."""
+
+    __slots__ = ("allow_synthetic", "reference_date", "today")
+
+    def __init__(self, reference_date: date, today: date, allow_synthetic: bool) -> None:
+        self.reference_date = reference_date
+        self.today = today
+        self.allow_synthetic = allow_synthetic
+
+
+ValueChecker = Callable[[object, Context], tuple[object, list[Problem]]]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def describe_json(raw: object) -> str:
+    """How a user would call the JSON value they gave ("tekst «3»", "en liste")."""
+    if isinstance(raw, bool):
+        return "sann/usann"
+    if isinstance(raw, str):
+        shown = raw if len(raw) <= 20 else raw[:17] + "..."
+        return f"tekst «{shown}»" if not _looks_like_fnr(raw) else "tekst"
+    if isinstance(raw, int):
+        return f"tallet {raw}"
+    if isinstance(raw, float):
+        return "et desimaltall"
+    if isinstance(raw, list):
+        return "en liste"
+    if isinstance(raw, dict):
+        return "et objekt"
+    return "en ukjent verdi"
+
+
+def _looks_like_fnr(text: str) -> bool:
+    return sum(ch.isdigit() for ch in text) >= 9
+
+
+def parse_iso_date(raw: object) -> date | None:
+    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def is_unanswered(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str | list) and len(raw) == 0)
+
+
+def coercer(variable: Variable) -> Coercer:
+    label = f"«{variable.label}»"
+    kind = variable.type
+
+    if kind in {VarType.INTEGER, VarType.YEAR, VarType.CODE}:
+        what = {VarType.INTEGER: "et heltall", VarType.YEAR: "et årstall (heltall)"}.get(
+            kind, "en kode (heltall)"
+        )
+
+        def as_int(raw: object) -> Coerced:
+            if type(raw) is int:
+                return raw, None
+            hint = ""
+            if isinstance(raw, str) and raw.strip().isdigit():
+                hint = " Skriv tallet uten anførselstegn."
+            return None, (
+                FindingCode.WRONG_TYPE,
+                f"{label} må være {what}, men er {describe_json(raw)}.{hint}",
+            )
+
+        return as_int
+
+    if kind is VarType.MULTICODE:
+
+        def as_codes(raw: object) -> Coerced:
+            if isinstance(raw, list) and all(type(item) is int for item in raw):
+                return raw, None
+            return None, (
+                FindingCode.WRONG_TYPE,
+                f"{label} må være en liste med koder (heltall), men er {describe_json(raw)}.",
+            )
+
+        return as_codes
+
+    if kind is VarType.DATE:
+
+        def as_date(raw: object) -> Coerced:
+            day = parse_iso_date(raw)
+            if day is not None:
+                return day, None
+            return None, (
+                FindingCode.INVALID_DATE,
+                f"{label} må være en gyldig dato skrevet ÅÅÅÅ-MM-DD, men er {describe_json(raw)}.",
+            )
+
+        return as_date
+
+    if kind is VarType.UUID:
+
+        def as_uuid(raw: object) -> Coerced:
+            if isinstance(raw, str):
+                try:
+                    return str(uuid.UUID(raw)), None
+                except ValueError:
+                    pass
+            return None, (
+                FindingCode.INVALID_UUID,
+                f"{label} må være en UUID (som «8c1e…-…»), men er {describe_json(raw)}.",
+            )
+
+        return as_uuid
+
+    if kind is VarType.GROUP:
+
+        def as_entries(raw: object) -> Coerced:
+            if isinstance(raw, list):
+                return raw, None
+            return None, (
+                FindingCode.WRONG_TYPE,
+                f"{label} må være en liste med oppføringer, men er {describe_json(raw)}.",
+            )
+
+        return as_entries
+
+    # string and fnr: text
+    def as_text(raw: object) -> Coerced:
+        if isinstance(raw, str):
+            return raw, None
+        if variable.domain in {Domain.KOMMUNENUMMER, Domain.OSLO_BYDEL} and type(raw) is int:
+            hint = " Skriv nummeret som tekst i anførselstegn, med ledende null (f.eks. «0301»)."
+        else:
+            hint = ""
+        return None, (
+            FindingCode.WRONG_TYPE,
+            f"{label} må være tekst, men er {describe_json(raw)}.{hint}",
+        )
+
+    return as_text
+
+
+def _format_period(valid_from: date, valid_to: date | None) -> str:
+    start = valid_from.strftime("%d.%m.%Y")
+    if valid_to is None:
+        return f"fra {start}"
+    return f"fra {start} til og med {valid_to.strftime('%d.%m.%Y')}"
+
+
+def value_checker(variable: Variable) -> ValueChecker | None:
+    """Checks that need the reference date, or None when the type alone suffices."""
+    label = f"«{variable.label}»"
+    if variable.type in {VarType.CODE, VarType.MULTICODE}:
+        return _code_checker(variable, label)
+    if variable.type is VarType.FNR:
+        return _fnr_checker(label)
+    if variable.domain is not None:
+        return _domain_checker(variable.domain, label)
+    return None
+
+
+def _code_checker(variable: Variable, label: str) -> ValueChecker:
+    periods: dict[int, list[tuple[date, date | None]]] = {}
+    for code in variable.codes:
+        periods.setdefault(code.code, []).append((code.valid_from, code.valid_to))
+    always = {c for c, p in periods.items() if len(p) == 1 and p[0][1] is None}
+    always = {c for c in always if periods[c][0][0] <= variable.valid_from}
+    listing = ", ".join(str(c) for c in periods)
+    exclusive = frozenset(variable.exclusive_codes)
+    multi = variable.type is VarType.MULTICODE
+
+    def one(code: int, ctx: Context, problems: list[Problem]) -> bool:
+        if code in always:
+            return True
+        spans = periods.get(code)
+        if spans is None:
+            problems.append(
+                (
+                    FindingCode.INVALID_CODE,
+                    f"{label} har ugyldig kode {code}. Velg en av kodene {listing}.",
+                )
+            )
+            return False
+        day = ctx.reference_date
+        if any(start <= day and (end is None or day <= end) for start, end in spans):
+            return True
+        problems.append(
+            (
+                FindingCode.CODE_NOT_APPLICABLE,
+                f"Kode {code} «{variable.code_text(code)}» i {label} gjelder ikke for en "
+                f"deltakelse med oppstart {day.strftime('%d.%m.%Y')} (koden gjelder "
+                f"{_format_period(*spans[0])}). Velg en annen kode.",
+            )
+        )
+        return False
+
+    def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+        problems: list[Problem] = []
+        if not multi:
+            assert type(value) is int
+            return (value if one(value, ctx, problems) else None), problems
+        assert isinstance(value, list)
+        ok = all([one(code, ctx, problems) for code in value])
+        if len(set(value)) != len(value):
+            repeated = sorted({c for c in value if value.count(c) > 1})
+            problems.append(
+                (
+                    FindingCode.DUPLICATE_CODE,
+                    f"{label} har {_codes_text(repeated)} mer enn én gang. Fjern dublettene.",
+                )
+            )
+            ok = False
+        chosen_exclusive = [c for c in dict.fromkeys(value) if c in exclusive]
+        if chosen_exclusive and len(set(value)) > 1:
+            code = chosen_exclusive[0]
+            text = variable.code_text(code)
+            problems.append(
+                (
+                    FindingCode.EXCLUSIVE_CODE,
+                    f"«{text}» i {label} kan ikke kombineres med andre valg. "
+                    f"Fjern «{text}» eller de andre valgene.",
+                )
+            )
+            ok = False
+        return (value if ok else None), problems
+
+    return check
+
+
+def _codes_text(codes: list[int]) -> str:
+    if len(codes) == 1:
+        return f"koden {codes[0]}"
+    return "kodene " + ", ".join(str(c) for c in codes)
+
+
+def _fnr_checker(label: str) -> ValueChecker:
+    from jsdesk.domain.fnr import FnrError, FnrInfo, FnrProblem
+    from jsdesk.rules.functions import analyse_fnr
+
+    special = {
+        FnrProblem.H_NUMBER: (
+            FindingCode.H_NUMBER,
+            f"{label} er et H-nummer (hjelpenummer fra helsesektoren), som registeret ikke "
+            "godtar. Oppgi personens fødselsnummer eller D-nummer.",
+        ),
+        FnrProblem.FH_NUMBER: (
+            FindingCode.FH_NUMBER,
+            f"{label} er et FH-nummer (felles hjelpenummer uten fødselsdato), som registeret "
+            "ikke godtar. Oppgi personens fødselsnummer eller D-nummer.",
+        ),
+    }
+    synthetic = (
+        FindingCode.SYNTHETIC_FNR,
+        f"{label} er et syntetisk testnummer (Tenor), som bare godtas i testinstallasjoner "
+        "(--allow-synthetic). Oppgi personens ekte fødselsnummer eller D-nummer.",
+    )
+
+    def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+        assert isinstance(value, str)
+        info = analyse_fnr(value, ctx.today)
+        if isinstance(info, FnrError):
+            problem = special.get(info.code)
+            if problem is None:
+                detail = info.message.removeprefix("Fødselsnummer ")
+                problem = (
+                    FindingCode.INVALID_FNR,
+                    f"{label} er ugyldig: {detail}",
+                )
+            return None, [problem]
+        assert isinstance(info, FnrInfo)
+        if info.synthetic and not ctx.allow_synthetic:
+            return None, [synthetic]
+        return info.number, []
+
+    return check
+
+
+def _domain_checker(domain: Domain, label: str) -> ValueChecker:
+    from jsdesk.domain import registers
+
+    if domain is Domain.KOMMUNENUMMER:
+
+        def kommune(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+            assert isinstance(value, str)
+            day = ctx.reference_date
+            if value in registers.municipalities_on(day):
+                return value, []
+            hint = "Bruk det firesifrede kommunenummeret som gjaldt da deltakelsen startet."
+            for year in range(2023, max(day.year, ctx.today.year) + 1):
+                name = registers.municipalities_on(date(year, 1, 1)).get(value)
+                if name is not None:
+                    hint = (
+                        f"Nummeret tilhørte {name} i {year}, men gjaldt ikke "
+                        f"{day.strftime('%d.%m.%Y')}. Bruk kommunenummeret som gjaldt da "
+                        "deltakelsen startet."
+                    )
+                    break
+            shown = value if len(value) <= 8 else value[:8] + "…"
+            return None, [
+                (
+                    FindingCode.INVALID_KOMMUNENUMMER,
+                    f"{label} «{shown}» finnes ikke i kommunelisten for "
+                    f"{day.strftime('%d.%m.%Y')}. {hint}",
+                )
+            ]
+
+        return kommune
+
+    if domain is Domain.OSLO_BYDEL:
+
+        def bydel(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+            if value in registers.ADMIN_BYDELER:
+                return value, []
+            return None, [
+                (
+                    FindingCode.INVALID_BYDEL,
+                    f"{label} må være en av Oslos bydeler 030101-030115, men er "
+                    f"{describe_json(value)}.",
+                )
+            ]
+
+        return bydel
+
+    if domain is Domain.FREG_SIVILSTAND:
+
+        def sivilstand(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+            allowed = registers.freg_sivilstand()
+            if value in allowed:
+                return value, []
+            listing = ", ".join(sorted(allowed))
+            return None, [
+                (
+                    FindingCode.INVALID_SIVILSTAND,
+                    f"{label} må være en av Folkeregisterets verdier ({listing}), men er "
+                    f"{describe_json(value)}.",
+                )
+            ]
+
+        return sivilstand
+
+    def country(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+        if registers.is_country_alpha3(value):
+            return value, []
+        return None, [
+            (
+                FindingCode.INVALID_COUNTRY,
+                f"{label} må være en landkode på tre store bokstaver (ISO 3166-1 alfa-3, "
+                f"f.eks. «SOM», eller «XUK» for ukjent), men er {describe_json(value)}.",
+            )
+        ]
+
+    return country
