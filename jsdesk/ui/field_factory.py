@@ -39,11 +39,14 @@ def domain_choices(domain: str | None) -> dict[str, str] | None:
     return None
 
 
-def make_field(variable: Variable, label_text: str, parent: QWidget) -> Field:
+def make_field(
+    variable: Variable, label_text: str, parent: QWidget, *, derived: bool = False
+) -> Field:
+    """``derived``: the form computes the value (a ``derive`` rule), so it is shown only."""
     kind = str(variable.type)
     if kind == "group":
         return GroupTableField(variable, label_text, parent)
-    if not variable.is_input or kind == "uuid":
+    if derived or not variable.is_input or kind == "uuid":
         return ReadOnlyField(variable, label_text, parent)
     if kind == "code":
         hint = variable.widget

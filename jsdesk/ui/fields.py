@@ -51,6 +51,7 @@ RESERVED_MNEMONICS = frozenset("ntfh")
 RADIO_MAX_CODES = 4
 NOT_ANSWERED = "– ikke besvart –"
 FETCHED_SOURCES = {"FREG": "hentes av registeret", "PAD": "hentes av registeret"}
+COMPUTED = "beregnes automatisk"
 
 
 def with_mnemonic(text: str, used: set[str]) -> str:
@@ -214,7 +215,7 @@ class Field(QObject):
         if self._locked_reason is not None and not self.read_only:
             text += " (låst)"
         if self.read_only:
-            text += f" ({source_text(self.variable)})"
+            text += f" ({source_text(self.variable)}, kan ikke endres)"
         self.label.setText(text)
 
     def _update_message(self) -> None:
@@ -636,7 +637,7 @@ class ReadOnlyField(Field):
     def _render(self) -> None:
         shown = self._value if self._value is not None else self._derived
         if shown is None:
-            text = FETCHED_SOURCES.get(str(self.variable.source), "beregnes automatisk")
+            text = FETCHED_SOURCES.get(str(self.variable.source), COMPUTED)
         elif str(self.variable.type) == "code" and isinstance(shown, int):
             text = f"{shown} {self.variable.code_text(shown)}"
         elif str(self.variable.type) == "date":

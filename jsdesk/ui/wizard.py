@@ -206,11 +206,14 @@ class ParticipationWizard(QWizard):
         self.setSideWidget(side)
 
     def _build_pages(self) -> None:
+        derived = {rule.variable for rule in self.form.rules if str(rule.kind) == "derive"}
         for part in self.form.parts:
             page = FormPage(part, self)
+            page.setFinalPage(True)  # Fullfør is available on every page
             used: set[str] = set()
             for variable in self.form.part_variables(part.number):
-                field = make_field(variable, with_mnemonic(variable.label, used), page.body)
+                label = with_mnemonic(variable.label, used)
+                field = make_field(variable, label, page.body, derived=variable.name in derived)
                 field.edited.connect(self._edited)
                 page.add_field(field)
                 self.fields[variable.name] = field

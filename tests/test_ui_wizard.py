@@ -1,0 +1,232 @@
+"""The participation wizard, driven by keyboard only, against the shipped form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QWidget,
+    QWizard,
+)
+from pytestqt.qtbot import QtBot
+from ui_support import PASSPHRASE, make_db, synthetic
+
+from jsdesk.storage import Database
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.wizard import ParticipationWizard
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+FNR = synthetic(date(1985, 4, 12), 212)
+
+
+@pytest.fixture
+def app_window(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    db_path = tmp_path / "jsdesk.db"
+    make_db(db_path)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.overview)
+    yield window
+    window.close()
+
+
+def new_wizard(qtbot: QtBot, window: MainWindow) -> ParticipationWizard:
+    qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.wizards) == 1
+    wizard = window.wizards[0]
+    assert wizard.objectName() == "wizard"
+    qtbot.waitUntil(wizard.isActiveWindow)
+    return wizard
+
+
+def widget(wizard: QWizard, name: str) -> QWidget:
+    """The named widget, focused as a keyboard user would have it when typing into it."""
+    found = wizard.findChild(QWidget, name)
+    assert found is not None, name
+    found.setFocus(Qt.FocusReason.TabFocusReason)
+    return found
+
+
+def type_text(qtbot: QtBot, wizard: QWizard, name: str, text: str) -> None:
+    edit = widget(wizard, name)
+    assert isinstance(edit, QLineEdit)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def press(qtbot: QtBot, wizard: QWizard, name: str) -> None:
+    """Space on a radio button or check box (its own name, e.g. ``deltatt_intro_1``)."""
+    button = widget(wizard, name)
+    assert isinstance(button, QRadioButton | QCheckBox)
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+
+
+def choose(qtbot: QtBot, wizard: QWizard, name: str, code: int) -> None:
+    """Pick a code in a combo box by typing its number (keyboard search)."""
+    combo = widget(wizard, name)
+    assert isinstance(combo, QComboBox)
+    qtbot.keyClicks(combo, str(code))
+    assert combo.currentData() == code, (name, combo.currentText())
+
+
+def spin(qtbot: QtBot, wizard: QWizard, name: str, value: int) -> None:
+    box = widget(wizard, name)
+    assert isinstance(box, QSpinBox)
+    qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(box, str(value))
+
+
+def next_page(qtbot: QtBot, wizard: QWizard) -> None:
+    before = wizard.currentId()
+    focus = QApplication.focusWidget() or wizard
+    qtbot.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert wizard.currentId() == before + 1, focus.objectName()
+
+
+def stored(window: MainWindow, wizard: ParticipationWizard) -> dict[str, object]:
+    assert wizard.participation_id is not None
+    return dict(window.context.require_db().get_participation(wizard.participation_id).values)
+
+
+def is_locked(wizard: ParticipationWizard, name: str) -> bool:
+    field = wizard.fields[name]
+    return not field.editor.isEnabled() and field.why_button.isVisibleTo(wizard)
+
+
+def fill_table_row(qtbot: QtBot, table: QTableWidget, row: int, texts: list[str]) -> None:
+    for column, text in enumerate(texts):
+        table.setCurrentCell(row, column)
+        qtbot.keyClick(table, Qt.Key.Key_F2)
+        editor = QApplication.focusWidget()
+        assert editor is not None
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+EXPECTED = {
+    "fodselsnummer": FNR,
+    "kommunenummer": "0301",
+    "bydel": "030101",
+    "finansieringstype": 1,
+    "oppstartsdato": "2024-02-01",
+    "deltatt_intro": 1,
+    "intro_avsluttet_dato": "2023-12-15",
+    "omsorgsansvar_barn": 1,
+    "antall_barn": 2,
+    "inntektskilde_for_oppstart": 5,
+    "utdanning_norge": 2,
+    "utdanning_utland": 4,
+    "ar_inntekt_arbeid_utland": 2,
+    "lese_skrive_latinsk_alfabet": 2,
+    "lese_skrive_morsmal": 1,
+    "tiltak_for_jobbsjansen": [1, 3],
+    "behov_arbeidsevne_vurdering": 2,
+    "rett_norskopplaring": 1,
+    "proveresultater": [{"provedato": "2024-10-10", "provetype": 1, "proveresultat": 6}],
+    "norskopplaring_spraktrening": [3],
+    "oppstartsdato_forste_praksis": "2024-03-01",
+    "arbeidsrettede_tiltak": [1, 6],
+    "sted_arbeidspraksis": [3],
+    "utdanningsrettede_tiltak": [99],
+    "helsefremmende_tiltak": [1],
+    "samfunn_ovrige_tiltak": [2],
+    "hovedarsak_avslutning": 1,
+    "avslutningsdato": "2025-06-30",
+    "fravar": 2,
+    "hovedinntektskilde_etter_avslutning": 1,
+    "type_arbeid": 1,
+    "stillingsprosent_arbeid": 3,
+    "type_naring_arbeid": 17,
+}
+
+
+@pytest.mark.slow
+def test_wizard__keyboard_only_ended_participant__all_four_parts_stored_komplett(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    assert wizard.currentPage().objectName() == "del1"
+    # Del 1
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    assert "Gyldig fødselsnummer" in widget(wizard, "fodselsnummer_melding").text()
+    assert wizard.saved_label.text().startswith("Lagret kl. ")
+    type_text(qtbot, wizard, "oppstartsdato", "01.02.2024")
+    press(qtbot, wizard, "finansieringstype_1")
+    assert wizard.fields["fodselsar"].editor.text() == "1985"
+    assert "Oslo" in wizard.fields["kommunenavn"].editor.text()
+    next_page(qtbot, wizard)
+    # Del 2
+    assert wizard.currentPage().objectName() == "del2"
+    assert is_locked(wizard, "intro_avsluttet_dato")
+    press(qtbot, wizard, "deltatt_intro_1")
+    type_text(qtbot, wizard, "intro_avsluttet_dato", "15.12.2023")
+    press(qtbot, wizard, "omsorgsansvar_barn_1")
+    spin(qtbot, wizard, "antall_barn", 2)
+    choose(qtbot, wizard, "inntektskilde_for_oppstart", 5)
+    choose(qtbot, wizard, "utdanning_norge", 2)
+    choose(qtbot, wizard, "utdanning_utland", 4)
+    choose(qtbot, wizard, "ar_inntekt_arbeid_utland", 2)
+    press(qtbot, wizard, "lese_skrive_latinsk_alfabet_2")
+    press(qtbot, wizard, "lese_skrive_morsmal_1")
+    press(qtbot, wizard, "tiltak_for_jobbsjansen_1")
+    press(qtbot, wizard, "tiltak_for_jobbsjansen_3")
+    choose(qtbot, wizard, "behov_arbeidsevne_vurdering", 2)
+    press(qtbot, wizard, "rett_norskopplaring_1")
+    add = widget(wizard, "proveresultater_legg_til")
+    assert isinstance(add, QAbstractButton)
+    qtbot.keyClick(add, Qt.Key.Key_Space)
+    table = widget(wizard, "proveresultater")
+    assert isinstance(table, QTableWidget)
+    fill_table_row(qtbot, table, 0, ["10.10.2024", "1", "6"])
+    next_page(qtbot, wizard)
+    # Del 3
+    assert is_locked(wizard, "oppstartsdato_forste_praksis")
+    press(qtbot, wizard, "norskopplaring_spraktrening_3")
+    assert not is_locked(wizard, "oppstartsdato_forste_praksis")
+    type_text(qtbot, wizard, "oppstartsdato_forste_praksis", "01.03.2024")
+    press(qtbot, wizard, "arbeidsrettede_tiltak_1")
+    press(qtbot, wizard, "arbeidsrettede_tiltak_6")
+    press(qtbot, wizard, "sted_arbeidspraksis_3")
+    press(qtbot, wizard, "utdanningsrettede_tiltak_99")
+    press(qtbot, wizard, "helsefremmende_tiltak_1")
+    press(qtbot, wizard, "samfunn_ovrige_tiltak_2")
+    # Del 4 with Alt+N (the Neste button's mnemonic)
+    qtbot.keyClick(
+        QApplication.focusWidget() or wizard, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier
+    )
+    qtbot.waitUntil(lambda: wizard.currentId() == 4)
+    choose(qtbot, wizard, "hovedarsak_avslutning", 1)
+    assert is_locked(wizard, "hovedarsak_avbrutt")
+    type_text(qtbot, wizard, "avslutningsdato", "30.06.2025")
+    choose(qtbot, wizard, "fravar", 2)
+    choose(qtbot, wizard, "hovedinntektskilde_etter_avslutning", 1)
+    press(qtbot, wizard, "type_arbeid_1")
+    press(qtbot, wizard, "stillingsprosent_arbeid_3")
+    choose(qtbot, wizard, "type_naring_arbeid", 17)
+
+    assert wizard.evaluation is not None
+    assert [f.message for f in wizard.evaluation.errors] == []
+    values = stored(app_window, wizard)
+    for name, value in EXPECTED.items():
+        assert values.get(name) == value, name
+    assert wizard.status_label.text() == "Status: komplett"
+    for number in range(1, 5):
+        assert "ingen feil" in widget(wizard, f"del{number}_oppsummering").text()
