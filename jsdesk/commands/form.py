@@ -1,8 +1,12 @@
-"""``jsdesk form check FILE...``: report every problem in form definition files."""
+"""``jsdesk form``: ``check FILE...`` reports every problem in form definition files.
+
+``diff`` and ``migrate`` are registered here from their own modules when present.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,18 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("files", nargs="+", metavar="FIL", type=Path, help="skjemafil(er)")
     check.set_defaults(func=run_check)
+    # Other parts add actions to `jsdesk form` from their own modules.
+    for module_name, function in (
+        ("jsdesk.forms.diff", "register_diff"),
+        ("jsdesk.forms.migrate", "register_migrate"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        getattr(module, function)(actions)
     parser.set_defaults(func=lambda args: _help(parser))
 
 

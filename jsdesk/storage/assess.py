@@ -1,15 +1,21 @@
 """What storage derives from a record's values: stage, validity, completeness.
 
 Delegates to the rule engine (``jsdesk.rules.evaluate``) with the form version
-the record was entered with, and to ``jsdesk.domain.fnr`` for identity fields.
+the record was entered with, and to ``jsdesk.domain.fnr`` for the identity
+columns (person_id, birth date) that make search fast.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from jsdesk.domain import fnr as fnr_module
+
+log = logging.getLogger("jsdesk.storage")
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Assessment:
     completeness: dict[int, bool]
     findings: list[dict[str, Any]] = field(default_factory=list)
     fnr: str | None = None
+    synthetic: bool = False
     person_id: str | None = None
     birth_date: date | None = None
     fodselsar: int | None = None
@@ -36,27 +43,70 @@ def parse_date(value: object) -> date | None:
 
 
 def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: bool) -> Assessment:
-    """Evaluate ``values`` under ``form_version``; never raises for bad values."""
-    fnr = values.get("fodselsnummer")
-    fnr_text = fnr if isinstance(fnr, str) and fnr else None
-    fodselsar = values.get("fodselsar")
-    return Assessment(
-        stage="aktiv",
+    """Evaluate ``values`` under ``form_version``; never raises for bad values.
+
+    The stage and fodselsar computed here from the values alone are replaced by
+    the rule engine's (it knows the form's part 4 and the FREG-derived year).
+    """
+    raw_fnr = values.get("fodselsnummer")
+    fnr_text: str | None = None
+    synthetic = False
+    person: str | None = None
+    birth: date | None = None
+    birth_year: int | None = None
+    if isinstance(raw_fnr, str) and raw_fnr.strip():
+        try:
+            fnr_text = fnr_module.normalise(raw_fnr)
+        except fnr_module.FnrError:
+            fnr_text = raw_fnr.strip()
+        else:
+            person = str(fnr_module.person_id(fnr_text))
+            try:
+                info = fnr_module.analyse(fnr_text)
+            except fnr_module.FnrError:
+                pass
+            else:
+                synthetic, birth, birth_year = info.synthetic, info.birth_date, info.birth_year
+    start = parse_date(values.get("oppstartsdato"))
+    end = parse_date(values.get("avslutningsdato"))
+    given_year = values.get("fodselsar")
+    fodselsar = birth_year if birth_year is not None else given_year
+    base = Assessment(
+        stage="avsluttet" if end is not None else "aktiv",
         valid=False,
         completeness={},
         fnr=fnr_text,
+        synthetic=synthetic,
+        person_id=person,
+        birth_date=birth,
         fodselsar=fodselsar if isinstance(fodselsar, int) else None,
-        oppstartsdato=parse_date(values.get("oppstartsdato")),
-        avslutningsdato=parse_date(values.get("avslutningsdato")),
+        oppstartsdato=start,
+        avslutningsdato=end,
+    )
+    from jsdesk.forms import form_by_version
+    from jsdesk.rules import evaluate
+
+    form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
+    evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)
+    parts = {part.number: True for part in form.parts}
+    for finding in evaluation.errors:
+        if form.has_variable(finding.variable):
+            parts[form.variable(finding.variable).part] = False
+    derived_year = evaluation.derived.get("fodselsar")
+    return Assessment(
+        stage=str(evaluation.stage),
+        valid=evaluation.valid,
+        completeness=parts,
+        findings=[dict(f.to_json()) for f in evaluation.findings],
+        fnr=fnr_text,
+        synthetic=synthetic,
+        person_id=person,
+        birth_date=birth,
+        fodselsar=derived_year if isinstance(derived_year, int) else base.fodselsar,
+        oppstartsdato=start,
+        avslutningsdato=end,
     )
 
 
-def is_synthetic(fnr: str) -> bool:
-    """Tenor test numbers add 80 to the month (third digit 8 or 9)."""
-    return len(fnr) == 11 and fnr.isdigit() and fnr[2] in "89"
-
-
 def mask(fnr: str | None) -> str:
-    if not fnr:
-        return ""
-    return fnr[:6] + "*" * (len(fnr) - 6)
+    return fnr_module.mask(fnr) if fnr else ""

@@ -114,3 +114,32 @@ def copy_files_aside(db_path: Path, label: str, now: datetime) -> Path | None:
     if wal.exists():
         shutil.copy2(wal, target.with_name(target.name + "-wal"))
     return target
+
+
+def scrub_backups(db_path: Path, key: bytes, participation_id: int) -> list[Path]:
+    """Remove a deleted participation from every backup; returns files that failed."""
+    import sqlcipher3
+
+    failed: list[Path] = []
+    for path in list_backups(db_path):
+        try:
+            conn = connect_raw(path, key)
+            try:
+                conn.execute("PRAGMA secure_delete=ON")
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(
+                    "DELETE FROM accepted_warnings WHERE participation_id = ?", (participation_id,)
+                )
+                conn.execute("DELETE FROM participations WHERE id = ?", (participation_id,))
+                conn.execute(
+                    "UPDATE audit_events SET old_value = NULL, new_value = NULL, salt = NULL, "
+                    "scrubbed = 1 WHERE participation_id = ?",
+                    (participation_id,),
+                )
+                conn.execute("COMMIT")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except sqlcipher3.DatabaseError:
+            failed.append(path)
+    return failed

@@ -35,7 +35,7 @@ from jsdesk.storage.errors import (
     restore_hint,
     translate_errors,
 )
-from jsdesk.storage.keys import KeyFile, failure_delay, key_file_path
+from jsdesk.storage.keys import KeyFile, failure_delay, fsync_dir, key_file_path, write_atomic
 from jsdesk.storage.models import Setting, utc_now
 from jsdesk.storage.participations import ParticipationsMixin
 
@@ -102,6 +102,35 @@ def _acquire_lock(db_path: Path) -> Any:
     return lock
 
 
+def _check_backup_file(backup_path: Path, db_key: bytes) -> None:
+    """Refuse a backup that this key cannot open, that is damaged, or that is too new."""
+    import sqlcipher3
+
+    problem = (
+        f"Sikkerhetskopien {backup_path} kan ikke brukes: den er skadet eller ikke kryptert "
+        "med nøkkelen til denne databasen. Ingenting er endret. Velg en annen sikkerhetskopi."
+    )
+    try:
+        conn = backup.connect_raw(backup_path, db_key)
+    except sqlcipher3.DatabaseError:
+        raise UserError(problem, 4) from None
+    try:
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        revisions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")]
+    except sqlcipher3.DatabaseError:
+        raise UserError(problem, 4) from None
+    finally:
+        conn.close()
+    if integrity != ["ok"] or len(revisions) != 1:
+        raise UserError(problem, 4)
+    if revisions[0] not in migrate.known_revisions():
+        raise UserError(
+            f"Sikkerhetskopien {backup_path} er laget av en nyere versjon av jsdesk "
+            f"(skjemaversjon {revisions[0]}). Ingenting er endret. Installer den nyeste jsdesk.",
+            4,
+        )
+
+
 def _unlock_key(db_path: Path, secret: str) -> bytes:
     """The database key for ``secret``, with a growing delay after failed attempts."""
     key_path = key_file_path(db_path)
@@ -142,6 +171,9 @@ class Database(ParticipationsMixin):
         self._engine = engine
         self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(jsdesk_read=True), expire_on_commit=False
+        )
         self._settings: Settings | None = None
 
     # --- life cycle -------------------------------------------------------------
@@ -252,6 +284,19 @@ class Database(ParticipationsMixin):
         if daily_backup:
             self.ensure_daily_backup(now)
 
+    def _after_delete(self, pid: int) -> None:
+        """Push deleted pages out of the WAL and scrub the participation from backups."""
+        with translate_errors(self.path), self._engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        failed = backup.scrub_backups(self.path, self._key, pid)
+        if failed:
+            names = ", ".join(p.name for p in failed)
+            raise UserError(
+                f"Deltakelsen er slettet fra databasen, men kunne ikke fjernes fra disse "
+                f"sikkerhetskopiene: {names}. Slett dem for hånd i {backup.backup_dir(self.path)}.",
+                1,
+            )
+
     def close(self) -> None:
         """Close every connection and release the lock (idempotent)."""
         self._engine.dispose()
@@ -273,7 +318,7 @@ class Database(ParticipationsMixin):
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with translate_errors(self.path), self._sessions() as session:
+        with translate_errors(self.path), self._read_sessions() as session:
             yield session
 
     @contextmanager
@@ -347,6 +392,58 @@ class Database(ParticipationsMixin):
             audit.append(session, at=utc_now(), action="passordfrase endret")
 
     # --- backups and checks -----------------------------------------------------
+
+    @classmethod
+    def restore(cls, path: Path, backup_path: Path, secret: str) -> Path | None:
+        """Replace the database at ``path`` with ``backup_path``.
+
+        The backup is checked first (key, integrity, schema version); only then
+        is the current database (with its WAL) copied aside and replaced. Returns
+        the copy of the replaced database, or None when there was none.
+        """
+        path, backup_path = Path(path), Path(backup_path)
+        if not backup_path.is_file():
+            raise UserError(f"Fant ikke sikkerhetskopien {backup_path}.", 2)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise environment_error("readonly", path) from None
+        lock = _acquire_lock(path)
+        try:
+            key_path = key_file_path(path)
+            if not key_path.exists():
+                kept = backup_path.parent / key_path.name
+                if kept.exists():
+                    write_atomic(key_path, kept.read_bytes())
+            db_key = _unlock_key(path, secret)
+            _check_backup_file(backup_path, db_key)
+            now = utc_now()
+            aside = backup.copy_files_aside(path, "for-gjenoppretting", now)
+            staging = path.with_name(path.name + ".gjenopprettes")
+            source = backup.connect_raw(backup_path, db_key)
+            try:
+                backup.copy_database(source, staging, db_key)
+            finally:
+                source.close()
+            # A WAL left from the replaced database must never be applied to the backup.
+            for suffix in ("-wal", "-shm", "-journal"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            os.replace(staging, path)
+            fsync_dir(path.parent)
+            db = cls(path, db_key, make_engine(path, db_key), None)
+            try:
+                with db.write() as session:
+                    audit.append(
+                        session,
+                        at=utc_now(),
+                        action="gjenopprettet",
+                        new={"fra": backup_path.name},
+                    )
+            finally:
+                db.close()
+        finally:
+            lock.release()
+        return aside
 
     def backup(self, target: Path) -> Path:
         """Write an encrypted copy of the database to ``target`` (atomic)."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
 from jsdesk.storage import audit
-from jsdesk.storage.assess import Assessment, assess, is_synthetic, mask, parse_date
+from jsdesk.storage.assess import Assessment, assess, mask, parse_date
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
@@ -78,6 +78,17 @@ class ParticipationSummary:
     avslutningsdato: date | None
     completeness: dict[int, bool]
     changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """One record stored by ``import_records`` (position is 1-based in the batch)."""
+
+    position: int
+    id: int
+    status: Status
+    stage: str
+    findings: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,7 @@ class ParticipationsMixin:
         return assess(values, form_version, allow_synthetic=self.settings.test_installation)
 
     def _refuse_synthetic(self, result: Assessment) -> None:
-        if result.fnr and is_synthetic(result.fnr) and not self.settings.test_installation:
+        if result.synthetic and not self.settings.test_installation:
             raise UserError(
                 f"Fødselsnummeret {mask(result.fnr)} er et syntetisk testnummer. Syntetiske "
                 "numre godtas bare i en testinstallasjon; denne databasen er for ekte data.",
@@ -202,25 +213,69 @@ class ParticipationsMixin:
 
     def create_participation(self, values: Mapping[str, object], *, form_version: str) -> int:
         """Store a new participation; refuses overlapping periods for the same fnr."""
+        with self.write() as session:
+            return self._insert(session, values, form_version, utc_now())
+
+    def import_records(
+        self, records: Iterable[Mapping[str, object]], *, form_version: str
+    ) -> list[ImportedRecord]:
+        """Store several records in ONE transaction: all of them, or none.
+
+        Invalid records are stored as *kladd* with their findings. A record that
+        must be refused (overlapping participation, synthetic number in a
+        production installation) rolls back the whole batch; the ``UserError``
+        lists every refused record by its position (1-based).
+        """
+        now = utc_now()
+        refused: list[str] = []
+        with self.write() as session:
+            stored: list[ImportedRecord] = []
+            for position, values in enumerate(records, start=1):
+                try:
+                    with session.begin_nested():
+                        pid = self._insert(session, values, form_version, now)
+                except UserError as exc:
+                    refused.append(f"post {position}: {exc.message}")
+                    continue
+                row = self._get_row(session, pid)
+                stored.append(
+                    ImportedRecord(
+                        position=position,
+                        id=pid,
+                        status=Status(row.status),
+                        stage=row.stage,
+                        findings=tuple(row.findings),
+                    )
+                )
+            if refused:
+                session.rollback()
+                raise UserError(
+                    "Ingen poster er lagret fra denne filen fordi disse må avvises:\n  "
+                    + "\n  ".join(refused),
+                    1,
+                )
+        return stored
+
+    def _insert(
+        self, session: Session, values: Mapping[str, object], form_version: str, now: datetime
+    ) -> int:
         clean = {k: v for k, v in values.items() if v is not None}
         result = self._assess(clean, form_version)
         self._refuse_synthetic(result)
-        now = utc_now()
-        with self.write() as session:
-            self._refuse_overlap(session, result, None)
-            row = Participation(
-                values=clean,
-                form_version=form_version,
-                record_version=1,
-                submitted_version=None,
-                created_at=now,
-                changed_at=now,
-            )
-            self._apply(row, result)
-            session.add(row)
-            session.flush()
-            audit.append(session, at=now, action="opprettet", participation_id=row.id, new=clean)
-            return row.id
+        self._refuse_overlap(session, result, None)
+        row = Participation(
+            values=clean,
+            form_version=form_version,
+            record_version=1,
+            submitted_version=None,
+            created_at=now,
+            changed_at=now,
+        )
+        self._apply(row, result)
+        session.add(row)
+        session.flush()
+        audit.append(session, at=now, action="opprettet", participation_id=row.id, new=clean)
+        return row.id
 
     def set_value(self, pid: int, variable: str, value: object) -> datetime:
         """Change one field and commit at once (autosave); returns the save time."""
@@ -595,6 +650,7 @@ def _period_text(start: date | None, end: date | None) -> str:
 
 __all__ = [
     "AcceptedWarningInfo",
+    "ImportedRecord",
     "ParticipationRecord",
     "ParticipationSummary",
     "ParticipationsMixin",

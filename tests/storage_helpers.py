@@ -1,0 +1,107 @@
+"""Shared helpers for the storage tests: synthetic people, databases, raw reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jsdesk.domain.fnr import synthetic_number
+from jsdesk.storage import Database
+from jsdesk.storage.backup import connect_raw
+from jsdesk.storage.keys import KeyFile, key_file_path
+
+PASSPHRASE = "korrekt hest batteri stift"
+FORM_VERSION = "2023.1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fnr(n: int) -> str:
+    """The n-th synthetic (Tenor) fødselsnummer: never a real person's."""
+    birth = date(1980, 1, 1).replace(year=1980 + n % 20, month=1 + n % 12, day=1 + n % 28)
+    for individual in range(n % 400, 500):
+        try:
+            return synthetic_number(birth, individual)
+        except ValueError:
+            continue
+    raise AssertionError("no synthetic number")
+
+
+def record(n: int, **extra: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "fodselsnummer": fnr(n),
+        "kommunenummer": "0301",
+        "bydel": "030101",
+        "oppstartsdato": "2024-03-01",
+    }
+    values.update(extra)
+    return values
+
+
+def new_db(tmp_path: Path, *, test: bool = True, name: str = "jsdesk.db") -> tuple[Database, str]:
+    return Database.create(
+        tmp_path / "data" / name,
+        PASSPHRASE,
+        kommunenummer="0301",
+        bydel="030101",
+        test_installation=test,
+    )
+
+
+def db_key(path: Path, secret: str = PASSPHRASE) -> bytes:
+    key = KeyFile.read(key_file_path(path)).unlock(secret)
+    assert key is not None
+    return key
+
+
+def raw_rows(
+    path: Path, key: bytes, sql: str, params: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    conn = connect_raw(path, key)
+    try:
+        return list(conn.execute(sql, params))
+    finally:
+        conn.close()
+
+
+def raw_execute(path: Path, key: bytes, sql: str, params: tuple[Any, ...] = ()) -> None:
+    conn = connect_raw(path, key)
+    try:
+        conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def dump(path: Path, key: bytes) -> list[str]:
+    """Every row of every table, decrypted, as text (for 'nothing changed' checks)."""
+    conn = connect_raw(path, key)
+    try:
+        lines: list[str] = []
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+                lines.append(f"{table}: {row!r}")
+        return lines
+    finally:
+        conn.close()
+
+
+def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
+    """Run ``code`` in a fresh interpreter with the worktree on the path."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )

@@ -1,0 +1,192 @@
+"""Participations: autosave, overlap, search, status, warnings, settings, import."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from storage_helpers import FORM_VERSION, db_key, dump, fnr, new_db, raw_rows, record
+
+from jsdesk.errors import UserError
+from jsdesk.storage import Database, Status
+
+
+def test_set_value__autosave__value_on_disk_for_a_new_process(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+        saved_at = db.set_value(pid, "ankomstar", 2019)
+        # Read through a separate raw connection while the database is still open.
+        rows = raw_rows(
+            db.path,
+            db.key,
+            "SELECT json_extract(\"values\", '$.ankomstar') FROM participations WHERE id = ?",
+            (pid,),
+        )
+        assert rows == [(2019,)]
+        stored = db.get_participation(pid)
+    assert stored.changed_at == saved_at
+    assert stored.record_version == 2
+    assert stored.values["ankomstar"] == 2019
+
+
+def test_create__overlapping_period_same_fnr__refused_naming_existing_record(
+    tmp_path: Path,
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        first = db.create_participation(
+            record(3, oppstartsdato="2024-01-10", avslutningsdato="2024-06-30"),
+            form_version=FORM_VERSION,
+        )
+        with pytest.raises(UserError) as refused:
+            db.create_participation(
+                record(3, oppstartsdato="2024-06-01"), form_version=FORM_VERSION
+            )
+        assert f"deltakelse nr. {first}" in refused.value.message
+        assert "10.01.2024" in refused.value.message
+        assert db.count_participations() == 1
+        # Coming back after the earlier participation ended is allowed.
+        again = db.create_participation(
+            record(3, oppstartsdato="2024-08-01"), form_version=FORM_VERSION
+        )
+        # Moving the end date so the periods overlap is refused as well.
+        with pytest.raises(UserError, match=f"deltakelse nr. {again}"):
+            db.set_value(first, "avslutningsdato", "2024-09-01")
+        assert db.get_participation(first).values["avslutningsdato"] == "2024-06-30"
+
+
+def test_create__synthetic_fnr_in_production__refused(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path, test=False)
+    with db:
+        assert not db.settings.test_installation
+        with pytest.raises(UserError, match="testinstallasjon"):
+            db.create_participation(record(4), form_version=FORM_VERSION)
+        assert db.count_participations() == 0
+
+
+def test_query__fnr_whole_prefix_and_birth_date__finds_the_right_people(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = {n: db.create_participation(record(n), form_version=FORM_VERSION) for n in range(12)}
+        target = fnr(5)
+        assert [s.id for s in db.query_participations(search=target)] == [ids[5]]
+        by_prefix = {s.id for s in db.query_participations(search=target[:6])}
+        assert by_prefix == {ids[n] for n in range(12) if fnr(n)[:6] == target[:6]}
+        birth = date(1985, 6, 6)  # record(5): 1980 + 5, month 6, day 6
+        by_date = db.query_participations(search=birth.strftime("%d.%m.%Y"))
+        assert [s.id for s in by_date] == [ids[5]]
+        assert by_date[0].masked_fnr == target[:6] + "*****"
+        assert db.count_participations(search=target[:4]) == len(
+            [n for n in range(12) if fnr(n).startswith(target[:4])]
+        )
+        assert db.query_participations(search="ingen slik person") == []
+
+
+def test_query__latest_changed_first__edited_record_on_top(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(5)]
+        db.set_value(ids[1], "ankomstar", 2015)
+        page = db.query_participations(limit=3)
+        assert [s.id for s in page] == [ids[1], ids[4], ids[3]]
+        assert db.query_participations(offset=3, limit=3)[0].id == ids[2]
+
+
+def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(6), form_version=FORM_VERSION)
+        version = db.get_participation(pid).record_version
+        db.record_submission("sub-1", file_name="f.asice", record_count=1, test=True)
+        db.mark_submitted({pid: version}, "sub-1")
+        assert db.get_participation(pid).status is Status.INNSENDT
+        db.set_value(pid, "ankomstar", 2018)
+        changed = db.get_participation(pid)
+        assert changed.status is Status.ENDRET
+        assert changed.status == "endret etter innsending"
+        assert changed.record_version == version + 1
+        assert [s.id for s in db.list_submissions()] == ["sub-1"]
+        assert db.submitted_participations("sub-1") == {pid: version}
+        assert db.count_participations(status=Status.ENDRET) == 1
+
+
+def test_accept_warning__reason_user_time__stored(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(7), form_version=FORM_VERSION)
+        db.accept_warning(pid, "oppstartsdato", "AGE_OUT_OF_RANGE", "Bekreftet med deltaker")
+        with pytest.raises(UserError, match="begrunnelse"):
+            db.accept_warning(pid, "oppstartsdato", "AGE_OUT_OF_RANGE", "  ")
+    with Database.open(db.path, "korrekt hest batteri stift") as again:
+        (warning,) = again.get_participation(pid).accepted_warnings
+    assert warning.reason == "Bekreftet med deltaker"
+    assert warning.code == "AGE_OUT_OF_RANGE"
+    assert warning.user
+    assert warning.accepted_at.tzinfo is not None
+
+
+def test_settings__text_and_binary_values__round_trip(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        assert db.settings.kommunenummer == "0301"
+        assert db.settings.bydel == "030101"
+        db.set_setting("signing.p12", b"\x00\x01binary\xff")
+        db.set_setting("lock_minutes", 15)
+    with Database.open(db.path, "korrekt hest batteri stift") as again:
+        assert again.get_setting("signing.p12") == b"\x00\x01binary\xff"
+        assert again.get_setting("lock_minutes") == 15
+        assert again.get_setting("missing", "standard") == "standard"
+
+
+def test_import__one_refused_record__nothing_from_the_batch_stored(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        db.create_participation(record(8), form_version=FORM_VERSION)
+        batch = [record(9), record(8, oppstartsdato="2024-05-01"), {"kommunenummer": "0301"}]
+        with pytest.raises(UserError, match="post 2"):
+            db.import_records(batch, form_version=FORM_VERSION)
+        assert db.count_participations() == 1
+        stored = db.import_records(
+            [record(9), {"kommunenummer": "0301"}], form_version=FORM_VERSION
+        )
+        assert [r.position for r in stored] == [1, 2]
+        assert stored[1].status is Status.KLADD
+        assert any(f["variable"] == "fodselsnummer" for f in stored[1].findings)
+        assert db.count_participations() == 3
+
+
+def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(10), form_version=FORM_VERSION)
+        db.set_value(pid, "ankomstar", 2017)
+        backup = db.backup(tmp_path / "data" / "jsdesk-sikkerhetskopier" / "manuell.db")
+        keep = db.create_participation(record(11), form_version=FORM_VERSION)
+        db.delete_participation(pid, reason="Registrert ved en feil")
+        with pytest.raises(UserError, match=f"nummer {pid}"):
+            db.get_participation(pid)
+        assert db.get_participation(keep).values["fodselsnummer"] == fnr(11)
+        report = db.check()
+        assert report.ok, report
+        assert report.chain.scrubbed >= 2
+    key = db_key(db.path)
+    for path in (
+        db.path,
+        backup,
+        *sorted((tmp_path / "data" / "jsdesk-sikkerhetskopier").glob("*daglig*.db")),
+    ):
+        text = "\n".join(dump(path, key))
+        assert fnr(10) not in text, path
+        assert "2017" not in text.replace("2017-", ""), path
+    events = raw_rows(
+        db.path,
+        key,
+        "SELECT action, os_user, new_value FROM audit_events "
+        "WHERE participation_id = ? ORDER BY id",
+        (pid,),
+    )
+    assert events[-1][0] == "slettet"
+    assert "Registrert ved en feil" in events[-1][2]
+    assert all(row[2] is None for row in events[:-1])
