@@ -11,24 +11,32 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
-    QCheckBox,
-    QComboBox,
-    QLineEdit,
-    QRadioButton,
-    QSpinBox,
     QTableWidget,
-    QWidget,
-    QWizard,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, make_db, synthetic
+from ui_support import (
+    choose,
+    fill_table_row,
+    is_locked,
+    new_wizard,
+    next_page,
+    open_app_window,
+    press,
+    spin,
+    stored,
+    synthetic,
+    type_text,
+    widget,
+)
 
-from jsdesk.storage import Database
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
-from jsdesk.ui.wizard import ParticipationWizard
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+# The offscreen platform cannot raise windows or propagate size hints. Under pytest-qt's
+# event processing, closed table-cell editors report a late commitData (Qt-internal; the
+# value is committed once, as the stored record below shows).
+pytestmark = pytest.mark.qt_log_ignore(
+    "This plugin does not support", "commitData called with an editor that does not belong"
+)
 
 FNR = synthetic(date(1985, 4, 12), 212)
 
@@ -37,88 +45,7 @@ FNR = synthetic(date(1985, 4, 12), 212)
 def app_window(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.overview)
-    yield window
-    window.close()
-
-
-def new_wizard(qtbot: QtBot, window: MainWindow) -> ParticipationWizard:
-    qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert len(window.wizards) == 1
-    wizard = window.wizards[0]
-    assert wizard.objectName() == "wizard"
-    qtbot.waitUntil(wizard.isActiveWindow)
-    return wizard
-
-
-def widget(wizard: QWizard, name: str) -> QWidget:
-    """The named widget, focused as a keyboard user would have it when typing into it."""
-    found = wizard.findChild(QWidget, name)
-    assert found is not None, name
-    found.setFocus(Qt.FocusReason.TabFocusReason)
-    return found
-
-
-def type_text(qtbot: QtBot, wizard: QWizard, name: str, text: str) -> None:
-    edit = widget(wizard, name)
-    assert isinstance(edit, QLineEdit)
-    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
-
-
-def press(qtbot: QtBot, wizard: QWizard, name: str) -> None:
-    """Space on a radio button or check box (its own name, e.g. ``deltatt_intro_1``)."""
-    button = widget(wizard, name)
-    assert isinstance(button, QRadioButton | QCheckBox)
-    qtbot.keyClick(button, Qt.Key.Key_Space)
-
-
-def choose(qtbot: QtBot, wizard: QWizard, name: str, code: int) -> None:
-    """Pick a code in a combo box by typing its number (keyboard search)."""
-    combo = widget(wizard, name)
-    assert isinstance(combo, QComboBox)
-    qtbot.keyClicks(combo, str(code))
-    assert combo.currentData() == code, (name, combo.currentText())
-
-
-def spin(qtbot: QtBot, wizard: QWizard, name: str, value: int) -> None:
-    box = widget(wizard, name)
-    assert isinstance(box, QSpinBox)
-    qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(box, str(value))
-
-
-def next_page(qtbot: QtBot, wizard: QWizard) -> None:
-    before = wizard.currentId()
-    focus = QApplication.focusWidget() or wizard
-    qtbot.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert wizard.currentId() == before + 1, focus.objectName()
-
-
-def stored(window: MainWindow, wizard: ParticipationWizard) -> dict[str, object]:
-    assert wizard.participation_id is not None
-    return dict(window.context.require_db().get_participation(wizard.participation_id).values)
-
-
-def is_locked(wizard: ParticipationWizard, name: str) -> bool:
-    field = wizard.fields[name]
-    return not field.editor.isEnabled() and field.why_button.isVisibleTo(wizard)
-
-
-def fill_table_row(qtbot: QtBot, table: QTableWidget, row: int, texts: list[str]) -> None:
-    for column, text in enumerate(texts):
-        table.setCurrentCell(row, column)
-        qtbot.keyClick(table, Qt.Key.Key_F2)
-        editor = QApplication.focusWidget()
-        assert editor is not None
-        qtbot.keyClicks(editor, text)
-        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    yield from open_app_window(qtbot, tmp_path, monkeypatch)
 
 
 EXPECTED = {
