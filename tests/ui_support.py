@@ -116,8 +116,23 @@ def choose(qtbot: QtBot, wizard: QWizard, name: str, code: int) -> None:
     """Pick a code in a combo box by typing its number (keyboard search)."""
     combo = widget(wizard, name)
     assert isinstance(combo, QComboBox)
-    qtbot.keyClicks(combo, str(code))
+    # Typing the same first digit again moves on to the next item starting with it.
+    for _attempt in range(combo.count()):
+        type_search(qtbot, combo, str(code))
+        if combo.currentData() == code:
+            break
     assert combo.currentData() == code, (name, combo.currentText())
+
+
+SEARCH_INTERVAL_MS = 60
+
+
+def type_search(qtbot: QtBot, combo: QWidget, text: str) -> None:
+    """Type into a combo box's keyboard search as a person would: after a pause, so that
+    the previous search has ended (the interval is shortened for the tests)."""
+    QApplication.setKeyboardInputInterval(SEARCH_INTERVAL_MS)
+    qtbot.wait(SEARCH_INTERVAL_MS + 20)
+    qtbot.keyClicks(combo, text)
 
 
 def spin(qtbot: QtBot, wizard: QWizard, name: str, value: int) -> None:
