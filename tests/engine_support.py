@@ -128,10 +128,10 @@ DROP: Any = _Drop()
 _DROP = DROP
 
 
-def run(record: object, **kwargs: Any) -> Evaluation:
+def run(record: object, form: FormDefinition | None = None, **kwargs: Any) -> Evaluation:
     kwargs.setdefault("allow_synthetic", True)
     kwargs.setdefault("today", TODAY)
-    return evaluate(shipped_form(), record, **kwargs)  # type: ignore[arg-type]
+    return evaluate(form or shipped_form(), record, **kwargs)  # type: ignore[arg-type]
 
 
 def codes_for(evaluation: Evaluation, variable: str) -> list[FindingCode]:

@@ -260,7 +260,8 @@ def test_complete__avsluttet__every_part_3_and_4_answer_present(
 
 @pytest.mark.slow
 def test_generate_records__100000__well_under_a_minute() -> None:
-    started = time.perf_counter()
+    # CPU time, not wall time: the test machine is shared, and "fast" is about our code.
+    started = time.process_time()
     records = generate_records(100_000, 1, today=TODAY)
     assert len(records) == 100_000
-    assert time.perf_counter() - started < 30
+    assert time.process_time() - started < 30

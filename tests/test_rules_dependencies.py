@@ -177,11 +177,17 @@ def test_forste_praksis__practice_chosen_with_date__valid(trigger: dict[str, obj
     assert run(record).valid
 
 
-def test_forste_praksis__practice_chosen_in_aktiv__enabled_not_yet_required() -> None:
+def test_forste_praksis__practice_chosen_in_aktiv__required_at_once() -> None:
     evaluation = run(aktiv_record(arbeidsrettede_tiltak=[6]))
-    assert evaluation.valid
+    assert codes_for(evaluation, "oppstartsdato_forste_praksis") == [FindingCode.REQUIRED]
     state = evaluation.states["oppstartsdato_forste_praksis"]
-    assert state.enabled and not state.required
+    assert state.enabled and state.required
+
+
+def test_forste_praksis__no_practice_in_aktiv__locked_and_valid() -> None:
+    evaluation = run(aktiv_record(arbeidsrettede_tiltak=[1]))
+    assert evaluation.valid
+    assert not evaluation.states["oppstartsdato_forste_praksis"].enabled
 
 
 @pytest.mark.parametrize(

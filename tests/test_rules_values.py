@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from engine_support import (
     DROP,
+    FORM_PATH,
     aktiv_record,
     avsluttet_record,
     classic_number,
@@ -15,6 +16,7 @@ from engine_support import (
     tenor,
 )
 
+from jsdesk.forms import FormDefinition, load_form
 from jsdesk.rules import FindingCode, Severity
 
 MULTI = {
@@ -449,3 +451,34 @@ def test_avslutningsdato__before_start__date_order() -> None:
 def test_avslutningsdato__in_future__future_date() -> None:
     evaluation = run(avsluttet_record(avslutningsdato="2025-06-02"))
     assert codes_for(evaluation, "avslutningsdato") == [FindingCode.FUTURE_DATE]
+
+
+# --- code validity --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def form_with_expiring_code(tmp_path_factory: pytest.TempPathFactory) -> FormDefinition:
+    """The shipped form, with fravar's code 9 "Ukjent" valid only in 2023."""
+    text = FORM_PATH.read_text(encoding="utf-8")
+    start = text.index("name: fravar")
+    at = text.index('code: 9, text: "Ukjent", valid_from: "2023-01-01", valid_to: null', start)
+    text = text[:at] + text[at:].replace("valid_to: null", 'valid_to: "2023-12-31"', 1)
+    path = tmp_path_factory.mktemp("form") / "skjema.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_form(path)
+
+
+def test_code_validity__code_in_force_on_start__valid(
+    form_with_expiring_code: FormDefinition,
+) -> None:
+    record = avsluttet_record(oppstartsdato="2023-12-31", fravar=9)
+    assert run(record, form=form_with_expiring_code).valid
+
+
+def test_code_validity__code_expired_before_start__code_not_applicable(
+    form_with_expiring_code: FormDefinition,
+) -> None:
+    record = avsluttet_record(oppstartsdato="2024-01-01", fravar=9)
+    evaluation = run(record, form=form_with_expiring_code)
+    assert codes_for(evaluation, "fravar") == [FindingCode.CODE_NOT_APPLICABLE]
+    assert "31.12.2023" in evaluation.findings[0].message

@@ -76,9 +76,9 @@ def open_database(args: argparse.Namespace) -> Any:
     return Database.open(path, ask_secret(f"Passordfrase for {path}: "))
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, option: str) -> str:
     if not sys.stdin.isatty():
-        raise UserError(f"{prompt.rstrip(': ')} mangler; oppgi den som valg på kommandolinjen.", 2)
+        raise UserError(f"{option} mangler: {prompt.rstrip(': ')}. Oppgi {option} NUMMER.", 2)
     return input(prompt).strip()
 
 
@@ -113,10 +113,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = db_path(args)
     if path.exists():
         raise UserError(f"Databasen {path} finnes allerede. Ingenting er endret.", 2)
-    kommunenummer = args.kommunenummer or _ask("Kommunenummer (fire sifre): ")
+    kommunenummer = args.kommunenummer or _ask("Kommunenummer (fire sifre): ", "--kommunenummer")
     bydel = args.bydel
     if kommunenummer == "0301" and bydel is None:
-        bydel = _ask("Bydelsnummer (seks sifre, 030101-030115): ")
+        bydel = _ask("Oslo rapporterer per bydel (seks sifre, 030101-030115): ", "--bydel")
     _check_municipality(kommunenummer, bydel)
     passphrase = ask_new_passphrase()
     db, recovery_key = Database.create(

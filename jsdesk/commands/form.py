@@ -1,12 +1,11 @@
 """``jsdesk form``: ``check FILE...`` reports every problem in form definition files.
 
-``diff`` and ``migrate`` are registered here from their own modules when present.
+``diff`` and ``migrate`` are registered here from their own modules (registry part).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +27,12 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("files", nargs="+", metavar="FIL", type=Path, help="skjemafil(er)")
     check.set_defaults(func=run_check)
-    # Other parts add actions to `jsdesk form` from their own modules.
-    for module_name, function in (
-        ("jsdesk.forms.diff", "register_diff"),
-        ("jsdesk.forms.migrate", "register_migrate"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        getattr(module, function)(actions)
+    # form diff / form migrate: owned by the registry part (jsdesk/forms/diff.py, migrate.py).
+    from jsdesk.forms.diff import register_diff
+    from jsdesk.forms.migrate import register_migrate
+
+    register_diff(actions)
+    register_migrate(actions)
     parser.set_defaults(func=lambda args: _help(parser))
 
 

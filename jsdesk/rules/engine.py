@@ -96,6 +96,8 @@ class _Check:
     when: Expression | None
     assertion: Expression
     names: frozenset[str]
+    entry_names: frozenset[str]
+    outer_names: frozenset[str]
     severity: Severity
     code: FindingCode
     message: str
@@ -104,6 +106,7 @@ class _Check:
 @dataclass(slots=True)
 class _VarPlan:
     var: Variable
+    name: str
     position: int
     coerce: Coercer
     check: ValueChecker | None
@@ -136,7 +139,19 @@ class _Plan:
     checks: list[tuple[_VarPlan, _Check]]
     group_checks: dict[str, list[tuple[_VarPlan, _Check]]]
     oppstart: _VarPlan | None
-    closing: list[_VarPlan]
+    closing: list[str]
+    groups: list[_VarPlan]
+    inapplicable: dict[date, frozenset[str]] = field(default_factory=dict)
+
+    def inapplicable_on(self, day: date) -> frozenset[str]:
+        """Names of variables (group fields included) not valid on ``day``; cached."""
+        names = self.inapplicable.get(day)
+        if names is None:
+            names = frozenset(n for n, vp in self.by_name.items() if not vp.var.applies_on(day))
+            if len(self.inapplicable) > 4096:
+                self.inapplicable.clear()
+            self.inapplicable[day] = names
+        return names
 
 
 # ------------------------------------------------------------------ preparing
@@ -164,6 +179,7 @@ def _var_plan(form: FormDefinition, variable: Variable, position: int) -> _VarPl
     required_in = part.required_in if part is not None else frozenset()
     plan = _VarPlan(
         var=variable,
+        name=variable.name,
         position=position,
         coerce=coercer(variable),
         check=value_checker(variable),
@@ -244,11 +260,16 @@ def _build_plan(form: FormDefinition) -> _Plan:
             target.derive_sources = " og ".join(explain.label(name) for name in sources)
             derives.append(target)
         elif rule.kind is RuleKind.CHECK and rule.assertion is not None:
+            names = rule.assertion.names | (rule.when.names if rule.when else frozenset())
+            group_fields = by_name[target.var.group].field_names if target.var.group else None
+            entry_names = names & group_fields if group_fields else frozenset()
             check = _Check(
                 rule=rule,
                 when=rule.when,
                 assertion=rule.assertion,
-                names=rule.assertion.names | (rule.when.names if rule.when else frozenset()),
+                names=names,
+                entry_names=entry_names,
+                outer_names=names - entry_names,
                 severity=Severity(rule.severity),
                 code=FindingCode(rule.code or FindingCode.RULE_FAILED),
                 message=_format_message(rule.message or "", target.var, form),
@@ -282,7 +303,8 @@ def _build_plan(form: FormDefinition) -> _Plan:
         checks=checks,
         group_checks=group_checks,
         oppstart=by_name.get("oppstartsdato"),
-        closing=[p for p in top if p.closes_record],
+        closing=[p.name for p in top if p.closes_record],
+        groups=[p for p in top if p.fields],
     )
 
 
@@ -371,16 +393,17 @@ def evaluate(
     typed: dict[str, object] = {}
     given: list[_VarPlan] = []
     pending: dict[str, list[tuple[FindingCode, str]]] = {}
+    get = record.get
     for vp in plan.top:
-        raw = record.get(vp.var.name)
-        if is_unanswered(raw):
+        raw = get(vp.name)
+        if raw is None or ((raw.__class__ is str or raw.__class__ is list) and not raw):
             continue
         given.append(vp)
         value, problem = vp.coerce(raw)
         if problem is not None:
-            pending[vp.var.name] = [problem]
+            pending[vp.name] = [problem]
         else:
-            typed[vp.var.name] = value
+            typed[vp.name] = value
 
     # 3. reference date and stage
     start = typed.get("oppstartsdato")
@@ -388,18 +411,19 @@ def evaluate(
     if reference < form.register_opened:
         reference = form.register_opened
     stage = Stage.AKTIV
-    for vp in plan.closing:
-        if not is_unanswered(record.get(vp.var.name)):
+    for name in plan.closing:
+        if not is_unanswered(get(name)):
             stage = Stage.AVSLUTTET
             break
     ctx = Context(reference, today, allow_synthetic)
 
     # 4. applicability and value checks
     values: dict[str, object] = {}
+    inapplicable = plan.inapplicable_on(reference)
     not_applicable: set[str] = set()
     for vp in given:
-        name = vp.var.name
-        if not vp.var.applies_on(reference):
+        name = vp.name
+        if name in inapplicable:
             not_applicable.add(name)
             continue
         if name not in typed:
@@ -410,7 +434,7 @@ def evaluate(
             if problems:
                 pending[name] = problems
                 continue
-        if vp.var.type is not VarType.GROUP:  # entries are checked once locks are known
+        if not vp.fields:  # a group's entries are checked once locks are known
             values[name] = value
 
     # 5. derived values
@@ -420,7 +444,7 @@ def evaluate(
         name = vp.var.name
         rule = vp.derive
         assert rule is not None and rule.value is not None
-        result = rule.value(env)
+        result = rule.value.run(env)
         derived[name] = result
         if result is None:
             continue
@@ -438,12 +462,12 @@ def evaluate(
     # 6. enable rules; a locked or not applicable field must be empty
     locked: set[str] = set()
     for vp, when in plan.enables:
-        if not when(env):
+        if not when.run(env):
             locked.add(vp.var.name)
             values.pop(vp.var.name, None)
     given_names = set()
     for vp in given:
-        name = vp.var.name
+        name = vp.name
         given_names.add(name)
         if name in not_applicable:
             out.add(vp.position, name, FindingCode.NOT_APPLICABLE, vp.not_applicable_message)
@@ -456,8 +480,8 @@ def evaluate(
     # 7. required
     states: dict[str, VariableState] = {}
     for vp in plan.top:
-        name = vp.var.name
-        if name in not_applicable or not vp.var.applies_on(reference):
+        name = vp.name
+        if name in inapplicable:
             states[name] = vp.state_na
             continue
         if name in locked:
@@ -475,7 +499,7 @@ def evaluate(
                 state = vp.state_stage_optional
         if not required:
             for when, why in vp.requires:
-                if when(env):
+                if when.run(env):
                     required = True
                     message = _required_because(vp, why)
                     state = VariableState(True, True, True, f"Obligatorisk fordi {why}.")
@@ -486,26 +510,19 @@ def evaluate(
 
     # 8. check rules
     for vp, check in plan.checks:
-        if not all(n in values for n in check.names):
+        if not check.names <= values.keys():
             continue
-        if check.when is not None and not check.when(env):
+        if check.when is not None and not check.when.run(env):
             continue
-        if not check.assertion(env):
+        if not check.assertion.run(env):
             out.add(vp.position, vp.var.name, check.code, check.message, severity=check.severity)
 
-    for vp in plan.top:
-        if vp.fields:
-            for sub in vp.fields:
-                states[sub.var.name] = (
-                    sub.state_optional if sub.var.applies_on(reference) else sub.state_na
-                )
-            entries = typed.get(vp.var.name)
-            if (
-                isinstance(entries, list)
-                and vp.var.name not in locked
-                and vp.var.name not in not_applicable
-            ):
-                _check_entries(plan, vp, entries, env, ctx, out)
+    for vp in plan.groups:
+        for sub in vp.fields:
+            states[sub.name] = sub.state_na if sub.name in inapplicable else sub.state_optional
+        entries = typed.get(vp.name)
+        if isinstance(entries, list) and vp.name not in locked and vp.name not in inapplicable:
+            _check_entries(plan, vp, entries, env, ctx, out, inapplicable)
 
     return _result(plan, stage, out, derived, reference, states)
 
@@ -517,8 +534,10 @@ def _check_entries(
     env: Env,
     ctx: Context,
     out: _Collector,
+    inapplicable: frozenset[str],
 ) -> None:
-    checks = plan.group_checks.get(group.var.name, [])
+    checks = plan.group_checks.get(group.name, [])
+    outer = env.values.keys()
     label = f"«{group.var.label}»"
     for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
@@ -544,7 +563,7 @@ def _check_entries(
                 )
         values: dict[str, object] = {}
         for sub in group.fields:
-            name = sub.var.name
+            name = sub.name
             raw = entry.get(name)
             if is_unanswered(raw):
                 if sub.base_required:
@@ -552,7 +571,7 @@ def _check_entries(
                         sub.position, name, FindingCode.REQUIRED, sub.required_message, index=index
                     )
                 continue
-            if not sub.var.applies_on(ctx.reference_date):
+            if name in inapplicable:
                 out.add(
                     sub.position,
                     name,
@@ -574,11 +593,11 @@ def _check_entries(
             values[name] = value
         entry_env = Env(env.values, env.today, values)
         for vp, check in checks:
-            if not all(n in values or n in env.values for n in check.names):
+            if not (check.entry_names <= values.keys() and check.outer_names <= outer):
                 continue
-            if check.when is not None and not check.when(entry_env):
+            if check.when is not None and not check.when.run(entry_env):
                 continue
-            if not check.assertion(entry_env):
+            if not check.assertion.run(entry_env):
                 out.add(
                     vp.position,
                     vp.var.name,

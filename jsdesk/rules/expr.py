@@ -426,12 +426,8 @@ def compile_node(
         case Not(operand=operand):
             inner = compile_node(operand, functions, entry_names)
             return lambda env: not inner(env)
-        case BoolOp(op="and", operands=operands):
-            parts = [compile_node(o, functions, entry_names) for o in operands]
-            return lambda env: all(part(env) for part in parts)
-        case BoolOp(operands=operands):
-            parts = [compile_node(o, functions, entry_names) for o in operands]
-            return lambda env: any(part(env) for part in parts)
+        case BoolOp(op=op, operands=operands):
+            return _compile_bool(op, [compile_node(o, functions, entry_names) for o in operands])
         case Compare(op=op, left=left, right=right):
             check = _compare(op)
             lhs = compile_node(left, functions, entry_names)
@@ -439,10 +435,85 @@ def compile_node(
                 isinstance(i, Literal) for i in getattr(right, "items", ())
             ):
                 fixed = compile_node(right, functions, entry_names)(Env({}, date.min))
+                fast = _compare_constant(op, lhs, fixed)
+                if fast is not None:
+                    return fast
                 return lambda env: check(lhs(env), fixed)
             rhs = compile_node(right, functions, entry_names)
             return lambda env: check(lhs(env), rhs(env))
     raise AssertionError(f"unknown node {node!r}")  # pragma: no cover - exhaustive match
+
+
+def _compile_bool(op: str, parts: list[Compiled]) -> Compiled:
+    # Plain loops rather than all()/any() over a generator: this runs per keystroke.
+    if op == "and":
+
+        def run_and(env: Env) -> bool:
+            for part in parts:  # noqa: SIM110
+                if not part(env):
+                    return False
+            return True
+
+        return run_and
+
+    def run_or(env: Env) -> bool:
+        for part in parts:  # noqa: SIM110
+            if part(env):
+                return True
+        return False
+
+    return run_or
+
+
+_HASHABLE = (int, str, date)
+
+
+def _compare_constant(op: str, lhs: Compiled, fixed: object) -> Compiled | None:
+    """Fast paths for the common ``name == 1`` / ``name in [1, 2]`` / ``contains`` forms.
+
+    Same semantics as ``_compare``: values match only when their types match, so
+    a ``(type, value)`` key keeps ``True`` apart from ``1``.
+    """
+    if op in {"==", "!="} and fixed.__class__ in _HASHABLE:
+        cls = fixed.__class__
+        if op == "==":
+            return lambda env: (v := lhs(env)).__class__ is cls and v == fixed
+        return lambda env: (v := lhs(env)) is not None and not (v.__class__ is cls and v == fixed)
+    if isinstance(fixed, list) and all(x.__class__ in _HASHABLE for x in fixed):
+        keys = frozenset((x.__class__, x) for x in fixed)
+        if op == "in":
+            return lambda env: (v := lhs(env)).__class__ in _HASHABLE and (v.__class__, v) in keys
+        if op == "not in":
+            return lambda env: (
+                (v := lhs(env)).__class__ in _HASHABLE
+                and (
+                    v.__class__,
+                    v,
+                )
+                not in keys
+            )
+        if op == "contains_any":
+
+            def contains_any(env: Env) -> bool:
+                v = lhs(env)
+                if v.__class__ is not list:
+                    return False
+                assert isinstance(v, list)
+                return any(x.__class__ in _HASHABLE and (x.__class__, x) in keys for x in v)
+
+            return contains_any
+    if op == "contains" and fixed.__class__ in _HASHABLE:
+        key = (fixed.__class__, fixed)
+
+        def contains(env: Env) -> bool:
+            v = lhs(env)
+            if v.__class__ is not list:
+                return False
+            assert isinstance(v, list)
+            return any(x.__class__ in _HASHABLE and (x.__class__, x) == key for x in v)
+
+        return contains
+    return None
 
 
 def _compile_date_literal(args: Sequence[Node], pos: int) -> Compiled:

@@ -49,6 +49,7 @@ def connect_raw(path: Path, key: bytes) -> Any:
     import sqlcipher3
 
     conn = sqlcipher3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{key.hex().upper()}'\"")
     return conn
 
@@ -79,11 +80,11 @@ def copy_database(source_conn: Any, target: Path, key: bytes) -> None:
     fsync_dir(target.parent)
 
 
-def keep_key_copy(db_path: Path) -> None:
-    """Keep a copy of the key file with the backups (it holds only wrapped keys)."""
+def keep_key_copy(db_path: Path, folder: Path) -> None:
+    """Keep a copy of the key file beside backups (it holds only wrapped keys)."""
     source = key_file_path(db_path)
     if source.exists():
-        target = backup_dir(db_path) / source.name
+        target = folder / source.name
         from jsdesk.storage.keys import write_atomic
 
         write_atomic(target, source.read_bytes())

@@ -226,6 +226,7 @@ class Database(ParticipationsMixin):
         except BaseException:
             lock.release()
             raise
+        db._settings = db._load_settings()
         return db, recovery_key
 
     @classmethod
@@ -263,10 +264,10 @@ class Database(ParticipationsMixin):
         except DatabaseError as exc:
             kind = classify(exc) or "corrupt"
             raise environment_error(kind, self.path) from exc
-        head = migrate.head_revision()
         if revision is None:
             raise corrupt_error(self.path)
-        if revision not in migrate.known_revisions():
+        head = migrate.HEAD_REVISION
+        if revision != head and revision not in migrate.known_revisions():
             raise UserError(
                 f"Databasen {self.path} er laget av en nyere versjon av jsdesk "
                 f"(skjemaversjon {revision}). Ingenting er endret. Installer den nyeste "
@@ -281,13 +282,16 @@ class Database(ParticipationsMixin):
                 conn.commit()
             with self.write() as session:
                 audit.append(session, at=utc_now(), action="oppgradert", old=revision, new=head)
+        self._settings = self._load_settings()
         if daily_backup:
             self.ensure_daily_backup(now)
 
     def _after_delete(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
         with translate_errors(self.path), self._engine.connect() as conn:
-            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         failed = backup.scrub_backups(self.path, self._key, pid)
         if failed:
             names = ", ".join(p.name for p in failed)
@@ -332,13 +336,16 @@ class Database(ParticipationsMixin):
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = Settings(
-                kommunenummer=str(self.get_setting(SETTING_KOMMUNENUMMER) or ""),
-                bydel=_opt_str(self.get_setting(SETTING_BYDEL)),
-                test_installation=bool(self.get_setting(SETTING_TEST_INSTALLATION)),
-                created_at=_opt_str(self.get_setting(SETTING_CREATED_AT)),
-            )
+            self._settings = self._load_settings()
         return self._settings
+
+    def _load_settings(self) -> Settings:
+        return Settings(
+            kommunenummer=str(self.get_setting(SETTING_KOMMUNENUMMER) or ""),
+            bydel=_opt_str(self.get_setting(SETTING_BYDEL)),
+            test_installation=bool(self.get_setting(SETTING_TEST_INSTALLATION)),
+            created_at=_opt_str(self.get_setting(SETTING_CREATED_AT)),
+        )
 
     def get_setting(self, key: str, default: object = None) -> Any:
         """A setting's value: JSON value, or ``bytes`` for binary settings."""
@@ -363,7 +370,7 @@ class Database(ParticipationsMixin):
             audit.append(
                 session, at=now, action="innstilling", variable=key, old=old_value, new=shown
             )
-        self._settings = None
+        self._settings = self._load_settings()
 
     @staticmethod
     def _put_setting(session: Session, key: str, value: object, now: datetime) -> None:
@@ -452,7 +459,7 @@ class Database(ParticipationsMixin):
             raw = conn.connection.driver_connection
             backup.copy_database(raw, target, self._key)
             conn.rollback()
-        backup.keep_key_copy(self.path)
+        backup.keep_key_copy(self.path, target.parent)
         return target
 
     def ensure_daily_backup(self, now: datetime | None = None) -> Path | None:
@@ -477,7 +484,7 @@ class Database(ParticipationsMixin):
         if cipher:
             integrity = (*[i for i in integrity if i != "ok"], *cipher)
         return CheckReport(
-            integrity=integrity, chain=chain, revision=revision, head=migrate.head_revision()
+            integrity=integrity, chain=chain, revision=revision, head=migrate.HEAD_REVISION
         )
 
     def verify_audit(self) -> audit.ChainReport:

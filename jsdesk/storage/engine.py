@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import QueuePool
 
 BACKEND = "sqlite+pysqlcipher"
 
@@ -24,9 +24,16 @@ def database_url(path: Path, key: bytes) -> URL:
 
 def make_engine(path: Path, key: bytes) -> Engine:
     """An engine on the encrypted database file ``path``."""
-    # One connection per thread, kept open while the database is unlocked; the
-    # Database closes them all (dispose) when it is closed or locked.
-    engine = create_engine(database_url(path, key), poolclass=SingletonThreadPool)
+    # A small pool of connections kept open while the database is unlocked (the
+    # Database disposes them on close). Separate connections per session, so a
+    # read inside a write transaction never shares (and re-begins) its connection.
+    engine = create_engine(
+        database_url(path, key),
+        poolclass=QueuePool,
+        pool_size=2,
+        max_overflow=4,
+        connect_args={"check_same_thread": False},
+    )
     _configure_sqlite(engine)
     return engine
 
@@ -38,6 +45,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # SQLCipher would print page errors to stderr; jsdesk reports them itself.
+            cursor.execute("PRAGMA cipher_log_level = NONE")
             # Reading the schema fails here when the key or the file is wrong.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")

@@ -1,0 +1,140 @@
+"""``jsdesk registry import FILE``: take FREG and PAD values from an extract file."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition
+    from jsdesk.registry import ImportPlan, RowProblem
+
+EXIT_OK = 0
+EXIT_NOT_ALL_APPLIED = 1
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "registry",
+        help="Importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver).",
+        description="Registerdata uten nettverk: importer FREG- og PAD-uttrekk.",
+    )
+    sub = parser.add_subparsers(dest="registry_command", metavar="UNDERKOMMANDO", required=True)
+    imp = sub.add_parser(
+        "import",
+        help="Kontroller og importer et FREG- eller PAD-uttrekk (CSV eller JSON).",
+        description=(
+            "Kontrollerer hver rad i uttrekket og tar verdiene inn i deltakelsene med samme "
+            "fødselsnummer. Har filen feil, importeres ingenting uten --apply-good-rows. "
+            "En verdi som allerede finnes og er annerledes, endres bare med --accept-changes. "
+            "Formatene er beskrevet i docs/registry-extracts.md."
+        ),
+    )
+    imp.add_argument("file", type=Path, metavar="FIL", help="Uttrekket (.csv eller .json).")
+    imp.add_argument(
+        "--apply-good-rows",
+        action="store_true",
+        help="Ta inn de feilfrie radene selv om filen har rader med feil.",
+    )
+    imp.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="Godta at verdier som allerede er lagret, endres til verdien i uttrekket.",
+    )
+    imp.add_argument(
+        "--db", metavar="STI", help="Databasefil (standard: JSDESK_DB eller brukermappen)."
+    )
+    imp.set_defaults(func=run_import)
+
+
+def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from jsdesk.commands._registry_db import open_database
+    from jsdesk.forms import default_form
+    from jsdesk.registry import apply_plan, check_extract, plan_import, read_extract
+
+    stream = out or sys.stdout
+    path: Path = args.file
+    extract = read_extract(path)
+    form = default_form()
+    with open_database(args.db) as db:
+        checked = check_extract(extract, form, allow_synthetic=db.settings.test_installation)
+        plan = plan_import(db, checked)
+        bad = len(checked.bad_lines)
+        print(
+            f"{checked.kind}-uttrekk {path.name} ({extract.file_format}): "
+            f"{checked.row_count} rader, {checked.row_count - bad} uten feil, {bad} med feil.",
+            file=stream,
+        )
+        _print_problems(checked.problems, stream)
+        _print_unknown(plan, stream)
+        if bad and not args.apply_good_rows:
+            print(
+                f"Ingenting er importert fordi {bad} rader har feil. Rett filen og importer "
+                "den på nytt, eller bruk --apply-good-rows for å ta inn de feilfrie radene.",
+                file=stream,
+            )
+            _print_changes(form, plan, stream, heading="Endringer som uttrekket ville gjort")
+            return EXIT_NOT_ALL_APPLIED
+        outcome = apply_plan(
+            db,
+            plan,
+            accept_changes=args.accept_changes,
+            source_name=path.name,
+            today=dt.date.today(),
+        )
+        if args.accept_changes:
+            _print_changes(form, plan, stream, heading="Endret (gammel → ny)")
+        else:
+            _print_changes(
+                form,
+                plan,
+                stream,
+                heading="Endringer som IKKE er tatt inn (bruk --accept-changes for å godta dem)",
+            )
+        print(
+            f"Importert: {outcome.values_set} nye verdier og {outcome.changes_applied} endringer "
+            f"i {outcome.participations} deltakelser; {plan.unchanged} verdier var allerede like. "
+            f"Kilde {checked.kind}, importert {dt.date.today():%d.%m.%Y}.",
+            file=stream,
+        )
+    if bad or outcome.changes_left:
+        return EXIT_NOT_ALL_APPLIED
+    return EXIT_OK
+
+
+def _print_problems(problems: tuple[RowProblem, ...], stream: TextIO) -> None:
+    if not problems:
+        return
+    print("Feil i filen:", file=stream)
+    for problem in problems:
+        print(f"  {problem}", file=stream)
+
+
+def _print_unknown(plan: ImportPlan, stream: TextIO) -> None:
+    if not plan.unknown:
+        return
+    print(
+        f"Rader uten tilhørende deltakelse i databasen ({len(plan.unknown)}; ikke lagret):",
+        file=stream,
+    )
+    for person in plan.unknown:
+        print(f"  linje {person.line}: {person.masked_fnr} {person.reason}", file=stream)
+
+
+def _print_changes(form: FormDefinition, plan: ImportPlan, stream: TextIO, *, heading: str) -> None:
+    from jsdesk.registry import describe_value
+
+    if not plan.changes:
+        return
+    print(f"{heading} ({len(plan.changes)}):", file=stream)
+    for change in plan.changes:
+        old = describe_value(form, change.variable, change.old)
+        new = describe_value(form, change.variable, change.new)
+        print(
+            f"  deltakelse {change.participation_id} ({change.masked_fnr}), linje {change.line}, "
+            f"{change.variable}: {old} → {new}",
+            file=stream,
+        )

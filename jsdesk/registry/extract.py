@@ -1,0 +1,270 @@
+"""Read FREG and PAD extract files (CSV or JSON) into raw rows with line numbers.
+
+This is the first stage of an import: it only decides what kind of extract a
+file is and splits it into rows. Whether the values in a row are any good is
+decided in ``jsdesk.registry.check``. Problems that make the whole file
+unreadable (wrong encoding, wrong column set, broken JSON) raise
+``ExtractFileError``; everything about single rows is left to the checker so
+that every bad row can be reported, not just the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from jsdesk.errors import UserError
+
+
+class ExtractKind(StrEnum):
+    FREG = "FREG"
+    PAD = "PAD"
+
+
+COLUMNS: dict[ExtractKind, tuple[str, ...]] = {
+    ExtractKind.FREG: ("fodselsnummer", "fodeland", "sivilstand", "ankomstar", "fodselsar"),
+    ExtractKind.PAD: ("fodselsnummer", "provedato", "provetype", "proveresultat"),
+}
+
+# Exit code for a file that cannot be read as an extract at all.
+EXIT_UNREADABLE = 2
+
+
+class ExtractFileError(UserError):
+    """The file as a whole cannot be read as an extract (encoding, columns, syntax)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_UNREADABLE)
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row as found in the file. CSV gives strings; JSON gives JSON values.
+
+    ``problems`` holds what is wrong with the row's shape (missing or unknown
+    fields, wrong number of columns); the checker adds problems with values.
+    """
+
+    line: int
+    values: dict[str, object]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extract:
+    path: Path
+    kind: ExtractKind
+    file_format: str  # "CSV" or "JSON"
+    rows: tuple[RawRow, ...]
+
+
+def read_extract(path: Path) -> Extract:
+    """Read ``path`` as a FREG or PAD extract; raises ``ExtractFileError``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExtractFileError(f"Finner ikke filen {path}.") from None
+    except OSError as exc:
+        raise ExtractFileError(f"Kan ikke lese filen {path}: {exc.strerror}.") from None
+    text = _decode(path, data)
+    if _looks_like_json(path, text):
+        return _read_json(path, text)
+    return _read_csv(path, text)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractFileError(
+            f"Filen {path} er lagret som UTF-16. Uttrekk må være UTF-8; "
+            "lagre filen som «UTF-8» og prøv igjen."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        hint = ""
+        try:
+            data.decode("cp1252")
+            hint = " Den ser ut til å være lagret som Windows-1252/ISO-8859-1 (vanlig fra Excel)."
+        except UnicodeDecodeError:
+            pass
+        raise ExtractFileError(
+            f"Filen {path} er ikke UTF-8: ugyldig tegn (byte 0x{data[exc.start]:02X}) på "
+            f"linje {line}.{hint} Lagre filen som «UTF-8» og prøv igjen. Ingenting er importert."
+        ) from None
+
+
+def _looks_like_json(path: Path, text: str) -> bool:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return True
+    if suffix == ".csv":
+        return False
+    return text.lstrip()[:1] in {"[", "{"}
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, text: str) -> Extract:
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise ExtractFileError(
+            f"Filen {path} mangler overskriftslinje: første linje må være kolonnenavnene."
+        )
+    delimiter = ";" if ";" in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+        kind = _kind_for_columns(path, header)
+        columns = COLUMNS[kind]
+        rows: list[RawRow] = []
+        line = reader.line_num + 1
+        for fields in reader:
+            if not any(field.strip() for field in fields):
+                line = reader.line_num + 1
+                continue
+            problems: tuple[str, ...] = ()
+            if len(fields) != len(header):
+                problems = (f"har {len(fields)} felt, men overskriften har {len(header)} kolonner",)
+            values: dict[str, object] = {
+                name: fields[i].strip() if i < len(fields) else ""
+                for i, name in enumerate(header)
+                if name in columns
+            }
+            rows.append(RawRow(line, values, problems))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ExtractFileError(
+            f"Filen {path} kan ikke leses som CSV (linje {reader.line_num}): {exc}."
+        ) from None
+    return Extract(path, kind, "CSV", tuple(rows))
+
+
+def _kind_for_columns(path: Path, header: list[str]) -> ExtractKind:
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ExtractFileError(
+            f"Filen {path} har kolonnen {_names(duplicates)} mer enn én gang i overskriften."
+        )
+    given = set(header)
+    for kind, columns in COLUMNS.items():
+        if given == set(columns):
+            return kind
+    # Name what is wrong relative to the kind the file most resembles.
+    kind = max(COLUMNS, key=lambda k: len(given & set(COLUMNS[k])))
+    missing = [name for name in COLUMNS[kind] if name not in given]
+    unknown = [name for name in header if name not in COLUMNS[kind]]
+    parts = []
+    if missing:
+        parts.append(f"mangler {_names(missing)}")
+    if unknown:
+        parts.append(f"har ukjente kolonner {_names(unknown)}")
+    raise ExtractFileError(
+        f"Filen {path} har feil kolonner for et {kind}-uttrekk: {' og '.join(parts)}. "
+        f"Et FREG-uttrekk har kolonnene {_names(COLUMNS[ExtractKind.FREG])}; "
+        f"et PAD-uttrekk har {_names(COLUMNS[ExtractKind.PAD])}. Ingenting er importert."
+    )
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(f"«{name}»" for name in names)
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def _read_json(path: Path, text: str) -> Extract:
+    """Read a JSON array of objects, keeping the line each object starts on."""
+    newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def line_of(pos: int) -> int:
+        return bisect_right(newlines, pos - 1) + 1
+
+    decoder = json.JSONDecoder()
+    pos = _skip_space(text, 0)
+    if text[pos : pos + 1] != "[":
+        raise ExtractFileError(
+            f"Filen {path} er ikke et gyldig uttrekk: JSON-uttrekk er en liste "
+            "([ ... ]) med ett objekt per rad."
+        )
+    objects: list[tuple[int, object]] = []
+    pos = _skip_space(text, pos + 1)
+    expect_value = text[pos : pos + 1] != "]"
+    while expect_value:
+        start = pos
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise ExtractFileError(
+                f"Filen {path} er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}): "
+                f"{exc.msg}. Ingenting er importert."
+            ) from None
+        objects.append((line_of(start), value))
+        pos = _skip_space(text, pos)
+        separator = text[pos : pos + 1]
+        if separator == ",":
+            pos = _skip_space(text, pos + 1)
+        elif separator == "]":
+            expect_value = False
+        else:
+            raise ExtractFileError(
+                f"Filen {path} er ikke gyldig JSON (linje {line_of(pos)}): "
+                "forventet «,» eller «]». Ingenting er importert."
+            )
+    if text[_skip_space(text, pos + 1) :].strip():
+        raise ExtractFileError(
+            f"Filen {path} er ikke gyldig JSON (linje {line_of(pos + 1)}): "
+            "tekst etter slutten av listen. Ingenting er importert."
+        )
+    kind = _kind_for_objects(path, [value for _, value in objects])
+    columns = COLUMNS[kind]
+    rows = []
+    for line, value in objects:
+        if not isinstance(value, dict):
+            rows.append(RawRow(line, {}, ("er ikke et JSON-objekt",)))
+            continue
+        problems = []
+        missing = [name for name in columns if name not in value]
+        unknown = [str(name) for name in value if name not in columns]
+        if missing:
+            problems.append(f"mangler feltet {_names(missing)}")
+        if unknown:
+            problems.append(f"har ukjent felt {_names(unknown)}")
+        values = {name: value.get(name) for name in columns}
+        rows.append(RawRow(line, values, tuple(problems)))
+    return Extract(path, kind, "JSON", tuple(rows))
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _kind_for_objects(path: Path, objects: list[object]) -> ExtractKind:
+    keys: set[str] = set()
+    for value in objects:
+        if isinstance(value, dict):
+            keys.update(str(key) for key in value)
+    fits = {kind: len(keys & set(columns)) for kind, columns in COLUMNS.items()}
+    freg, pad = fits[ExtractKind.FREG], fits[ExtractKind.PAD]
+    specific = {kind: len(keys & (set(COLUMNS[kind]) - {"fodselsnummer"})) for kind in COLUMNS}
+    if specific[ExtractKind.FREG] and not specific[ExtractKind.PAD]:
+        return ExtractKind.FREG
+    if specific[ExtractKind.PAD] and not specific[ExtractKind.FREG]:
+        return ExtractKind.PAD
+    if not objects:
+        raise ExtractFileError(f"Filen {path} inneholder ingen rader. Ingenting er importert.")
+    raise ExtractFileError(
+        f"Filen {path} kan ikke tolkes som FREG- eller PAD-uttrekk "
+        f"(feltene passer {freg} FREG-felt og {pad} PAD-felt). "
+        f"Et FREG-uttrekk har feltene {_names(COLUMNS[ExtractKind.FREG])}; "
+        f"et PAD-uttrekk har {_names(COLUMNS[ExtractKind.PAD])}. Ingenting er importert."
+    )

@@ -1,0 +1,187 @@
+"""``jsdesk registry import``: extracts applied to participations in a database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
+
+from jsdesk.cli import main
+from jsdesk.domain.fnr import mask
+from jsdesk.forms import default_form
+from jsdesk.registry import provenance
+from jsdesk.storage import Database
+
+PASSPHRASE = "korrekt hest batteri stift"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    path = tmp_path / "jsdesk.db"
+    db, _recovery = Database.create(path, PASSPHRASE, kommunenummer="0301", test_installation=True)
+    db.close()
+    return path
+
+
+def _add(path: Path, numbers: Sequence[str], **values: object) -> list[int]:
+    """One participation per number, started 2024-01-15, plus ``values``."""
+    version = default_form().version
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db:
+        return [
+            db.create_participation(
+                {
+                    "fodselsnummer": number,
+                    "kommunenummer": "0301",
+                    "bydel": "030101",
+                    "oppstartsdato": "2024-01-15",
+                    **values,
+                },
+                form_version=version,
+            )
+            for number in numbers
+        ]
+
+
+def _values(path: Path, pid: int) -> dict[str, object]:
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db:
+        return dict(db.get_participation(pid).values)
+
+
+def _import(path: Path, extract: Path, *flags: str) -> int:
+    return main(["registry", "import", str(extract), "--db", str(path), *flags])
+
+
+def test_registry_import__clean_freg_file__values_stored_with_source_and_unknown_listed(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b, stranger = synthetic_numbers(3)
+    first, second = _add(db_path, [a, b])
+    extract = write_csv(
+        tmp_path / "freg.csv",
+        FREG_HEADER,
+        [
+            (a, "SOM", "gift", 2015, ""),
+            (b, "SYR", "ugift", 2019, ""),
+            (stranger, "ERI", "", "", ""),
+        ],
+    )
+    assert _import(db_path, extract) == 0
+    out = capsys.readouterr().out
+    assert f"linje 4: {mask(stranger)} finnes ikke i databasen" in out
+    assert stranger not in out
+    stored = _values(db_path, first)
+    assert (stored["fodeland"], stored["sivilstand"], stored["ankomstar"]) == ("SOM", "gift", 2015)
+    assert _values(db_path, second)["sivilstand"] == "ugift"
+    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+        source = provenance(db, first)
+        assert source["sivilstand"]["kilde"] == "FREG"
+        assert source["sivilstand"]["fil"] == "freg.csv"
+        assert source["ankomstar"]["importert"]
+        assert db.count_participations() == 2  # the unknown person was not stored
+
+
+def test_registry_import__file_with_bad_row__nothing_applied_until_good_rows_chosen(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = synthetic_numbers(2)
+    first, second = _add(db_path, [a, b])
+    extract = write_csv(
+        tmp_path / "freg.csv",
+        FREG_HEADER,
+        [(a, "SOM", "gift", 2015, ""), (b, "SYR", "gifta", 2019, "")],
+    )
+    assert _import(db_path, extract) == 1
+    out = capsys.readouterr().out
+    assert "linje 3, sivilstand: «gifta» er ingen sivilstand" in out
+    assert "Ingenting er importert" in out
+    assert "sivilstand" not in _values(db_path, first)
+
+    assert _import(db_path, extract, "--apply-good-rows") == 1
+    assert _values(db_path, first)["sivilstand"] == "gift"
+    assert "sivilstand" not in _values(db_path, second)
+    assert "fodeland" not in _values(db_path, second)
+
+
+def test_registry_import__changed_value__listed_and_kept_until_accepted(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (a,) = synthetic_numbers(1)
+    (pid,) = _add(db_path, [a], sivilstand="ugift", fodeland="SOM")
+    extract = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(a, "SOM", "gift", 2015, "")])
+    assert _import(db_path, extract) == 1
+    out = capsys.readouterr().out
+    assert f"deltakelse {pid} ({mask(a)}), linje 2, sivilstand: ugift → gift" in out
+    assert "IKKE er tatt inn" in out
+    stored = _values(db_path, pid)
+    assert stored["sivilstand"] == "ugift"  # not overwritten
+    assert stored["ankomstar"] == 2015  # the empty field was filled
+
+    assert _import(db_path, extract, "--accept-changes") == 0
+    assert "ugift → gift" in capsys.readouterr().out
+    assert _values(db_path, pid)["sivilstand"] == "gift"
+
+
+def test_registry_import__pad_results__merged_by_test_and_period(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running, ended = synthetic_numbers(2)
+    (running_id,) = _add(
+        db_path,
+        [running],
+        proveresultater=[{"provedato": "2023-05-02", "provetype": 1, "proveresultat": 4}],
+    )
+    (ended_id,) = _add(db_path, [ended], avslutningsdato="2024-06-30")
+    extract = write_csv(
+        tmp_path / "pad.csv",
+        PAD_HEADER,
+        [
+            (running, "2023-05-02", 1, 4),  # already stored: unchanged
+            (running, "2024-09-01", "PROVE_NORSK_MUNTLIG", "B1"),
+            (ended, "2024-03-01", 2, 5),  # during the participation
+            (ended, "2025-03-01", 2, 6),  # after it ended: not this participation's
+        ],
+    )
+    assert _import(db_path, extract) == 0
+    out = capsys.readouterr().out
+    assert "linje 5" in out and "ingen deltakelse som pågikk" in out
+    assert _values(db_path, running_id)["proveresultater"] == [
+        {"provedato": "2023-05-02", "provetype": 1, "proveresultat": 4},
+        {"provedato": "2024-09-01", "provetype": 4, "proveresultat": 6},
+    ]
+    assert _values(db_path, ended_id)["proveresultater"] == [
+        {"provedato": "2024-03-01", "provetype": 2, "proveresultat": 5},
+    ]
+
+
+def test_registry_import__wrong_encoding__refused_with_exit_2(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (a,) = synthetic_numbers(1)
+    extract = write_csv(
+        tmp_path / "freg.csv", FREG_HEADER, [(a, "SOM", "gift", 2015, "Ø")], encoding="cp1252"
+    )
+    assert _import(db_path, extract) == 2
+    err = capsys.readouterr().err
+    assert "ikke UTF-8" in err and "linje 2" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_registry_import__50000_row_freg_file__imported_quickly(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    numbers = synthetic_numbers(50_000)
+    ids = _add(db_path, numbers[:20])
+    rows = [(number, "SOM", "gift", 2010, "") for number in numbers]
+    extract = write_csv(tmp_path / "freg.csv", FREG_HEADER, rows)
+    started = time.perf_counter()
+    assert _import(db_path, extract) == 0
+    elapsed = time.perf_counter() - started
+    out = capsys.readouterr().out
+    assert "50000 rader, 50000 uten feil, 0 med feil" in out
+    assert "(49980; ikke lagret)" in out
+    assert _values(db_path, ids[-1])["sivilstand"] == "gift"
+    assert elapsed < 30, f"import av 50 000 rader tok {elapsed:.1f} s"

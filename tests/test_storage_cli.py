@@ -1,0 +1,89 @@
+"""``jsdesk db`` and ``jsdesk records`` end to end, in process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from storage_helpers import PASSPHRASE
+
+from jsdesk.cli import main
+from jsdesk.demo import generate_records
+from jsdesk.storage import Database
+
+
+@pytest.fixture
+def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data" / "jsdesk.db"
+    monkeypatch.setenv("JSDESK_DB", str(path))
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    return path
+
+
+def test_cli__init_import_list_show__records_round_trip(
+    db_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "init", "--kommunenummer", "0301", "--bydel", "030101", "--test"]) == 0
+    out = capsys.readouterr().out
+    assert "GJENOPPRETTINGSNØKKEL" in out and "TESTINSTALLASJON" in out
+    recovery = out.split("GJENOPPRETTINGSNØKKEL (vises bare denne ene gangen):\n")[1].split()[0]
+
+    records = generate_records(3, 7)
+    incomplete = {"kommunenummer": "0301", "oppstartsdato": "2024-02-30"}
+    source = tmp_path / "poster.json"
+    source.write_text(json.dumps([*records, incomplete]), encoding="utf-8")
+    assert main(["records", "import", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "4 poster lagret" in out and "post 4" in out and "kladd" in out
+
+    assert main(["records", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [row["id"] for row in listed] == [1, 2, 3, 4]
+    first_fnr = str(records[0]["fodselsnummer"])
+    assert listed[0]["fodselsnummer_maskert"] == first_fnr[:6] + "*****"
+    assert listed[3]["status"] == "kladd"
+    assert set(listed[0]) >= {"person_id", "stage", "oppstartsdato", "avslutningsdato", "changed"}
+
+    assert main(["records", "show", "1", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown == {k: v for k, v in records[0].items() if v is not None}
+
+    # Importing the same people again would overlap: refused, nothing added.
+    assert main(["records", "import", str(source)]) == 1
+    assert "overlapper" in capsys.readouterr().err
+    with Database.open(db_env, recovery) as db:
+        assert db.count_participations() == 4
+
+
+def test_cli__check_backup_restore_change_passphrase__work_headless(
+    db_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert main(["db", "init", "--kommunenummer", "4601"]) == 0
+    assert main(["db", "check"]) == 0
+    assert "Revisjonslogg: ok" in capsys.readouterr().out
+    copy = tmp_path / "kopi.db"
+    assert main(["db", "backup", str(copy)]) == 0
+    assert copy.exists()
+    assert main(["db", "restore", str(copy)]) == 0
+    assert "gjenopprettet" in capsys.readouterr().out
+
+    monkeypatch.setenv("JSDESK_NEW_PASSPHRASE", "nytt passord for kontoret")
+    assert main(["db", "change-passphrase"]) == 0
+    assert main(["db", "check"]) == 2
+    assert "Feil passordfrase" in capsys.readouterr().err
+    monkeypatch.setenv("JSDESK_PASSPHRASE", "nytt passord for kontoret")
+    assert main(["db", "check"]) == 0
+
+
+def test_cli__init_bad_municipality__clear_message_no_database(
+    db_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "init", "--kommunenummer", "9999"]) == 2
+    assert "kommunenummer" in capsys.readouterr().err
+    assert main(["db", "init", "--kommunenummer", "0301"]) == 2
+    assert "--bydel" in capsys.readouterr().err
+    assert not db_env.exists()

@@ -1,0 +1,147 @@
+"""Alembic: first schema to head keeps every value; models match migrations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, insert
+from sqlalchemy.orm import Session
+from storage_helpers import PASSPHRASE, fnr
+
+from jsdesk.storage import Database, Status, audit, migrate
+from jsdesk.storage.backup import backup_dir, connect_raw
+from jsdesk.storage.check_migrations import main as check_migrations
+from jsdesk.storage.engine import make_engine
+from jsdesk.storage.keys import KeyFile, key_file_path
+
+FIRST = "0001"
+
+
+def _tables(path: Path, key: bytes) -> dict[str, list[dict[str, Any]]]:
+    conn = connect_raw(path, key)
+    try:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'"
+            )
+        ]
+        result: dict[str, list[dict[str, Any]]] = {}
+        for name in names:
+            cursor = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+            columns = [d[0] for d in cursor.description]
+            result[name] = [dict(zip(columns, row, strict=True)) for row in cursor]
+        return result
+    finally:
+        conn.close()
+
+
+def _first_schema_database(path: Path) -> bytes:
+    """A database at the first revision, filled the way jsdesk 0001 stored data."""
+    path.parent.mkdir(parents=True)
+    key_file, key, _ = KeyFile.create(PASSPHRASE)
+    key_file.write(key_file_path(path))
+    engine = make_engine(path, key)
+    try:
+        with engine.connect() as conn:
+            migrate.upgrade(conn, FIRST)
+            conn.commit()
+        meta = MetaData()
+        meta.reflect(engine)
+        now = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+        naive = now.replace(tzinfo=None)  # reflected columns store UTC without offset
+        with engine.begin() as conn:
+            conn.execute(
+                insert(meta.tables["settings"]).values(changed_at=naive),
+                [
+                    {"key": "kommunenummer", "value": json.dumps("0301"), "blob": None},
+                    {"key": "bydel", "value": json.dumps("030104"), "blob": None},
+                    {"key": "test_installation", "value": "true", "blob": None},
+                    {"key": "signing.p12", "value": None, "blob": b"\x00\xffsertifikat"},
+                ],
+            )
+            conn.execute(
+                insert(meta.tables["participations"]),
+                [
+                    {
+                        "id": n,
+                        "fnr": fnr(n),
+                        "person_id": f"00000000-0000-0000-0000-00000000000{n}",
+                        "birth_date": datetime(1980 + n, 1 + n, 1 + n).date(),
+                        "fodselsar": 1980 + n,
+                        "oppstartsdato": datetime(2023, 1 + n, 2).date(),
+                        "avslutningsdato": None if n % 2 else datetime(2024, 1 + n, 3).date(),
+                        "values": {"fodselsnummer": fnr(n), "ankomstar": 2010 + n, "liste": [n, 3]},
+                        "form_version": "2023.1",
+                        "stage": "aktiv" if n % 2 else "avsluttet",
+                        "status": str(Status.KOMPLETT if n % 3 else Status.KLADD),
+                        "valid": n % 3 != 0,
+                        "completeness": {"1": True, "2": n % 2 == 0},
+                        "findings": [{"variable": "x", "severity": "warning", "code": "C"}],
+                        "record_version": n + 1,
+                        "created_at": naive,
+                        "changed_at": naive,
+                    }
+                    for n in range(1, 6)
+                ],
+            )
+            conn.execute(
+                insert(meta.tables["accepted_warnings"]),
+                [
+                    {
+                        "participation_id": 2,
+                        "variable": "oppstartsdato",
+                        "index": None,
+                        "code": "AGE_OUT_OF_RANGE",
+                        "reason": "Bekreftet",
+                        "user": "saksbehandler",
+                        "accepted_at": naive,
+                    }
+                ],
+            )
+        with Session(engine) as session, session.begin():
+            for n in range(1, 6):
+                audit.append(session, at=now, action="opprettet", participation_id=n, new={"n": n})
+    finally:
+        engine.dispose()
+    return key
+
+
+def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "jsdesk.db"
+    key = _first_schema_database(path)
+    before = _tables(path, key)
+    assert len(before["participations"]) == 5
+
+    with Database.open(path, PASSPHRASE) as db:
+        assert db.settings.bydel == "030104"
+        assert db.get_setting("signing.p12") == b"\x00\xffsertifikat"
+        record = db.get_participation(3)
+        assert record.values == {"fodselsnummer": fnr(3), "ankomstar": 2013, "liste": [3, 3]}
+        assert record.submitted_version is None
+        assert [w.reason for w in db.get_participation(2).accepted_warnings] == ["Bekreftet"]
+        report = db.check()
+        assert report.ok, report
+        assert report.revision == migrate.head_revision() != FIRST
+
+    after = _tables(path, key)
+    for table, rows in before.items():
+        kept = [{column: row[column] for column in rows[0]} for row in after[table][: len(rows)]]
+        assert kept == rows, table
+    assert all(row["submitted_version"] is None for row in after["participations"])
+    assert "submissions" in after
+    # The automatic backup before the upgrade still holds the first schema.
+    (pre_upgrade,) = backup_dir(path).glob("*for-oppgradering*.db")
+    conn = connect_raw(pre_upgrade, key)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(FIRST,)]
+    finally:
+        conn.close()
+
+
+def test_alembic_check__models_and_migrations__agree() -> None:
+    assert check_migrations() == 0
+    assert migrate.head_revision() == migrate.HEAD_REVISION
