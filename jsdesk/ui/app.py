@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 from jsdesk.errors import UserError
 from jsdesk.ui.context import AppContext, Options
 from jsdesk.ui.main_window import MainWindow
-from jsdesk.ui.texts import install_locale
 
 
 def parse_options(argv: list[str]) -> Options:
@@ -42,7 +41,6 @@ def application(argv: list[str]) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
     app.setApplicationName("jsdesk")
     app.setApplicationDisplayName("jsdesk")
-    install_locale()
     return app
 
 

@@ -7,9 +7,8 @@ participation was stored (the overview refreshes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, Signal
 
@@ -21,8 +20,7 @@ DEFAULT_IDLE_MINUTES = 15
 IDLE_SETTING = "idle_lock_minutes"
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     db_path: Path | None
     form_path: Path | None
     sandbox: bool

@@ -10,50 +10,57 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QStackedWidget,
-    QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from jsdesk.errors import UserError
 from jsdesk.ui.context import IDLE_SETTING, AppContext
-from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog, message_box
-from jsdesk.ui.idle import IdleWatcher
-from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
-from jsdesk.ui.participations_model import (
-    DEFAULT_SORT_COLUMN,
-    Filters,
-    ParticipationsModel,
-)
-from jsdesk.ui.texts import parse_date
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QTableView
+
     from jsdesk.storage import Database
+    from jsdesk.ui.idle import IdleWatcher
+    from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+    from jsdesk.ui.overview import OverviewPanel
+    from jsdesk.ui.participations_model import ParticipationsModel
     from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 SANDBOX_KOMMUNE = ("0301", "030101")
-ALL = "Alle"
+BANNER_STYLE = (
+    "background:#fff3b0;color:#3d3000;border:2px solid #8a6d00;padding:6px;font-weight:bold;"
+)
 
 
 class MainWindow(QMainWindow):
+    """Shown at once with only a "starting" line; ``start()`` builds the rest."""
+
+    setup_panel: SetupPanel
+    recovery_panel: RecoveryPanel
+    unlock_panel: UnlockPanel
+    overview: OverviewPanel
+    model: ParticipationsModel
+    table: QTableView
+    search: QLineEdit
+    status_filter: QComboBox
+    stage_filter: QComboBox
+    year_filter: QComboBox
+    count_label: QLabel
+    idle: IdleWatcher
+
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
@@ -61,6 +68,7 @@ class MainWindow(QMainWindow):
         self.wizards: list[ParticipationWizard] = []
         self._hidden_wizards: list[ParticipationWizard] = []
         self._sandbox_dir: Path | None = None
+        self._built = False
         self.setObjectName("main_window")
         self.setWindowTitle("jsdesk – Jobbsjanseregisteret")
         self.resize(1200, 720)
@@ -70,28 +78,41 @@ class MainWindow(QMainWindow):
         self.banner = QLabel("", central)
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "background:#fff3b0;color:#3d3000;border:2px solid #8a6d00;"
-            "padding:6px;font-weight:bold;"
-        )
         self.banner.hide()
         outer.addWidget(self.banner)
         self.stack = QStackedWidget(central)
         outer.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.loading = QLabel("Starter jsdesk …", self.stack)
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.loading)
+
+    # -- construction (after the window is on screen) -------------------------
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        from jsdesk.ui.idle import IdleWatcher
+        from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+        from jsdesk.ui.overview import OverviewPanel
+        from jsdesk.ui.texts import install_locale
+
+        install_locale()
+        self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+
+        self.banner.setStyleSheet(BANNER_STYLE)
         self.setup_panel = SetupPanel(self.stack)
         self.recovery_panel = RecoveryPanel(self.stack)
         self.unlock_panel = UnlockPanel(self.stack)
-        self.overview = self._build_overview()
-        for panel in (
-            self.loading,
-            self.setup_panel,
-            self.recovery_panel,
-            self.unlock_panel,
-            self.overview,
-        ):
+        self.overview = OverviewPanel(self.context, self.stack)
+        self.model = self.overview.model
+        self.table = self.overview.table
+        self.search = self.overview.search
+        self.status_filter = self.overview.status_filter
+        self.stage_filter = self.overview.stage_filter
+        self.year_filter = self.overview.year_filter
+        self.count_label = self.overview.count_label
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
             self.stack.addWidget(panel)
         self._build_actions()
         self.setup_panel.create_requested.connect(self._create_database)
@@ -101,6 +122,10 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(300)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setSingleShot(True)
+        self._backup_timer.setInterval(500)
+        self._backup_timer.timeout.connect(self._daily_backup)
         self.idle = IdleWatcher(15, self)
         self.idle.idle.connect(lambda: self.lock(idle=True))
         app = QApplication.instance()
@@ -108,74 +133,9 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.idle)
         self._set_unlocked_actions(False)
 
-    # -- construction -------------------------------------------------------
-    def _build_overview(self) -> QWidget:
-        page = QWidget(self.stack)
-        page.setObjectName("oversikt")
-        layout = QVBoxLayout(page)
-        filters = QHBoxLayout()
-        layout.addLayout(filters)
-        self.search = QLineEdit(page)
-        self.search.setObjectName("sok")
-        self.search.setPlaceholderText("Fødselsnummer (hele eller første sifre) eller DD.MM.ÅÅÅÅ")
-        self.search.setAccessibleName("Søk etter fødselsnummer eller dato")
-        self.search.setClearButtonEnabled(True)
-        self.status_filter = self._combo(page, "statusfilter", "Filtrer på status")
-        self.stage_filter = self._combo(page, "stadiumfilter", "Filtrer på stadium")
-        self.year_filter = self._combo(page, "arsfilter", "Filtrer på år")
-        for text, widget in (
-            ("&Søk:", self.search),
-            ("S&tatus:", self.status_filter),
-            ("St&adium:", self.stage_filter),
-            ("&År:", self.year_filter),
-        ):
-            label = QLabel(text, page)
-            label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget, 3 if widget is self.search else 1)
-        self.model = ParticipationsModel(self.context)
-        self.table = QTableView(page)
-        self.table.setObjectName("participants")
-        self.table.setAccessibleName("Deltakelser")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)
-        self.table.setSortingEnabled(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSortIndicator(
-            DEFAULT_SORT_COLUMN, Qt.SortOrder.DescendingOrder
-        )
-        for column, width in enumerate((130, 80, 110, 120, 90, 170, 150)):
-            self.table.setColumnWidth(column, width)
-        self.table.doubleClicked.connect(lambda index: self.open_selected())
-        layout.addWidget(self.table, 1)
-        self.count_label = QLabel("", page)
-        self.count_label.setObjectName("antall")
-        layout.addWidget(self.count_label)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(250)
-        self._search_timer.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self.apply_filters)
-        for combo in (self.status_filter, self.stage_filter, self.year_filter):
-            combo.currentIndexChanged.connect(lambda _index: self.apply_filters())
-        return page
-
-    @staticmethod
-    def _combo(parent: QWidget, name: str, accessible: str) -> QComboBox:
-        combo = QComboBox(parent)
-        combo.setObjectName(name)
-        combo.setAccessibleName(accessible)
-        combo.addItem(ALL, None)
-        return combo
-
     def _action(self, name: str, text: str, keys: str | QKeySequence.StandardKey) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         action.setObjectName(name)
         action.setShortcut(QKeySequence(keys))
@@ -184,17 +144,19 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
         self.action_new = self._action("action_new", "&Ny deltakelse", "Ctrl+N")
         self.action_new.triggered.connect(lambda: self.open_participation(None))
         self.action_open = self._action("action_open", "Å&pne", "Ctrl+O")
         self.action_open.triggered.connect(self.open_selected)
         self.table_open = QAction("Åpne valgt", self.table)
         self.table_open.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
-        self.table_open.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table_open.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
         self.table_open.triggered.connect(self.open_selected)
         self.table.addAction(self.table_open)
         self.action_delete = self._action("action_delete", "&Slett …", "Delete")
-        self.action_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.action_delete.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.removeAction(self.action_delete)
         self.table.addAction(self.action_delete)
         self.action_delete.triggered.connect(self.delete_selected)
@@ -221,6 +183,8 @@ class MainWindow(QMainWindow):
             self.action_quit,
         ):
             file_menu.addAction(action)
+        from PySide6.QtWidgets import QToolBar
+
         toolbar = QToolBar("Verktøylinje", self)
         toolbar.setObjectName("verktoylinje")
         toolbar.setMovable(False)
@@ -251,6 +215,7 @@ class MainWindow(QMainWindow):
     # -- start-up -----------------------------------------------------------
     def start(self) -> None:
         """Runs once the window is shown: imports storage and opens the right panel."""
+        self._build()
         if self.context.options.sandbox:
             self._start_sandbox()
             return
@@ -334,6 +299,8 @@ class MainWindow(QMainWindow):
     def _fatal(self, text: str, details: str | None = None, *, name: str = "feil_dialog") -> None:
         self.exit_code = 1
         self.loading.setText(text)
+        from jsdesk.ui.dialogs import message_box
+
         box = message_box(self, "jsdesk kan ikke starte", text, details=details, name=name)
         box.finished.connect(lambda _result: self.close())
 
@@ -344,16 +311,29 @@ class MainWindow(QMainWindow):
         path = self.context.db_path
         assert path is not None
         try:
-            db = Database.open(path, secret)
+            # The daily backup copies the whole database: run it after the overview is up.
+            db = Database.open(path, secret, daily_backup=False)
         except UserError as exc:
             self.unlock_panel.prepare(path, idle=False, problem=exc.message)
             self.stack.setCurrentWidget(self.unlock_panel)
             return
         self._opened(db)
+        self._backup_timer.start()
+
+    def _daily_backup(self) -> None:
+        if not self.context.is_open:
+            return
+        try:
+            made = self.context.require_db().ensure_daily_backup()
+        except UserError as exc:
+            self.statusBar().showMessage(f"Sikkerhetskopi feilet: {exc.message}", 15000)
+            return
+        if made is not None:
+            self.statusBar().showMessage("Dagens sikkerhetskopi er laget.", 8000)
 
     def _opened(self, db: Database) -> None:
         self.context.open(db)
-        self._fill_filters()
+        self.overview.fill_filters()
         self._show_banner()
         self.refresh()
         self.stack.setCurrentWidget(self.overview)
@@ -365,6 +345,8 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.table.setFocus()
         if self.model.rowCount() and not self.table.currentIndex().isValid():
+            from PySide6.QtCore import QItemSelectionModel
+
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(0, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -407,53 +389,11 @@ class MainWindow(QMainWindow):
             self.banner.hide()
 
     # -- overview -------------------------------------------------------------
-    def _fill_filters(self) -> None:
-        from datetime import date
-
-        from jsdesk.forms import Stage
-        from jsdesk.storage import Status
-
-        for combo, values in (
-            (self.status_filter, [str(status) for status in Status]),
-            (self.stage_filter, [str(stage) for stage in Stage]),
-            (self.year_filter, [str(year) for year in range(date.today().year, 2022, -1)]),
-        ):
-            if combo.count() > 1:
-                continue
-            combo.blockSignals(True)
-            for value in values:
-                combo.addItem(value, value)
-            combo.blockSignals(False)
-
-    def current_filters(self) -> Filters:
-        text = self.search.text().strip()
-        typed = parse_date(text)
-        search = typed.isoformat() if typed is not None else (text or None)
-        year = self.year_filter.currentData()
-        return replace(
-            self.model.filters,
-            search=search,
-            status=self.status_filter.currentData(),
-            stage=self.stage_filter.currentData(),
-            year=int(year) if year else None,
-        )
-
-    def apply_filters(self) -> None:
-        if not self.context.is_open:
-            return
-        self.model.set_filters(self.current_filters())
-        self._update_count()
-
     def _schedule_refresh(self) -> None:
         self._refresh_timer.start()
 
     def refresh(self) -> None:
-        self.model.refresh()
-        self._update_count()
-
-    def _update_count(self) -> None:
-        count = self.model.rowCount()
-        self.count_label.setText(f"{count} deltakelser" if count != 1 else "1 deltakelse")
+        self.overview.refresh()
 
     def selected_id(self) -> int | None:
         index = self.table.currentIndex()
@@ -482,7 +422,7 @@ class MainWindow(QMainWindow):
             stored = self.context.require_db().get_participation(participation_id)
             form = self.context.form_for_version(stored.form_version)
         wizard = ParticipationWizard(self.context, form, participation_id)
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.finished.connect(lambda _result, w=wizard: self._wizard_closed(w))
         self.wizards.append(wizard)
         wizard.show()
@@ -499,8 +439,10 @@ class MainWindow(QMainWindow):
         summary = self.model.summary(index.row()) if index.isValid() else None
         if summary is None:
             return
+        from jsdesk.ui.dialogs import DeleteDialog
+
         dialog = DeleteDialog(summary.masked_fnr, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.confirmed.connect(lambda reason, pid=summary.id: self._delete(pid, reason))
         dialog.open()
 
@@ -545,8 +487,10 @@ class MainWindow(QMainWindow):
             ("Testinstallasjon", "ja" if settings.test_installation else "nei"),
             ("Database", str(self.context.db_path)),
         ]
+        from jsdesk.ui.dialogs import SettingsDialog
+
         dialog = SettingsDialog(installation, self.context.idle_minutes(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.idle_minutes_chosen.connect(self._set_idle_minutes)
         dialog.open()
 
@@ -559,10 +503,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for wizard in list(self.wizards):
             wizard.close()
-        self.idle.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle)
+        if self._built:
+            self.idle.stop()
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self.idle)
         self.context.close()
         if self._sandbox_dir is not None:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
