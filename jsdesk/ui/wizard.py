@@ -230,6 +230,10 @@ class ParticipationWizard(QWizard):
             self.record = {k: v for k, v in dict(stored.values).items() if v is not None}
             self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
             self.status_label.setText(f"Status: {stored.status}")
+            changed = (
+                stored.changed_at.astimezone() if stored.changed_at.tzinfo else stored.changed_at
+            )
+            self.saved_label.setText(f"Sist lagret {changed.strftime('%d.%m.%Y kl. %H:%M:%S')}")
         for name, field in self.fields.items():
             field.set_value(self.record.get(name))
         self.reevaluate()
