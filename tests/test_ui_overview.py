@@ -205,3 +205,62 @@ def test_idle_lock__no_input__locks_and_unlock_restores_overview(
     assert overview.stack.currentWidget() is overview.overview
     assert overview.model.rowCount() == PAGE_SIZE * 2 + 51
     QApplication.processEvents()
+
+
+def test_run_gui__existing_application__reused_and_exit_code_returned(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from jsdesk.ui import run_gui
+
+    db_path = tmp_path / "jsdesk.db"
+    make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    seen: list[int] = []
+
+    def close_when_ready() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window"]
+        window = windows[0]
+        assert isinstance(window, MainWindow)
+        if window.stack.currentWidget() is window.loading:
+            QTimer.singleShot(20, close_when_ready)
+            return
+        seen.append(window.model.rowCount())
+        window.close()
+
+    app_before = QApplication.instance()
+    QTimer.singleShot(0, close_when_ready)
+    assert run_gui(["jsdesk", "--db", str(db_path)]) == 0
+    assert QApplication.instance() is app_before
+    assert seen == [1]
+
+
+def test_settings__idle_minutes_changed__stored_and_used(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    from jsdesk.ui.context import IDLE_SETTING
+
+    db_path = tmp_path / "jsdesk.db"
+    make_db(db_path)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = open_window(qtbot, db_path)
+    assert window.idle.timer.interval() == 15 * 60_000
+    window.action_settings.trigger()
+    dialog = window.findChild(QDialog, "innstillinger_dialog")
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    spin = dialog.findChild(QSpinBox, "lasetid")
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, "5")
+    box = dialog.findChild(QDialogButtonBox)
+    assert box.button(QDialogButtonBox.StandardButton.Ok).text() == "OK"
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Avbryt"
+    assert spin.value() == 5, spin.text()
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert window.idle.timer.interval() == 5 * 60_000
+    assert str(window.context.require_db().get_setting(IDLE_SETTING)) == "5"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from ui_support import (
+    PASSPHRASE,
     choose,
     fill_table_row,
     is_locked,
@@ -157,3 +158,84 @@ def test_wizard__keyboard_only_ended_participant__all_four_parts_stored_komplett
     assert wizard.status_label.text() == "Status: komplett"
     for number in range(1, 5):
         assert "ingen feil" in widget(wizard, f"del{number}_oppsummering").text()
+
+
+def test_date_field__impossible_date__says_how_to_type_it(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    type_text(qtbot, wizard, "oppstartsdato", "31.02.2024")
+    qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)
+    message = wizard.fields["oppstartsdato"].message.text()
+    assert "«31.02.2024» er ikke en gyldig dato" in message
+    assert "DD.MM.ÅÅÅÅ" in message
+
+
+def test_fnr_field__wrong_control_digit__live_message_before_saving(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    wrong = FNR[:-1] + str((int(FNR[-1]) + 1) % 10)
+    type_text(qtbot, wizard, "fodselsnummer", wrong[:6])
+    assert "6 av 11 sifre" in wizard.fields["fodselsnummer"].message.text()
+    type_text(qtbot, wizard, "fodselsnummer", wrong)
+    assert "Ugyldig fødselsnummer" in wizard.fields["fodselsnummer"].message.text()
+
+
+def test_help__f1_on_a_field__help_panel_shows_its_description(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    wizard.go_to_page(2)
+    radio = widget(wizard, "deltatt_intro_1")
+    assert "introduksjonsprogram" in radio.whatsThis()
+    qtbot.keyClick(radio, Qt.Key.Key_F1)
+    description = wizard.form.variable("deltatt_intro").description
+    assert description in wizard.help_panel.text()
+
+
+def test_pages__visited_in_any_order__ctrl_number_jumps(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert wizard.currentPage().objectName() == "del3"
+    focus = QApplication.focusWidget()
+    assert focus is not None and wizard.pages[3].isAncestorOf(focus)
+    qtbot.keyClick(focus, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert wizard.currentPage().objectName() == "del1"
+
+
+def test_finish__after_typing__wizard_closes_and_overview_lists_record(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    type_text(qtbot, wizard, "oppstartsdato", "01.02.2024")
+    qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not app_window.wizards)
+    assert app_window.model.rowCount() == 1
+    assert app_window.model.index(0, 2).data() == "01.02.2024"
+    assert app_window.model.index(0, 5).data() == "kladd"
+
+
+def test_idle_lock__wizard_open__hidden_then_back_with_its_values(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    wizard.go_to_page(2)
+    app_window.idle.set_interval_ms(50)
+    app_window.idle.start()
+    qtbot.waitUntil(lambda: not app_window.context.is_open, timeout=2000)
+    assert not wizard.isVisible()
+    unlock = app_window.unlock_panel
+    qtbot.keyClicks(unlock.secret, PASSPHRASE)
+    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    assert wizard.isVisible()
+    assert wizard.currentPage().objectName() == "del2"
+    assert wizard.fields["fodselsnummer"].value() == FNR
+    press(qtbot, wizard, "deltatt_intro_2")
+    assert stored(app_window, wizard)["deltatt_intro"] == 2

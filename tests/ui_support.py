@@ -75,7 +75,8 @@ def open_app_window(
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     window = create_main_window(["jsdesk", "--db", str(db_path)])
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.overview)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    assert window.stack.currentWidget() is window.overview
     yield window
     window.close()
 
