@@ -357,6 +357,13 @@ class MainWindow(QMainWindow):
         if not self.context.is_open:
             return
         self.idle.stop()
+        from PySide6.QtWidgets import QDialog
+
+        for top in QApplication.topLevelWidgets():
+            # Small dialogs (delete, settings, "Hvorfor?") may show personal data: close
+            # them; the wizards only hide and come back as they were.
+            if isinstance(top, QDialog) and top not in self.wizards and top.isVisible():
+                top.reject()
         for wizard in self.wizards:
             if wizard.isVisible():
                 wizard.hide()
@@ -416,11 +423,17 @@ class MainWindow(QMainWindow):
                 wizard.raise_()
                 wizard.activateWindow()
                 return wizard
-        if participation_id is None:
-            form = self.context.form_for_new()
-        else:
-            stored = self.context.require_db().get_participation(participation_id)
-            form = self.context.form_for_version(stored.form_version)
+        try:
+            if participation_id is None:
+                form = self.context.form_for_new()
+            else:
+                stored = self.context.require_db().get_participation(participation_id)
+                form = self.context.form_for_version(stored.form_version)
+        except UserError as exc:
+            from jsdesk.ui.dialogs import message_box
+
+            message_box(self, "Kan ikke åpne deltakelsen", exc.message)
+            return None
         wizard = ParticipationWizard(self.context, form, participation_id)
         wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.finished.connect(lambda _result, w=wizard: self._wizard_closed(w))
@@ -433,6 +446,11 @@ class MainWindow(QMainWindow):
         if wizard in self.wizards:
             self.wizards.remove(wizard)
         self.refresh()
+        if wizard.participation_id is not None and self.context.is_open:
+            stored = self.context.require_db().get_participation(wizard.participation_id)
+            self.statusBar().showMessage(
+                f"Deltakelsen er lagret med status «{stored.status}».", 10000
+            )
 
     def delete_selected(self) -> None:
         index = self.table.currentIndex()
