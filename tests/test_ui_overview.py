@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -155,9 +156,15 @@ def test_overview__search_by_fnr_prefix_and_date__filters_rows(
     assert overview.model.index(0, 3).data() == "31.01.2024"
 
 
-def test_overview__sort_by_start_date__oldest_first(overview: MainWindow) -> None:
-    overview.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+def test_overview__sort_by_start_date_from_menu__oldest_first_then_newest(
+    overview: MainWindow,
+) -> None:
+    action = overview.findChild(QAction, "sorter_oppstartsdato")
+    assert action is not None and action.text() == "Etter oppstartsdato"
+    action.trigger()
     assert overview.model.index(0, 2).data() == "30.06.2023"
+    action.trigger()
+    assert overview.model.index(0, 2).data() == "15.09.2024"
 
 
 def test_overview__reveal_on_demand__full_number_then_masked_again(

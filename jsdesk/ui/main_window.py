@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
             self.action_quit,
         ):
             file_menu.addAction(action)
+        self._build_sort_menu()
         from PySide6.QtWidgets import QToolBar
 
         toolbar = QToolBar("Verktøylinje", self)
@@ -198,6 +199,29 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+
+    def _build_sort_menu(self) -> None:
+        """Sorting by keyboard: Alt+O, then a column; choosing it again reverses the order."""
+        from jsdesk.ui.participations_model import COLUMNS
+
+        self.sort_menu = self.menuBar().addMenu("S&ortering")
+        self.sort_menu.setObjectName("sorteringsmeny")
+        for column, spec in enumerate(COLUMNS):
+            if spec.order_by is None:
+                continue
+            action = self.sort_menu.addAction(f"Etter {spec.title.lower()}")
+            action.setObjectName(f"sorter_{spec.order_by}")
+            action.triggered.connect(lambda _checked=False, c=column: self.sort_by(c))
+
+    def sort_by(self, column: int) -> None:
+        header = self.table.horizontalHeader()
+        ascending = QtCore.Qt.SortOrder.AscendingOrder
+        descending = QtCore.Qt.SortOrder.DescendingOrder
+        if header.sortIndicatorSection() == column:
+            order = ascending if header.sortIndicatorOrder() == descending else descending
+        else:
+            order = ascending
+        self.table.sortByColumn(column, order)
 
     def _set_unlocked_actions(self, unlocked: bool) -> None:
         for action in (
