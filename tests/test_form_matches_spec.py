@@ -495,3 +495,24 @@ def test_form_comparison__planted_mistakes__are_each_reported(
     ]
     for check, planted in cases:
         assert check(planted, spec), check.__name__
+
+
+# --- jsdesk's own loader reads the file the same way ------------------------------------
+
+
+def test_form__jsdesk_loader__loads_it_with_the_spec_contents(spec: Spec) -> None:
+    from jsdesk.forms import check_form_file, load_form
+
+    assert check_form_file(FORM_PATH) == []
+    loaded = load_form(FORM_PATH)
+    assert [(v.id, v.name) for v in loaded.all_variables()] == [
+        (v.id, v.name) for v in spec.variables
+    ]
+    for theirs in spec.variables:
+        ours = loaded.variable(theirs.name)
+        assert normalise(ours.label) == theirs.label, theirs.id
+        assert (ours.valid_from, ours.valid_to) == (theirs.valid_from, theirs.valid_to), theirs.id
+        assert ours.part == theirs.part, theirs.id
+        expected = [(c.code, c.text, c.valid_from, c.valid_to) for c in theirs.codes]
+        actual = [(c.code, normalise(c.text), c.valid_from, c.valid_to) for c in ours.codes]
+        assert actual == expected, theirs.id

@@ -98,3 +98,19 @@ def test_properties__any_value_for_every_variable__error_is_on_that_variable(
         else:
             record[name] = value
         assert_well_formed(evaluate(FORM, record, allow_synthetic=True, today=date(2025, 6, 1)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    number=st.from_regex(r"[0-9]{11}", fullmatch=True)
+    | st.from_regex(r"[0-9 .-]{9,14}", fullmatch=True),
+    synthetic=st.booleans(),
+)
+def test_properties__any_eleven_digits__never_raises(number: str, synthetic: bool) -> None:
+    record = aktiv_record(fodselsnummer=number)
+    evaluation = evaluate(FORM, record, allow_synthetic=synthetic, today=date(2025, 6, 1))
+    assert_well_formed(evaluation)
+    fnr_codes = {f.code for f in evaluation.findings if f.variable == "fodselsnummer"}
+    assert len(fnr_codes) <= 1
+    if not fnr_codes:
+        assert evaluation.derived["person_id"] is not None

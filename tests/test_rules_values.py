@@ -482,3 +482,37 @@ def test_code_validity__code_expired_before_start__code_not_applicable(
     evaluation = run(record, form=form_with_expiring_code)
     assert codes_for(evaluation, "fravar") == [FindingCode.CODE_NOT_APPLICABLE]
     assert "31.12.2023" in evaluation.findings[0].message
+
+
+# --- personal data ----------------------------------------------------------------------
+
+
+def test_messages__fnr_in_any_text_field__never_echoed() -> None:
+    number = tenor()
+    names = ["kommunenavn", "bydel", "fodeland", "sivilstand", "intro_avsluttet_dato"]
+    record = aktiv_record(
+        **dict.fromkeys(names, number),
+        kommunenummer="0301",
+        deltatt_intro=1,
+        fodselsar=number,
+        person_id=number,
+        fremmed=number,
+    )
+    evaluation = run(record, allow_synthetic=False)
+    assert {f.variable for f in evaluation.findings} >= {
+        *names,
+        "fodselsnummer",
+        "fodselsar",
+        "person_id",
+        "fremmed",
+    }
+    assert all(number[:6] not in finding.message for finding in evaluation.findings)
+
+
+def test_messages__kommunenavn_mismatch__names_both_values() -> None:
+    message = run(aktiv_record(kommunenavn="Bergen")).findings[0].message
+    assert message == (
+        "«Kommune» er tekst «Bergen», men ut fra «Kommune nr» og «Dato for oppstart» skal den "
+        "være Stavanger. Fjern verdien (den fylles ut automatisk) eller rett «Kommune nr» "
+        "eller «Dato for oppstart»."
+    )

@@ -31,6 +31,7 @@ def test_unlock__wrong_passphrase__clear_message_and_growing_delay(tmp_path: Pat
     assert "Feil passordfrase" in first.value.message
     assert "gjenopprettingsnøkkel" in first.value.message
     assert KeyFile.read(key_file_path(db.path)).failed_attempts == 1
+    assert Database.unlock_delay(db.path) == failure_delay(1) > 0
 
     started = time.monotonic()
     with pytest.raises(UserError) as second:

@@ -117,6 +117,7 @@ class _VarPlan:
     requires: list[tuple[Expression, str]] = field(default_factory=list)
     derive: Rule | None = None
     derive_sources: str = ""
+    derive_fix: str = ""
     locked_message: str = ""
     not_applicable_message: str = ""
     required_message: str = ""
@@ -256,8 +257,9 @@ def _build_plan(form: FormDefinition) -> _Plan:
         elif rule.kind is RuleKind.DERIVE and rule.value is not None:
             target.derive = rule
             target.base_required = False  # filled in automatically, never typed
-            sources = sorted(rule.value.names)
+            sources = sorted(rule.value.names, key=lambda n: by_name[n].position)
             target.derive_sources = " og ".join(explain.label(name) for name in sources)
+            target.derive_fix = " eller ".join(explain.label(name) for name in sources)
             derives.append(target)
         elif rule.kind is RuleKind.CHECK and rule.assertion is not None:
             names = rule.assertion.names | (rule.when.names if rule.when else frozenset())
@@ -449,13 +451,15 @@ def evaluate(
         if result is None:
             continue
         if name in values and values[name] != result:
+            given_value = values[name]
+            shown = describe_json(given_value) if isinstance(given_value, str) else given_value
             out.add(
                 vp.position,
                 name,
                 FindingCode.DERIVED_MISMATCH,
-                f"«{vp.var.label}» er {values[name]}, men ut fra {vp.derive_sources} skal "
+                f"«{vp.var.label}» er {shown}, men ut fra {vp.derive_sources} skal "
                 f"den være {result}. Fjern verdien (den fylles ut automatisk) eller rett "
-                f"{vp.derive_sources}.",
+                f"{vp.derive_fix}.",
             )
         values[name] = result
 

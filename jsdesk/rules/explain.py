@@ -9,8 +9,6 @@ can override the text with ``locked_reason``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from jsdesk.forms.model import FormDefinition, VarType
 from jsdesk.rules.expr import BoolOp, Compare, ListLit, Literal, Name, Node, Not
 
@@ -89,6 +87,3 @@ class Explainer:
 
     def why_not(self, node: Node, source: str) -> str:
         return self._explain(node, False) or f"vilkåret «{source}» ikke er oppfylt"
-
-
-Explain = Callable[[Node, str], str]

@@ -318,11 +318,10 @@ def _domain_checker(domain: Domain, label: str) -> ValueChecker:
                         "deltakelsen startet."
                     )
                     break
-            shown = value if len(value) <= 8 else value[:8] + "…"
             return None, [
                 (
                     FindingCode.INVALID_KOMMUNENUMMER,
-                    f"{label} «{shown}» finnes ikke i kommunelisten for "
+                    f"{label} ({describe_json(value)}) finnes ikke i kommunelisten for "
                     f"{day.strftime('%d.%m.%Y')}. {hint}",
                 )
             ]

@@ -12,10 +12,11 @@ import getpass
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.storage.models import AuditEvent
@@ -53,6 +54,15 @@ def event_hash(
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    action: str
+    participation_id: int | None = None
+    variable: str | None = None
+    old: object = None
+    new: object = None
+
+
 def append(
     session: Session,
     *,
@@ -62,35 +72,56 @@ def append(
     variable: str | None = None,
     old: object = None,
     new: object = None,
-) -> AuditEvent:
+) -> None:
     """Add one event to the chain (inside the caller's transaction)."""
+    append_many(session, at, [NewEvent(action, participation_id, variable, old, new)])
+
+
+def append_many(session: Session, at: datetime, events: Sequence[NewEvent]) -> None:
+    """Add events in order to the chain with one multi-row insert."""
+    if not events:
+        return
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     prev_hash = GENESIS if last is None else last.hash
-    event_id = 1 if last is None else last.id + 1
-    salt = os.urandom(16)
-    old_text, new_text = encode_value(old), encode_value(new)
-    digest = value_digest(salt, old_text, new_text)
+    event_id = 0 if last is None else last.id
     user = os_user()
-    event = AuditEvent(
-        id=event_id,
-        at=at,
-        os_user=user,
-        action=action,
-        participation_id=participation_id,
-        variable=variable,
-        old_value=old_text,
-        new_value=new_text,
-        salt=salt,
-        value_digest=digest,
-        scrubbed=False,
-        prev_hash=prev_hash,
-        hash=event_hash(prev_hash, event_id, at, user, action, participation_id, variable, digest),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    rows: list[dict[str, object]] = []
+    for event in events:
+        event_id += 1
+        salt = os.urandom(16)
+        old_text, new_text = encode_value(event.old), encode_value(event.new)
+        digest = value_digest(salt, old_text, new_text)
+        digest_hash = event_hash(
+            prev_hash,
+            event_id,
+            at,
+            user,
+            event.action,
+            event.participation_id,
+            event.variable,
+            digest,
+        )
+        rows.append(
+            {
+                "id": event_id,
+                "at": at,
+                "os_user": user,
+                "action": event.action,
+                "participation_id": event.participation_id,
+                "variable": event.variable,
+                "old_value": old_text,
+                "new_value": new_text,
+                "salt": salt,
+                "value_digest": digest,
+                "scrubbed": False,
+                "prev_hash": prev_hash,
+                "hash": digest_hash,
+            }
+        )
+        prev_hash = digest_hash
+    session.execute(insert(AuditEvent), rows)
 
 
 def scrub(session: Session, participation_id: int) -> int:

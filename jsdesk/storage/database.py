@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -171,10 +171,10 @@ class Database(ParticipationsMixin):
         self._engine = engine
         self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(
-            engine.execution_options(jsdesk_read=True), expire_on_commit=False
-        )
+        self._read_engine = engine.execution_options(jsdesk_read=True)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._settings: Settings | None = None
+        self.backup_problem: str | None = None  # set when today's backup failed on open
 
     # --- life cycle -------------------------------------------------------------
 
@@ -254,6 +254,11 @@ class Database(ParticipationsMixin):
             raise
         return db
 
+    @staticmethod
+    def unlock_delay(path: Path) -> float:
+        """Seconds the next unlock attempt will wait (for a countdown in the UI)."""
+        return failure_delay(KeyFile.read(key_file_path(Path(path))).failed_attempts)
+
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""
         try:
@@ -284,7 +289,13 @@ class Database(ParticipationsMixin):
                 audit.append(session, at=utc_now(), action="oppgradert", old=revision, new=head)
         self._settings = self._load_settings()
         if daily_backup:
-            self.ensure_daily_backup(now)
+            # A failed daily backup must not lock the user out of the data: the
+            # problem is kept for the UI and the log, and tried again next open.
+            try:
+                self.ensure_daily_backup(now)
+            except UserError as exc:
+                self.backup_problem = f"Dagens sikkerhetskopi ble ikke laget: {exc.message}"
+                log.warning("Daily backup failed")
 
     def _after_delete(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
@@ -324,6 +335,12 @@ class Database(ParticipationsMixin):
     def read(self) -> Iterator[Session]:
         with translate_errors(self.path), self._read_sessions() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for fast read-only queries (no ORM session)."""
+        with translate_errors(self.path), self._read_engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -424,19 +441,19 @@ class Database(ParticipationsMixin):
                     write_atomic(key_path, kept.read_bytes())
             db_key = _unlock_key(path, secret)
             _check_backup_file(backup_path, db_key)
-            now = utc_now()
-            aside = backup.copy_files_aside(path, "for-gjenoppretting", now)
-            staging = path.with_name(path.name + ".gjenopprettes")
-            source = backup.connect_raw(backup_path, db_key)
-            try:
-                backup.copy_database(source, staging, db_key)
-            finally:
-                source.close()
-            # A WAL left from the replaced database must never be applied to the backup.
-            for suffix in ("-wal", "-shm", "-journal"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-            os.replace(staging, path)
-            fsync_dir(path.parent)
+            with translate_errors(path):
+                aside = backup.copy_files_aside(path, "for-gjenoppretting", utc_now())
+                staging = path.with_name(path.name + ".gjenopprettes")
+                source = backup.connect_raw(backup_path, db_key)
+                try:
+                    backup.copy_database(source, staging, db_key)
+                finally:
+                    source.close()
+                # A WAL left from the replaced database must never be applied to the backup.
+                for suffix in ("-wal", "-shm", "-journal"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+                os.replace(staging, path)
+                fsync_dir(path.parent)
             db = cls(path, db_key, make_engine(path, db_key), None)
             try:
                 with db.write() as session:
@@ -455,11 +472,11 @@ class Database(ParticipationsMixin):
     def backup(self, target: Path) -> Path:
         """Write an encrypted copy of the database to ``target`` (atomic)."""
         target = Path(target)
-        with translate_errors(self.path), self._engine.connect() as conn:
+        with translate_errors(target), self._engine.connect() as conn:
             raw = conn.connection.driver_connection
             backup.copy_database(raw, target, self._key)
             conn.rollback()
-        backup.keep_key_copy(self.path, target.parent)
+            backup.keep_key_copy(self.path, target.parent)
         return target
 
     def ensure_daily_backup(self, now: datetime | None = None) -> Path | None:

@@ -6,11 +6,12 @@ translated; anything else is a bug and propagates unchanged.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from jsdesk.errors import UserError
 
@@ -34,8 +35,21 @@ def corrupt_error(db_path: Path) -> UserError:
     )
 
 
+_ERRNO_KINDS = {
+    errno.ENOSPC: "full",
+    errno.EFBIG: "full",
+    errno.EDQUOT: "full",
+    errno.EROFS: "readonly",
+    errno.EACCES: "readonly",
+    errno.EPERM: "readonly",
+    errno.EIO: "io",
+}
+
+
 def classify(exc: BaseException) -> str | None:
     """'full', 'readonly', 'corrupt', 'io' or None (not an environment failure)."""
+    if isinstance(exc, OSError) and not isinstance(exc, DatabaseError):
+        return _ERRNO_KINDS.get(exc.errno or 0)
     text = str(getattr(exc, "orig", exc)).lower()
     if "database or disk is full" in text or "file too large" in text:
         return "full"
@@ -74,9 +88,11 @@ def environment_error(kind: str, db_path: Path) -> UserError:
 @contextmanager
 def translate_errors(db_path: Path) -> Iterator[None]:
     """Re-raise environment failures from SQLite as ``UserError``."""
+    import sqlcipher3
+
     try:
         yield
-    except (OperationalError, DatabaseError) as exc:
+    except (DatabaseError, sqlcipher3.DatabaseError, OSError) as exc:
         kind = classify(exc)
         if kind is None:
             raise

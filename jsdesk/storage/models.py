@@ -82,7 +82,7 @@ class Participation(Base):
     birth_date: Mapped[date | None] = mapped_column(index=True)
     fodselsar: Mapped[int | None]
     oppstartsdato: Mapped[date | None] = mapped_column(index=True)
-    avslutningsdato: Mapped[date | None]
+    avslutningsdato: Mapped[date | None] = mapped_column(index=True)
     values: Mapped[JsonDict]
     form_version: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
@@ -157,6 +157,8 @@ class ParticipationsMixin:
 
         def write(self) -> AbstractContextManager[Session]: ...
 
+        def read_connection(self) -> AbstractContextManager[Connection]: ...
+
     # --- helpers ----------------------------------------------------------------
 
     def _assess(self, values: Mapping[str, object], form_version: str) -> Assessment:
@@ -170,38 +172,18 @@ class ParticipationsMixin:
                 1,
             )
 
-    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int | None) -> None:
+    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int) -> None:
         if not result.fnr:
             return
-        query = select(Participation).where(Participation.fnr == result.fnr)
-        if own_id is not None:
-            query = query.where(Participation.id != own_id)
-        start, end = result.oppstartsdato or date.min, result.avslutningsdato or date.max
-        for other in session.scalars(query):
-            other_start = other.oppstartsdato or date.min
-            other_end = other.avslutningsdato or date.max
-            if start <= other_end and other_start <= end:
-                period = _period_text(other.oppstartsdato, other.avslutningsdato)
-                raise UserError(
-                    f"Personen med fødselsnummer {mask(result.fnr)} har allerede en deltakelse "
-                    f"som overlapper (deltakelse nr. {other.id}, {period}). En ny deltakelse "
-                    "kan først starte etter at den forrige er avsluttet.",
-                    1,
-                )
+        periods = _existing_periods(session, {result.fnr}, exclude=own_id)
+        for other_id, other_start, other_end in periods.get(result.fnr, []):
+            if _overlaps(result.oppstartsdato, result.avslutningsdato, other_start, other_end):
+                raise UserError(_overlap_message(result.fnr, other_id, other_start, other_end), 1)
 
     @staticmethod
     def _apply(row: Participation, result: Assessment) -> None:
-        row.fnr = result.fnr
-        row.person_id = result.person_id
-        row.birth_date = result.birth_date
-        row.fodselsar = result.fodselsar
-        row.oppstartsdato = result.oppstartsdato
-        row.avslutningsdato = result.avslutningsdato
-        row.stage = result.stage
-        row.valid = result.valid
-        row.completeness = {str(k): v for k, v in result.completeness.items()}
-        row.findings = list(result.findings)
-        row.status = _status_for(result.valid, row.record_version, row.submitted_version)
+        for name, value in _columns(result, row.record_version, row.submitted_version).items():
+            setattr(row, name, value)
 
     def _get_row(self, session: Session, pid: int) -> Participation:
         row = session.get(Participation, pid)
@@ -214,7 +196,10 @@ class ParticipationsMixin:
     def create_participation(self, values: Mapping[str, object], *, form_version: str) -> int:
         """Store a new participation; refuses overlapping periods for the same fnr."""
         with self.write() as session:
-            return self._insert(session, values, form_version, utc_now())
+            stored, refused = self._store_new(session, [values], form_version, utc_now())
+            if refused:
+                raise UserError(refused[0][1], 1)
+            return stored[0].id
 
     def import_records(
         self, records: Iterable[Mapping[str, object]], *, form_version: str
@@ -226,56 +211,91 @@ class ParticipationsMixin:
         production installation) rolls back the whole batch; the ``UserError``
         lists every refused record by its position (1-based).
         """
-        now = utc_now()
-        refused: list[str] = []
         with self.write() as session:
-            stored: list[ImportedRecord] = []
-            for position, values in enumerate(records, start=1):
-                try:
-                    with session.begin_nested():
-                        pid = self._insert(session, values, form_version, now)
-                except UserError as exc:
-                    refused.append(f"post {position}: {exc.message}")
-                    continue
-                row = self._get_row(session, pid)
-                stored.append(
-                    ImportedRecord(
-                        position=position,
-                        id=pid,
-                        status=Status(row.status),
-                        stage=row.stage,
-                        findings=tuple(row.findings),
-                    )
-                )
+            stored, refused = self._store_new(session, list(records), form_version, utc_now())
             if refused:
-                session.rollback()
+                lines = [f"post {position}: {message}" for position, message in refused]
                 raise UserError(
                     "Ingen poster er lagret fra denne filen fordi disse må avvises:\n  "
-                    + "\n  ".join(refused),
+                    + "\n  ".join(lines),
                     1,
                 )
         return stored
 
-    def _insert(
-        self, session: Session, values: Mapping[str, object], form_version: str, now: datetime
-    ) -> int:
-        clean = {k: v for k, v in values.items() if v is not None}
-        result = self._assess(clean, form_version)
-        self._refuse_synthetic(result)
-        self._refuse_overlap(session, result, None)
-        row = Participation(
-            values=clean,
-            form_version=form_version,
-            record_version=1,
-            submitted_version=None,
-            created_at=now,
-            changed_at=now,
+    def _store_new(
+        self,
+        session: Session,
+        records: list[Mapping[str, object]],
+        form_version: str,
+        now: datetime,
+    ) -> tuple[list[ImportedRecord], list[tuple[int, str]]]:
+        """Assess, check and insert new participations with multi-row inserts.
+
+        Returns what was stored and, instead, (position, message) for every record
+        that must be refused; when any is refused nothing is inserted.
+        """
+        prepared: list[tuple[int, dict[str, object], Assessment]] = []
+        refused: list[tuple[int, str]] = []
+        for position, values in enumerate(records, start=1):
+            clean = {k: v for k, v in values.items() if v is not None}
+            result = self._assess(clean, form_version)
+            try:
+                self._refuse_synthetic(result)
+            except UserError as exc:
+                refused.append((position, exc.message))
+                continue
+            prepared.append((position, clean, result))
+        periods = _existing_periods(session, {r.fnr for _, _, r in prepared if r.fnr})
+        for position, _, result in prepared:
+            if not result.fnr:
+                continue
+            known = periods.setdefault(result.fnr, [])
+            start, end = result.oppstartsdato, result.avslutningsdato
+            for other_id, other_start, other_end in known:
+                if _overlaps(start, end, other_start, other_end):
+                    message = _overlap_message(result.fnr, other_id, other_start, other_end)
+                    refused.append((position, message))
+                    break
+            else:
+                known.append((f"post {position} i samme fil", start, end))
+        if refused or not prepared:
+            return [], sorted(refused)
+        rows = [
+            {
+                **_columns(result, 1, None),
+                "values": clean,
+                "form_version": form_version,
+                "record_version": 1,
+                "submitted_version": None,
+                "created_at": now,
+                "changed_at": now,
+            }
+            for _, clean, result in prepared
+        ]
+        ids = list(
+            session.scalars(
+                insert(Participation).returning(Participation.id, sort_by_parameter_order=True),
+                rows,
+            )
         )
-        self._apply(row, result)
-        session.add(row)
-        session.flush()
-        audit.append(session, at=now, action="opprettet", participation_id=row.id, new=clean)
-        return row.id
+        audit.append_many(
+            session,
+            now,
+            [
+                audit.NewEvent("opprettet", participation_id=pid, new=clean)
+                for pid, (_, clean, _) in zip(ids, prepared, strict=True)
+            ],
+        )
+        return [
+            ImportedRecord(
+                position=position,
+                id=pid,
+                status=Status(str(row["status"])),
+                stage=result.stage,
+                findings=tuple(result.findings),
+            )
+            for pid, row, (position, _, result) in zip(ids, rows, prepared, strict=True)
+        ], []
 
     def set_value(self, pid: int, variable: str, value: object) -> datetime:
         """Change one field and commit at once (autosave); returns the save time."""
@@ -477,7 +497,7 @@ class ParticipationsMixin:
         else:
             query = query.order_by(column.asc(), Participation.id.asc())
         query = query.offset(offset).limit(limit)
-        with self.read() as session:
+        with self.read_connection() as session:
             return [
                 ParticipationSummary(
                     id=row.id,
@@ -505,7 +525,7 @@ class ParticipationsMixin:
         query = select(func.count(Participation.id)).where(
             *self._filters(search, status, stage, year)
         )
-        with self.read() as session:
+        with self.read_connection() as session:
             return int(session.execute(query).scalar_one())
 
     def iter_participations(
@@ -637,6 +657,66 @@ def _search_condition(search: str) -> ColumnElement[bool]:
         upper = digits[:-1] + chr(ord(digits[-1]) + 1)
         return and_(Participation.fnr >= digits, Participation.fnr < upper)
     return Participation.id.is_(None)  # matches nothing
+
+
+def _columns(
+    result: Assessment, record_version: int, submitted_version: int | None
+) -> dict[str, object]:
+    """Column values that follow from the assessment of a record's values."""
+    return {
+        "fnr": result.fnr,
+        "person_id": result.person_id,
+        "birth_date": result.birth_date,
+        "fodselsar": result.fodselsar,
+        "oppstartsdato": result.oppstartsdato,
+        "avslutningsdato": result.avslutningsdato,
+        "stage": result.stage,
+        "valid": result.valid,
+        "completeness": {str(k): v for k, v in result.completeness.items()},
+        "findings": list(result.findings),
+        "status": _status_for(result.valid, record_version, submitted_version),
+    }
+
+
+Period = tuple[int | str, date | None, date | None]
+
+
+def _existing_periods(
+    session: Session, fnrs: set[str], exclude: int | None = None
+) -> dict[str, list[Period]]:
+    """Stored participation periods of these fødselsnumre (indexed look-ups in chunks)."""
+    periods: dict[str, list[Period]] = {}
+    ordered = sorted(fnrs)
+    for i in range(0, len(ordered), 500):
+        query = select(
+            Participation.id,
+            Participation.fnr,
+            Participation.oppstartsdato,
+            Participation.avslutningsdato,
+        ).where(Participation.fnr.in_(ordered[i : i + 500]))
+        if exclude is not None:
+            query = query.where(Participation.id != exclude)
+        for pid, number, start, end in session.execute(query):
+            periods.setdefault(str(number), []).append((pid, start, end))
+    return periods
+
+
+def _overlaps(
+    start: date | None, end: date | None, other_start: date | None, other_end: date | None
+) -> bool:
+    """Periods overlap; an unknown start or end counts as open-ended."""
+    return (start or date.min) <= (other_end or date.max) and (other_start or date.min) <= (
+        end or date.max
+    )
+
+
+def _overlap_message(number: str, other: int | str, start: date | None, end: date | None) -> str:
+    which = f"deltakelse nr. {other}" if isinstance(other, int) else str(other)
+    return (
+        f"Personen med fødselsnummer {mask(number)} har allerede en deltakelse som overlapper "
+        f"({which}, {_period_text(start, end)}). En ny deltakelse kan først starte etter at "
+        "den forrige er avsluttet."
+    )
 
 
 def _period_text(start: date | None, end: date | None) -> str:

@@ -1,4 +1,4 @@
-"""Submissions: history of submission files, submitted versions, birth-date search.
+"""Submissions: history of submission files, submitted versions, date search indexes.
 
 Revision ID: 0002
 Revises: 0001
@@ -45,10 +45,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_participations_birth_date"), ["birth_date"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_participations_avslutningsdato"), ["avslutningsdato"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("participations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_participations_avslutningsdato"))
         batch_op.drop_index(batch_op.f("ix_participations_birth_date"))
         batch_op.drop_column("submitted_version")
     with op.batch_alter_table("submitted_records", schema=None) as batch_op:
