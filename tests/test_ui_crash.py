@@ -25,7 +25,7 @@ CHILD = textwrap.dedent(
 
     window = create_main_window(["jsdesk", "--db", sys.argv[1]])
     app = QApplication.instance()
-    while window.stack.currentWidget() is not window.overview:
+    while window.stack.currentWidget() is window.loading:
         app.processEvents()
     wizard = window.open_participation(int(sys.argv[2]))
     wizard.go_to_page(2)

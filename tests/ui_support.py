@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,36 @@ from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE = "korrekt hest batteri"
+
+# PySide6 6.12.0's QtTest drops a reference to None on every simulated key or mouse event
+# (sys.getrefcount(None) falls by one per QTest.keyClick). After a few thousand events the
+# interpreter aborts with "deallocating None" (or True/False). Until PySide fixes it, the
+# wrappers below give back whatever a call took from those singletons.
+_GIVEN_BACK: list[object] = []
+
+
+def _keep_singletons(function: Callable[..., object]) -> Callable[..., object]:
+    def call(*args: object, **kwargs: object) -> object:
+        before = [sys.getrefcount(item) for item in (None, True, False)]
+        result = function(*args, **kwargs)
+        for item, count in zip((None, True, False), before, strict=True):
+            _GIVEN_BACK.extend([item] * max(0, count - sys.getrefcount(item)))
+        return result
+
+    return call
+
+
+def _patch_qtest() -> None:
+    from PySide6.QtTest import QTest
+
+    for name in dir(QTest):
+        function = getattr(QTest, name)
+        is_event = name.startswith(("key", "mouse")) and callable(function)
+        if is_event and getattr(function, "__name__", "") != "call":
+            setattr(QTest, name, staticmethod(_keep_singletons(function)))
+
+
+_patch_qtest()
 FORM_VERSION = "2023.1"
 
 
