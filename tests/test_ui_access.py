@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 from ui_support import new_wizard, open_app_window
 
@@ -66,7 +66,22 @@ def test_wizard__every_input__named_labelled_with_buddy_and_mnemonic(
             if "&" in text:
                 mnemonics.append(text[text.index("&") + 1].lower())
         assert len(mnemonics) == len(set(mnemonics)), (number, mnemonics)
-        assert not set(mnemonics) & set("ntfh")
+        wizard_own = {
+            wizard.buttonText(which)[1].lower()
+            for which in (
+                QWizard.WizardButton.NextButton,
+                QWizard.WizardButton.BackButton,
+                QWizard.WizardButton.FinishButton,
+                QWizard.WizardButton.HelpButton,
+            )
+        }
+        side_panel = {
+            label.text()[label.text().index("&") + 1].lower()
+            for label in wizard.sideWidget().findChildren(QLabel)
+            + wizard.sideWidget().findChildren(QPushButton)
+            if "&" in label.text()
+        }
+        assert not set(mnemonics) & (wizard_own | side_panel)
 
 
 def focus_sequence(qtbot: QtBot, wizard: ParticipationWizard, page: FormPage) -> list[QWidget]:
@@ -125,3 +140,14 @@ def test_overview__inputs_labelled_and_actions_have_shortcuts(app_window: MainWi
         app_window.stage_filter,
         app_window.year_filter,
     } <= buddies
+
+
+def test_overview__mnemonics__unique_in_the_main_window(app_window: MainWindow) -> None:
+    from PySide6.QtWidgets import QToolButton
+
+    texts = [label.text() for label in app_window.overview.findChildren(QLabel)]
+    texts += [button.text() for button in app_window.findChildren(QToolButton)]
+    texts += [action.text() for action in app_window.menuBar().actions()]
+    letters = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
+    assert len(letters) >= 6
+    assert len(letters) == len(set(letters)), letters

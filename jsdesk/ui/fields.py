@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from jsdesk.forms import Code, Variable
     from jsdesk.rules import Finding, VariableState
 
-# Letters the wizard's own buttons use (Neste, Tilbake, Fullfør, Hjelp).
-RESERVED_MNEMONICS = frozenset("ntfh")
+# Letters the wizard itself uses: Neste, Tilbake, Fullfør, Hjelp, Sider, Angre tømming.
+RESERVED_MNEMONICS = frozenset("ntfhsa")
 RADIO_MAX_CODES = 4
 NOT_ANSWERED = "– ikke besvart –"
 FETCHED_SOURCES = {"FREG": "hentes av registeret", "PAD": "hentes av registeret"}

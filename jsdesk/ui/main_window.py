@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.table_open.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
         self.table_open.triggered.connect(self.open_selected)
         self.table.addAction(self.table_open)
-        self.action_delete = self._action("action_delete", "&Slett …", "Delete")
+        self.action_delete = self._action("action_delete", "Sl&ett …", "Delete")
         self.action_delete.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.removeAction(self.action_delete)
         self.table.addAction(self.action_delete)
