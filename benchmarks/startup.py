@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -131,17 +132,36 @@ def unlock_and_change(db_path: Path) -> tuple[float, int, float, float, float]:
     )
 
 
+def gui_figures(db_path: Path) -> tuple[float, int, float, float, float]:
+    """Run ``unlock_and_change`` in a fresh process so that its peak RSS is the GUI's own
+    (building the test database holds every generated record in memory)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, __file__, "--gui-part", str(db_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    unlocked, rows, rss_mb, evaluate_s, change_s = json.loads(result.stdout.splitlines()[-1])
+    return float(unlocked), int(rows), float(rss_mb), float(evaluate_s), float(change_s)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="keep/reuse the generated database here")
+    parser.add_argument("--gui-part", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gui_part is not None:
+        print(json.dumps(unlock_and_change(args.gui_part)))
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         db_path = args.db or Path(folder) / "startup.db"
         if not db_path.exists():
             build_database(db_path, args.participants)
         bare, ours = first_windows(db_path)
-        unlocked, rows, rss_mb, evaluate_s, change_s = unlock_and_change(db_path)
+        unlocked, rows, rss_mb, evaluate_s, change_s = gui_figures(db_path)
     ratio = ours / bare
     print(f"bart PySide6-vindu:          {bare * 1000:8.0f} ms")
     print(f"jsdesk første vindu:         {ours * 1000:8.0f} ms  ({ratio:.2f}x, mål ≤ 1.5x)")
