@@ -70,3 +70,10 @@ def test_pilot__valid_form__banner_synthetic_numbers_and_throwaway_db(
 def test_pilot__form_without_sandbox__refused_with_message() -> None:
     with pytest.raises(UserError, match="--sandbox"):
         parse_options(["jsdesk", "--form", "utkast.yaml"])
+
+
+def test_options__unknown_option__bokmal_message() -> None:
+    with pytest.raises(UserError, match="ukjente valg: --fart"):
+        parse_options(["jsdesk", "--fart"])
+    with pytest.raises(UserError, match="--db: mangler verdi"):
+        parse_options(["jsdesk", "--db"])

@@ -261,3 +261,10 @@ def test_warning__accepted_with_reason__reason_stored(
     record = app_window.context.require_db().get_participation(wizard.participation_id)
     accepted = {(w.variable, w.reason) for w in record.accepted_warnings}
     assert ("antall_barn", "Storfamilie, bekreftet av NAV") in accepted
+
+
+def test_locked_date__calendar_button_disabled_too(wizard: ParticipationWizard) -> None:
+    wizard.go_to_page(2)
+    calendar = widget(wizard, "intro_avsluttet_dato_kalender")
+    assert not calendar.isEnabled()
+    assert widget(wizard, "intro_avsluttet_dato_hvorfor").isEnabled()

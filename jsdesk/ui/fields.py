@@ -181,6 +181,8 @@ class Field(QObject):
             self._locked_reason = reason or "Feltet er låst etter reglene i skjemaet."
         if not self.read_only:
             self.editor.setEnabled(enabled)
+            for widget in self.input_widgets():
+                widget.setEnabled(enabled)
         self.why_button.setVisible(self._locked_reason is not None)
         tooltip = self._locked_reason or (self.variable.description or self.variable.label)
         for widget in self.input_widgets():

@@ -94,9 +94,10 @@ class MainWindow(QMainWindow):
         from jsdesk.ui.idle import IdleWatcher
         from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
         from jsdesk.ui.overview import OverviewPanel
-        from jsdesk.ui.texts import install_locale
+        from jsdesk.ui.texts import FOCUS_STYLE, install_locale
 
         install_locale()
+        self.stack.setStyleSheet(FOCUS_STYLE)
         self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
 
         self.banner.setStyleSheet(BANNER_STYLE)

@@ -114,3 +114,20 @@ def parse_date(text: str) -> date | None:
 def escape_mnemonic(text: str) -> str:
     """Show a literal '&' in a label or button text."""
     return text.replace("&", "&&")
+
+
+# Keyboard focus must be plain to see (EN 301 549 / WCAG 2.4.7), also in styles whose own
+# focus frame is faint: a thick outline colour plus a tinted background, not colour alone.
+FOCUS_STYLE = """
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QTableView:focus, QListWidget:focus {
+    border: 2px solid #0b4fb3;
+}
+QRadioButton:focus, QCheckBox:focus {
+    background: #dbe8ff;
+    border: 1px dashed #0b4fb3;
+}
+QPushButton:focus, QToolButton:focus {
+    border: 2px solid #0b4fb3;
+    padding: 2px 6px;
+}
+"""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from jsdesk.errors import UserError
 from jsdesk.ui.field_factory import make_field
 from jsdesk.ui.fields import Field, ReadOnlyField, with_mnemonic
-from jsdesk.ui.texts import format_time, translate_wizard
+from jsdesk.ui.texts import FOCUS_STYLE, format_time, translate_wizard
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ class ParticipationWizard(QWizard):
         self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, True)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
         translate_wizard(self)
+        self.setStyleSheet(FOCUS_STYLE)
         cancel = self.button(QWizard.WizardButton.CancelButton)
         cancel.setToolTip("Lukker veiviseren. Alt du har skrevet er allerede lagret.")
         self.setWindowModality(Qt.WindowModality.NonModal)
@@ -374,7 +375,10 @@ class ParticipationWizard(QWizard):
                     errors += is_error
                     warnings += not is_error
                     kind = "Feil" if is_error else "Advarsel"
-                    lines.append(f"• {kind}: {field.variable.label}: {finding.message}")
+                    label = field.variable.label
+                    named = f"«{label}»" in finding.message
+                    about = "" if named else f"{label}: "
+                    lines.append(f"• {kind}: {about}{finding.message}")
             if errors or warnings:
                 head = f"Del {number}: {errors} feil og {warnings} advarsler."
             else:
