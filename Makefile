@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: run test lint check bench clean alembic-check
+.PHONY: run test lint check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,7 @@ lint: $(STAMP)
 check: lint test
 
 ## Fail when the SQLAlchemy models and the Alembic migrations differ (alembic check).
+.PHONY: alembic-check
 alembic-check: $(STAMP)
 	$(BIN)/python -m jsdesk.storage.check_migrations
 

@@ -28,6 +28,7 @@ from jsdesk.errors import UserError
 from jsdesk.forms import default_form
 from jsdesk.storage import Database
 from jsdesk.storage.backup import connect_raw
+from jsdesk.storage.keys import KeyFile, key_file_path
 
 PASSPHRASE = "benchmark passordfrase 2026"
 BATCH = 1000
@@ -43,6 +44,11 @@ BY_FNR_SQL = (
     "SELECT id, person_id, fnr, fodselsar, stage, status, oppstartsdato, avslutningsdato, "
     "completeness, changed_at FROM participations WHERE fnr = ? "
     "ORDER BY changed_at DESC, id DESC LIMIT 100"
+)
+SORTED_SQL = (
+    "SELECT id, person_id, fnr, fodselsar, stage, status, oppstartsdato, avslutningsdato, "
+    "completeness, changed_at FROM participations ORDER BY fodselsar ASC, id ASC "
+    "LIMIT 100 OFFSET ?"
 )
 BY_DATE_SQL = (
     "SELECT id, person_id, fnr, fodselsar, stage, status, oppstartsdato, avslutningsdato, "
@@ -62,11 +68,12 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def insert_all(db: Database, count: int) -> tuple[float, int]:
+def insert_all(db: Database, count: int) -> tuple[float, float, int]:
     records = generate_records(count, 2026)
     version = default_form().version
     refused = 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for i in range(0, count, BATCH):
         batch = records[i : i + BATCH]
         try:
@@ -77,7 +84,7 @@ def insert_all(db: Database, count: int) -> tuple[float, int]:
                     db.create_participation(values, form_version=version)
                 except UserError:
                     refused += 1
-    return time.perf_counter() - started, refused
+    return time.perf_counter() - started, time.process_time() - cpu_started, refused
 
 
 def plain_copy(encrypted: Path, key: bytes, target: Path) -> None:
@@ -112,15 +119,16 @@ def main(argv: list[str] | None = None) -> int:
             path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
         )
         with db:
-            elapsed, refused = insert_all(db, args.records)
+            elapsed, cpu, refused = insert_all(db, args.records)
             stored = db.count_participations()
             db.ensure_daily_backup()  # today's backup exists: opening below does not copy
             key = db.key
-        per_second = stored / elapsed
+        target_s = IMPORT_TARGET_S * args.records / 100_000
         print(
-            f"Innsetting av {stored} deltakelser: {elapsed:.1f} s ({per_second:.0f}/s), "
-            f"{refused} avvist; mål under {IMPORT_TARGET_S:.0f} s: "
-            f"{'OK' if elapsed < IMPORT_TARGET_S * args.records / 100_000 else 'OVER MÅL'}"
+            f"Innsetting av {stored} deltakelser: {elapsed:.1f} s veggtid "
+            f"({stored / elapsed:.0f}/s), {cpu:.1f} s CPU-tid, {refused} avvist; "
+            f"mål under {target_s:.0f} s: {'OK' if elapsed < target_s else 'OVER MÅL'} "
+            f"(CPU-tid: {'OK' if cpu < target_s else 'OVER MÅL'}; maskinen deles med andre)"
         )
         plain = Path(tmp) / "plain.db"
         plain_copy(path, key, plain)
@@ -134,12 +142,18 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
             conn.close()
 
+        def derive_key() -> None:
+            KeyFile.read(key_file_path(path)).unlock(PASSPHRASE)
+
         ok = True
-        open_ms = median_ms(open_ours, max(3, args.repeat // 4))
+        repeat_open = max(3, args.repeat // 4)
+        open_ms = median_ms(open_ours, repeat_open)
+        kdf_ms = median_ms(derive_key, repeat_open)
+        raw_open_ms = median_ms(open_raw, args.repeat)
         print(
-            f"{'Åpne databasen (inkl. scrypt)':<34} {open_ms:9.2f} ms   "
-            f"raw sqlite3 {median_ms(open_raw, args.repeat):8.2f} ms   "
-            "(nøkkelutledningen er med vilje treg)"
+            f"{'Åpne databasen':<34} {open_ms:9.2f} ms   raw sqlite3 {raw_open_ms:8.2f} ms   "
+            f"(derav scrypt-nøkkelutledning {kdf_ms:.0f} ms, med vilje treg; "
+            f"resten {open_ms - kdf_ms:.1f} ms)"
         )
 
         raw = sqlite3.connect(plain)
@@ -161,6 +175,28 @@ def main(argv: list[str] | None = None) -> int:
                 "Finn på fullt fødselsnummer",
                 median_ms(lambda: opened.query_participations(search=str(full)), args.repeat),
                 median_ms(lambda: raw.execute(BY_FNR_SQL, (full,)).fetchall(), args.repeat),
+            )
+            ok &= report(
+                "Telle alle deltakelser",
+                median_ms(opened.count_participations, args.repeat),
+                median_ms(
+                    lambda: raw.execute("SELECT count(id) FROM participations").fetchall(),
+                    args.repeat,
+                ),
+            )
+            middle = stored // 2
+            ok &= report(
+                "Side midt i, sortert på fødselsår",
+                median_ms(
+                    lambda: opened.query_participations(
+                        order_by="fodselsar", descending=False, offset=middle, limit=100
+                    ),
+                    args.repeat,
+                ),
+                median_ms(
+                    lambda: raw.execute(SORTED_SQL, (middle,)).fetchall(),
+                    args.repeat,
+                ),
             )
             text = birth_date.strftime("%d.%m.%Y")
             iso = birth_date.isoformat()

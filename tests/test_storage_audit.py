@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 from storage_helpers import FORM_VERSION, PASSPHRASE, new_db, raw_execute, raw_rows, record
 
 from jsdesk.cli import main
@@ -45,6 +46,7 @@ def test_audit__each_change__event_with_old_new_user_time(tmp_path: Path) -> Non
         ("UPDATE audit_events SET os_user = 'noen andre' WHERE id = 3", "Hendelse 3: innholdet"),
         ("DELETE FROM audit_events WHERE id = 2", "Hendelse 2 mangler"),
         ("UPDATE audit_events SET at = '2020-01-01 00:00:00.000000' WHERE id = 5", "Hendelse 5"),
+        ("DELETE FROM audit_events WHERE id >= 5", "Hendelse 5–"),
     ],
 )
 def test_audit__row_edited_or_deleted__chain_check_names_the_event(
@@ -53,6 +55,9 @@ def test_audit__row_edited_or_deleted__chain_check_names_the_event(
     path = _filled(tmp_path)
     with Database.open(path, PASSPHRASE) as db:
         key = db.key
+    # A determined editor first removes the database's own append-only guard.
+    raw_execute(path, key, "DROP TRIGGER audit_events_no_delete")
+    raw_execute(path, key, "DROP TRIGGER audit_events_scrub_only")
     raw_execute(path, key, tamper)
     with Database.open(path, PASSPHRASE) as db:
         report = db.verify_audit()
@@ -63,3 +68,21 @@ def test_audit__row_edited_or_deleted__chain_check_names_the_event(
         assert main(["db", "check", "--db", str(path)]) == 1
     out = capsys.readouterr().out
     assert "Revisjonslogg: FEIL" in out and expected in out
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM audit_events WHERE id = 2",
+        "UPDATE audit_events SET new_value = '1999' WHERE id = 4",
+        "UPDATE audit_events SET hash = 'x' WHERE id = 3",
+    ],
+)
+def test_audit__edit_with_sql_tool__refused_by_the_database(tmp_path: Path, statement: str) -> None:
+    path = _filled(tmp_path)
+    with Database.open(path, PASSPHRASE) as db:
+        key = db.key
+    with pytest.raises(sqlcipher3.IntegrityError, match="audit_events"):
+        raw_execute(path, key, statement)
+    with Database.open(path, PASSPHRASE) as db:
+        assert db.verify_audit().ok

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import MetaData, insert
 from sqlalchemy.orm import Session
 from storage_helpers import PASSPHRASE, fnr
+from storage_helpers import raw_rows as connect_raw_rows
 
 from jsdesk.storage import Database, Status, audit, migrate
 from jsdesk.storage.backup import backup_dir, connect_raw
@@ -132,6 +133,13 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
         kept = [{column: row[column] for column in rows[0]} for row in after[table][: len(rows)]]
         assert kept == rows, table
     assert all(row["submitted_version"] is None for row in after["participations"])
+    triggers = {
+        row[0]
+        for row in connect_raw_rows(
+            path, key, "SELECT name FROM sqlite_master WHERE type='trigger'"
+        )
+    }
+    assert triggers == {"audit_events_no_delete", "audit_events_scrub_only"}
     assert "submissions" in after
     # The automatic backup before the upgrade still holds the first schema.
     (pre_upgrade,) = backup_dir(path).glob("*for-oppgradering*.db")

@@ -190,3 +190,28 @@ def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) ->
     assert events[-1][0] == "slettet"
     assert "Registrert ved en feil" in events[-1][2]
     assert all(row[2] is None for row in events[:-1])
+
+
+def test_delete__newest_participation__its_id_never_reused(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(12), form_version=FORM_VERSION)
+        db.delete_participation(pid, reason="Feilregistrert")
+        again = db.create_participation(record(12), form_version=FORM_VERSION)
+        assert again > pid  # scrubbed audit events of pid must not point at a new person
+
+
+def test_iter_participations__chunks__every_record_with_its_warnings_in_order(
+    tmp_path: Path,
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(7)]
+        db.accept_warning(ids[5], "oppstartsdato", "AGE_OUT_OF_RANGE", "Sjekket")
+        records = list(db.iter_participations(chunk=3))
+        assert [r.id for r in records] == ids
+        assert [r.values["fodselsnummer"] for r in records] == [fnr(n) for n in range(7)]
+        assert [w.reason for w in records[5].accepted_warnings] == ["Sjekket"]
+        assert records[4].accepted_warnings == ()
+        chosen = list(db.iter_participations([ids[6], ids[1]]))
+        assert [r.id for r in chosen] == [ids[1], ids[6]]

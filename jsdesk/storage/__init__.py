@@ -11,8 +11,9 @@ Public API (see docs/storage.md and CONTRACTS.md)::
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
 from jsdesk.storage.models import Status
-from jsdesk.storage.participations import (
+from jsdesk.storage.records import (
     AcceptedWarningInfo,
+    ImportedRecord,
     ParticipationRecord,
     ParticipationSummary,
     SubmissionInfo,
@@ -23,6 +24,7 @@ __all__ = [
     "AcceptedWarningInfo",
     "CheckReport",
     "Database",
+    "ImportedRecord",
     "ParticipationRecord",
     "ParticipationSummary",
     "Settings",

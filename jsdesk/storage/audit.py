@@ -145,9 +145,23 @@ class ChainReport:
         return not self.problems
 
 
-def verify(session: Session) -> ChainReport:
-    """Walk the whole chain; every problem names the event number."""
+def head(session: Session) -> tuple[int, str] | None:
+    """(id, hash) of the newest event."""
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return None if last is None else (int(last.id), str(last.hash))
+
+
+def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the whole chain; every problem names the event number.
+
+    ``anchor`` is the newest event jsdesk saw when it last closed the database
+    (kept outside it, in the key file): the chain alone cannot show that its
+    newest events were removed, the anchor can.
+    """
     problems: list[str] = []
+    anchor_hash: str | None = None
     prev_hash = GENESIS
     expected_id = 1
     count = scrubbed = 0
@@ -179,4 +193,18 @@ def verify(session: Session) -> ChainReport:
         if recomputed != event.hash:
             problems.append(f"Hendelse {event.id}: innholdet er endret etter at det ble logget.")
         prev_hash = event.hash
+        if anchor is not None and event.id == anchor[0]:
+            anchor_hash = event.hash
+    if anchor is not None:
+        if expected_id - 1 < anchor[0]:
+            problems.append(
+                f"Hendelse {expected_id}–{anchor[0]} mangler: revisjonsloggen er kortere enn da "
+                "jsdesk sist lukket databasen (de nyeste hendelsene er fjernet, eller databasen "
+                "er byttet ut med en eldre kopi uten «jsdesk db restore»)."
+            )
+        elif anchor_hash != anchor[1]:
+            problems.append(
+                f"Hendelse {anchor[0]}: stemmer ikke med det jsdesk lagret da databasen sist "
+                "ble lukket."
+            )
     return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))

@@ -36,7 +36,7 @@ from jsdesk.storage.errors import (
     translate_errors,
 )
 from jsdesk.storage.keys import KeyFile, failure_delay, fsync_dir, key_file_path, write_atomic
-from jsdesk.storage.models import Setting, utc_now
+from jsdesk.storage.models import AuditEvent, Setting, utc_now
 from jsdesk.storage.participations import ParticipationsMixin
 
 log = logging.getLogger("jsdesk.storage")
@@ -45,6 +45,7 @@ SETTING_KOMMUNENUMMER = "kommunenummer"
 SETTING_BYDEL = "bydel"
 SETTING_TEST_INSTALLATION = "test_installation"
 SETTING_CREATED_AT = "created_at"
+AUDIT_ANCHOR = "audit_head"  # key-file entry: newest audit event at the last close
 
 
 def default_db_path() -> Path:
@@ -175,6 +176,7 @@ class Database(ParticipationsMixin):
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._settings: Settings | None = None
         self.backup_problem: str | None = None  # set when today's backup failed on open
+        self._closed = False
 
     # --- life cycle -------------------------------------------------------------
 
@@ -313,10 +315,45 @@ class Database(ParticipationsMixin):
             )
 
     def close(self) -> None:
-        """Close every connection and release the lock (idempotent)."""
+        """Record the audit anchor, close every connection, release the lock (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self._save_audit_anchor()
+            except (UserError, OSError):
+                log.warning("Could not record the audit anchor in the key file")
         self._engine.dispose()
         if self._lock is not None and self._lock.is_locked:
             self._lock.release()
+
+    def _save_audit_anchor(self, *, force: bool = False) -> None:
+        """Move the anchor to the newest event, unless the chain no longer reaches it."""
+        old = None if force else self._audit_anchor()
+        with self.read() as session:
+            newest = audit.head(session)
+            if old is not None:
+                at_old = session.get(AuditEvent, old[0])
+                if at_old is None or at_old.hash != old[1]:
+                    return  # the chain was cut or changed: keep the evidence for db check
+        if newest is None:
+            return
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        key_file.extra[AUDIT_ANCHOR] = {"id": newest[0], "hash": newest[1]}
+        key_file.write(key_path)
+
+    def _audit_anchor(self) -> tuple[int, str] | None:
+        try:
+            raw = KeyFile.read(key_file_path(self.path)).extra.get(AUDIT_ANCHOR)
+        except UserError:
+            return None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("id"), int)
+            and isinstance(raw.get("hash"), str)
+        ):
+            return raw["id"], raw["hash"]
+        return None
 
     def __enter__(self) -> Database:
         return self
@@ -463,6 +500,7 @@ class Database(ParticipationsMixin):
                         action="gjenopprettet",
                         new={"fra": backup_path.name},
                     )
+                db._save_audit_anchor(force=True)  # the restored chain is the new truth
             finally:
                 db.close()
         finally:
@@ -496,7 +534,7 @@ class Database(ParticipationsMixin):
                 str(row[0]) for row in session.execute(text("PRAGMA integrity_check"))
             )
             cipher = [str(row[0]) for row in session.execute(text("PRAGMA cipher_integrity_check"))]
-            chain = audit.verify(session)
+            chain = audit.verify(session, self._audit_anchor())
             revision = migrate.current_revision(session.connection())
         if cipher:
             integrity = (*[i for i in integrity if i != "ok"], *cipher)
@@ -505,8 +543,9 @@ class Database(ParticipationsMixin):
         )
 
     def verify_audit(self) -> audit.ChainReport:
+        anchor = self._audit_anchor()
         with self.read() as session:
-            return audit.verify(session)
+            return audit.verify(session, anchor)
 
     @property
     def key(self) -> bytes:

@@ -66,7 +66,8 @@ def environment_error(kind: str, db_path: Path) -> UserError:
     if kind == "full":
         return UserError(
             f"Disken er full, så endringen ble ikke lagret i {db_path}. Alt som var lagret "
-            "før er uendret. Frigjør plass på disken og prøv igjen.",
+            "før er uendret. Frigjør plass på disken og prøv igjen. Skulle databasen likevel "
+            f"være skadet: {restore_hint(db_path)}",
             5,
         )
     if kind == "readonly":

@@ -80,12 +80,12 @@ class Participation(Base):
     fnr: Mapped[str | None] = mapped_column(String(11), index=True)
     person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     birth_date: Mapped[date | None] = mapped_column(index=True)
-    fodselsar: Mapped[int | None]
+    fodselsar: Mapped[int | None] = mapped_column(index=True)
     oppstartsdato: Mapped[date | None] = mapped_column(index=True)
     avslutningsdato: Mapped[date | None] = mapped_column(index=True)
     values: Mapped[JsonDict]
     form_version: Mapped[str] = mapped_column(String(40))
-    stage: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(40), index=True)
     valid: Mapped[bool] = mapped_column(Boolean, default=False)
     completeness: Mapped[JsonDict]

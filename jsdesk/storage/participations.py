@@ -7,10 +7,8 @@ completeness; storage keeps status in step with it and with submissions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
 from jsdesk.storage import audit
-from jsdesk.storage.assess import Assessment, assess, mask, parse_date
+from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
@@ -29,118 +27,25 @@ from jsdesk.storage.models import (
     SubmittedRecord,
     utc_now,
 )
+from jsdesk.storage.records import (
+    ORDERABLE,
+    AcceptedWarningInfo,
+    ImportedRecord,
+    ParticipationRecord,
+    ParticipationSummary,
+    SubmissionInfo,
+    columns_for,
+    completeness_of,
+    existing_periods,
+    next_participation_id,
+    overlap_message,
+    overlaps,
+    search_condition,
+    status_for,
+)
 
 if TYPE_CHECKING:
     from jsdesk.storage.database import Settings
-
-
-@dataclass(frozen=True)
-class AcceptedWarningInfo:
-    variable: str
-    index: int | None
-    code: str
-    reason: str
-    user: str
-    accepted_at: datetime
-
-
-@dataclass(frozen=True)
-class ParticipationRecord:
-    """One participation with every stored value."""
-
-    id: int
-    values: dict[str, Any]
-    form_version: str
-    stage: str
-    status: Status
-    accepted_warnings: tuple[AcceptedWarningInfo, ...]
-    record_version: int
-    created_at: datetime
-    changed_at: datetime
-    valid: bool = False
-    findings: tuple[dict[str, Any], ...] = ()
-    completeness: Mapping[int, bool] | None = None
-    person_id: str | None = None
-    submitted_version: int | None = None
-
-
-@dataclass(frozen=True)
-class ParticipationSummary:
-    """What the overview table shows for one participation."""
-
-    id: int
-    person_id: str | None
-    masked_fnr: str
-    fodselsar: int | None
-    stage: str
-    status: Status
-    oppstartsdato: date | None
-    avslutningsdato: date | None
-    completeness: dict[int, bool]
-    changed_at: datetime
-
-
-@dataclass(frozen=True)
-class ImportedRecord:
-    """One record stored by ``import_records`` (position is 1-based in the batch)."""
-
-    position: int
-    id: int
-    status: Status
-    stage: str
-    findings: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class SubmissionInfo:
-    id: str
-    created_at: datetime
-    file_name: str
-    record_count: int
-    test: bool
-    period: str | None
-    details: dict[str, Any]
-
-
-ORDERABLE = {
-    "id": Participation.id,
-    "changed_at": Participation.changed_at,
-    "created_at": Participation.created_at,
-    "oppstartsdato": Participation.oppstartsdato,
-    "avslutningsdato": Participation.avslutningsdato,
-    "fodselsar": Participation.fodselsar,
-    "birth_date": Participation.birth_date,
-    "fnr": Participation.fnr,
-    "masked_fnr": Participation.fnr,
-    "status": Participation.status,
-    "stage": Participation.stage,
-}
-
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"),
-)
-
-
-def parse_search_date(text: str) -> date | None:
-    for pattern in _DATE_FORMATS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                return None
-    return None
-
-
-def _status_for(valid: bool, record_version: int, submitted_version: int | None) -> Status:
-    if submitted_version is not None:
-        return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
-    return Status.KOMPLETT if valid else Status.KLADD
-
-
-def _completeness(raw: Mapping[str, Any] | None) -> dict[int, bool]:
-    return {int(k): bool(v) for k, v in (raw or {}).items()}
 
 
 class ParticipationsMixin:
@@ -175,14 +80,14 @@ class ParticipationsMixin:
     def _refuse_overlap(self, session: Session, result: Assessment, own_id: int) -> None:
         if not result.fnr:
             return
-        periods = _existing_periods(session, {result.fnr}, exclude=own_id)
+        periods = existing_periods(session, {result.fnr}, exclude=own_id)
         for other_id, other_start, other_end in periods.get(result.fnr, []):
-            if _overlaps(result.oppstartsdato, result.avslutningsdato, other_start, other_end):
-                raise UserError(_overlap_message(result.fnr, other_id, other_start, other_end), 1)
+            if overlaps(result.oppstartsdato, result.avslutningsdato, other_start, other_end):
+                raise UserError(overlap_message(result.fnr, other_id, other_start, other_end), 1)
 
     @staticmethod
     def _apply(row: Participation, result: Assessment) -> None:
-        for name, value in _columns(result, row.record_version, row.submitted_version).items():
+        for name, value in columns_for(result, row.record_version, row.submitted_version).items():
             setattr(row, name, value)
 
     def _get_row(self, session: Session, pid: int) -> Participation:
@@ -245,15 +150,15 @@ class ParticipationsMixin:
                 refused.append((position, exc.message))
                 continue
             prepared.append((position, clean, result))
-        periods = _existing_periods(session, {r.fnr for _, _, r in prepared if r.fnr})
+        periods = existing_periods(session, {r.fnr for _, _, r in prepared if r.fnr})
         for position, _, result in prepared:
             if not result.fnr:
                 continue
             known = periods.setdefault(result.fnr, [])
             start, end = result.oppstartsdato, result.avslutningsdato
             for other_id, other_start, other_end in known:
-                if _overlaps(start, end, other_start, other_end):
-                    message = _overlap_message(result.fnr, other_id, other_start, other_end)
+                if overlaps(start, end, other_start, other_end):
+                    message = overlap_message(result.fnr, other_id, other_start, other_end)
                     refused.append((position, message))
                     break
             else:
@@ -262,7 +167,7 @@ class ParticipationsMixin:
             return [], sorted(refused)
         rows = [
             {
-                **_columns(result, 1, None),
+                **columns_for(result, 1, None),
                 "values": clean,
                 "form_version": form_version,
                 "record_version": 1,
@@ -272,12 +177,14 @@ class ParticipationsMixin:
             }
             for _, clean, result in prepared
         ]
-        ids = list(
-            session.scalars(
-                insert(Participation).returning(Participation.id, sort_by_parameter_order=True),
-                rows,
-            )
-        )
+        # Ids are assigned here (this transaction holds the write lock) so that the
+        # insert runs as one executemany, and never reuse the id of a deleted
+        # participation that scrubbed audit events still refer to.
+        first_id = next_participation_id(session)
+        ids = list(range(first_id, first_id + len(rows)))
+        for pid, row in zip(ids, rows, strict=True):
+            row["id"] = pid
+        session.execute(insert(Participation), rows)
         audit.append_many(
             session,
             now,
@@ -363,7 +270,7 @@ class ParticipationsMixin:
             )
             row.record_version += 1
             row.changed_at = now
-            row.status = _status_for(row.valid, row.record_version, row.submitted_version)
+            row.status = status_for(row.valid, row.record_version, row.submitted_version)
             audit.append(
                 session,
                 at=now,
@@ -405,37 +312,7 @@ class ParticipationsMixin:
     def get_participation(self, pid: int) -> ParticipationRecord:
         with self.read() as session:
             row = self._get_row(session, pid)
-            warnings = tuple(
-                AcceptedWarningInfo(
-                    variable=w.variable,
-                    index=w.index,
-                    code=w.code,
-                    reason=w.reason,
-                    user=w.user,
-                    accepted_at=w.accepted_at,
-                )
-                for w in session.scalars(
-                    select(AcceptedWarning)
-                    .where(AcceptedWarning.participation_id == pid)
-                    .order_by(AcceptedWarning.id)
-                )
-            )
-            return ParticipationRecord(
-                id=row.id,
-                values=dict(row.values),
-                form_version=row.form_version,
-                stage=row.stage,
-                status=Status(row.status),
-                accepted_warnings=warnings,
-                record_version=row.record_version,
-                created_at=row.created_at,
-                changed_at=row.changed_at,
-                valid=row.valid,
-                findings=tuple(row.findings),
-                completeness=_completeness(row.completeness),
-                person_id=row.person_id,
-                submitted_version=row.submitted_version,
-            )
+            return _record(row, _warnings_of(session, [pid]).get(pid, ()))
 
     def _filters(
         self,
@@ -446,7 +323,7 @@ class ParticipationsMixin:
     ) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if search:
-            conditions.append(_search_condition(search))
+            conditions.append(search_condition(search))
         if status is not None:
             conditions.append(Participation.status == str(status))
         if stage is not None:
@@ -508,7 +385,7 @@ class ParticipationsMixin:
                     status=Status(row.status),
                     oppstartsdato=row.oppstartsdato,
                     avslutningsdato=row.avslutningsdato,
-                    completeness=_completeness(row.completeness),
+                    completeness=completeness_of(row.completeness),
                     changed_at=row.changed_at,
                 )
                 for row in session.execute(query)
@@ -529,16 +406,29 @@ class ParticipationsMixin:
             return int(session.execute(query).scalar_one())
 
     def iter_participations(
-        self, ids: Iterable[int] | None = None
+        self, ids: Iterable[int] | None = None, *, chunk: int = 500
     ) -> Iterator[ParticipationRecord]:
-        """Full records (all, or the given ids) in id order, e.g. for submissions."""
+        """Full records (all, or the given ids) in id order, e.g. for submissions.
+
+        Read in chunks, each in its own short read transaction, so that a long
+        export never holds the database and memory stays flat.
+        """
         with self.read() as session:
             query = select(Participation.id).order_by(Participation.id)
             if ids is not None:
                 query = query.where(Participation.id.in_(list(ids)))
             all_ids = list(session.scalars(query))
-        for pid in all_ids:
-            yield self.get_participation(pid)
+        for start in range(0, len(all_ids), chunk):
+            part = all_ids[start : start + chunk]
+            with self.read() as session:
+                warnings = _warnings_of(session, part)
+                rows = session.scalars(
+                    select(Participation)
+                    .where(Participation.id.in_(part))
+                    .order_by(Participation.id)
+                )
+                records = [_record(row, warnings.get(row.id, ())) for row in rows]
+            yield from records
 
     # --- submissions ----------------------------------------------------------------
 
@@ -597,7 +487,7 @@ class ParticipationsMixin:
                 if row is None:
                     continue  # deleted meanwhile; nothing to mark
                 row.submitted_version = version
-                row.status = _status_for(row.valid, row.record_version, version)
+                row.status = status_for(row.valid, row.record_version, version)
                 session.merge(
                     SubmittedRecord(
                         submission_id=submission_id, participation_id=pid, record_version=version
@@ -639,101 +529,41 @@ class ParticipationsMixin:
             return {pid: version for pid, version in rows}
 
 
-def _search_condition(search: str) -> ColumnElement[bool]:
-    """Fødselsnummer (whole or first digits) or a date (birth, start or end)."""
-    text = search.strip()
-    day = parse_search_date(text)
-    if day is not None:
-        return or_(
-            Participation.birth_date == day,
-            Participation.oppstartsdato == day,
-            Participation.avslutningsdato == day,
+def _warnings_of(session: Session, pids: list[int]) -> dict[int, tuple[AcceptedWarningInfo, ...]]:
+    found: dict[int, list[AcceptedWarningInfo]] = {}
+    query = (
+        select(AcceptedWarning)
+        .where(AcceptedWarning.participation_id.in_(pids))
+        .order_by(AcceptedWarning.id)
+    )
+    for w in session.scalars(query):
+        found.setdefault(w.participation_id, []).append(
+            AcceptedWarningInfo(
+                variable=w.variable,
+                index=w.index,
+                code=w.code,
+                reason=w.reason,
+                user=w.user,
+                accepted_at=w.accepted_at,
+            )
         )
-    digits = re.sub(r"[\s.\-]", "", text)
-    if digits.isdigit():
-        if len(digits) >= 11:
-            return Participation.fnr == digits
-        # A range instead of LIKE so the index on fnr serves the prefix search.
-        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
-        return and_(Participation.fnr >= digits, Participation.fnr < upper)
-    return Participation.id.is_(None)  # matches nothing
+    return {pid: tuple(items) for pid, items in found.items()}
 
 
-def _columns(
-    result: Assessment, record_version: int, submitted_version: int | None
-) -> dict[str, object]:
-    """Column values that follow from the assessment of a record's values."""
-    return {
-        "fnr": result.fnr,
-        "person_id": result.person_id,
-        "birth_date": result.birth_date,
-        "fodselsar": result.fodselsar,
-        "oppstartsdato": result.oppstartsdato,
-        "avslutningsdato": result.avslutningsdato,
-        "stage": result.stage,
-        "valid": result.valid,
-        "completeness": {str(k): v for k, v in result.completeness.items()},
-        "findings": list(result.findings),
-        "status": _status_for(result.valid, record_version, submitted_version),
-    }
-
-
-Period = tuple[int | str, date | None, date | None]
-
-
-def _existing_periods(
-    session: Session, fnrs: set[str], exclude: int | None = None
-) -> dict[str, list[Period]]:
-    """Stored participation periods of these fødselsnumre (indexed look-ups in chunks)."""
-    periods: dict[str, list[Period]] = {}
-    ordered = sorted(fnrs)
-    for i in range(0, len(ordered), 500):
-        query = select(
-            Participation.id,
-            Participation.fnr,
-            Participation.oppstartsdato,
-            Participation.avslutningsdato,
-        ).where(Participation.fnr.in_(ordered[i : i + 500]))
-        if exclude is not None:
-            query = query.where(Participation.id != exclude)
-        for pid, number, start, end in session.execute(query):
-            periods.setdefault(str(number), []).append((pid, start, end))
-    return periods
-
-
-def _overlaps(
-    start: date | None, end: date | None, other_start: date | None, other_end: date | None
-) -> bool:
-    """Periods overlap; an unknown start or end counts as open-ended."""
-    return (start or date.min) <= (other_end or date.max) and (other_start or date.min) <= (
-        end or date.max
+def _record(row: Participation, warnings: tuple[AcceptedWarningInfo, ...]) -> ParticipationRecord:
+    return ParticipationRecord(
+        id=row.id,
+        values=dict(row.values),
+        form_version=row.form_version,
+        stage=row.stage,
+        status=Status(row.status),
+        accepted_warnings=warnings,
+        record_version=row.record_version,
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+        valid=row.valid,
+        findings=tuple(row.findings),
+        completeness=completeness_of(row.completeness),
+        person_id=row.person_id,
+        submitted_version=row.submitted_version,
     )
-
-
-def _overlap_message(number: str, other: int | str, start: date | None, end: date | None) -> str:
-    which = f"deltakelse nr. {other}" if isinstance(other, int) else str(other)
-    return (
-        f"Personen med fødselsnummer {mask(number)} har allerede en deltakelse som overlapper "
-        f"({which}, {_period_text(start, end)}). En ny deltakelse kan først starte etter at "
-        "den forrige er avsluttet."
-    )
-
-
-def _period_text(start: date | None, end: date | None) -> str:
-    def fmt(day: date | None) -> str:
-        return day.strftime("%d.%m.%Y") if day else "ukjent"
-
-    if end is None:
-        return f"oppstart {fmt(start)}, ikke avsluttet"
-    return f"{fmt(start)}–{fmt(end)}"
-
-
-__all__ = [
-    "AcceptedWarningInfo",
-    "ImportedRecord",
-    "ParticipationRecord",
-    "ParticipationSummary",
-    "ParticipationsMixin",
-    "SubmissionInfo",
-    "parse_date",
-]

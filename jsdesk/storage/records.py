@@ -1,0 +1,220 @@
+"""Plain results of the storage API and the pure helpers behind participation queries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from jsdesk.storage.assess import Assessment, mask
+from jsdesk.storage.models import AuditEvent, Participation, Status
+
+
+@dataclass(frozen=True)
+class AcceptedWarningInfo:
+    variable: str
+    index: int | None
+    code: str
+    reason: str
+    user: str
+    accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class ParticipationRecord:
+    """One participation with every stored value."""
+
+    id: int
+    values: dict[str, Any]
+    form_version: str
+    stage: str
+    status: Status
+    accepted_warnings: tuple[AcceptedWarningInfo, ...]
+    record_version: int
+    created_at: datetime
+    changed_at: datetime
+    valid: bool = False
+    findings: tuple[dict[str, Any], ...] = ()
+    completeness: Mapping[int, bool] | None = None
+    person_id: str | None = None
+    submitted_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ParticipationSummary:
+    """What the overview table shows for one participation."""
+
+    id: int
+    person_id: str | None
+    masked_fnr: str
+    fodselsar: int | None
+    stage: str
+    status: Status
+    oppstartsdato: date | None
+    avslutningsdato: date | None
+    completeness: dict[int, bool]
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """One record stored by ``import_records`` (position is 1-based in the batch)."""
+
+    position: int
+    id: int
+    status: Status
+    stage: str
+    findings: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    id: str
+    created_at: datetime
+    file_name: str
+    record_count: int
+    test: bool
+    period: str | None
+    details: dict[str, Any]
+
+
+ORDERABLE = {
+    "id": Participation.id,
+    "changed_at": Participation.changed_at,
+    "created_at": Participation.created_at,
+    "oppstartsdato": Participation.oppstartsdato,
+    "avslutningsdato": Participation.avslutningsdato,
+    "fodselsar": Participation.fodselsar,
+    "birth_date": Participation.birth_date,
+    "fnr": Participation.fnr,
+    "masked_fnr": Participation.fnr,
+    "status": Participation.status,
+    "stage": Participation.stage,
+}
+
+_DATE_FORMATS = (
+    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"),
+)
+
+
+def parse_search_date(text: str) -> date | None:
+    for pattern in _DATE_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+def status_for(valid: bool, record_version: int, submitted_version: int | None) -> Status:
+    if submitted_version is not None:
+        return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
+    return Status.KOMPLETT if valid else Status.KLADD
+
+
+def completeness_of(raw: Mapping[str, Any] | None) -> dict[int, bool]:
+    return {int(k): bool(v) for k, v in (raw or {}).items()}
+
+
+def search_condition(search: str) -> ColumnElement[bool]:
+    """Fødselsnummer (whole or first digits) or a date (birth, start or end)."""
+    text = search.strip()
+    day = parse_search_date(text)
+    if day is not None:
+        return or_(
+            Participation.birth_date == day,
+            Participation.oppstartsdato == day,
+            Participation.avslutningsdato == day,
+        )
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isdigit():
+        if len(digits) >= 11:
+            return Participation.fnr == digits
+        # A range instead of LIKE so the index on fnr serves the prefix search.
+        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
+        return and_(Participation.fnr >= digits, Participation.fnr < upper)
+    return Participation.id.is_(None)  # matches nothing
+
+
+def next_participation_id(session: Session) -> int:
+    highest = session.execute(
+        select(func.max(Participation.id)).union_all(select(func.max(AuditEvent.participation_id)))
+    ).scalars()
+    return max((value or 0) for value in highest) + 1
+
+
+def columns_for(
+    result: Assessment, record_version: int, submitted_version: int | None
+) -> dict[str, object]:
+    """Column values that follow from the assessment of a record's values."""
+    return {
+        "fnr": result.fnr,
+        "person_id": result.person_id,
+        "birth_date": result.birth_date,
+        "fodselsar": result.fodselsar,
+        "oppstartsdato": result.oppstartsdato,
+        "avslutningsdato": result.avslutningsdato,
+        "stage": result.stage,
+        "valid": result.valid,
+        "completeness": {str(k): v for k, v in result.completeness.items()},
+        "findings": list(result.findings),
+        "status": status_for(result.valid, record_version, submitted_version),
+    }
+
+
+Period = tuple[int | str, date | None, date | None]
+
+
+def existing_periods(
+    session: Session, fnrs: set[str], exclude: int | None = None
+) -> dict[str, list[Period]]:
+    """Stored participation periods of these fødselsnumre (indexed look-ups in chunks)."""
+    periods: dict[str, list[Period]] = {}
+    ordered = sorted(fnrs)
+    for i in range(0, len(ordered), 500):
+        query = select(
+            Participation.id,
+            Participation.fnr,
+            Participation.oppstartsdato,
+            Participation.avslutningsdato,
+        ).where(Participation.fnr.in_(ordered[i : i + 500]))
+        if exclude is not None:
+            query = query.where(Participation.id != exclude)
+        for pid, number, start, end in session.execute(query):
+            periods.setdefault(str(number), []).append((pid, start, end))
+    return periods
+
+
+def overlaps(
+    start: date | None, end: date | None, other_start: date | None, other_end: date | None
+) -> bool:
+    """Periods overlap; an unknown start or end counts as open-ended."""
+    return (start or date.min) <= (other_end or date.max) and (other_start or date.min) <= (
+        end or date.max
+    )
+
+
+def overlap_message(number: str, other: int | str, start: date | None, end: date | None) -> str:
+    which = f"deltakelse nr. {other}" if isinstance(other, int) else str(other)
+    return (
+        f"Personen med fødselsnummer {mask(number)} har allerede en deltakelse som overlapper "
+        f"({which}, {_period_text(start, end)}). En ny deltakelse kan først starte etter at "
+        "den forrige er avsluttet."
+    )
+
+
+def _period_text(start: date | None, end: date | None) -> str:
+    def fmt(day: date | None) -> str:
+        return day.strftime("%d.%m.%Y") if day else "ukjent"
+
+    if end is None:
+        return f"oppstart {fmt(start)}, ikke avsluttet"
+    return f"{fmt(start)}–{fmt(end)}"
