@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -271,3 +274,37 @@ def test_settings__idle_minutes_changed__stored_and_used(
     assert not dialog.isVisible()
     assert window.idle.timer.interval() == 5 * 60_000
     assert str(window.context.require_db().get_setting(IDLE_SETTING)) == "5"
+
+
+def test_overview__enter_on_a_row__opens_that_participation(
+    qtbot: QtBot, overview: MainWindow
+) -> None:
+    overview.table.setFocus()
+    overview.table.setCurrentIndex(overview.model.index(3, 0))
+    expected = overview.model.summary(3)
+    assert expected is not None
+    qtbot.waitUntil(overview.table.hasFocus)
+    qtbot.keyClick(overview.table, Qt.Key.Key_Return)
+    assert [w.participation_id for w in overview.wizards] == [expected.id]
+
+
+def test_start__first_window__shown_before_storage_and_rules_are_imported(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import sys\n"
+        "from jsdesk.ui.app import create_main_window\n"
+        "window = create_main_window(['jsdesk', '--db', sys.argv[1]])\n"
+        "assert window.isVisible()\n"
+        "heavy = ('sqlalchemy', 'sqlcipher3', 'jsdesk.storage', 'jsdesk.rules', 'yaml')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "jsdesk.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.stdout.strip() == "[]"
