@@ -268,3 +268,28 @@ def test_locked_date__calendar_button_disabled_too(wizard: ParticipationWizard) 
     calendar = widget(wizard, "intro_avsluttet_dato_kalender")
     assert not calendar.isEnabled()
     assert widget(wizard, "intro_avsluttet_dato_hvorfor").isEnabled()
+
+
+def test_production_installation__synthetic_number__not_saved_and_told_why(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui_support import PASSPHRASE
+
+    from jsdesk.storage import Database
+    from jsdesk.ui.app import create_main_window
+
+    db_path = tmp_path / "jsdesk.db"
+    db, _key = Database.create(db_path, PASSPHRASE, kommunenummer="4601")
+    db.close()
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    assert not window.banner.isVisible()
+    wizard = new_wizard(qtbot, window)
+    type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    note = wizard.fields["fodselsnummer"].message.text()
+    assert "Ikke lagret" in note and "syntetisk" in note
+    assert wizard.saved_label.text().startswith("Ikke lagret")
+    assert stored(window, wizard).get("fodselsnummer") is None

@@ -316,6 +316,9 @@ class ParticipationWizard(QWizard):
                 moment = db.set_values(self.participation_id, dict(values))
         except UserError as exc:
             self.saved_label.setText(f"Ikke lagret: {exc.message}")
+            if len(values) == 1:
+                (name,) = values
+                self.fields[name].set_note(f"Ikke lagret: {exc.message}")
             return False
         self.saved_label.setText(f"Lagret kl. {format_time(moment)}")
         self._refresh_status()
