@@ -70,7 +70,11 @@ def with_mnemonic(text: str, used: set[str]) -> str:
 
 
 def code_label(code: Code) -> str:
-    return f"{code.code} {code.text}"
+    """ "8 Annet", with the last valid day for a code that expires (e.g. "gyldig til 31.12.2025")."""
+    text = f"{code.code} {code.text}"
+    if code.valid_to is not None:
+        text += f" (gyldig til {format_iso_date(code.valid_to)})"
+    return text
 
 
 def source_text(variable: Variable) -> str:
@@ -218,6 +222,8 @@ class Field(QObject):
             text += " (låst)"
         if self.read_only:
             text += f" ({source_text(self.variable)}, kan ikke endres)"
+        elif not self.variable.is_input:
+            text += f" ({source_text(self.variable)}; kan også føres inn her)"
         self.label.setText(text)
 
     def _update_message(self) -> None:
