@@ -86,7 +86,7 @@ def test_wizard__every_input__named_labelled_with_buddy_and_mnemonic(
 
 def focus_sequence(qtbot: QtBot, wizard: ParticipationWizard, page: FormPage) -> list[QWidget]:
     """Tab from the page's first input until focus leaves the page's fields."""
-    page.focus_first()
+    page.fields[0].input_widgets()[0].setFocus(Qt.FocusReason.TabFocusReason)
     visited: list[QWidget] = []
     current = QApplication.focusWidget()
     while current is not None and page.body.isAncestorOf(current) and current not in visited:
@@ -151,3 +151,9 @@ def test_overview__mnemonics__unique_in_the_main_window(app_window: MainWindow) 
     letters = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
     assert len(letters) >= 6
     assert len(letters) == len(set(letters)), letters
+
+
+def test_wizard__opened__focus_on_first_field_one_can_type_into(
+    qtbot: QtBot, wizard: ParticipationWizard
+) -> None:
+    assert QApplication.focusWidget() is wizard.fields["fodselsnummer"].editor

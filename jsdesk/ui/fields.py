@@ -70,7 +70,7 @@ def with_mnemonic(text: str, used: set[str]) -> str:
 
 
 def code_label(code: Code) -> str:
-    """ "8 Annet", with the last valid day for a code that expires (e.g. "gyldig til 31.12.2025")."""
+    """The code and its text, plus the last valid day for a code that expires."""
     text = f"{code.code} {code.text}"
     if code.valid_to is not None:
         text += f" (gyldig til {format_iso_date(code.valid_to)})"

@@ -90,7 +90,11 @@ class FormPage(QWizardPage):
             QWidget.setTabOrder(first, second)
 
     def focus_first(self) -> None:
+        """Focus the first input the caseworker can type into (read-only values are skipped,
+        but Tab still reaches them)."""
         for field in self.fields:
+            if field.read_only:
+                continue
             for widget in field_focus_chain(field):
                 if widget.isEnabled():
                     widget.setFocus(Qt.FocusReason.TabFocusReason)
