@@ -7,6 +7,7 @@ start-up fast. A test checks that ``HEAD_REVISION`` is Alembic's head.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ HEAD_REVISION = "0004"  # update together with a new file in migrations/versions
 def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default stdout is bound when alembic is imported; use today's.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         config.attributes["connection"] = connection
