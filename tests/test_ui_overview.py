@@ -308,3 +308,9 @@ def test_start__first_window__shown_before_storage_and_rules_are_imported(
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_overview__refresh_after_a_change__keeps_selected_row(overview: MainWindow) -> None:
+    overview.table.setCurrentIndex(overview.model.index(5, 0))
+    overview.refresh()
+    assert overview.table.currentIndex().row() == 5

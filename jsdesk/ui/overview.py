@@ -132,8 +132,15 @@ class OverviewPanel(QWidget):
         self.update_count()
 
     def refresh(self) -> None:
+        """Reload from storage, keeping the selected row and the scroll position."""
+        row = self.table.currentIndex().row()
+        column = max(self.table.currentIndex().column(), 0)
+        scrolled = self.table.verticalScrollBar().value()
         self.model.refresh()
         self.update_count()
+        if 0 <= row < self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(row, column))
+        self.table.verticalScrollBar().setValue(scrolled)
 
     def update_count(self) -> None:
         count = self.model.rowCount()
