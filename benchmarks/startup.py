@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -121,7 +120,7 @@ def unlock_and_change(db_path: Path) -> tuple[float, int, float, float, float]:
         field.edited.emit("fravar", 3 if current != 3 else 2)
         change_times.append(time.perf_counter() - started)
     wizard.close()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     window.close()
     return (
         unlocked,
@@ -130,6 +129,15 @@ def unlock_and_change(db_path: Path) -> tuple[float, int, float, float, float]:
         statistics.median(evaluate_times),
         statistics.median(change_times),
     )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (POSIX; NaN where ``resource`` is missing)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def gui_figures(db_path: Path) -> tuple[float, int, float, float, float]:
