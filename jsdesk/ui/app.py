@@ -1,0 +1,77 @@
+"""Start-up: options, QApplication, locale, the first window, then the event loop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from jsdesk.errors import UserError
+from jsdesk.ui.context import AppContext, Options
+from jsdesk.ui.main_window import MainWindow
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports wrong options as a UserError in Bokmål instead of argparse's English."""
+
+    def error(self, message: str) -> NoReturn:
+        replacements = {
+            "unrecognized arguments": "ukjente valg",
+            "expected one argument": "mangler verdi",
+            "argument": "valget",
+        }
+        for english, norwegian in replacements.items():
+            message = message.replace(english, norwegian)
+        raise UserError(f"Feil i kommandolinjen: {message}. Se «jsdesk --help».", 2)
+
+
+def parse_options(argv: list[str]) -> Options:
+    parser = _Parser(
+        prog=Path(argv[0]).name if argv else "jsdesk",
+        description="jsdesk: rapportering til Jobbsjanseregisteret.",
+    )
+    parser.add_argument("--db", type=Path, metavar="FIL", help="databasefilen som skal brukes")
+    parser.add_argument("--form", type=Path, metavar="FIL", help="skjemadefinisjon (pilotmodus)")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="pilotmodus: skjemaet fra --form på en midlertidig database",
+    )
+    args = parser.parse_args(argv[1:])
+    if args.form is not None and not args.sandbox:
+        raise UserError(
+            "--form brukes bare i pilotmodus: legg til --sandbox "
+            "(skjemaet prøves da på en midlertidig database).",
+            2,
+        )
+    return Options(db_path=args.db, form_path=args.form, sandbox=args.sandbox)
+
+
+def application(argv: list[str]) -> QApplication:
+    """The running QApplication, created with jsdesk's settings if there is none."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv)
+    app.setApplicationName("jsdesk")
+    app.setApplicationDisplayName("jsdesk")
+    return app
+
+
+def create_main_window(argv: list[str]) -> MainWindow:
+    """Build and show the first window; ``start()`` follows from the event loop."""
+    options = parse_options(argv)
+    application(argv)
+    window = MainWindow(AppContext(options))
+    window.show()
+    QTimer.singleShot(0, window.start)
+    return window
+
+
+def run(argv: list[str]) -> int:
+    window = create_main_window(argv)
+    app = application(argv)
+    code = app.exec()
+    window.context.close()
+    return window.exit_code or code

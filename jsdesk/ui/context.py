@@ -1,0 +1,95 @@
+"""What every window of one running jsdesk shares: the open database and the options.
+
+Signals (on ``AppContext``): ``locked()`` when the database was closed by the idle
+lock or the user, ``unlocked()`` when it was opened again, ``changed()`` when a
+participation was stored (the overview refreshes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition
+    from jsdesk.storage import Database
+
+DEFAULT_IDLE_MINUTES = 15
+IDLE_SETTING = "idle_lock_minutes"
+
+
+class Options(NamedTuple):
+    db_path: Path | None
+    form_path: Path | None
+    sandbox: bool
+
+
+class AppContext(QObject):
+    locked = Signal()
+    unlocked = Signal()
+    changed = Signal()
+
+    def __init__(self, options: Options) -> None:
+        super().__init__()
+        self.options = options
+        self.db_path: Path | None = options.db_path
+        self.db: Database | None = None
+        self.pilot_form: FormDefinition | None = None
+        self._secret: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.db is not None
+
+    def require_db(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("database is locked")
+        return self.db
+
+    @property
+    def allow_synthetic(self) -> bool:
+        if self.options.sandbox:
+            return True
+        return self.db is not None and bool(self.db.settings.test_installation)
+
+    def form_for_new(self) -> FormDefinition:
+        if self.pilot_form is not None:
+            return self.pilot_form
+        from jsdesk.forms import default_form
+
+        return default_form()
+
+    def form_for_version(self, version: str) -> FormDefinition:
+        if self.pilot_form is not None and self.pilot_form.version == version:
+            return self.pilot_form
+        from jsdesk.forms import form_by_version
+
+        return form_by_version(version)
+
+    def idle_minutes(self) -> int:
+        if self.db is None:
+            return DEFAULT_IDLE_MINUTES
+        stored = self.db.get_setting(IDLE_SETTING)
+        try:
+            minutes = int(str(stored)) if stored is not None else DEFAULT_IDLE_MINUTES
+        except ValueError:
+            return DEFAULT_IDLE_MINUTES
+        return max(1, minutes)
+
+    def open(self, db: Database) -> None:
+        self.db = db
+        self.unlocked.emit()
+
+    def lock(self) -> None:
+        if self.db is None:
+            return
+        self.db.close()
+        self.db = None
+        self.locked.emit()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

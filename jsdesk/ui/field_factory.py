@@ -1,0 +1,66 @@
+"""Choose the input for a variable from its type, source, domain and widget hint."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from jsdesk.ui.fields import (
+    RADIO_MAX_CODES,
+    ChoiceField,
+    ComboField,
+    DateField,
+    Field,
+    FnrField,
+    MultiCodeField,
+    NumberField,
+    RadioField,
+    ReadOnlyField,
+    TextField,
+)
+from jsdesk.ui.group_table import GroupTableField
+
+if TYPE_CHECKING:
+    from jsdesk.forms import Variable
+
+
+def domain_choices(domain: str | None) -> dict[str, str] | None:
+    """Value lists for string variables with a named domain that the caseworker picks."""
+    if domain == "kommunenummer":
+        from jsdesk.domain.registers import municipalities_on
+
+        return dict(municipalities_on(date.today()))
+    if domain == "oslo_bydel":
+        from jsdesk.domain.registers import ADMIN_BYDELER, oslo_bydeler
+
+        return {nr: name for nr, name in oslo_bydeler().items() if nr in ADMIN_BYDELER}
+    return None
+
+
+def make_field(
+    variable: Variable, label_text: str, parent: QWidget, *, derived: bool = False
+) -> Field:
+    """``derived``: the form computes the value (a ``derive`` rule), so it is shown only."""
+    kind = str(variable.type)
+    if kind == "group":
+        return GroupTableField(variable, label_text, parent)
+    if derived or not variable.is_input or kind == "uuid":
+        return ReadOnlyField(variable, label_text, parent)
+    if kind == "code":
+        hint = variable.widget
+        use_radio = hint == "radio" or (hint != "combo" and len(variable.codes) <= RADIO_MAX_CODES)
+        return (RadioField if use_radio else ComboField)(variable, label_text, parent)
+    if kind == "multicode":
+        return MultiCodeField(variable, label_text, parent)
+    if kind == "date":
+        return DateField(variable, label_text, parent)
+    if kind in ("integer", "year"):
+        return NumberField(variable, label_text, parent)
+    if kind == "fnr":
+        return FnrField(variable, label_text, parent)
+    choices = domain_choices(variable.domain)
+    if choices is not None:
+        return ChoiceField(variable, label_text, parent, choices)
+    return TextField(variable, label_text, parent)

@@ -1,0 +1,655 @@
+"""One input per form variable, chosen from the variable's type at run time.
+
+Each ``Field`` owns a row on a wizard page: a buddy label with a mnemonic, the
+input widget (object name = variable name), a "Hvorfor?" button shown while the
+field is locked, and a message line under the field. Fields never decide rules:
+the wizard hands them the engine's ``VariableState`` and findings.
+
+Signals (on ``Field``): ``edited(str, object)`` with the variable name and the
+new value in record form (ISO date string, int code, list of codes, None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCalendarWidget,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QRadioButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.ui.texts import (
+    DATE_FORMAT_HINT,
+    escape_mnemonic,
+    format_iso_date,
+    norwegian_locale,
+    parse_date,
+    translate_message_box,
+)
+
+if TYPE_CHECKING:
+    from jsdesk.forms import Code, Variable
+    from jsdesk.rules import Finding, VariableState
+
+# Letters the wizard itself uses: Neste, Tilbake, Fullfør, Hjelp, Sider, Angre tømming.
+RESERVED_MNEMONICS = frozenset("ntfhsa")
+RADIO_MAX_CODES = 4
+NOT_ANSWERED = "– ikke besvart –"
+FETCHED_SOURCES = {"FREG": "hentes av registeret", "PAD": "hentes av registeret"}
+COMPUTED = "beregnes automatisk"
+
+
+def with_mnemonic(text: str, used: set[str]) -> str:
+    """The label text with '&' before the first letter not used yet on the page."""
+    escaped_positions = []
+    for position, char in enumerate(text):
+        lower = char.lower()
+        if char.isalpha() and lower not in used and lower not in RESERVED_MNEMONICS:
+            escaped_positions.append(position)
+            break
+    if not escaped_positions:
+        return escape_mnemonic(text)
+    position = escaped_positions[0]
+    used.add(text[position].lower())
+    return escape_mnemonic(text[:position]) + "&" + escape_mnemonic(text[position:])
+
+
+def code_label(code: Code) -> str:
+    """The code and its text, plus the last valid day for a code that expires."""
+    text = f"{code.code} {code.text}"
+    if code.valid_to is not None:
+        text += f" (gyldig til {format_iso_date(code.valid_to)})"
+    return text
+
+
+def source_text(variable: Variable) -> str:
+    return f"kilde: {variable.source}"
+
+
+class Field(QObject):
+    edited = Signal(str, object)
+
+    def __init__(self, variable: Variable, label_text: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.variable = variable
+        self.name = variable.name
+        self._label_text = label_text
+        self._loading = False
+        self._note: str | None = None
+        self._findings_text = ""
+        self._locked_reason: str | None = None
+        self.row = QWidget(parent)
+        self.row.setObjectName(f"rad_{self.name}")
+        layout = QVBoxLayout(self.row)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        self.label = QLabel(self.row)
+        self.label.setObjectName(f"{self.name}_etikett")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.label)
+        line = QHBoxLayout()
+        layout.addLayout(line)
+        self.editor = self._build(self.row, line)
+        self.editor.setObjectName(self.name)
+        self.why_button = QToolButton(self.row)
+        self.why_button.setObjectName(f"{self.name}_hvorfor")
+        self.why_button.setText("Hvorfor?")
+        self.why_button.setAccessibleName(f"Hvorfor er «{variable.label}» låst?")
+        self.why_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.why_button.clicked.connect(self.explain)
+        self.why_button.hide()
+        line.addWidget(self.why_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.message = QLabel(self.row)
+        self.message.setObjectName(f"{self.name}_melding")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.label.setBuddy(self.focus_widget())
+        help_text = variable.description or variable.label
+        for widget in self.input_widgets():
+            widget.setWhatsThis(help_text)
+        self._required = False
+        self._update_label()
+        self._update_accessibility()
+
+    # -- subclasses ---------------------------------------------------------
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        raise NotImplementedError
+
+    def value(self) -> object:
+        raise NotImplementedError
+
+    def _show(self, value: object) -> None:
+        raise NotImplementedError
+
+    def input_widgets(self) -> Sequence[QWidget]:
+        """Widgets that take keyboard focus, in visual order."""
+        return [self.editor]
+
+    def focus_widget(self) -> QWidget:
+        return self.input_widgets()[0]
+
+    @property
+    def read_only(self) -> bool:
+        return False
+
+    # -- shared behaviour ---------------------------------------------------
+    def set_value(self, value: object) -> None:
+        self._loading = True
+        try:
+            self._show(value)
+        finally:
+            self._loading = False
+
+    def _emit(self, value: object) -> None:
+        if not self._loading:
+            self.edited.emit(self.name, value)
+
+    def set_note(self, note: str | None) -> None:
+        self._note = note
+        self._update_message()
+
+    @property
+    def locked(self) -> bool:
+        return self._locked_reason is not None
+
+    @property
+    def locked_reason(self) -> str | None:
+        return self._locked_reason
+
+    def apply_state(self, state: VariableState | None, findings: Sequence[Finding]) -> None:
+        enabled = state is None or (state.enabled and state.applicable)
+        self._required = state is not None and state.required and enabled
+        if enabled:
+            self._locked_reason = None
+        else:
+            reason = state.reason if state is not None else None
+            self._locked_reason = reason or "Feltet er låst etter reglene i skjemaet."
+        if not self.read_only:
+            self.editor.setEnabled(enabled)
+            for widget in self.input_widgets():
+                widget.setEnabled(enabled)
+        self.why_button.setVisible(self._locked_reason is not None)
+        tooltip = self._locked_reason or (self.variable.description or self.variable.label)
+        for widget in self.input_widgets():
+            widget.setToolTip(tooltip)
+        self.label.setToolTip(tooltip)
+        lines = []
+        for finding in findings:
+            prefix = "Feil" if str(finding.severity) == "error" else "Advarsel"
+            where = f"rad {finding.index + 1}: " if finding.index is not None else ""
+            lines.append(f"{prefix}: {where}{finding.message}")
+        self._findings_text = "\n".join(lines)
+        self._update_label()
+        self._update_message()
+        self._update_accessibility()
+
+    def explain(self) -> None:
+        box = QMessageBox(self.row)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Hvorfor er feltet låst?")
+        box.setText(f"«{self.variable.label}» er låst.")
+        box.setInformativeText(self._locked_reason or "Feltet er ikke låst.")
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        translate_message_box(box)
+        box.setObjectName("hvorfor_dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _update_label(self) -> None:
+        text = self._label_text
+        if self._required:
+            text += " *"
+        if self._locked_reason is not None and not self.read_only:
+            text += " (låst)"
+        if self.read_only:
+            text += f" ({source_text(self.variable)}, kan ikke endres)"
+        elif not self.variable.is_input:
+            text += f" ({source_text(self.variable)}; kan også føres inn her)"
+        self.label.setText(text)
+
+    def _update_message(self) -> None:
+        parts = [part for part in (self._note, self._findings_text) if part]
+        text = "\n".join(parts)
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _update_accessibility(self) -> None:
+        description = [self.variable.description or ""]
+        if self._required:
+            description.append("Obligatorisk.")
+        if self._locked_reason is not None:
+            description.append(f"Låst: {self._locked_reason}")
+        if self.message.text():
+            description.append(self.message.text())
+        joined = " ".join(part for part in description if part)
+        self.editor.setAccessibleName(self.variable.label)
+        self.editor.setAccessibleDescription(joined)
+        for widget in self.input_widgets():
+            if widget is not self.editor:
+                widget.setAccessibleDescription(joined)
+
+
+class ComboField(Field):
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.combo = QComboBox(row)
+        self.combo.addItem(NOT_ANSWERED, None)
+        for code in self.variable.codes:
+            self.combo.addItem(code_label(code), code.code)
+        self.combo.currentIndexChanged.connect(self._changed)
+        line.addWidget(self.combo, 1)
+        return self.combo
+
+    def _changed(self, index: int) -> None:
+        self._emit(self.combo.itemData(index) if index > 0 else None)
+
+    def value(self) -> object:
+        index = self.combo.currentIndex()
+        return self.combo.itemData(index) if index > 0 else None
+
+    def _show(self, value: object) -> None:
+        if value is None:
+            self.combo.setCurrentIndex(0)
+            return
+        index = self.combo.findData(value)
+        if index < 0:
+            self.combo.addItem(f"{value} (ukjent kode)", value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)
+
+
+class RadioField(Field):
+    """Radio buttons named ``<variable>_<code>``; Delete clears the answer."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        box = QWidget(row)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.group = QButtonGroup(box)
+        self.buttons: list[QRadioButton] = []
+        for code in self.variable.codes:
+            button = QRadioButton(escape_mnemonic(code_label(code)), box)
+            button.setObjectName(f"{self.variable.name}_{code.code}")
+            button.setAccessibleName(f"{self.variable.label}: {code.text}")
+            button.installEventFilter(self)
+            self.group.addButton(button, code.code)
+            self.buttons.append(button)
+            layout.addWidget(button)
+        self.group.idToggled.connect(self._toggled)
+        line.addWidget(box, 1)
+        return box
+
+    def input_widgets(self) -> Sequence[QWidget]:
+        return self.buttons
+
+    def _toggled(self, code: int, checked: bool) -> None:
+        if checked:
+            self._emit(code)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace))
+        ):
+            if self.group.checkedButton() is not None:
+                self._clear()
+                self._emit(None)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _clear(self) -> None:
+        self.group.setExclusive(False)
+        for button in self.buttons:
+            button.setChecked(False)
+        self.group.setExclusive(True)
+
+    def value(self) -> object:
+        checked = self.group.checkedId()
+        return None if checked == -1 else checked
+
+    def _show(self, value: object) -> None:
+        button = self.group.button(value) if isinstance(value, int) else None
+        if button is None:
+            self._clear()
+        else:
+            button.setChecked(True)
+
+
+class MultiCodeField(Field):
+    """Check boxes named ``<variable>_<code>``; exclusive codes uncheck the others."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        box = QWidget(row)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[int, QCheckBox] = {}
+        for code in self.variable.codes:
+            check = QCheckBox(escape_mnemonic(code_label(code)), box)
+            check.setObjectName(f"{self.variable.name}_{code.code}")
+            check.setAccessibleName(f"{self.variable.label}: {code.text}")
+            check.toggled.connect(lambda checked, c=code.code: self._toggled(c, checked))
+            self.boxes[code.code] = check
+            layout.addWidget(check)
+        line.addWidget(box, 1)
+        return box
+
+    def input_widgets(self) -> Sequence[QWidget]:
+        return list(self.boxes.values())
+
+    def _toggled(self, code: int, checked: bool) -> None:
+        if self._loading:
+            return
+        exclusive = set(self.variable.exclusive_codes)
+        note = None
+        if checked and code in exclusive:
+            removed = [c for c, box in self.boxes.items() if c != code and box.isChecked()]
+            if removed:
+                self._set_checked(removed, False)
+                names = ", ".join(self._text(c) for c in removed)
+                note = (
+                    f"«{self._text(code)}» kan ikke kombineres med andre valg, "
+                    f"så disse ble fjernet: {names}."
+                )
+        elif checked:
+            removed = [c for c in exclusive if self.boxes[c].isChecked()]
+            if removed:
+                self._set_checked(removed, False)
+                names = ", ".join(self._text(c) for c in removed)
+                note = f"{names} kan ikke kombineres med andre valg og ble fjernet."
+        self.set_note(note)
+        self._emit(self.value())
+
+    def _text(self, code: int) -> str:
+        return f"{code} {self.variable.code_text(code)}"
+
+    def _set_checked(self, codes: Sequence[int], checked: bool) -> None:
+        for code in codes:
+            box = self.boxes[code]
+            box.blockSignals(True)
+            box.setChecked(checked)
+            box.blockSignals(False)
+
+    def value(self) -> object:
+        chosen = [code for code, box in self.boxes.items() if box.isChecked()]
+        return sorted(chosen) if chosen else None
+
+    def _show(self, value: object) -> None:
+        chosen = set(value) if isinstance(value, list) else set()
+        for code, box in self.boxes.items():
+            box.setChecked(code in chosen)
+
+
+class DateField(Field):
+    """DD.MM.YYYY line edit with a calendar popup (button, F4 or Alt+Down)."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.edit = QLineEdit(row)
+        self.edit.setPlaceholderText(DATE_FORMAT_HINT)
+        self.edit.setMaxLength(10)
+        self.edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[0-9.\-/ ]{0,10}"), self.edit)
+        )
+        self.edit.textEdited.connect(self._typed)
+        self.edit.editingFinished.connect(self._finished)
+        self.edit.installEventFilter(self)
+        line.addWidget(self.edit, 1)
+        self.calendar_button = QToolButton(row)
+        self.calendar_button.setObjectName(f"{self.variable.name}_kalender")
+        self.calendar_button.setText("Kalender")
+        self.calendar_button.setAccessibleName(f"Velg «{self.variable.label}» i kalender")
+        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.calendar_button.clicked.connect(self.open_calendar)
+        line.addWidget(self.calendar_button)
+        self.calendar: QCalendarWidget | None = None
+        return self.edit
+
+    def input_widgets(self) -> Sequence[QWidget]:
+        return [self.edit, self.calendar_button]
+
+    def _typed(self, text: str) -> None:
+        if not text.strip():
+            self.set_note(None)
+            self._emit(None)
+            return
+        typed = parse_date(text)
+        if typed is not None:
+            self.set_note(None)
+            self._emit(typed.isoformat())
+
+    def _finished(self) -> None:
+        text = self.edit.text()
+        if text.strip() and parse_date(text) is None:
+            self.set_note(
+                f"«{text}» er ikke en gyldig dato. Skriv datoen som {DATE_FORMAT_HINT}, "
+                "for eksempel 15.01.2024."
+            )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            alt_down = (
+                event.key() == Qt.Key.Key_Down
+                and event.modifiers() & Qt.KeyboardModifier.AltModifier
+            )
+            if event.key() == Qt.Key.Key_F4 or alt_down:
+                self.open_calendar()
+                return True
+        return super().eventFilter(watched, event)
+
+    def open_calendar(self) -> None:
+        if self.calendar is None:
+            self.calendar = QCalendarWidget(self.edit)
+            self.calendar.setObjectName(f"{self.variable.name}_kalendervisning")
+            self.calendar.setWindowFlag(Qt.WindowType.Popup)
+            self.calendar.setLocale(norwegian_locale())
+            self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+            self.calendar.activated.connect(self._picked)
+            self.calendar.clicked.connect(self._picked)
+        current = parse_date(self.edit.text()) or date.today()
+        self.calendar.setSelectedDate(QDate(current.year, current.month, current.day))
+        self.calendar.move(self.edit.mapToGlobal(self.edit.rect().bottomLeft()))
+        self.calendar.show()
+        self.calendar.setFocus()
+
+    def _picked(self, picked: QDate) -> None:
+        chosen = date(picked.year(), picked.month(), picked.day())
+        if self.calendar is not None:
+            self.calendar.hide()
+        self.edit.setText(format_iso_date(chosen))
+        self.edit.setFocus()
+        self.set_note(None)
+        self._emit(chosen.isoformat())
+
+    def value(self) -> object:
+        typed = parse_date(self.edit.text())
+        return typed.isoformat() if typed is not None else None
+
+    def _show(self, value: object) -> None:
+        self.edit.setText(format_iso_date(value))
+
+
+class NumberField(Field):
+    """Spin box whose lowest value reads "Ikke besvart" (no answer)."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.spin = QSpinBox(row)
+        if str(self.variable.type) == "year":
+            self.spin.setRange(1899, 2100)
+        else:
+            self.spin.setRange(-1, 999)
+        self.spin.setSpecialValueText("Ikke besvart")
+        self.spin.setValue(self.spin.minimum())
+        self.spin.valueChanged.connect(self._changed)
+        line.addWidget(self.spin)
+        line.addStretch(1)
+        return self.spin
+
+    def _changed(self, value: int) -> None:
+        self._emit(None if value == self.spin.minimum() else value)
+
+    def value(self) -> object:
+        current = self.spin.value()
+        return None if current == self.spin.minimum() else current
+
+    def _show(self, value: object) -> None:
+        self.spin.setValue(value if isinstance(value, int) else self.spin.minimum())
+
+
+class TextField(Field):
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.edit = QLineEdit(row)
+        self.edit.textEdited.connect(lambda text: self._emit(text.strip() or None))
+        line.addWidget(self.edit, 1)
+        return self.edit
+
+    def value(self) -> object:
+        return self.edit.text().strip() or None
+
+    def _show(self, value: object) -> None:
+        self.edit.setText("" if value is None else str(value))
+
+
+class FnrField(Field):
+    """Fødselsnummer with a live check while typing (via jsdesk.domain.fnr)."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.edit = QLineEdit(row)
+        self.edit.setMaxLength(11)
+        self.edit.setPlaceholderText("11 sifre")
+        self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,11}"), row))
+        self.edit.textEdited.connect(self._typed)
+        line.addWidget(self.edit, 1)
+        return self.edit
+
+    def _typed(self, text: str) -> None:
+        digits = text.strip()
+        if not digits:
+            self.set_note(None)
+            self._emit(None)
+            return
+        if len(digits) < 11:
+            self.set_note(f"Fødselsnummeret har {len(digits)} av 11 sifre.")
+            return
+        self.set_note(check_fnr(digits))
+        self._emit(digits)
+
+    def value(self) -> object:
+        return self.edit.text().strip() or None
+
+    def _show(self, value: object) -> None:
+        self.edit.setText("" if value is None else str(value))
+        self.set_note(None)
+
+
+def check_fnr(number: str) -> str:
+    from jsdesk.domain.fnr import FnrError, analyse
+
+    try:
+        info = analyse(number)
+    except FnrError as exc:
+        return f"Ugyldig fødselsnummer: {exc.message}"
+    kind = {
+        "FODSELSNUMMER": "fødselsnummer",
+        "D_NUMMER": "D-nummer",
+        "H_NUMMER": "H-nummer",
+        "FH_NUMMER": "FH-nummer",
+    }.get(info.kind.name, "identitetsnummer")
+    parts = [f"Gyldig {kind}"]
+    if info.synthetic:
+        parts.append("(syntetisk testnummer)")
+    if info.birth_date is not None:
+        parts.append(f"født {format_iso_date(info.birth_date)}")
+    return " ".join(parts) + "."
+
+
+class ChoiceField(Field):
+    """A fixed list of string values (municipality or bydel), searchable by typing."""
+
+    def __init__(
+        self, variable: Variable, label_text: str, parent: QWidget, choices: dict[str, str]
+    ) -> None:
+        self._choices = choices
+        super().__init__(variable, label_text, parent)
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.combo = QComboBox(row)
+        self.combo.addItem(NOT_ANSWERED, None)
+        for key, name in self._choices.items():
+            self.combo.addItem(f"{key} {name}", key)
+        self.combo.currentIndexChanged.connect(
+            lambda index: self._emit(self.combo.itemData(index) if index > 0 else None)
+        )
+        line.addWidget(self.combo, 1)
+        return self.combo
+
+    def value(self) -> object:
+        index = self.combo.currentIndex()
+        return self.combo.itemData(index) if index > 0 else None
+
+    def _show(self, value: object) -> None:
+        if value is None:
+            self.combo.setCurrentIndex(0)
+            return
+        index = self.combo.findData(str(value))
+        if index < 0:
+            self.combo.addItem(f"{value} (ikke i gjeldende liste)", str(value))
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)
+
+
+class ReadOnlyField(Field):
+    """A value from FREG, PAD or the system: shown, never typed."""
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        self.edit = QLineEdit(row)
+        self.edit.setReadOnly(True)
+        self._derived: object = None
+        self._value: object = None
+        line.addWidget(self.edit, 1)
+        return self.edit
+
+    @property
+    def read_only(self) -> bool:
+        return True
+
+    def set_derived(self, derived: object) -> None:
+        self._derived = derived
+        self._render()
+
+    def value(self) -> object:
+        return self._value
+
+    def _show(self, value: object) -> None:
+        self._value = value
+        self._render()
+
+    def _render(self) -> None:
+        shown = self._value if self._value is not None else self._derived
+        if shown is None:
+            text = FETCHED_SOURCES.get(str(self.variable.source), COMPUTED)
+        elif str(self.variable.type) == "code" and isinstance(shown, int):
+            text = f"{shown} {self.variable.code_text(shown)}"
+        elif str(self.variable.type) == "date":
+            text = format_iso_date(shown)
+        else:
+            text = str(shown)
+        self.edit.setText(text)

@@ -1,0 +1,558 @@
+"""The main window: setup/unlock panels and the participation overview.
+
+The window is shown before any heavy module (storage, rules, forms) is imported;
+``start()`` runs right after and decides between first-start setup, unlock and
+(with ``JSDESK_PASSPHRASE``) opening straight to the overview.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.errors import UserError
+from jsdesk.ui.context import IDLE_SETTING, AppContext
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QTableView
+
+    from jsdesk.storage import Database
+    from jsdesk.ui.idle import IdleWatcher
+    from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+    from jsdesk.ui.overview import OverviewPanel
+    from jsdesk.ui.participations_model import ParticipationsModel
+    from jsdesk.ui.wizard import ParticipationWizard
+
+PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
+SANDBOX_KOMMUNE = ("0301", "030101")
+BANNER_STYLE = (
+    "background:#fff3b0;color:#3d3000;border:2px solid #8a6d00;padding:6px;font-weight:bold;"
+)
+
+
+class MainWindow(QMainWindow):
+    """Shown at once with only a "starting" line; ``start()`` builds the rest."""
+
+    setup_panel: SetupPanel
+    recovery_panel: RecoveryPanel
+    unlock_panel: UnlockPanel
+    overview: OverviewPanel
+    model: ParticipationsModel
+    table: QTableView
+    search: QLineEdit
+    status_filter: QComboBox
+    stage_filter: QComboBox
+    year_filter: QComboBox
+    count_label: QLabel
+    idle: IdleWatcher
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.exit_code = 0
+        self.wizards: list[ParticipationWizard] = []
+        self._hidden_wizards: list[ParticipationWizard] = []
+        self._sandbox_dir: Path | None = None
+        self._built = False
+        self.setObjectName("main_window")
+        self.setWindowTitle("jsdesk – Jobbsjanseregisteret")
+        self.resize(1200, 720)
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 6)
+        self.banner = QLabel("", central)
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        self.stack = QStackedWidget(central)
+        outer.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.loading = QLabel("Starter jsdesk …", self.stack)
+        self.stack.addWidget(self.loading)
+
+    # -- construction (after the window is on screen) -------------------------
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        from jsdesk.ui.idle import IdleWatcher
+        from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+        from jsdesk.ui.overview import OverviewPanel
+        from jsdesk.ui.texts import FOCUS_STYLE, install_locale
+
+        install_locale()
+        self.stack.setStyleSheet(FOCUS_STYLE)
+        self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.setup_panel = SetupPanel(self.stack)
+        self.recovery_panel = RecoveryPanel(self.stack)
+        self.unlock_panel = UnlockPanel(self.stack)
+        self.overview = OverviewPanel(self.context, self.stack)
+        self.model = self.overview.model
+        self.table = self.overview.table
+        self.search = self.overview.search
+        self.status_filter = self.overview.status_filter
+        self.stage_filter = self.overview.stage_filter
+        self.year_filter = self.overview.year_filter
+        self.count_label = self.overview.count_label
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
+            self.stack.addWidget(panel)
+        self._build_actions()
+        self.setup_panel.create_requested.connect(self._create_database)
+        self.unlock_panel.unlock_requested.connect(self.unlock)
+        self.context.changed.connect(self._schedule_refresh)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(300)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setSingleShot(True)
+        self._backup_timer.setInterval(500)
+        self._backup_timer.timeout.connect(self._daily_backup)
+        self.idle = IdleWatcher(15, self)
+        self.idle.idle.connect(lambda: self.lock(idle=True))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self._set_unlocked_actions(False)
+
+    def _action(self, name: str, text: str, keys: str | QKeySequence.StandardKey) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(keys))
+        action.setToolTip(f"{text.replace('&', '')} ({QKeySequence(keys).toString()})")
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
+        self.action_new = self._action("action_new", "&Ny deltakelse", "Ctrl+N")
+        self.action_new.triggered.connect(lambda: self.open_participation(None))
+        self.action_open = self._action("action_open", "Å&pne", "Ctrl+O")
+        self.action_open.triggered.connect(self.open_selected)
+        self.table_open = QAction("Åpne valgt", self.table)
+        self.table_open.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        self.table_open.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
+        self.table_open.triggered.connect(self.open_selected)
+        self.table.addAction(self.table_open)
+        self.action_delete = self._action("action_delete", "Sl&ett …", "Delete")
+        self.action_delete.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.removeAction(self.action_delete)
+        self.table.addAction(self.action_delete)
+        self.action_delete.triggered.connect(self.delete_selected)
+        self.action_reveal = self._action(
+            "action_reveal", "&Vis/skjul fødselsnummer", "Ctrl+Shift+F"
+        )
+        self.action_reveal.triggered.connect(self.toggle_reveal)
+        self.action_find = self._action("action_find", "S&øk", "Ctrl+F")
+        self.action_find.triggered.connect(lambda: self.search.setFocus())
+        self.action_settings = self._action("action_settings", "&Innstillinger …", "Ctrl+,")
+        self.action_settings.triggered.connect(self.show_settings)
+        self.action_lock = self._action("action_lock", "&Lås nå", "Ctrl+L")
+        self.action_lock.triggered.connect(lambda: self.lock(idle=False))
+        self.action_quit = self._action("action_quit", "&Avslutt", "Ctrl+Q")
+        self.action_quit.triggered.connect(self.close)
+        file_menu = self.menuBar().addMenu("&Fil")
+        for action in (
+            self.action_new,
+            self.action_open,
+            self.action_delete,
+            self.action_reveal,
+            self.action_settings,
+            self.action_lock,
+            self.action_quit,
+        ):
+            file_menu.addAction(action)
+        self._build_sort_menu()
+        from PySide6.QtWidgets import QToolBar
+
+        toolbar = QToolBar("Verktøylinje", self)
+        toolbar.setObjectName("verktoylinje")
+        toolbar.setMovable(False)
+        for action in (
+            self.action_new,
+            self.action_open,
+            self.action_delete,
+            self.action_reveal,
+            self.action_settings,
+            self.action_lock,
+        ):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _build_sort_menu(self) -> None:
+        """Sorting by keyboard: Alt+O, then a column; choosing it again reverses the order."""
+        from jsdesk.ui.participations_model import COLUMNS
+
+        self.sort_menu = self.menuBar().addMenu("S&ortering")
+        self.sort_menu.setObjectName("sorteringsmeny")
+        for column, spec in enumerate(COLUMNS):
+            if spec.order_by is None:
+                continue
+            action = self.sort_menu.addAction(f"Etter {spec.title.lower()}")
+            action.setObjectName(f"sorter_{spec.order_by}")
+            action.triggered.connect(lambda _checked=False, c=column: self.sort_by(c))
+
+    def sort_by(self, column: int) -> None:
+        header = self.table.horizontalHeader()
+        ascending = QtCore.Qt.SortOrder.AscendingOrder
+        descending = QtCore.Qt.SortOrder.DescendingOrder
+        if header.sortIndicatorSection() == column:
+            order = ascending if header.sortIndicatorOrder() == descending else descending
+        else:
+            order = ascending
+        self.table.sortByColumn(column, order)
+
+    def _set_unlocked_actions(self, unlocked: bool) -> None:
+        for action in (
+            self.action_new,
+            self.action_open,
+            self.table_open,
+            self.action_delete,
+            self.action_reveal,
+            self.action_find,
+            self.action_settings,
+            self.action_lock,
+        ):
+            action.setEnabled(unlocked)
+
+    # -- start-up -----------------------------------------------------------
+    def start(self) -> None:
+        """Runs once the window is shown: imports storage and opens the right panel."""
+        self._build()
+        if self.context.options.sandbox:
+            self._start_sandbox()
+            return
+        from jsdesk.storage import default_db_path
+
+        path = self.context.options.db_path or default_db_path()
+        self.context.db_path = path
+        if not path.exists():
+            self._show_setup()
+            return
+        secret = os.environ.get(PASSPHRASE_ENV)
+        if secret:
+            self.unlock(secret)
+            return
+        self.unlock_panel.prepare(path, idle=False)
+        self.stack.setCurrentWidget(self.unlock_panel)
+        self.unlock_panel.secret.setFocus()
+
+    def _show_setup(self) -> None:
+        from datetime import date
+
+        from jsdesk.domain.registers import ADMIN_BYDELER, municipalities_on, oslo_bydeler
+
+        bydeler = {nr: name for nr, name in oslo_bydeler().items() if nr in ADMIN_BYDELER}
+        self.setup_panel.set_choices(municipalities_on(date.today()), bydeler)
+        self.stack.setCurrentWidget(self.setup_panel)
+        self.setup_panel.passphrase.setFocus()
+
+    def _create_database(self, passphrase: str, kommune: str, bydel: str, test: bool) -> None:
+        from jsdesk.storage import Database
+
+        path = self.context.db_path
+        assert path is not None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db, recovery_key = Database.create(
+                path, passphrase, kommunenummer=kommune, bydel=bydel or None, test_installation=test
+            )
+        except UserError as exc:
+            self.setup_panel.error.setText(exc.message)
+            return
+        self.recovery_panel.show_key(recovery_key)
+        self.stack.setCurrentWidget(self.recovery_panel)
+        self.recovery_panel.confirm.setFocus()
+        self.recovery_panel.done.connect(lambda: self._opened(db))
+
+    def _start_sandbox(self) -> None:
+        import secrets
+
+        from jsdesk.forms import check_form_file, load_form
+        from jsdesk.storage import Database
+
+        form_path = self.context.options.form_path
+        if form_path is None:
+            self._fatal("Pilotmodus trenger et skjema: bruk --form FIL sammen med --sandbox.")
+            return
+        if not form_path.is_file():
+            self._fatal(f"Finner ikke skjemafilen {form_path}.")
+            return
+        problems = check_form_file(form_path)
+        if problems:
+            self._fatal(
+                f"Skjemadefinisjonen {form_path.name} kan ikke brukes. Dette er funnet:",
+                "\n".join(str(problem) for problem in problems),
+                name="skjemafeil_dialog",
+            )
+            return
+        self.context.pilot_form = load_form(form_path)
+        self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
+        kommune, bydel = SANDBOX_KOMMUNE
+        db, _key = Database.create(
+            self._sandbox_dir / "sandkasse.db",
+            secrets.token_urlsafe(24),
+            kommunenummer=kommune,
+            bydel=bydel,
+            test_installation=True,
+        )
+        self.context.db_path = self._sandbox_dir / "sandkasse.db"
+        self._opened(db)
+
+    def _fatal(self, text: str, details: str | None = None, *, name: str = "feil_dialog") -> None:
+        self.exit_code = 1
+        self.loading.setText(text)
+        from jsdesk.ui.dialogs import message_box
+
+        box = message_box(self, "jsdesk kan ikke starte", text, details=details, name=name)
+        box.finished.connect(lambda _result: self.close())
+
+    # -- lock and unlock ------------------------------------------------------
+    def unlock(self, secret: str) -> None:
+        from jsdesk.storage import Database
+
+        path = self.context.db_path
+        assert path is not None
+        try:
+            # The daily backup copies the whole database: run it after the overview is up.
+            db = Database.open(path, secret, daily_backup=False)
+        except UserError as exc:
+            self.unlock_panel.prepare(path, idle=False, problem=exc.message)
+            self.stack.setCurrentWidget(self.unlock_panel)
+            return
+        self._opened(db)
+        self._backup_timer.start()
+
+    def _daily_backup(self) -> None:
+        if not self.context.is_open:
+            return
+        try:
+            made = self.context.require_db().ensure_daily_backup()
+        except UserError as exc:
+            self.statusBar().showMessage(f"Sikkerhetskopi feilet: {exc.message}", 15000)
+            return
+        if made is not None:
+            self.statusBar().showMessage("Dagens sikkerhetskopi er laget.", 8000)
+
+    def _opened(self, db: Database) -> None:
+        self.context.open(db)
+        self.overview.fill_filters()
+        self._show_banner()
+        self.refresh()
+        self.stack.setCurrentWidget(self.overview)
+        self._set_unlocked_actions(True)
+        for wizard in self._hidden_wizards:
+            wizard.show()
+        self._hidden_wizards.clear()
+        self.idle.set_minutes(self.context.idle_minutes())
+        self.idle.start()
+        self.table.setFocus()
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            from PySide6.QtCore import QItemSelectionModel
+
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def lock(self, *, idle: bool) -> None:
+        if not self.context.is_open:
+            return
+        self.idle.stop()
+        from PySide6.QtWidgets import QDialog
+
+        for top in QApplication.topLevelWidgets():
+            # Small dialogs (delete, settings, "Hvorfor?") may show personal data: close
+            # them; the wizards only hide and come back as they were.
+            if isinstance(top, QDialog) and top not in self.wizards and top.isVisible():
+                top.reject()
+        for wizard in self.wizards:
+            if wizard.isVisible():
+                wizard.hide()
+                self._hidden_wizards.append(wizard)
+        self.model.hide_revealed()
+        self.context.lock()
+        self.model.refresh()
+        self._set_unlocked_actions(False)
+        assert self.context.db_path is not None
+        self.unlock_panel.prepare(self.context.db_path, idle=idle)
+        self.stack.setCurrentWidget(self.unlock_panel)
+        self.unlock_panel.secret.setFocus()
+
+    def _show_banner(self) -> None:
+        if self.context.options.sandbox:
+            form = self.context.pilot_form
+            version = f" (skjemaversjon {form.version})" if form is not None else ""
+            self.banner.setText(
+                f"PILOT-SANDKASSE: skjemaet {self.context.options.form_path}{version} på en "
+                "midlertidig database som slettes når programmet lukkes. Syntetiske "
+                "fødselsnumre er tillatt. Ingenting herfra kan sendes inn."
+            )
+            self.banner.show()
+        elif self.context.allow_synthetic:
+            self.banner.setText(
+                "TEST: dette er en testinstallasjon. Syntetiske fødselsnumre tillatt."
+            )
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+    # -- overview -------------------------------------------------------------
+    def _schedule_refresh(self) -> None:
+        self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        self.overview.refresh()
+
+    def selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        summary = self.model.summary(index.row()) if index.isValid() else None
+        return summary.id if summary is not None else None
+
+    def open_selected(self) -> None:
+        participation_id = self.selected_id()
+        if participation_id is not None:
+            self.open_participation(participation_id)
+
+    def open_participation(self, participation_id: int | None) -> ParticipationWizard | None:
+        if not self.context.is_open:
+            return None
+        from jsdesk.ui.wizard import ParticipationWizard
+
+        for wizard in self.wizards:
+            if participation_id is not None and wizard.participation_id == participation_id:
+                wizard.show()
+                wizard.raise_()
+                wizard.activateWindow()
+                return wizard
+        try:
+            if participation_id is None:
+                form = self.context.form_for_new()
+            else:
+                stored = self.context.require_db().get_participation(participation_id)
+                form = self.context.form_for_version(stored.form_version)
+        except UserError as exc:
+            from jsdesk.ui.dialogs import message_box
+
+            message_box(self, "Kan ikke åpne deltakelsen", exc.message)
+            return None
+        wizard = ParticipationWizard(self.context, form, participation_id)
+        wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.finished.connect(lambda _result, w=wizard: self._wizard_closed(w))
+        self.wizards.append(wizard)
+        wizard.show()
+        wizard.activateWindow()
+        return wizard
+
+    def _wizard_closed(self, wizard: ParticipationWizard) -> None:
+        if wizard in self.wizards:
+            self.wizards.remove(wizard)
+        self.refresh()
+        if wizard.participation_id is not None and self.context.is_open:
+            stored = self.context.require_db().get_participation(wizard.participation_id)
+            self.statusBar().showMessage(
+                f"Deltakelsen er lagret med status «{stored.status}».", 10000
+            )
+
+    def delete_selected(self) -> None:
+        index = self.table.currentIndex()
+        summary = self.model.summary(index.row()) if index.isValid() else None
+        if summary is None:
+            return
+        from jsdesk.ui.dialogs import DeleteDialog
+
+        dialog = DeleteDialog(summary.masked_fnr, self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.confirmed.connect(lambda reason, pid=summary.id: self._delete(pid, reason))
+        dialog.open()
+
+    def _delete(self, participation_id: int, reason: str) -> None:
+        for wizard in list(self.wizards):
+            if wizard.participation_id == participation_id:
+                wizard.close()
+        self.context.require_db().delete_participation(participation_id, reason=reason)
+        self.refresh()
+        self.statusBar().showMessage("Deltakelsen ble slettet.", 8000)
+
+    def toggle_reveal(self) -> None:
+        if self.model.revealed:
+            self.model.hide_revealed()
+            return
+        index = self.table.currentIndex()
+        participation_id = self.selected_id()
+        if participation_id is None:
+            return
+        from jsdesk.forms import VarType
+
+        stored = self.context.require_db().get_participation(participation_id)
+        form = self.context.form_for_version(stored.form_version)
+        for variable in form.variables:
+            if variable.type == VarType.FNR:
+                number = stored.values.get(variable.name)
+                if isinstance(number, str):
+                    self.model.reveal(index.row(), number)
+                return
+
+    def show_settings(self) -> None:
+        from datetime import date
+
+        from jsdesk.domain.registers import kommunenavn
+
+        db = self.context.require_db()
+        settings = db.settings
+        name = kommunenavn(settings.kommunenummer, date.today()) or ""
+        installation = [
+            ("Kommune", f"{settings.kommunenummer} {name}".strip()),
+            ("Bydel", settings.bydel or "–"),
+            ("Testinstallasjon", "ja" if settings.test_installation else "nei"),
+            ("Database", str(self.context.db_path)),
+        ]
+        from jsdesk.ui.dialogs import SettingsDialog
+
+        dialog = SettingsDialog(installation, self.context.idle_minutes(), self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.idle_minutes_chosen.connect(self._set_idle_minutes)
+        dialog.open()
+
+    def _set_idle_minutes(self, minutes: int) -> None:
+        self.context.require_db().set_setting(IDLE_SETTING, str(minutes))
+        self.idle.set_minutes(minutes)
+        self.idle.start()
+
+    # -- closing ----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for wizard in list(self.wizards):
+            wizard.close()
+        if self._built:
+            self.idle.stop()
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self.idle)
+        self.context.close()
+        if self._sandbox_dir is not None:
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            self._sandbox_dir = None
+        super().closeEvent(event)

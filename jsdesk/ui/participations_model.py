@@ -1,0 +1,191 @@
+"""A lazy table model over ``db.query_participations``: only visible pages are fetched.
+
+The model knows the row count (``count_participations``) and asks storage for one
+page of summaries when a row in it is first shown, keeping a few pages cached, so
+100,000 participations never become 100,000 widgets or Python objects at once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from jsdesk.ui.texts import format_iso_date
+
+if TYPE_CHECKING:
+    from jsdesk.storage import ParticipationSummary
+    from jsdesk.ui.context import AppContext
+
+PAGE_SIZE = 200
+CACHED_PAGES = 12
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    order_by: str | None  # storage's sort key; None = not sortable
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Fødselsnummer", "fnr"),
+    Column("Fødselsår", "fodselsar"),
+    Column("Oppstartsdato", "oppstartsdato"),
+    Column("Avslutningsdato", "avslutningsdato"),
+    Column("Stadium", "stage"),
+    Column("Status", "status"),
+    Column("Utfylt per del", None),
+    Column("Sist endret", "changed_at"),
+)
+DEFAULT_SORT_COLUMN = 7
+
+
+@dataclass(frozen=True)
+class Filters:
+    search: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    year: int | None = None
+    order_by: str = "changed_at"
+    descending: bool = True
+
+
+def completeness_text(completeness: dict[int, bool]) -> str:
+    """Per part "1 ✓" or "1 –" so that nothing is told by colour alone."""
+    return "  ".join(
+        f"{part} {'✓' if done else '–'}" for part, done in sorted(completeness.items())
+    )
+
+
+def changed_text(summary: ParticipationSummary) -> str:
+    moment = summary.changed_at
+    local = moment.astimezone() if moment.tzinfo is not None else moment
+    return local.strftime("%d.%m.%Y %H:%M")
+
+
+class ParticipationsModel(QAbstractTableModel):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.filters = Filters()
+        self._count = 0
+        self._pages: OrderedDict[int, list[ParticipationSummary]] = OrderedDict()
+        self.revealed: dict[int, str] = {}
+        self.fetches = 0
+
+    # -- data access --------------------------------------------------------
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._pages.clear()
+        self._count = self._query_count() if self.context.is_open else 0
+        self.endResetModel()
+
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+        self.refresh()
+
+    def _query_count(self) -> int:
+        f = self.filters
+        return self.context.require_db().count_participations(
+            search=f.search, status=f.status, stage=f.stage, year=f.year
+        )
+
+    def _page(self, number: int) -> list[ParticipationSummary]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
+        if not self.context.is_open:
+            return []
+        f = self.filters
+        page = self.context.require_db().query_participations(
+            search=f.search,
+            status=f.status,
+            stage=f.stage,
+            year=f.year,
+            order_by=f.order_by,
+            descending=f.descending,
+            offset=number * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        self.fetches += 1
+        self._pages[number] = page
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def summary(self, row: int) -> ParticipationSummary | None:
+        if not 0 <= row < self._count:
+            return None
+        page = self._page(row // PAGE_SIZE)
+        offset = row % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    # -- Qt model -----------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section].title
+        return str(section + 1)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return None
+        summary = self.summary(index.row())
+        if summary is None:
+            return None
+        return self._cell(summary, index.column())
+
+    def _cell(self, summary: ParticipationSummary, column: int) -> str:
+        match column:
+            case 0:
+                return self.revealed.get(summary.id, summary.masked_fnr)
+            case 1:
+                return "" if summary.fodselsar is None else str(summary.fodselsar)
+            case 2:
+                return format_iso_date(summary.oppstartsdato)
+            case 3:
+                return format_iso_date(summary.avslutningsdato)
+            case 4:
+                return str(summary.stage)
+            case 5:
+                return str(summary.status)
+            case 6:
+                return completeness_text(dict(summary.completeness))
+            case _:
+                return changed_text(summary)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column].order_by
+        if key is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_filters(replace(self.filters, order_by=key, descending=descending))
+
+    def reveal(self, row: int, number: str) -> None:
+        summary = self.summary(row)
+        if summary is None:
+            return
+        self.revealed[summary.id] = number
+        index = self.index(row, 0)
+        self.dataChanged.emit(index, index)
+
+    def hide_revealed(self) -> None:
+        self.revealed.clear()
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, 0))

@@ -1,0 +1,79 @@
+"""Accept a record's warnings, each with a short reason that is stored.
+
+Signals (on ``AcceptWarningsDialog``): ``accepted_reasons(list)`` with
+``(Finding, reason)`` pairs for every warning given a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.ui.texts import translate_button_box
+
+if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition
+    from jsdesk.rules import Finding
+
+
+class AcceptWarningsDialog(QDialog):
+    accepted_reasons = Signal(list)
+
+    def __init__(
+        self, form: FormDefinition, warnings: Sequence[Finding], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("godta_advarsler_dialog")
+        self.setWindowTitle("Godta advarsler")
+        self._warnings = list(warnings)
+        self.reasons: list[QLineEdit] = []
+        layout = QVBoxLayout(self)
+        if not self._warnings:
+            layout.addWidget(QLabel("Registreringen har ingen advarsler.", self))
+        else:
+            layout.addWidget(
+                QLabel("Skriv en kort begrunnelse for hver advarsel du vil godta.", self)
+            )
+        form_layout = QFormLayout()
+        layout.addLayout(form_layout)
+        for position, finding in enumerate(self._warnings):
+            try:
+                label = form.variable(finding.variable).label
+            except KeyError:
+                label = finding.variable
+            edit = QLineEdit(self)
+            edit.setObjectName(f"begrunnelse_{position}")
+            edit.setAccessibleName(f"Begrunnelse for advarsel om {label}")
+            caption = QLabel(f"{label}: {finding.message}", self)
+            caption.setWordWrap(True)
+            caption.setBuddy(edit)
+            form_layout.addRow(caption, edit)
+            self.reasons.append(edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        translate_button_box(buttons)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        chosen = [
+            (finding, edit.text().strip())
+            for finding, edit in zip(self._warnings, self.reasons, strict=True)
+            if edit.text().strip()
+        ]
+        self.accepted_reasons.emit(chosen)
+        self.accept()

@@ -1,0 +1,478 @@
+"""The participation wizard: one page per form part, built from the form definition.
+
+Data flows one way: a field edit updates the in-memory record, is stored at once
+(autosave), the rule engine re-evaluates the record, and every field gets its
+state and findings back. A field that becomes locked while holding a value is
+cleared, with an "Angre" button that restores what was there.
+
+Signals (on ``ParticipationWizard``): ``saved(int)`` with the participation id
+after every stored change.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWhatsThis,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from jsdesk.errors import UserError
+from jsdesk.ui.field_factory import make_field
+from jsdesk.ui.fields import Field, ReadOnlyField, with_mnemonic
+from jsdesk.ui.texts import FOCUS_STYLE, format_time, translate_wizard
+from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
+
+if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition, Part
+    from jsdesk.rules import Evaluation, Finding
+    from jsdesk.ui.context import AppContext
+
+REQUIRED_LEGEND = "Felt merket * er obligatoriske. Låste felt er merket (låst)."
+
+
+def page_name(number: int) -> str:
+    return f"del{number}"
+
+
+class FormPage(QWizardPage):
+    """One form part. Always complete: pages may be left unfinished and revisited."""
+
+    def __init__(self, part: Part, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.part = part
+        self.setObjectName(page_name(part.number))
+        self.setTitle(f"Del {part.number}: {part.title}")
+        self.setSubTitle(part.description or "")
+        self.fields: list[Field] = []
+        outer = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setObjectName(f"{page_name(part.number)}_oppsummering")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        outer.addWidget(self.summary)
+        legend = QLabel(REQUIRED_LEGEND, self)
+        legend.setWordWrap(True)
+        outer.addWidget(legend)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body = QWidget(self.scroll_area)
+        self.body_layout = QVBoxLayout(self.body)
+        self.scroll_area.setWidget(self.body)
+        outer.addWidget(self.scroll_area, 1)
+
+    def add_field(self, field: Field) -> None:
+        self.fields.append(field)
+        self.body_layout.addWidget(field.row)
+        field.row.installEventFilter(self)
+
+    def finish_layout(self) -> None:
+        self.body_layout.addStretch(1)
+        chain = [widget for field in self.fields for widget in field_focus_chain(field)]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def focus_first(self) -> None:
+        """Focus the first input the caseworker can type into (read-only values are skipped,
+        but Tab still reaches them)."""
+        for field in self.fields:
+            if field.read_only:
+                continue
+            for widget in field_focus_chain(field):
+                if widget.isEnabled():
+                    widget.setFocus(Qt.FocusReason.TabFocusReason)
+                    return
+
+    def isComplete(self) -> bool:
+        return True
+
+
+def field_focus_chain(field: Field) -> list[QWidget]:
+    return [*field.input_widgets(), field.why_button]
+
+
+class ParticipationWizard(QWizard):
+    saved = Signal(int)
+
+    def __init__(
+        self,
+        context: AppContext,
+        form: FormDefinition,
+        participation_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = form
+        self.participation_id = participation_id
+        self.record: dict[str, object] = {}
+        self.evaluation: Evaluation | None = None
+        self.fields: dict[str, Field] = {}
+        self.pages: dict[int, FormPage] = {}
+        self._group_of: dict[str, str] = {
+            field.name: variable.name for variable in form.variables for field in variable.fields
+        }
+        self._last_state: dict[str, object] = {}
+        self._undo: dict[str, object] | None = None
+        self.setObjectName("wizard")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, True)
+        self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, True)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
+        translate_wizard(self)
+        self.setStyleSheet(FOCUS_STYLE)
+        cancel = self.button(QWizard.WizardButton.CancelButton)
+        cancel.setToolTip("Lukker veiviseren. Alt du har skrevet er allerede lagret.")
+        self.setWindowModality(Qt.WindowModality.NonModal)
+        self._build_side_panel()
+        self._build_pages()
+        self.helpRequested.connect(self.show_help)
+        self.currentIdChanged.connect(self._page_changed)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.next)
+        for number in self.pages:
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.go_to_page(n))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+        self._load()
+        self.resize(1100, 760)
+
+    # -- construction -------------------------------------------------------
+    def _build_side_panel(self) -> None:
+        side = QWidget(self)
+        side.setObjectName("sidepanel")
+        side.setMinimumWidth(240)
+        side.setMaximumWidth(300)
+        layout = QVBoxLayout(side)
+        if self.context.options.sandbox:
+            banner = QLabel("PILOT-SANDKASSE: data her slettes og sendes aldri inn.", side)
+            banner.setObjectName("sandkasse_banner")
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background:#fff3b0;border:2px solid #8a6d00;padding:4px;")
+            layout.addWidget(banner)
+        pages_label = QLabel("&Sider (Ctrl+1 … Ctrl+4):", side)
+        self.page_list = QListWidget(side)
+        self.page_list.setObjectName("sideliste")
+        self.page_list.setAccessibleName("Sider i skjemaet")
+        pages_label.setBuddy(self.page_list)
+        self.page_list.setMaximumHeight(110)
+        self.page_list.currentRowChanged.connect(self._page_list_changed)
+        layout.addWidget(pages_label)
+        layout.addWidget(self.page_list)
+        self.saved_label = QLabel("Ikke lagret ennå", side)
+        self.saved_label.setObjectName("lagret")
+        self.saved_label.setAccessibleName("Lagringsstatus")
+        self.status_label = QLabel("", side)
+        self.status_label.setObjectName("status")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.saved_label)
+        layout.addWidget(self.status_label)
+        self.undo_label = QLabel("", side)
+        self.undo_label.setObjectName("tomt_melding")
+        self.undo_label.setWordWrap(True)
+        self.undo_button = QPushButton("&Angre tømming", side)
+        self.undo_button.setObjectName("angre")
+        self.undo_button.clicked.connect(self.undo_clear)
+        self.undo_label.hide()
+        self.undo_button.hide()
+        layout.addWidget(self.undo_label)
+        layout.addWidget(self.undo_button)
+        self.accept_button = QPushButton("Godta advarsler …", side)
+        self.accept_button.setObjectName("godta_advarsler")
+        self.accept_button.clicked.connect(self.accept_warnings)
+        layout.addWidget(self.accept_button)
+        help_title = QLabel("Hjelp (F1):", side)
+        self.help_panel = QLabel("", side)
+        self.help_panel.setObjectName("hjelp")
+        self.help_panel.setWordWrap(True)
+        self.help_panel.setTextFormat(Qt.TextFormat.PlainText)
+        self.help_panel.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(help_title)
+        layout.addWidget(self.help_panel, 1)
+        self.setSideWidget(side)
+
+    def _build_pages(self) -> None:
+        derived = {rule.variable for rule in self.form.rules if str(rule.kind) == "derive"}
+        for part in self.form.parts:
+            page = FormPage(part, self)
+            page.setFinalPage(True)  # Fullfør is available on every page
+            used: set[str] = set()
+            for variable in self.form.part_variables(part.number):
+                label = with_mnemonic(variable.label, used)
+                field = make_field(variable, label, page.body, derived=variable.name in derived)
+                field.edited.connect(self._edited)
+                page.add_field(field)
+                self.fields[variable.name] = field
+            page.finish_layout()
+            self.setPage(part.number, page)
+            self.pages[part.number] = page
+            self.page_list.addItem(f"Del {part.number}: {part.title}")
+
+    def _load(self) -> None:
+        if self.participation_id is None:
+            self.setWindowTitle("Ny deltakelse – jsdesk")
+        else:
+            stored = self.context.require_db().get_participation(self.participation_id)
+            self.record = {k: v for k, v in dict(stored.values).items() if v is not None}
+            self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
+            self.status_label.setText(f"Status: {stored.status}")
+            changed = (
+                stored.changed_at.astimezone() if stored.changed_at.tzinfo else stored.changed_at
+            )
+            self.saved_label.setText(f"Sist lagret {changed.strftime('%d.%m.%Y kl. %H:%M:%S')}")
+        for name, field in self.fields.items():
+            field.set_value(self.record.get(name))
+        self.reevaluate()
+
+    # -- the edit loop ------------------------------------------------------
+    def _edited(self, name: str, value: object) -> None:
+        previous = self.record.get(name)
+        self._set_record(name, value)
+        if not self._store({name: value}):
+            return
+        was_locked = {n: f.locked for n, f in self.fields.items()}
+        self.reevaluate()
+        cleared = self._clear_newly_locked(was_locked)
+        if cleared:
+            self._store(dict.fromkeys(cleared))
+            self.reevaluate()
+            self._offer_undo(name, previous, cleared)
+        else:
+            self._hide_undo()
+
+    def _set_record(self, name: str, value: object) -> None:
+        if value is None:
+            self.record.pop(name, None)
+        else:
+            self.record[name] = value
+
+    def _clear_newly_locked(self, was_locked: Mapping[str, bool]) -> dict[str, object]:
+        cleared: dict[str, object] = {}
+        for name, field in self.fields.items():
+            if field.read_only or not field.locked or was_locked.get(name, False):
+                continue
+            if self.record.get(name) is not None:
+                cleared[name] = self.record.pop(name)
+                field.set_value(None)
+        return cleared
+
+    def _offer_undo(self, trigger: str, previous: object, cleared: Mapping[str, object]) -> None:
+        self._undo = {trigger: previous, **cleared}
+        lines = []
+        for name in cleared:
+            field = self.fields[name]
+            lines.append(
+                f"«{field.variable.label}» ble tømt fordi feltet nå er låst: {field.locked_reason}"
+            )
+        self.undo_label.setText("\n".join(lines))
+        self.undo_label.show()
+        self.undo_button.show()
+
+    def _hide_undo(self) -> None:
+        self._undo = None
+        self.undo_label.hide()
+        self.undo_button.hide()
+
+    def undo_clear(self) -> None:
+        if self._undo is None:
+            return
+        restore = self._undo
+        self._hide_undo()
+        for name, value in restore.items():
+            self._set_record(name, value)
+            self.fields[name].set_value(value)
+        self._store(dict(restore))
+        self.reevaluate()
+
+    def _store(self, values: Mapping[str, object]) -> bool:
+        db = self.context.require_db()
+        try:
+            if self.participation_id is None:
+                self._add_installation_values()
+                self.participation_id = db.create_participation(
+                    dict(self.record), form_version=self.form.version
+                )
+                moment = datetime.now()
+                self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
+            elif len(values) == 1:
+                ((name, value),) = values.items()
+                moment = db.set_value(self.participation_id, name, value)
+            else:
+                moment = db.set_values(self.participation_id, dict(values))
+        except UserError as exc:
+            self.saved_label.setText(f"Ikke lagret: {exc.message}")
+            if len(values) == 1:
+                (name,) = values
+                self.fields[name].set_note(f"Ikke lagret: {exc.message}")
+            return False
+        self.saved_label.setText(f"Lagret kl. {format_time(moment)}")
+        self._refresh_status()
+        self.saved.emit(self.participation_id)
+        self.context.changed.emit()
+        return True
+
+    def _refresh_status(self) -> None:
+        if self.participation_id is None:
+            return
+        stored = self.context.require_db().get_participation(self.participation_id)
+        self.status_label.setText(f"Status: {stored.status}")
+
+    def _add_installation_values(self) -> None:
+        settings = self.context.require_db().settings
+        for variable in self.form.variables:
+            if not variable.is_input or variable.name in self.record:
+                continue
+            value: object = None
+            if variable.domain == "kommunenummer":
+                value = settings.kommunenummer
+            elif variable.domain == "oslo_bydel":
+                value = settings.bydel
+            if value:
+                self.record[variable.name] = value
+                self.fields[variable.name].set_value(value)
+
+    def reevaluate(self) -> Evaluation:
+        from jsdesk.rules import evaluate
+
+        evaluation = evaluate(self.form, self.record, allow_synthetic=self.context.allow_synthetic)
+        self.evaluation = evaluation
+        by_variable: dict[str, list[Finding]] = defaultdict(list)
+        for finding in evaluation.findings:
+            by_variable[self._group_of.get(finding.variable, finding.variable)].append(finding)
+        for name, field in self.fields.items():
+            state = evaluation.states.get(name)
+            findings = by_variable.get(name, [])
+            derived = evaluation.derived.get(name)
+            key = (state, tuple(findings), derived)
+            if self._last_state.get(name) == key:
+                continue
+            self._last_state[name] = key
+            field.apply_state(state, findings)
+            if isinstance(field, ReadOnlyField):
+                field.set_derived(derived)
+        self._update_summaries(by_variable)
+        return evaluation
+
+    def _update_summaries(self, by_variable: Mapping[str, list[Finding]]) -> None:
+        for number, page in self.pages.items():
+            errors = warnings = 0
+            lines = []
+            for field in page.fields:
+                for finding in by_variable.get(field.name, []):
+                    is_error = str(finding.severity) == "error"
+                    errors += is_error
+                    warnings += not is_error
+                    kind = "Feil" if is_error else "Advarsel"
+                    label = field.variable.label
+                    named = f"«{label}»" in finding.message
+                    about = "" if named else f"{label}: "
+                    lines.append(f"• {kind}: {about}{finding.message}")
+            if errors or warnings:
+                head = f"Del {number}: {errors} feil og {warnings} advarsler."
+            else:
+                head = f"Del {number}: ingen feil eller advarsler."
+            shown = lines[:6] + ([f"… og {len(lines) - 6} til."] if len(lines) > 6 else [])
+            page.summary.setText("\n".join([head, *shown]))
+            item = self.page_list.item(number - 1)
+            if item is not None:
+                mark = "ok" if not errors else f"{errors} feil"
+                item.setText(f"Del {number}: {page.part.title} ({mark})")
+
+    # -- navigation, help, warnings -------------------------------------------
+    def go_to_page(self, number: int) -> None:
+        if number not in self.pages:
+            return
+        guard = len(self.pages) * 2
+        while self.currentId() < number and guard:
+            self.next()
+            guard -= 1
+        while self.currentId() > number and guard:
+            self.back()
+            guard -= 1
+
+    def _page_list_changed(self, row: int) -> None:
+        if row >= 0:
+            self.go_to_page(row + 1)
+
+    def _page_changed(self, page_id: int) -> None:
+        page = self.pages.get(page_id)
+        if page is None:
+            return
+        self.page_list.blockSignals(True)
+        self.page_list.setCurrentRow(page_id - 1)
+        self.page_list.blockSignals(False)
+        if not self.page_list.hasFocus():
+            page.focus_first()
+
+    def _field_for(self, widget: QWidget | None) -> Field | None:
+        while widget is not None:
+            for field in self.fields.values():
+                if widget is field.editor or widget in field.input_widgets():
+                    return field
+            widget = widget.parentWidget()
+        return None
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        field = self._field_for(new)
+        if field is not None:
+            self._show_help_for(field)
+
+    def _show_help_for(self, field: Field) -> None:
+        variable = field.variable
+        lines = [f"{variable.id} {variable.label}", variable.description or ""]
+        lines.append(f"Kilde: {variable.source}. {variable.importance}.")
+        if field.locked_reason:
+            lines.append(f"Låst: {field.locked_reason}")
+        self.help_panel.setText("\n\n".join(line for line in lines if line))
+
+    def show_help(self) -> None:
+        field = self._field_for(QApplication.focusWidget())
+        if field is None:
+            self.help_panel.setText(
+                "Velg et felt for å se hjelp. Tab flytter til neste felt, Ctrl+Enter eller "
+                "Alt+N går til neste side, Ctrl+1 … Ctrl+4 går rett til en side."
+            )
+            return
+        self._show_help_for(field)
+        focus = field.focus_widget()
+        QWhatsThis.showText(focus.mapToGlobal(focus.rect().bottomLeft()), self.help_panel.text())
+
+    def accept_warnings(self) -> None:
+        if self.evaluation is None or self.participation_id is None:
+            return
+        dialog = AcceptWarningsDialog(self.form, self.evaluation.warnings, self)
+        dialog.accepted_reasons.connect(self._store_accepted)
+        dialog.open()
+
+    def _store_accepted(self, reasons: list[tuple[Finding, str]]) -> None:
+        if self.participation_id is None:
+            return
+        db = self.context.require_db()
+        for finding, reason in reasons:
+            db.accept_warning(
+                self.participation_id,
+                finding.variable,
+                str(finding.code),
+                reason,
+                index=finding.index,
+            )
+        self._refresh_status()

@@ -1,0 +1,83 @@
+"""Regenerate docs/screenshots/ from the real application (offscreen grab).
+
+    python scripts/screenshots.py [OUTPUT_DIR]
+
+Builds a throwaway TEST database with synthetic demo participations, opens the
+overview and one ended participation in the wizard, and saves a PNG of the
+overview and of each wizard page. Run it again whenever the UI changes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSPHRASE = "skjermbilder passordfrase"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def save(widget: object, target: Path) -> None:
+    """Grab ``widget`` to ``target`` atomically (temporary file, then rename)."""
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    partial = target.with_suffix(".tmp.png")
+    if not widget.grab().save(str(partial), "PNG"):
+        raise SystemExit(f"Kunne ikke skrive {partial}")
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    partial.replace(target)
+    print(f"skrev {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtWidgets import QApplication
+
+    from jsdesk.commands.demo import fill_demo_database
+    from jsdesk.storage import Database
+    from jsdesk.ui.app import create_main_window
+
+    output = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "skjermbilder.db"
+        db, _key = Database.create(
+            db_path, PASSPHRASE, kommunenummer="0301", bydel="030104", test_installation=True
+        )
+        with db:
+            fill_demo_database(db, 80, seed=7)
+        os.environ["JSDESK_PASSPHRASE"] = PASSPHRASE
+        window = create_main_window(["jsdesk", "--db", str(db_path)])
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        while window.stack.currentWidget() is window.loading:
+            app.processEvents()
+        window.resize(1280, 760)
+        app.processEvents()
+        save(window, output / "oversikt.png")
+        ended = None
+        for row in range(window.model.rowCount()):
+            summary = window.model.summary(row)
+            if summary is not None and str(summary.stage) == "avsluttet":
+                ended = summary.id
+                break
+        wizard = window.open_participation(ended)
+        assert wizard is not None
+        wizard.resize(1200, 820)
+        for number in sorted(wizard.pages):
+            wizard.go_to_page(number)
+            app.processEvents()
+            save(wizard, output / f"veiviser-del{number}.png")
+        wizard.close()
+        window.close()
+        app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

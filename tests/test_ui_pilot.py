@@ -1,0 +1,79 @@
+"""Pilot mode: a form file tried on a throwaway database, and broken forms explained."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+from ui_support import new_wizard, synthetic, type_text
+
+from jsdesk.errors import UserError
+from jsdesk.paths import forms_dir
+from jsdesk.ui.app import create_main_window, parse_options
+from jsdesk.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def start(qtbot: QtBot, form: Path) -> MainWindow:
+    window = create_main_window(["jsdesk", "--form", str(form), "--sandbox"])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading or window.exit_code)
+    return window
+
+
+def test_pilot__broken_form__findings_in_dialog_no_crash(qtbot: QtBot, tmp_path: Path) -> None:
+    broken = tmp_path / "utkast.yaml"
+    shipped = (forms_dir() / "jobbsjansen-2023.yaml").read_text(encoding="utf-8")
+    broken.write_text(
+        shipped.replace('  title: "Jobbsjanseregisteret"', "  tittel: x", 1).replace(
+            "type: code", "type: kode", 1
+        ),
+        encoding="utf-8",
+    )
+    window = start(qtbot, broken)
+    box = window.findChild(QMessageBox, "skjemafeil_dialog")
+    assert box is not None and box.isVisible()
+    assert "utkast.yaml" in box.text()
+    assert "ukjent nøkkel «tittel»" in box.informativeText()
+    assert "finansieringstype" in box.informativeText()
+    assert window.exit_code == 1
+    assert not window.context.is_open
+    box.accept()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_pilot__valid_form__banner_synthetic_numbers_and_throwaway_db(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    form = tmp_path / "pilot.yaml"
+    shutil.copy(forms_dir() / "jobbsjansen-2023.yaml", form)
+    window = start(qtbot, form)
+    assert window.stack.currentWidget() is window.overview
+    assert "PILOT-SANDKASSE" in window.banner.text() and window.banner.isVisible()
+    db_path = window.context.db_path
+    assert db_path is not None and tmp_path not in db_path.parents
+    wizard = new_wizard(qtbot, window)
+    assert wizard.findChild(type(window.banner), "sandkasse_banner") is not None
+    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1992, 2, 2), 200))
+    assert wizard.saved_label.text().startswith("Lagret kl. ")
+    messages = wizard.fields["fodselsnummer"].message.text()
+    assert "syntetisk testnummer" in messages and "Feil" not in messages
+    window.close()
+    assert not db_path.exists()
+
+
+def test_pilot__form_without_sandbox__refused_with_message() -> None:
+    with pytest.raises(UserError, match="--sandbox"):
+        parse_options(["jsdesk", "--form", "utkast.yaml"])
+
+
+def test_options__unknown_option__bokmal_message() -> None:
+    with pytest.raises(UserError, match="ukjente valg: --fart"):
+        parse_options(["jsdesk", "--fart"])
+    with pytest.raises(UserError, match="--db: mangler verdi"):
+        parse_options(["jsdesk", "--db"])
