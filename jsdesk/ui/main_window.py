@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
     from jsdesk.ui.overview import OverviewPanel
     from jsdesk.ui.participations_model import ParticipationsModel
+    from jsdesk.ui.submission_actions import SubmissionActions
     from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
     year_filter: QComboBox
     count_label: QLabel
     idle: IdleWatcher
+    submission_actions: SubmissionActions  # issue 5: export dialog and history
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -116,6 +118,10 @@ class MainWindow(QMainWindow):
         for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
             self.stack.addWidget(panel)
         self._build_actions()
+        # Submissions (issue 5): "Send inn …" and "Innsendinger …" (jsdesk/ui/submission_actions.py)
+        from jsdesk.ui import submission_actions
+
+        self.submission_actions = submission_actions.install(self)
         self.setup_panel.create_requested.connect(self._create_database)
         self.unlock_panel.unlock_requested.connect(self.unlock)
         self.context.changed.connect(self._schedule_refresh)

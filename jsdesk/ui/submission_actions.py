@@ -1,0 +1,125 @@
+"""The overview's submission actions: "Send inn …" (export dialog) and "Innsendinger …".
+
+``install(window)`` adds both actions to a menu "I&nnsending" and the toolbar, enables
+them only while the database is open, refreshes the overview after an export, and
+pauses the idle lock while an export runs (the worker uses the open database).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+if TYPE_CHECKING:
+    from jsdesk.ui.export_dialog import ExportDialog
+    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.submissions_view import SubmissionsDialog
+
+EXPORT_KEYS = "Ctrl+E"
+HISTORY_KEYS = "Ctrl+H"
+
+
+class SubmissionActions(QObject):
+    """Owns the two actions and the dialogs they open (the newest of each, for tests)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("innsendingshandlinger")
+        self.window = window
+        self.export_dialog: ExportDialog | None = None
+        self.submissions_dialog: SubmissionsDialog | None = None
+        self.action_export = _action(window, "action_export", "&Send inn …", EXPORT_KEYS)
+        self.action_export.triggered.connect(self.open_export)
+        self.action_submissions = _action(
+            window, "action_submissions", "Innsen&dinger …", HISTORY_KEYS
+        )
+        self.action_submissions.triggered.connect(self.open_submissions)
+        menu = window.menuBar().addMenu("I&nnsending")
+        menu.setObjectName("innsendingsmeny")
+        menu.addAction(self.action_export)
+        menu.addAction(self.action_submissions)
+        toolbar = window.findChild(QToolBar, "verktoylinje")
+        if toolbar is not None:
+            toolbar.addSeparator()
+            toolbar.addAction(self.action_export)
+            toolbar.addAction(self.action_submissions)
+        window.context.unlocked.connect(lambda: self._set_enabled(True))
+        window.context.locked.connect(lambda: self._set_enabled(False))
+        self._set_enabled(window.context.is_open)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        self.action_export.setEnabled(enabled)
+        self.action_submissions.setEnabled(enabled)
+
+    @Slot()
+    def open_export(self) -> ExportDialog | None:
+        if not self.window.context.is_open:
+            return None
+        from jsdesk.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.window.context, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exported.connect(self._exported)
+        dialog.busy_changed.connect(self._busy)
+        self.export_dialog = dialog
+        dialog.destroyed.connect(lambda _obj=None: self._forget_export(dialog))
+        dialog.show()
+        return dialog
+
+    def _forget_export(self, dialog: ExportDialog) -> None:
+        if self.export_dialog is dialog:
+            self.export_dialog = None
+
+    @Slot(object)
+    def _exported(self, result: object) -> None:
+        self.window.refresh()
+        self.window.context.changed.emit()
+        from jsdesk.submission.export import SubmissionResult
+
+        if isinstance(result, SubmissionResult):
+            self.window.statusBar().showMessage(
+                f"Innsendingsfilen {result.path.name} er laget; {result.record_count} poster er "
+                "merket som innsendt.",
+                15000,
+            )
+
+    @Slot(bool)
+    def _busy(self, busy: bool) -> None:
+        # The export thread uses the open database: no idle lock until it is done.
+        if busy:
+            self.window.idle.stop()
+        else:
+            self.window.idle.start()
+
+    @Slot()
+    def open_submissions(self) -> SubmissionsDialog | None:
+        if not self.window.context.is_open:
+            return None
+        from jsdesk.ui.submissions_view import SubmissionsDialog
+
+        dialog = SubmissionsDialog(self.window.context, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.submissions_dialog = dialog
+        dialog.destroyed.connect(lambda _obj=None: self._forget_submissions(dialog))
+        dialog.show()
+        return dialog
+
+    def _forget_submissions(self, dialog: SubmissionsDialog) -> None:
+        if self.submissions_dialog is dialog:
+            self.submissions_dialog = None
+
+
+def _action(window: MainWindow, name: str, text: str, keys: str) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setShortcut(QKeySequence(keys))
+    action.setToolTip(f"{text.replace('&', '')} ({QKeySequence(keys).toString()})")
+    window.addAction(action)
+    return action
+
+
+def install(window: MainWindow) -> SubmissionActions:
+    return SubmissionActions(window)
