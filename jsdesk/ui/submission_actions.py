@@ -67,6 +67,7 @@ class SubmissionActions(QObject):
         self.export_dialog = dialog
         dialog.destroyed.connect(lambda _obj=None: self._forget_export(dialog))
         dialog.show()
+        dialog.activateWindow()
         return dialog
 
     def _forget_export(self, dialog: ExportDialog) -> None:
@@ -105,6 +106,7 @@ class SubmissionActions(QObject):
         self.submissions_dialog = dialog
         dialog.destroyed.connect(lambda _obj=None: self._forget_submissions(dialog))
         dialog.show()
+        dialog.activateWindow()
         return dialog
 
     def _forget_submissions(self, dialog: SubmissionsDialog) -> None:

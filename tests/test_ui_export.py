@@ -1,0 +1,435 @@
+"""The GUI's submission export ("Send inn …") and history ("Innsendinger …")."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QTableWidget,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+from submission_support import PASSPHRASE, copy_db, credentials
+
+from jsdesk.storage import Database, Status
+from jsdesk.submission import export
+from jsdesk.submission.credentials import (
+    SigningCredentials,
+    save_credentials,
+    save_recipient,
+    to_pkcs12,
+)
+from jsdesk.submission.verify import verify_file
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.export_dialog import ExportDialog, overall_progress
+from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.participations_model import COLUMNS
+from jsdesk.ui.submissions_view import SubmissionsDialog
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+STATUS_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.title == "Status")
+
+
+def _template(folder: Path, *, production: bool = False) -> Path:
+    """Demo records (complete and incomplete, synthetic numbers), no signing certificate."""
+    from jsdesk.demo import generate_records
+    from jsdesk.forms import default_form
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "jsdesk.db"
+    db, _recovery = Database.create(
+        path, PASSPHRASE, kommunenummer="0301", bydel="030105", test_installation=True
+    )
+    with db:
+        db.import_records(generate_records(30, 7), form_version=default_form().version)
+        if production:
+            # The same records in an installation switched to production (synthetic
+            # numbers cannot be stored in one directly).
+            db.set_setting("test_installation", False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def test_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _template(tmp_path_factory.mktemp("test_install"))
+
+
+@pytest.fixture(scope="module")
+def production_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _template(tmp_path_factory.mktemp("prod_install"), production=True)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def fast_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Lag testsertifikat" makes an RSA-3072 key; reuse one per session to keep tests fast."""
+    monkeypatch.setattr(
+        "jsdesk.submission.credentials.create_test_credentials",
+        lambda _organisation, **_kwargs: credentials(),
+    )
+
+
+def open_window(
+    qtbot: QtBot, template: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    db_path = copy_db(template, folder)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    assert window.stack.currentWidget() is window.overview
+    yield window
+    window.close()
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, test_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    yield from open_window(qtbot, test_template, tmp_path / "db", monkeypatch)
+
+
+@pytest.fixture
+def production_window(
+    qtbot: QtBot, production_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    yield from open_window(qtbot, production_template, tmp_path / "db", monkeypatch)
+
+
+def open_export(qtbot: QtBot, window: MainWindow) -> ExportDialog:
+    window.activateWindow()  # the window manager's part after a dialog closed; offscreen has none
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.submission_actions.export_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.objectName() == "export_dialog"
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def press(qtbot: QtBot, button: QAbstractButton) -> None:
+    """Tab to the button and press Space, as a keyboard user does."""
+    assert button.isEnabled(), button.objectName()
+    button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+
+
+def type_folder(qtbot: QtBot, dialog: ExportDialog, folder: Path) -> None:
+    dialog.folder.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.folder, str(folder))
+
+
+def statuses(window: MainWindow) -> dict[int, Status]:
+    db = window.context.require_db()
+    return {s.id: s.status for s in db.query_participations(limit=1000)}
+
+
+def overview_statuses(window: MainWindow) -> dict[int, str]:
+    model = window.model
+    shown: dict[int, str] = {}
+    for row in range(model.rowCount()):
+        summary = model.summary(row)
+        assert summary is not None
+        shown[summary.id] = str(model.data(model.index(row, STATUS_COLUMN)))
+    return shown
+
+
+def short_lived(days: int, *, expired: bool = False) -> SigningCredentials:
+    """A quick EC test certificate valid for ``days`` more days (or expired that long ago)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    end = now - timedelta(days=days) if expired else now + timedelta(days=days)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TEST jsdesk kort (ikke ekte)")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(end - timedelta(days=400))
+        .not_valid_after(end)
+        .sign(key, hashes.SHA256())
+    )
+    return SigningCredentials(certificate=cert, key=key)
+
+
+def test_export__keyboard_test_installation__file_verifies_records_innsendt_history_shows_it(
+    qtbot: QtBot, window: MainWindow, out: Path
+) -> None:
+    before = statuses(window)
+    drafts = {pid for pid, s in before.items() if s == Status.KLADD}
+    complete = {pid for pid, s in before.items() if s == Status.KOMPLETT}
+    assert drafts and complete
+    dialog = open_export(qtbot, window)
+
+    # What goes in, what is left out and why.
+    assert dialog.included_label.text() == f"Sendes &med ({len(complete)}):"
+    assert dialog.included.count() == len(complete)
+    assert f"{len(complete)} poster sendes inn" in dialog.summary.text()
+    assert dialog.excluded.rowCount() == len(drafts)
+    for row in range(dialog.excluded.rowCount()):
+        masked = dialog.excluded.item(row, 0).text()
+        assert masked.endswith("*****") and len(masked) == 11
+        assert dialog.excluded.item(row, 1).text() == "kladd"
+        assert dialog.excluded.item(row, 2).text().startswith("Ikke komplett for fasen")
+
+    # No certificate yet: refused until a test certificate is made.
+    assert "Ingen signeringssertifikat" in dialog.refusal.text()
+    assert not dialog.send.isEnabled()
+    with qtbot.waitSignal(dialog.certificate.credentials_changed, timeout=20_000):
+        press(qtbot, dialog.certificate.create_test)
+    assert "TESTSERTIFIKAT" in dialog.certificate.status.text()
+    type_folder(qtbot, dialog, out)
+    assert dialog.refusal.text() == ""
+
+    progress: list[int] = []
+    dialog.progress.valueChanged.connect(progress.append)
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
+        press(qtbot, dialog.send)
+        assert dialog.busy and not dialog.close_button.isEnabled()
+    result = done.args[0]
+    assert isinstance(result, export.SubmissionResult)
+    assert [p.name for p in out.iterdir()] == [result.path.name]
+    assert result.path.name.startswith("TEST-jobbsjanse-0301-")
+    assert dialog.result_name.text() == result.path.name
+    assert dialog.result_name.isReadOnly()
+    assert dialog.progress.value() == 100
+    assert any(0 < value < 100 for value in progress), progress
+    assert "Innsendingsfilen er laget og kontrollert" in dialog.message.text()
+    report = verify_file(result.path, trusted=[credentials().certificate])
+    assert report.exit_code == 0, report.lines()
+    assert report.record_count == len(complete)
+
+    after = statuses(window)
+    assert {pid for pid, s in after.items() if s == Status.INNSENDT} == complete
+    assert {pid for pid, s in after.items() if s == Status.KLADD} == drafts
+    shown = overview_statuses(window)
+    assert all(shown[pid] == "innsendt" for pid in complete)
+    assert all(shown[pid] == "kladd" for pid in drafts)
+    # The dialog has planned again: nothing new is left to send.
+    assert dialog.included.count() == 0 and not dialog.send.isEnabled()
+
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    window.activateWindow()  # the window manager's part; offscreen has none
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.table, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    history = window.submission_actions.submissions_dialog
+    assert isinstance(history, SubmissionsDialog) and history.isVisible()
+    assert history.objectName() == "submissions"
+    table = history.table
+    assert table.rowCount() == 1
+    cells = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert cells[1] == result.path.name
+    assert cells[3] == str(len(complete))
+    assert cells[4] == "ja"
+    assert cells[2].endswith(datetime.now().strftime("%d.%m.%Y"))
+
+
+def test_export__record_changed_after_submission__listed_as_correction(
+    qtbot: QtBot, window: MainWindow, out: Path
+) -> None:
+    db = window.context.require_db()
+    save_credentials(db, credentials())
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
+        press(qtbot, dialog.send)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    sent = next(pid for pid, s in statuses(window).items() if s == Status.INNSENDT)
+    country = db.get_participation(sent).values.get("fodeland")
+    db.set_values(sent, {"fodeland": "SOM" if country != "SOM" else "ETH"})
+    changed = db.get_participation(sent)
+    assert changed.status == Status.ENDRET and changed.valid
+
+    again = open_export(qtbot, window)
+    lines = [again.included.item(i).text() for i in range(again.included.count())]
+    assert len(lines) == 1 and lines[0].endswith("RETTELSE")
+    assert "1 av dem som rettelser" in again.summary.text()
+
+
+def test_export__production_without_certificate__refused_and_nothing_written(
+    qtbot: QtBot, production_window: MainWindow, out: Path
+) -> None:
+    window = production_window
+    before = statuses(window)
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    assert dialog.included.count() > 0
+    refusal = dialog.refusal.text()
+    assert "Ingen signeringssertifikat er satt opp" in refusal
+    assert "mottakersertifikat" in refusal
+    assert dialog.refusal.isVisibleTo(dialog)
+    assert not dialog.certificate.create_test.isVisibleTo(dialog)
+    assert not dialog.send.isEnabled()
+    dialog.start_export()  # as if the button could be pressed anyway
+    assert not dialog.busy
+    assert dialog.message.text().startswith("Innsendingsfilen er ikke laget")
+    assert list(out.iterdir()) == []
+    assert statuses(window) == before
+    assert window.context.require_db().list_submissions() == []
+
+
+def test_certificate_import__production__test_p12_and_wrong_password_refused(
+    qtbot: QtBot, production_window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = open_export(qtbot, production_window)
+    p12 = tmp_path / "virksomhet.p12"
+    p12.write_bytes(to_pkcs12(credentials(), "riktig passord"))
+    panel = dialog.certificate
+    panel.p12_path.setFocus()
+    qtbot.keyClicks(panel.p12_path, str(p12))
+    qtbot.keyClicks(panel.p12_password, "galt")
+    qtbot.keyClick(panel.p12_password, Qt.Key.Key_Return)
+    assert "feil passord" in panel.message.text()
+    panel.p12_password.clear()
+    qtbot.keyClicks(panel.p12_password, "riktig passord")
+    press(qtbot, panel.import_button)
+    assert "bare brukes i en testinstallasjon" in panel.message.text()
+    assert "Ingen signeringssertifikat" in dialog.refusal.text()
+
+
+def test_certificate__expires_in_ten_days__warning_shown_and_export_allowed(
+    qtbot: QtBot, window: MainWindow, out: Path
+) -> None:
+    save_credentials(window.context.require_db(), short_lived(10))
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    warning = dialog.certificate.warning
+    assert warning.isVisibleTo(dialog) and "utløper" in warning.text()
+    assert dialog.send.isEnabled()
+
+
+def test_certificate__expired__export_refused(qtbot: QtBot, window: MainWindow, out: Path) -> None:
+    save_credentials(window.context.require_db(), short_lived(3, expired=True))
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    assert "utløp" in dialog.refusal.text() and not dialog.send.isEnabled()
+    dialog.start_export()
+    assert list(out.iterdir()) == []
+
+
+def test_export__disk_full_while_writing__error_shown_no_file_no_status_change(
+    qtbot: QtBot, window: MainWindow, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = window.context.require_db()
+    save_credentials(db, credentials())
+    before = statuses(window)
+    shown_before = overview_statuses(window)
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "write_atomic", disk_full)
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    press(qtbot, dialog.send)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    text = dialog.message.text()
+    assert text.startswith("Innsendingsfilen ble ikke laget: Kan ikke skrive")
+    assert "ingen poster er merket som innsendt" in text
+    assert dialog.result_name.text() == "" and dialog.progress.value() == 0
+    assert dialog.send.isEnabled() and dialog.close_button.isEnabled()
+    assert list(out.iterdir()) == []
+    assert statuses(window) == before
+    assert db.list_submissions() == []
+    window.refresh()
+    assert overview_statuses(window) == shown_before
+
+
+def test_export__encrypted_to_recipient__p7m_file(
+    qtbot: QtBot, window: MainWindow, out: Path
+) -> None:
+    db = window.context.require_db()
+    save_credentials(db, credentials())
+    save_recipient(db, credentials("mottaker").certificate)
+    dialog = open_export(qtbot, window)
+    assert "krypteres til mottakeren" in dialog.recipient.text()
+    type_folder(qtbot, dialog, out)
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
+        press(qtbot, dialog.send)
+    assert done.args[0].path.name.endswith(".asice.p7m")
+    assert "kryptert til mottakeren" in dialog.message.text()
+
+
+def test_progress__phases__rise_to_hundred() -> None:
+    values = [
+        overall_progress("Henter poster", 0, 10),
+        overall_progress("Henter poster", 10, 10),
+        overall_progress("Bygger og signerer", 1, 1),
+        overall_progress("Kontrollerer filen", 1, 1),
+        overall_progress("Skriver filen", 1, 1),
+        overall_progress("Markerer som innsendt", 1, 1),
+    ]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == 100
+
+
+def _mnemonic(text: str) -> str | None:
+    index = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[index + 1].lower() if index >= 0 else None
+
+
+def test_export_dialog__every_input__accessible_name_buddy_and_unique_mnemonics(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = open_export(qtbot, window)
+    labels = dialog.findChildren(QLabel)
+    buddies = {label.buddy() for label in labels if label.buddy() is not None}
+    inputs: list[QWidget] = [
+        *dialog.findChildren(QLineEdit),
+        *dialog.findChildren(QComboBox),
+        *dialog.findChildren(QListWidget),
+        *dialog.findChildren(QTableWidget),
+        *dialog.findChildren(QProgressBar),
+    ]
+    inputs = [w for w in inputs if not isinstance(w.parent(), QComboBox)]
+    assert len(inputs) >= 8
+    for widget in inputs:
+        assert widget.accessibleName(), widget.objectName()
+        assert widget in buddies, widget.objectName()
+    buttons = [b for b in dialog.findChildren(QAbstractButton) if b.isVisibleTo(dialog)]
+    keys: list[str] = []
+    for button in buttons:
+        if not button.text():
+            continue  # header corner buttons of the tables
+        assert button.accessibleName() or button.text(), button.objectName()
+        key = _mnemonic(button.text())
+        assert key is not None, button.text()
+        keys.append(key)
+    keys += [k for label in labels if (k := _mnemonic(label.text())) is not None]
+    assert len(keys) == len(set(keys)), sorted(keys)
+
+
+def test_actions__menu_and_shortcuts__named_with_mnemonics(window: MainWindow) -> None:
+    actions = window.submission_actions
+    assert actions.action_export.objectName() == "action_export"
+    assert actions.action_export.text() == "&Send inn …"
+    assert actions.action_export.shortcut().toString() == "Ctrl+E"
+    assert actions.action_submissions.text() == "Innsen&dinger …"
+    assert actions.action_export.isEnabled()
+    window.lock(idle=False)
+    assert not actions.action_export.isEnabled()
+    assert not actions.action_submissions.isEnabled()
