@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PySide6.QtCore import Qt
@@ -157,12 +157,14 @@ def overview_statuses(window: MainWindow) -> dict[int, str]:
     return shown
 
 
-def short_lived(days: int, *, expired: bool = False) -> SigningCredentials:
-    """A quick EC test certificate valid for ``days`` more days (or expired that long ago)."""
+def short_lived(
+    days: int, *, expired: bool = False, name_text: str = "TEST jsdesk kort (ikke ekte)"
+) -> SigningCredentials:
+    """A quick EC certificate valid for ``days`` more days (or expired that long ago)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
     end = now - timedelta(days=days) if expired else now + timedelta(days=days)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TEST jsdesk kort (ikke ekte)")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name_text)])
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -210,6 +212,9 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
     with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
         press(qtbot, dialog.send)
         assert dialog.busy and not dialog.close_button.isEnabled()
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # no closing while the file is made
+        assert dialog.isVisible()
+        assert not window.idle.timer.isActive()  # nor an idle lock closing the database
     result = done.args[0]
     assert isinstance(result, export.SubmissionResult)
     assert [p.name for p in out.iterdir()] == [result.path.name]
@@ -217,6 +222,7 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
     assert dialog.result_name.text() == result.path.name
     assert dialog.result_name.isReadOnly()
     assert dialog.progress.value() == 100
+    assert window.idle.timer.isActive()
     assert any(0 < value < 100 for value in progress), progress
     assert "Innsendingsfilen er laget og kontrollert" in dialog.message.text()
     report = verify_file(result.path, trusted=[credentials().certificate])
@@ -310,6 +316,40 @@ def test_certificate_import__production__test_p12_and_wrong_password_refused(
     press(qtbot, panel.import_button)
     assert "bare brukes i en testinstallasjon" in panel.message.text()
     assert "Ingen signeringssertifikat" in dialog.refusal.text()
+
+
+def test_export__production_with_enterprise_p12_and_recipient__synthetic_records_refused(
+    qtbot: QtBot, production_window: MainWindow, tmp_path: Path, out: Path
+) -> None:
+    window = production_window
+    before = statuses(window)
+    dialog = open_export(qtbot, window)
+    type_folder(qtbot, dialog, out)
+    p12 = tmp_path / "virksomhet.p12"
+    enterprise = short_lived(200, name_text="Eksempel kommune virksomhetssertifikat")
+    p12.write_bytes(to_pkcs12(enterprise, "riktig passord"))
+    panel = dialog.certificate
+    panel.p12_path.setFocus()
+    qtbot.keyClicks(panel.p12_path, str(p12))
+    qtbot.keyClicks(panel.p12_password, "riktig passord")
+    press(qtbot, panel.import_button)
+    assert "Virksomhetssertifikatet er lagret" in panel.message.text()
+    assert "Eksempel kommune" in panel.status.text()
+    assert panel.p12_password.text() == ""
+    assert "mottakersertifikat" in dialog.refusal.text()
+    recipient = tmp_path / "mottaker.pem"
+    recipient.write_bytes(
+        credentials("mottaker").certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    dialog.set_recipient_file(recipient)
+    assert "krypteres til mottakeren" in dialog.recipient.text()
+    assert dialog.refusal.text() == "" and dialog.send.isEnabled()
+    # The demo records carry synthetic numbers, which a production file may not hold.
+    press(qtbot, dialog.send)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    assert dialog.message.text().startswith("Innsendingsfilen ble ikke laget: Ingen poster")
+    assert list(out.iterdir()) == []
+    assert statuses(window) == before
 
 
 def test_certificate__expires_in_ten_days__warning_shown_and_export_allowed(

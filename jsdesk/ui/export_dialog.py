@@ -105,10 +105,17 @@ class ExportDialog(QDialog):
         self.certificate = CertificatePanel(context, self)
         self.certificate.credentials_changed.connect(self._update)
         layout.addWidget(self.certificate)
+        recipient_row = QHBoxLayout()
         self.recipient = QLabel("", self)
         self.recipient.setObjectName("mottaker")
         self.recipient.setWordWrap(True)
-        layout.addWidget(self.recipient)
+        self.choose_recipient = QPushButton("Vel&g mottakersertifikat …", self)
+        self.choose_recipient.setObjectName("velg_mottaker")
+        self.choose_recipient.setAccessibleName("Velg mottakerens krypteringssertifikat")
+        self.choose_recipient.clicked.connect(self._choose_recipient)
+        recipient_row.addWidget(self.recipient, 1)
+        recipient_row.addWidget(self.choose_recipient)
+        layout.addLayout(recipient_row)
         layout.addLayout(self._build_folder())
         self.refusal = QLabel("", self)
         self.refusal.setObjectName("hindring")
@@ -307,7 +314,8 @@ class ExportDialog(QDialog):
         if not db.settings.test_installation and load_recipient(db) is None:
             found.append(
                 "Ekte innsendinger skal krypteres til mottakeren, men intet mottakersertifikat "
-                "er satt opp. Sett det opp med 'jsdesk cert recipient SERT.pem'."
+                "er satt opp. Velg mottakerens sertifikat (PEM eller DER) med «Velg "
+                "mottakersertifikat …»."
             )
         folder = Path(self.folder.text().strip()).expanduser()
         if not self.folder.text().strip() or not folder.is_dir():
@@ -380,6 +388,7 @@ class ExportDialog(QDialog):
             self.all_in_year,
             self.folder,
             self.choose_folder,
+            self.choose_recipient,
             self.certificate,
             self.close_button,
         ):
@@ -455,6 +464,37 @@ class ExportDialog(QDialog):
         chosen = QFileDialog.getExistingDirectory(self, "Velg mappe", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
+
+    @Slot()
+    def _choose_recipient(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Velg mottakerens sertifikat",
+            str(Path.home()),
+            "Sertifikat (*.pem *.crt *.cer *.der);;Alle filer (*)",
+        )
+        if chosen:
+            self.set_recipient_file(Path(chosen))
+
+    def set_recipient_file(self, path: Path) -> None:
+        """Store the certificate in ``path`` as the recipient files are encrypted to."""
+        from jsdesk.submission.credentials import load_certificate_file, save_recipient
+
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self._tell(f"Kan ikke lese {path}: {exc.strerror or exc}.", error=True)
+            return
+        try:
+            save_recipient(self.context.require_db(), load_certificate_file(path.name, data))
+        except UserError as exc:
+            self._tell(
+                f"{path.name}: {exc.message}" if path.name not in exc.message else exc.message,
+                error=True,
+            )
+            return
+        self._update()
+        self._tell("Mottakersertifikatet er lagret; filene krypteres til mottakeren.", error=False)
 
     @Slot()
     def _open_folder(self) -> None:
