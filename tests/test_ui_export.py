@@ -215,6 +215,7 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # no closing while the file is made
         assert dialog.isVisible()
         assert not window.idle.timer.isActive()  # nor an idle lock closing the database
+        assert not window.close()  # nor quitting
     result = done.args[0]
     assert isinstance(result, export.SubmissionResult)
     assert [p.name for p in out.iterdir()] == [result.path.name]

@@ -2,14 +2,15 @@
 
 ``install(window)`` adds both actions to a menu "I&nnsending" and the toolbar, enables
 them only while the database is open, refreshes the overview after an export, and
-pauses the idle lock while an export runs (the worker uses the open database).
+pauses the idle lock and refuses to close the main window while an export runs (the
+worker uses the open database).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
@@ -31,6 +32,8 @@ class SubmissionActions(QObject):
         self.window = window
         self.export_dialog: ExportDialog | None = None
         self.submissions_dialog: SubmissionsDialog | None = None
+        self.exporting = False
+        window.installEventFilter(self)
         self.action_export = _action(window, "action_export", "&Send inn …", EXPORT_KEYS)
         self.action_export.triggered.connect(self.open_export)
         self.action_submissions = _action(
@@ -89,11 +92,22 @@ class SubmissionActions(QObject):
 
     @Slot(bool)
     def _busy(self, busy: bool) -> None:
-        # The export thread uses the open database: no idle lock until it is done.
+        # The export thread uses the open database: no idle lock (and no closing of the
+        # main window, see eventFilter) until it is done.
+        self.exporting = busy
         if busy:
             self.window.idle.stop()
         else:
             self.window.idle.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and self.exporting:
+            event.ignore()
+            self.window.statusBar().showMessage(
+                "Vent til innsendingsfilen er ferdig før du avslutter.", 8000
+            )
+            return True
+        return False
 
     @Slot()
     def open_submissions(self) -> SubmissionsDialog | None:
