@@ -12,9 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -474,3 +475,24 @@ def test_actions__menu_and_shortcuts__named_with_mnemonics(window: MainWindow) -
     window.lock(idle=False)
     assert not actions.action_export.isEnabled()
     assert not actions.action_submissions.isEnabled()
+
+
+def test_export_dialog__tab_order__top_to_bottom(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_export(qtbot, window)
+    save_credentials(window.context.require_db(), credentials())
+    dialog.certificate.refresh()
+    dialog.refresh_plan()
+    assert dialog.send.isEnabled()
+    dialog.only_changed.setFocus(Qt.FocusReason.TabFocusReason)
+    visited: list[QWidget] = []
+    current = QApplication.focusWidget()
+    while current is not None and current not in visited:
+        visited.append(current)
+        qtbot.keyClick(current, Qt.Key.Key_Tab)
+        current = QApplication.focusWidget()
+    names = [w.objectName() for w in visited]
+    tops = [w.mapTo(dialog, QPoint(0, 0)).y() for w in visited]
+    assert tops == sorted(tops), list(zip(names, tops, strict=True))
+    for name in ("utvalg_endret", "med", "utelatt", "p12_fil", "p12_passord", "mappe", "send_inn"):
+        assert name in names
+    assert names.index("send_inn") == names.index("lukk") - 1

@@ -183,6 +183,8 @@ class ExportDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Row heights follow the wrapped reasons once the columns have their real widths.
+        header.sectionResized.connect(lambda *_args: self.excluded.resizeRowsToContents())
         self.excluded_label.setBuddy(self.excluded)
         right.addWidget(self.excluded_label)
         right.addWidget(self.excluded, 1)
@@ -257,6 +259,7 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         self.close_button.setObjectName("lukk")
+        QWidget.setTabOrder(self.send, self.close_button)  # as they are shown: left to right
         return buttons
 
     # -- the plan ----------------------------------------------------------------------
