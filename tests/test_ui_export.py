@@ -204,7 +204,9 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
     assert not dialog.send.isEnabled()
     with qtbot.waitSignal(dialog.certificate.credentials_changed, timeout=20_000):
         press(qtbot, dialog.certificate.create_test)
+        assert not window.idle.timer.isActive()  # the key is made in a thread meanwhile
     assert "TESTSERTIFIKAT" in dialog.certificate.status.text()
+    assert window.idle.timer.isActive()
     type_folder(qtbot, dialog, out)
     assert dialog.refusal.text() == ""
 

@@ -5,7 +5,8 @@ a refusal when it has expired), and offers "Lag testsertifikat" (test installati
 only; the key is generated off the UI thread) and importing a virksomhetssertifikat
 from a PKCS#12 file with its password. The rules are the ones ``jsdesk cert`` uses.
 
-Signals: ``credentials_changed()`` after a certificate was stored.
+Signals: ``credentials_changed()`` after a certificate was stored; ``busy_changed(bool)``
+when making a test certificate starts and ends (the key is generated in a thread).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def certificate_problem(
 
 class CertificatePanel(QGroupBox):
     credentials_changed = Signal()
+    busy_changed = Signal(bool)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Signeringssertifikat", parent)
@@ -187,6 +189,7 @@ class CertificatePanel(QGroupBox):
         self._job.succeeded.connect(self._test_created)
         self._job.failed.connect(self._job_failed)
         self._job.start()
+        self.busy_changed.emit(True)
 
     @Slot(object)
     def _test_created(self, credentials: object) -> None:
@@ -194,6 +197,8 @@ class CertificatePanel(QGroupBox):
 
         self._finish_job()
         assert isinstance(credentials, SigningCredentials)
+        if not self.context.is_open:
+            return  # locked meanwhile: nothing is stored
         self._stored(credentials, "Testsertifikatet")
 
     @Slot(object)
@@ -210,6 +215,7 @@ class CertificatePanel(QGroupBox):
             self._job.wait()
             self._job.deleteLater()
             self._job = None
+            self.busy_changed.emit(False)
         self.create_test.setEnabled(True)
 
     # -- PKCS#12 import --------------------------------------------------------------

@@ -15,7 +15,7 @@ close while the export runs, and emits ``busy_changed(True)`` so the main window
 stops the idle lock until ``busy_changed(False)``.
 
 Signals: ``exported(object)`` with the ``SubmissionResult`` after a successful export;
-``busy_changed(bool)`` when an export starts and ends.
+``busy_changed(bool)`` when an export (or making a test certificate) starts and ends.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ class ExportDialog(QDialog):
         layout.addLayout(self._build_lists(), 1)
         self.certificate = CertificatePanel(context, self)
         self.certificate.credentials_changed.connect(self._update)
+        self.certificate.busy_changed.connect(self.busy_changed)
         layout.addWidget(self.certificate)
         recipient_row = QHBoxLayout()
         self.recipient = QLabel("", self)
