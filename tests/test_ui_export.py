@@ -498,3 +498,24 @@ def test_export_dialog__tab_order__top_to_bottom(qtbot: QtBot, window: MainWindo
     for name in ("utvalg_endret", "med", "utelatt", "p12_fil", "p12_passord", "mappe", "send_inn"):
         assert name in names
     assert names.index("send_inn") == names.index("lukk") - 1
+
+
+def test_actions__pilot_sandbox__export_disabled(qtbot: QtBot, tmp_path: Path) -> None:
+    import shutil
+
+    from jsdesk.paths import forms_dir
+
+    form = tmp_path / "pilot.yaml"
+    shutil.copy(forms_dir() / "jobbsjansen-2023.yaml", form)
+    window = create_main_window(["jsdesk", "--form", str(form), "--sandbox"])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    try:
+        assert window.stack.currentWidget() is window.overview
+        actions = window.submission_actions
+        assert not actions.action_export.isEnabled()
+        assert actions.action_submissions.isEnabled()
+        qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+        assert actions.export_dialog is None
+    finally:
+        window.close()

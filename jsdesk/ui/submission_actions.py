@@ -1,9 +1,9 @@
 """The overview's submission actions: "Send inn …" (export dialog) and "Innsendinger …".
 
 ``install(window)`` adds both actions to a menu "I&nnsending" and the toolbar, enables
-them only while the database is open, refreshes the overview after an export, and
-pauses the idle lock and refuses to close the main window while an export runs (the
-worker uses the open database).
+them only while the database is open (export never in a pilot sandbox), refreshes the
+overview after an export, and pauses the idle lock and refuses to close the main window
+while an export runs (the worker uses the open database).
 """
 
 from __future__ import annotations
@@ -54,12 +54,13 @@ class SubmissionActions(QObject):
         self._set_enabled(window.context.is_open)
 
     def _set_enabled(self, enabled: bool) -> None:
-        self.action_export.setEnabled(enabled)
+        # A pilot sandbox holds trial data on a throwaway database: nothing to send in.
+        self.action_export.setEnabled(enabled and not self.window.context.options.sandbox)
         self.action_submissions.setEnabled(enabled)
 
     @Slot()
     def open_export(self) -> ExportDialog | None:
-        if not self.window.context.is_open:
+        if not self.action_export.isEnabled():
             return None
         from jsdesk.ui.export_dialog import ExportDialog
 
