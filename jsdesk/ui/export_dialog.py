@@ -321,9 +321,11 @@ class ExportDialog(QDialog):
                 "er satt opp. Velg mottakerens sertifikat (PEM eller DER) med «Velg "
                 "mottakersertifikat …»."
             )
-        folder = Path(self.folder.text().strip()).expanduser()
-        if not self.folder.text().strip() or not folder.is_dir():
-            found.append(f"Mappen «{self.folder.text().strip()}» finnes ikke. Velg en mappe.")
+        typed = self.folder.text().strip()
+        if not typed:
+            found.append("Velg mappen innsendingsfilen skal lagres i.")
+        elif not Path(typed).expanduser().is_dir():
+            found.append(f"Mappen «{typed}» finnes ikke. Velg en mappe som finnes.")
         return found
 
     def _update(self) -> None:
