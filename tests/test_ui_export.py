@@ -519,3 +519,16 @@ def test_actions__pilot_sandbox__export_disabled(qtbot: QtBot, tmp_path: Path) -
         assert actions.export_dialog is None
     finally:
         window.close()
+
+
+def test_export__folder_missing__refused_naming_the_folder(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    save_credentials(window.context.require_db(), credentials())
+    dialog = open_export(qtbot, window)
+    missing = tmp_path / "finnes-ikke"
+    type_folder(qtbot, dialog, missing)
+    assert f"Mappen «{missing}» finnes ikke" in dialog.refusal.text()
+    assert not dialog.send.isEnabled()
+    dialog.start_export()
+    assert not missing.exists() and not dialog.busy
