@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
     def _start_sandbox(self) -> None:
         import secrets
 
-        from jsdesk.forms import check_form_file, load_form
+        from jsdesk.forms import check_form_file, load_form, register_form
         from jsdesk.storage import Database
 
         form_path = self.context.options.form_path
@@ -309,6 +309,9 @@ class MainWindow(QMainWindow):
             )
             return
         self.context.pilot_form = load_form(form_path)
+        # Storage and the rule engine look a record's form up by version: make the
+        # pilot's (unshipped) version known to them for this process.
+        register_form(self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
         kommune, bydel = SANDBOX_KOMMUNE
         db, _key = Database.create(
@@ -555,4 +558,8 @@ class MainWindow(QMainWindow):
         if self._sandbox_dir is not None:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             self._sandbox_dir = None
+        if self.context.pilot_form is not None:
+            from jsdesk.forms import unregister_form
+
+            unregister_form(self.context.pilot_form)
         super().closeEvent(event)
