@@ -200,6 +200,10 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+        # Registry import (issue 6), all of it in jsdesk/ui/import_dialog.py.
+        from jsdesk.ui.import_dialog import install_import_action
+
+        self.action_import = install_import_action(self, file_menu, toolbar)
 
     def _build_sort_menu(self) -> None:
         """Sorting by keyboard: Alt+O, then a column; choosing it again reverses the order."""

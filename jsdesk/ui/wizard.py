@@ -244,6 +244,12 @@ class ParticipationWizard(QWizard):
         self._show_provenance()
         self.reevaluate()
 
+    def reload(self) -> None:
+        """Read the record again from storage (after a registry import changed it)."""
+        self._last_state.clear()
+        self._hide_undo()
+        self._load()
+
     def _show_provenance(self) -> None:
         """Registry values imported from an extract say where and when they came from."""
         if self.participation_id is None:
