@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
-from registry_support import FREG_HEADER, synthetic_numbers, write_csv
+from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
 from ui_support import PASSPHRASE, make_db
 
 from jsdesk.ui.app import create_main_window
@@ -280,3 +280,39 @@ def test_ui_import__50000_rows__checked_in_worker_while_ui_runs(
     assert worker_threads == [threading.main_thread()]  # results handled in the UI thread
     assert len(texts(dialog.unknown)) == 501  # 500 listed, then "… og 49500 til."
     assert texts(dialog.unknown)[-1] == "… og 49500 til."
+
+
+def test_ui_import__pad_results__changed_result_shown_with_date_and_texts(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    db = window.context.require_db()
+    b_id = participation_ids(window)[B]
+    db.set_value(
+        b_id,
+        "proveresultater",
+        [{"provedato": "2025-05-06", "provetype": 1, "proveresultat": 4}],
+    )
+    path = write_csv(
+        tmp_path / "pad.csv",
+        PAD_HEADER,
+        [(B, "06.05.2025", 1, 6), (A, "2025-06-07", 2, 5)],
+        delimiter=",",
+    )
+    dialog = start(qtbot, window, path)
+    assert dialog.status.text().startswith("PAD-uttrekk pad.csv: 2 rader.")
+    (change,) = texts(dialog.changes)
+    assert change.startswith("linje 2, ") and "06.05.2025" in change and " → " in change
+    old_text, new_text = change.split(" → ")
+    assert old_text.endswith("PROVE_NORSK_LES: A1") and new_text.endswith("B1"), change
+    alt(qtbot, dialog, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: dialog.outcome is not None and not dialog.busy)
+    assert values(window, A)["proveresultater"] == [
+        {"provedato": "2025-06-07", "provetype": 2, "proveresultat": 5}
+    ]
+    assert values(window, B)["proveresultater"] == [
+        {"provedato": "2025-05-06", "provetype": 1, "proveresultat": 4}
+    ]
+    wizard = window.open_participation(participation_ids(window)[A])
+    assert wizard is not None
+    label = wizard.fields["proveresultater"].label.text().replace("&", "")
+    assert f"(kilde: PAD, importert {TODAY}; kan også føres inn her)" in label

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -431,6 +431,13 @@ class ImportController(QObject):
         window.context.unlocked.connect(lambda: self.action.setEnabled(True))
         window.context.locked.connect(lambda: self.action.setEnabled(False))
         self.dialog: ImportDialog | None = None
+        # Closing the window closes the database: let a running worker finish first.
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and self.dialog is not None:
+            self.dialog.wait_for_worker()
+        return False
 
     def choose_file(self) -> QFileDialog | None:
         if not self.window.context.is_open:
