@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -316,3 +317,27 @@ def test_ui_import__pad_results__changed_result_shown_with_date_and_texts(
     assert wizard is not None
     label = wizard.fields["proveresultater"].label.text().replace("&", "")
     assert f"(kilde: PAD, importert {TODAY}; kan også føres inn her)" in label
+
+
+def test_ui_import__window_closed_while_worker_runs__worker_finishes_first(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import jsdesk.registry
+
+    original = jsdesk.registry.plan_import
+    calls: list[bool] = []
+
+    def slow_plan(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        result = original(*args, **kwargs)  # uses the database: must still be open
+        calls.append(True)
+        return result
+
+    monkeypatch.setattr(jsdesk.registry, "plan_import", slow_plan)
+    path = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(A, "SYR", "gift", 2016, None)])
+    dialog = controller(window).start(path)
+    assert dialog is not None and dialog.busy
+    window.close()
+    assert calls == [True] and not window.context.is_open

@@ -467,15 +467,16 @@ class ImportController(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.busy_changed.connect(self._busy)
         dialog.imported.connect(self._imported)
-        dialog.destroyed.connect(self._forget)
+        dialog.finished.connect(lambda _result, shown=dialog: self._forget(shown))
         self.dialog = dialog
         dialog.show()
         dialog.activateWindow()
         dialog.start()
         return dialog
 
-    def _forget(self) -> None:
-        self.dialog = None
+    def _forget(self, dialog: ImportDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _busy(self, busy: bool) -> None:
         # The idle lock closes the database: not while the worker uses it.
