@@ -123,13 +123,13 @@ def test_ui_import__good_freg_file__applied_and_shown_with_source_in_wizard(
     path = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(A, "SYR", "gift", 2016, None)])
 
     dialog = choose_by_keyboard(qtbot, window, path)
-    assert "FREG-uttrekk freg.csv: 1 rader" in dialog.status.text()
+    assert "FREG-uttrekk freg.csv: 1 rad." in dialog.status.text()
     assert not dialog.use_good_rows.isVisible() and not dialog.accept_changes.isVisible()
     assert dialog.apply_button.isEnabled()
     assert values(window, A).get("fodeland") is None  # nothing stored before the choice
     alt(qtbot, dialog, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: dialog.outcome is not None and not dialog.busy)
-    assert "Importert: 3 nye verdier og 0 endringer i 1 deltakelser." in dialog.status.text()
+    assert "Importert: 3 nye verdier og 0 endringer i 1 deltakelse." in dialog.status.text()
     stored = values(window, A)
     assert (stored["fodeland"], stored["ankomstar"]) == ("SYR", 2016)
     assert refreshed
@@ -180,7 +180,7 @@ def test_ui_import__bad_rows__line_numbers_listed_nothing_applied_until_good_row
     assert dialog.apply_button.isEnabled()
     alt(qtbot, dialog, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: dialog.outcome is not None and not dialog.busy)
-    assert "1 rader med feil ble hoppet over" in dialog.status.text()
+    assert "1 rad med feil ble hoppet over" in dialog.status.text()
     assert values(window, A)["fodeland"] == "SYR"
     assert values(window, C).get("fodeland") is None
 
@@ -202,7 +202,7 @@ def test_ui_import__changed_value__shown_as_change_applied_only_when_accepted(
     assert "«Godta endringer»" in dialog.hint.text()
     alt(qtbot, dialog, Qt.Key.Key_I)  # the new year of arrival only
     qtbot.waitUntil(lambda: dialog.outcome is not None and not dialog.busy)
-    assert "1 endringer ble ikke tatt inn" in dialog.status.text()
+    assert "1 endring ble ikke tatt inn" in dialog.status.text()
     assert (values(window, B)["fodeland"], values(window, B)["ankomstar"]) == ("SOM", 2018)
     dialog.close_button.click()
 

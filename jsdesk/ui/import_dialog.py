@@ -62,6 +62,11 @@ MAX_LISTED = 500  # rows shown per list; the rest are counted
 FILE_FILTER = "Registeruttrekk (*.csv *.json);;Alle filer (*)"
 
 
+def _n(count: int, one: str, many: str) -> str:
+    """``1 rad``, ``2 rader``."""
+    return f"{count} {one if count == 1 else many}"
+
+
 # --- the worker ---------------------------------------------------------------------------
 
 
@@ -101,7 +106,7 @@ def _plan_work(
 
         stage(f"Leser {path.name} …")
         extract = read_extract(path)
-        stage(f"Kontrollerer {len(extract.rows)} rader …")
+        stage(f"Kontrollerer {_n(len(extract.rows), 'rad', 'rader')} …")
         checked = check_extract(extract, form, allow_synthetic=allow_synthetic, today=today)
         stage("Finner deltakelsene radene hører til …")
         return plan_import(db, checked)
@@ -225,6 +230,7 @@ class ImportDialog(QDialog):
         items = QListWidget(self)
         items.setObjectName(name)
         items.setAccessibleName(accessible)
+        items.setWordWrap(True)  # a problem's whole text, not cut off at the edge
         label.setBuddy(items)
         layout.addWidget(label)
         layout.addWidget(items, 1)
@@ -310,12 +316,13 @@ class ImportDialog(QDialog):
         self.accept_changes.setVisible(bool(result.changes))
         self.apply_button.show()
         lines = [
-            f"{checked.kind.value}-uttrekk {self.path.name}: {checked.row_count} rader.",
-            f"{len(result.new_values)} nye verdier i tomme felt, "
-            f"{len(result.changes)} endringer av lagrede verdier, "
-            f"{result.unchanged} verdier er allerede like.",
-            f"{bad} rader med feil, {len(result.unknown)} rader for ukjente personer "
-            "(lagres ikke).",
+            f"{checked.kind.value}-uttrekk {self.path.name}: "
+            f"{_n(checked.row_count, 'rad', 'rader')}.",
+            f"{_n(len(result.new_values), 'ny verdi', 'nye verdier')} i tomme felt, "
+            f"{_n(len(result.changes), 'endring', 'endringer')} av lagrede verdier, "
+            f"{_n(result.unchanged, 'verdi', 'verdier')} er allerede like.",
+            f"{_n(bad, 'rad', 'rader')} med feil, "
+            f"{_n(len(result.unknown), 'rad', 'rader')} for ukjente personer (lagres ikke).",
         ]
         self.status.setText("\n".join(lines))
         self._update_buttons()
@@ -367,8 +374,8 @@ class ImportDialog(QDialog):
             )
         if plan.changes and not self.accept_changes.isChecked():
             hints.append(
-                f"{len(plan.changes)} lagrede verdier beholdes. Kryss av for «Godta endringer» "
-                "for å erstatte dem med verdiene fra uttrekket."
+                f"{_n(len(plan.changes), 'lagret verdi', 'lagrede verdier')} beholdes. Kryss av "
+                "for «Godta endringer» for å erstatte med verdiene fra uttrekket."
             )
         if not blocked and not something:
             hints.append("Det er ingenting å importere.")
@@ -383,14 +390,15 @@ class ImportDialog(QDialog):
         self.apply_button.hide()
         self.hint.setText("")
         text = (
-            f"Importert: {result.values_set} nye verdier og {result.changes_applied} endringer "
-            f"i {result.participations} deltakelser."
+            f"Importert: {_n(result.values_set, 'ny verdi', 'nye verdier')} og "
+            f"{_n(result.changes_applied, 'endring', 'endringer')} i "
+            f"{_n(result.participations, 'deltakelse', 'deltakelser')}."
         )
         if result.changes_left:
-            text += f" {result.changes_left} endringer ble ikke tatt inn."
+            text += f" {_n(result.changes_left, 'endring', 'endringer')} ble ikke tatt inn."
         skipped = len(self.plan.checked.bad_lines)
         if skipped:
-            text += f" {skipped} rader med feil ble hoppet over."
+            text += f" {_n(skipped, 'rad', 'rader')} med feil ble hoppet over."
         self.status.setText(text)
         chosen = list(self.plan.new_values) + (
             list(self.plan.changes) if self.accept_changes.isChecked() else []
