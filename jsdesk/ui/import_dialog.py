@@ -310,7 +310,8 @@ class ImportDialog(QDialog):
             self.unknown,
             [f"linje {item.line}, {item.masked_fnr}: {item.reason}" for item in result.unknown],
         )
-        self._fill(self.changes, [self._change_text(change) for change in result.changes])
+        changes = sorted(result.changes, key=lambda change: change.line)
+        self._fill(self.changes, [self._change_text(change) for change in changes])
         bad = len(checked.bad_lines)
         self.use_good_rows.setVisible(bad > 0)
         self.accept_changes.setVisible(bool(result.changes))
