@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QListWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
 from ui_support import PASSPHRASE, make_db
@@ -341,3 +341,40 @@ def test_ui_import__window_closed_while_worker_runs__worker_finishes_first(
     assert dialog is not None and dialog.busy
     window.close()
     assert calls == [True] and not window.context.is_open
+
+
+def test_ui_import__dialog__labelled_and_tab_order_follows_layout(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "freg.csv",
+        FREG_HEADER,
+        [
+            (B, "ERI", None, None, None),
+            (C, "XXY", None, None, None),
+            (UNKNOWN, "IRQ", None, None, None),
+        ],
+    )
+    dialog = start(qtbot, window, path)
+    assert QApplication.focusWidget() is dialog.problems  # the first list with content
+    for items in (dialog.problems, dialog.unknown, dialog.changes):
+        label = dialog.findChild(QLabel, f"{items.objectName()}_etikett")
+        assert label is not None and label.buddy() is items and "&" in label.text()
+        assert items.accessibleName()
+    for box in (dialog.use_good_rows, dialog.accept_changes):
+        assert box.text().startswith("&")
+    order = []
+    for _step in range(7):
+        focus = QApplication.focusWidget()
+        assert focus is not None
+        order.append(focus.objectName())
+        qtbot.keyClick(focus, Qt.Key.Key_Tab)
+    assert order == [
+        "feilrader",
+        "ukjente_personer",
+        "endringer",
+        "bruk_gyldige_rader",
+        "godta_endringer",
+        "lukk",  # Importer is disabled until a choice is made
+        "feilrader",
+    ]

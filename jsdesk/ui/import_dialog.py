@@ -287,7 +287,8 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.close_button.setEnabled(True)
         self.busy_changed.emit(False)
-        if not self.apply_button.isVisible() or not self.apply_button.isEnabled():
+        if self.plan is None or self.outcome is not None:
+            # Nothing (more) to choose: the file could not be read, or it was imported.
             self.close_button.setFocus()
 
     def wait_for_worker(self, timeout_ms: int = 60_000) -> bool:
