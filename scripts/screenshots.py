@@ -4,7 +4,8 @@
 
 Builds a throwaway TEST database with synthetic demo participations, opens the
 overview and one ended participation in the wizard, and saves a PNG of the
-overview and of each wizard page. Run it again whenever the UI changes.
+overview, of each wizard page and of the registry import dialog. Run it again
+whenever the UI changes.
 """
 
 from __future__ import annotations
@@ -74,9 +75,46 @@ def main() -> int:
             app.processEvents()
             save(wizard, output / f"veiviser-del{number}.png")
         wizard.close()
+        save_import_dialog(window, app, Path(folder), output)
         window.close()
         app.processEvents()
     return 0
+
+
+def save_import_dialog(window: object, app: object, folder: Path, output: Path) -> None:
+    """The registry import dialog on a small FREG extract: a new value, a change,
+    a bad row and an unknown person (all synthetic numbers)."""
+    import datetime as dt
+
+    from PySide6.QtWidgets import QApplication
+
+    from jsdesk.domain.fnr import synthetic_number
+    from jsdesk.ui.import_dialog import ImportController
+    from jsdesk.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(app, QApplication)
+    db = window.context.require_db()
+    rows = ["fodselsnummer;fodeland;sivilstand;ankomstar;fodselsar"]
+    for row in range(3):
+        summary = window.model.summary(row)
+        assert summary is not None
+        values = db.get_participation(summary.id).values
+        number, born = values["fodselsnummer"], values.get("fodeland")
+        country = "ERI" if born != "ERI" else "SOM"
+        rows.append(f"{number};{country};{'gift' if row else 'ugift'};2016;")
+    rows[-1] = rows[-1].replace(";2016;", ";1890;")  # a bad year
+    rows.append(f"{synthetic_number(dt.date(1990, 1, 1), 123)};IRQ;gift;2019;")
+    extract = folder / "freg-uttrekk.csv"
+    extract.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    controller = window.findChild(ImportController, "import_controller")
+    assert isinstance(controller, ImportController)
+    dialog = controller.start(extract)
+    assert dialog is not None
+    while dialog.busy:
+        app.processEvents()
+    app.processEvents()
+    save(dialog, output / "registerimport.png")
+    dialog.close()
 
 
 if __name__ == "__main__":

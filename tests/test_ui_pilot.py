@@ -77,3 +77,28 @@ def test_options__unknown_option__bokmal_message() -> None:
         parse_options(["jsdesk", "--fart"])
     with pytest.raises(UserError, match="--db: mangler verdi"):
         parse_options(["jsdesk", "--db"])
+
+
+def test_pilot__form_with_new_version__participation_stored_banner_shown(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from jsdesk.forms import form_by_version
+
+    form = tmp_path / "pilot.yaml"
+    shipped = (forms_dir() / "jobbsjansen-2023.yaml").read_text(encoding="utf-8")
+    assert 'version: "2023.1"' in shipped
+    form.write_text(shipped.replace('version: "2023.1"', 'version: "2099.7"', 1), "utf-8")
+    window = start(qtbot, form)
+    assert window.stack.currentWidget() is window.overview
+    assert "skjemaversjon 2099.7" in window.banner.text() and window.banner.isVisible()
+    wizard = new_wizard(qtbot, window)
+    assert wizard.findChild(type(window.banner), "sandkasse_banner") is not None
+    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1991, 3, 4), 210))
+    assert wizard.saved_label.text().startswith("Lagret kl. "), wizard.saved_label.text()
+    assert wizard.participation_id is not None
+    record = window.context.require_db().get_participation(wizard.participation_id)
+    assert record.form_version == "2099.7"
+    window.close()
+    # The registration lasts only as long as the sandbox.
+    with pytest.raises(UserError, match=r"2099\.7"):
+        form_by_version("2099.7")

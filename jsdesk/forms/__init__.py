@@ -20,7 +20,9 @@ from jsdesk.forms.loader import (
     default_form,
     form_by_version,
     load_form,
+    register_form,
     shipped_form_paths,
+    unregister_form,
 )
 
 __all__ = [
@@ -41,5 +43,7 @@ __all__ = [
     "default_form",
     "form_by_version",
     "load_form",
+    "register_form",
     "shipped_form_paths",
+    "unregister_form",
 ]

@@ -121,8 +121,32 @@ def default_form() -> FormDefinition:
     return max(current, key=lambda f: f.valid_from)
 
 
+# Forms made known to this process only (pilot sandbox): version -> form.
+_registered: dict[str, FormDefinition] = {}
+
+
+def register_form(form: FormDefinition) -> None:
+    """Make ``form`` findable by ``form_by_version`` in this process only.
+
+    Used by the pilot sandbox, whose draft form is not shipped: storage, the rule
+    engine and the exports look records' forms up by version. A registered form
+    takes precedence over a shipped form with the same version. Nothing is written
+    anywhere; ``unregister_form`` undoes it (the sandbox does so when it closes).
+    """
+    _registered[form.version] = form
+
+
+def unregister_form(form: FormDefinition) -> None:
+    """Forget a form registered with ``register_form`` (only that very form)."""
+    if _registered.get(form.version) is form:
+        del _registered[form.version]
+
+
 def form_by_version(version: str) -> FormDefinition:
-    """The shipped form with this version; UserError when there is none."""
+    """The registered or shipped form with this version; UserError when there is none."""
+    registered = _registered.get(version)
+    if registered is not None:
+        return registered
     for form in _shipped_forms():
         if form.version == version:
             return form

@@ -11,7 +11,7 @@ new value in record form (ISO date string, int code, list of codes, None).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -77,8 +77,14 @@ def code_label(code: Code) -> str:
     return text
 
 
-def source_text(variable: Variable) -> str:
-    return f"kilde: {variable.source}"
+def source_text(variable: Variable, provenance: Mapping[str, str] | None = None) -> str:
+    """``kilde: FREG``, or with an imported value ``kilde: FREG, importert 29.11.2026``."""
+    if not provenance:
+        return f"kilde: {variable.source}"
+    text = f"kilde: {provenance.get('kilde') or variable.source}"
+    if provenance.get("importert"):
+        text += f", importert {format_iso_date(provenance['importert'])}"
+    return text
 
 
 class Field(QObject):
@@ -93,6 +99,7 @@ class Field(QObject):
         self._note: str | None = None
         self._findings_text = ""
         self._locked_reason: str | None = None
+        self._provenance: Mapping[str, str] | None = None
         self.row = QWidget(parent)
         self.row.setObjectName(f"rad_{self.name}")
         layout = QVBoxLayout(self.row)
@@ -167,6 +174,16 @@ class Field(QObject):
         self._note = note
         self._update_message()
 
+    def set_provenance(self, provenance: Mapping[str, str] | None) -> None:
+        """Where an imported registry value came from (``jsdesk.registry.provenance``)."""
+        self._provenance = dict(provenance) if provenance else None
+        self._update_label()
+        self._update_accessibility()
+
+    @property
+    def provenance_text(self) -> str:
+        return source_text(self.variable, self._provenance)
+
     @property
     def locked(self) -> bool:
         return self._locked_reason is not None
@@ -221,9 +238,9 @@ class Field(QObject):
         if self._locked_reason is not None and not self.read_only:
             text += " (låst)"
         if self.read_only:
-            text += f" ({source_text(self.variable)}, kan ikke endres)"
+            text += f" ({self.provenance_text}; kan ikke endres)"
         elif not self.variable.is_input:
-            text += f" ({source_text(self.variable)}; kan også føres inn her)"
+            text += f" ({self.provenance_text}; kan også føres inn her)"
         self.label.setText(text)
 
     def _update_message(self) -> None:
@@ -234,6 +251,8 @@ class Field(QObject):
 
     def _update_accessibility(self) -> None:
         description = [self.variable.description or ""]
+        if self._provenance:
+            description.append(self.provenance_text[0].upper() + self.provenance_text[1:] + ".")
         if self._required:
             description.append("Obligatorisk.")
         if self._locked_reason is not None:

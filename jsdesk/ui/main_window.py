@@ -206,6 +206,10 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+        # Registry import (issue 6), all of it in jsdesk/ui/import_dialog.py.
+        from jsdesk.ui.import_dialog import install_import_action
+
+        self.action_import = install_import_action(self, file_menu, toolbar)
 
     def _build_sort_menu(self) -> None:
         """Sorting by keyboard: Alt+O, then a column; choosing it again reverses the order."""
@@ -296,7 +300,7 @@ class MainWindow(QMainWindow):
     def _start_sandbox(self) -> None:
         import secrets
 
-        from jsdesk.forms import check_form_file, load_form
+        from jsdesk.forms import check_form_file, load_form, register_form
         from jsdesk.storage import Database
 
         form_path = self.context.options.form_path
@@ -315,6 +319,9 @@ class MainWindow(QMainWindow):
             )
             return
         self.context.pilot_form = load_form(form_path)
+        # Storage and the rule engine look a record's form up by version: make the
+        # pilot's (unshipped) version known to them for this process.
+        register_form(self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
         kommune, bydel = SANDBOX_KOMMUNE
         db, _key = Database.create(
@@ -561,4 +568,8 @@ class MainWindow(QMainWindow):
         if self._sandbox_dir is not None:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             self._sandbox_dir = None
+        if self.context.pilot_form is not None:
+            from jsdesk.forms import unregister_form
+
+            unregister_form(self.context.pilot_form)
         super().closeEvent(event)

@@ -241,7 +241,25 @@ class ParticipationWizard(QWizard):
             self.saved_label.setText(f"Sist lagret {changed.strftime('%d.%m.%Y kl. %H:%M:%S')}")
         for name, field in self.fields.items():
             field.set_value(self.record.get(name))
+        self._show_provenance()
         self.reevaluate()
+
+    def reload(self) -> None:
+        """Read the record again from storage (after a registry import changed it)."""
+        self._last_state.clear()
+        self._hide_undo()
+        self._load()
+
+    def _show_provenance(self) -> None:
+        """Registry values imported from an extract say where and when they came from."""
+        if self.participation_id is None:
+            return
+        from jsdesk.registry import provenance
+
+        facts = provenance(self.context.require_db(), self.participation_id)
+        for name, field in self.fields.items():
+            has_value = self.record.get(name) not in (None, [])
+            field.set_provenance(facts.get(name) if has_value else None)
 
     # -- the edit loop ------------------------------------------------------
     def _edited(self, name: str, value: object) -> None:
@@ -439,7 +457,8 @@ class ParticipationWizard(QWizard):
     def _show_help_for(self, field: Field) -> None:
         variable = field.variable
         lines = [f"{variable.id} {variable.label}", variable.description or ""]
-        lines.append(f"Kilde: {variable.source}. {variable.importance}.")
+        source = field.provenance_text
+        lines.append(f"{source[0].upper()}{source[1:]}. {variable.importance}.")
         if field.locked_reason:
             lines.append(f"Låst: {field.locked_reason}")
         self.help_panel.setText("\n\n".join(line for line in lines if line))

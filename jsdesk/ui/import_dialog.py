@@ -1,0 +1,522 @@
+"""Registry import in the GUI: choose a FREG/PAD extract, see what it would do, apply it.
+
+``install_import_action(window, menu, toolbar)`` adds *Importer registeruttrekk …*
+(Ctrl+I) to the overview. It opens a file chooser; the chosen file goes to an
+``ImportDialog`` (object name ``import_dialog``) that reads, checks and matches
+the file in a worker thread (``jsdesk.registry``: read_extract → check_extract →
+plan_import) while it shows a busy bar, then lists rows with problems (line and
+problem), rows for unknown persons (not stored) and values that would change
+(old → new). Applying (``apply_plan``) also runs in the worker.
+
+Nothing is applied while the file has bad rows unless *Bruk de gyldige radene*
+is ticked; changes to stored values only with *Godta endringer*.
+
+Threads and the database: the worker gets everything it needs (database, path,
+form, flags) when it starts and touches no widget; it reports back through Qt
+signals, which run in the UI thread. The storage ``Database`` may be used from
+another thread (its engine pools connections opened with
+``check_same_thread=False``; every call has its own session and transaction,
+and SQLite serialises writers). So that nothing else writes or closes the
+database meanwhile, the dialog is application-modal (no wizard can be edited,
+Ctrl+L cannot lock), the idle lock is paused while the worker runs, and the
+dialog cannot be closed until the worker has finished.
+
+Signals: ``ImportDialog.imported(object)`` with the ``ImportOutcome`` and the set
+of participation ids touched, after values were stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.errors import UserError
+from jsdesk.ui.texts import translate_button_box
+
+if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition
+    from jsdesk.registry import ImportOutcome, ImportPlan, ValueChange
+    from jsdesk.storage import Database
+    from jsdesk.ui.main_window import MainWindow
+
+MAX_LISTED = 500  # rows shown per list; the rest are counted
+FILE_FILTER = "Registeruttrekk (*.csv *.json);;Alle filer (*)"
+
+
+def _n(count: int, one: str, many: str) -> str:
+    """``1 rad``, ``2 rader``."""
+    return f"{count} {one if count == 1 else many}"
+
+
+# --- the worker ---------------------------------------------------------------------------
+
+
+class _Job(QThread):
+    """Runs ``work(report_stage)`` off the UI thread; the result comes back as a signal.
+
+    ``done(object)`` with the result, ``failed(str)`` with a Bokmål message for a
+    ``UserError``. A bug is reported as ``failed`` too (so the dialog does not stay
+    busy) and then raised again, so it is not hidden.
+    """
+
+    stage = Signal(str)
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, work: Callable[[Callable[[str], None]], object], parent: QObject) -> None:
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            result = self._work(self.stage.emit)
+        except UserError as exc:
+            self.failed.emit(exc.message)
+            return
+        except Exception:
+            self.failed.emit("Importen stoppet på grunn av en feil i jsdesk. Ingenting er endret.")
+            raise
+        self.done.emit(result)
+
+
+def _plan_work(
+    db: Database, path: Path, form: FormDefinition, allow_synthetic: bool, today: dt.date
+) -> Callable[[Callable[[str], None]], object]:
+    def work(stage: Callable[[str], None]) -> object:
+        from jsdesk.registry import check_extract, plan_import, read_extract
+
+        stage(f"Leser {path.name} …")
+        extract = read_extract(path)
+        stage(f"Kontrollerer {_n(len(extract.rows), 'rad', 'rader')} …")
+        checked = check_extract(extract, form, allow_synthetic=allow_synthetic, today=today)
+        stage("Finner deltakelsene radene hører til …")
+        return plan_import(db, checked)
+
+    return work
+
+
+def _apply_work(
+    db: Database, plan: ImportPlan, accept_changes: bool, file_name: str, today: dt.date
+) -> Callable[[Callable[[str], None]], object]:
+    def work(stage: Callable[[str], None]) -> object:
+        from jsdesk.registry import apply_plan
+
+        stage("Lagrer verdiene …")
+        return apply_plan(
+            db, plan, accept_changes=accept_changes, source_name=file_name, today=today
+        )
+
+    return work
+
+
+# --- the dialog ---------------------------------------------------------------------------
+
+
+class ImportDialog(QDialog):
+    imported = Signal(object, object)  # ImportOutcome, frozenset[int] of participation ids
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        db: Database,
+        path: Path,
+        form: FormDefinition,
+        *,
+        allow_synthetic: bool,
+        today: dt.date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.path = path
+        self.form = form
+        self.allow_synthetic = allow_synthetic
+        self.today = today or dt.date.today()
+        self.plan: ImportPlan | None = None
+        self.outcome: ImportOutcome | None = None
+        self._job: _Job | None = None
+        self.setObjectName("import_dialog")
+        self.setWindowTitle(f"Importer registeruttrekk – {path.name}")
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.resize(760, 620)
+        layout = QVBoxLayout(self)
+
+        self.status = QLabel("", self)
+        self.status.setObjectName("import_status")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.status.setAccessibleName("Status for importen")
+        layout.addWidget(self.status)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("import_fremdrift")
+        self.progress.setRange(0, 0)  # busy: the registry functions report no fraction
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Importen arbeider")
+        layout.addWidget(self.progress)
+
+        self.problems = self._list(
+            layout, "feilrader", "&Rader med feil (linje, kolonne: problem):", "Rader med feil"
+        )
+        self.unknown = self._list(
+            layout,
+            "ukjente_personer",
+            "&Ukjente personer (lagres ikke):",
+            "Rader for personer uten deltakelse",
+        )
+        self.changes = self._list(
+            layout,
+            "endringer",
+            "&Endringer i lagrede verdier (gammel → ny):",
+            "Verdier som ville bli endret",
+        )
+        self.use_good_rows = QCheckBox("&Bruk de gyldige radene", self)
+        self.use_good_rows.setObjectName("bruk_gyldige_rader")
+        self.use_good_rows.setAccessibleDescription(
+            "Importer radene uten feil og hopp over radene med feil."
+        )
+        self.use_good_rows.toggled.connect(self._update_buttons)
+        layout.addWidget(self.use_good_rows)
+        self.accept_changes = QCheckBox("&Godta endringer", self)
+        self.accept_changes.setObjectName("godta_endringer")
+        self.accept_changes.setAccessibleDescription(
+            "Erstatt lagrede verdier med verdiene fra uttrekket."
+        )
+        self.accept_changes.toggled.connect(self._update_buttons)
+        layout.addWidget(self.accept_changes)
+        self.hint = QLabel("", self)
+        self.hint.setObjectName("import_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.hint)
+
+        self.buttons = QDialogButtonBox(self)
+        self.apply_button = QPushButton("&Importer", self)
+        self.apply_button.setObjectName("importer")
+        self.buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setObjectName("lukk")
+        translate_button_box(self.buttons)
+        self.apply_button.clicked.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        for widget in (self.use_good_rows, self.accept_changes, self.apply_button):
+            widget.hide()
+
+    def _list(
+        self, layout: QVBoxLayout, name: str, label_text: str, accessible: str
+    ) -> QListWidget:
+        label = QLabel(label_text, self)
+        label.setObjectName(f"{name}_etikett")
+        items = QListWidget(self)
+        items.setObjectName(name)
+        items.setAccessibleName(accessible)
+        items.setWordWrap(True)  # a problem's whole text, not cut off at the edge
+        label.setBuddy(items)
+        layout.addWidget(label)
+        layout.addWidget(items, 1)
+        label.hide()
+        items.hide()
+        items.setProperty("label", label)
+        return items
+
+    # -- running ---------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def start(self) -> None:
+        """Read, check and match the file in the worker."""
+        self._run(
+            _plan_work(self.db, self.path, self.form, self.allow_synthetic, self.today),
+            self._planned,
+        )
+
+    def apply(self) -> None:
+        if self.plan is None or not self.apply_button.isEnabled() or self.busy:
+            return
+        self.use_good_rows.setEnabled(False)
+        self.accept_changes.setEnabled(False)
+        self.apply_button.setEnabled(False)
+        self._run(
+            _apply_work(
+                self.db, self.plan, self.accept_changes.isChecked(), self.path.name, self.today
+            ),
+            self._applied,
+        )
+
+    def _run(
+        self, work: Callable[[Callable[[str], None]], object], then: Callable[[object], None]
+    ) -> None:
+        job = _Job(work, self)
+        job.stage.connect(self.status.setText)
+        job.done.connect(then)
+        job.failed.connect(self._failed)
+        job.finished.connect(self._job_finished)
+        self._job = job
+        self.progress.show()
+        self.close_button.setEnabled(False)
+        self.busy_changed.emit(True)
+        job.start()
+
+    def _job_finished(self) -> None:
+        job = self._job
+        self._job = None
+        if job is not None:
+            job.wait()
+            job.deleteLater()
+        self.progress.hide()
+        self.close_button.setEnabled(True)
+        self.busy_changed.emit(False)
+        if self.plan is None or self.outcome is not None:
+            # Nothing (more) to choose: the file could not be read, or it was imported.
+            self.close_button.setFocus()
+
+    def wait_for_worker(self, timeout_ms: int = 60_000) -> bool:
+        """Block until the worker (if any) has finished; for closing and tests."""
+        return self._job is None or self._job.wait(timeout_ms)
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Filen {self.path.name} ble ikke importert.\n{message}")
+        self.apply_button.hide()
+
+    # -- showing the plan -----------------------------------------------------
+    def _planned(self, result: object) -> None:
+        from jsdesk.registry import ImportPlan
+
+        assert isinstance(result, ImportPlan)
+        self.plan = result
+        checked = result.checked
+        self._fill(self.problems, [str(problem) for problem in checked.problems])
+        self._fill(
+            self.unknown,
+            [f"linje {item.line}, {item.masked_fnr}: {item.reason}" for item in result.unknown],
+        )
+        changes = sorted(result.changes, key=lambda change: change.line)
+        self._fill(self.changes, [self._change_text(change) for change in changes])
+        bad = len(checked.bad_lines)
+        self.use_good_rows.setVisible(bad > 0)
+        self.accept_changes.setVisible(bool(result.changes))
+        self.apply_button.show()
+        lines = [
+            f"{checked.kind.value}-uttrekk {self.path.name}: "
+            f"{_n(checked.row_count, 'rad', 'rader')}.",
+            f"{_n(len(result.new_values), 'ny verdi', 'nye verdier')} i tomme felt, "
+            f"{_n(len(result.changes), 'endring', 'endringer')} av lagrede verdier, "
+            f"{_n(result.unchanged, 'verdi', 'verdier')} er allerede like.",
+            f"{_n(bad, 'rad', 'rader')} med feil, "
+            f"{_n(len(result.unknown), 'rad', 'rader')} for ukjente personer (lagres ikke).",
+        ]
+        self.status.setText("\n".join(lines))
+        self._update_buttons()
+        first = next(
+            (box for box in (self.problems, self.unknown, self.changes) if box.count()), None
+        )
+        (first or self.apply_button).setFocus()
+
+    def _change_text(self, change: ValueChange) -> str:
+        from jsdesk.registry import describe_value
+
+        label = (
+            self.form.variable(change.variable).label
+            if self.form.has_variable(change.variable)
+            else change.variable
+        )
+        old = describe_value(self.form, change.variable, change.old)
+        new = describe_value(self.form, change.variable, change.new)
+        return f"linje {change.line}, {change.masked_fnr}: {label}: {old} → {new}"
+
+    @staticmethod
+    def _fill(items: QListWidget, texts: Sequence[str]) -> None:
+        items.clear()
+        items.addItems(list(texts[:MAX_LISTED]))
+        if len(texts) > MAX_LISTED:
+            items.addItem(f"… og {len(texts) - MAX_LISTED} til.")
+        label = items.property("label")
+        visible = bool(texts)
+        items.setVisible(visible)
+        if isinstance(label, QLabel):
+            label.setVisible(visible)
+        if visible:
+            items.setCurrentRow(0)
+
+    def _update_buttons(self) -> None:
+        plan = self.plan
+        if plan is None or self.outcome is not None:
+            return
+        has_bad = bool(plan.checked.problems)
+        blocked = has_bad and not self.use_good_rows.isChecked()
+        changes = len(plan.changes) if self.accept_changes.isChecked() else 0
+        something = bool(plan.new_values) or changes > 0
+        self.apply_button.setEnabled(not blocked and something)
+        hints = []
+        if blocked:
+            hints.append(
+                "Filen har rader med feil. Ingenting importeres med mindre du krysser av "
+                "for «Bruk de gyldige radene»."
+            )
+        if plan.changes and not self.accept_changes.isChecked():
+            hints.append(
+                f"{_n(len(plan.changes), 'lagret verdi', 'lagrede verdier')} beholdes. Kryss av "
+                "for «Godta endringer» for å erstatte med verdiene fra uttrekket."
+            )
+        if not blocked and not something:
+            hints.append("Det er ingenting å importere.")
+        self.hint.setText("\n".join(hints))
+        self.apply_button.setAccessibleDescription(" ".join(hints))
+
+    def _applied(self, result: object) -> None:
+        from jsdesk.registry import ImportOutcome
+
+        assert isinstance(result, ImportOutcome) and self.plan is not None
+        self.outcome = result
+        self.apply_button.hide()
+        self.hint.setText("")
+        text = (
+            f"Importert: {_n(result.values_set, 'ny verdi', 'nye verdier')} og "
+            f"{_n(result.changes_applied, 'endring', 'endringer')} i "
+            f"{_n(result.participations, 'deltakelse', 'deltakelser')}."
+        )
+        if result.changes_left:
+            text += f" {_n(result.changes_left, 'endring', 'endringer')} ble ikke tatt inn."
+        skipped = len(self.plan.checked.bad_lines)
+        if skipped:
+            text += f" {_n(skipped, 'rad', 'rader')} med feil ble hoppet over."
+        self.status.setText(text)
+        chosen = list(self.plan.new_values) + (
+            list(self.plan.changes) if self.accept_changes.isChecked() else []
+        )
+        self.imported.emit(result, frozenset(item.participation_id for item in chosen))
+
+    # -- closing ----------------------------------------------------------------
+    def reject(self) -> None:
+        if self.busy:
+            self.status.setText("Vent til importen er ferdig …")
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+# --- the overview's action ----------------------------------------------------------------
+
+
+class ImportController(QObject):
+    """Owns the overview's import action: file chooser → ``ImportDialog`` → refresh."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.action = QAction("Importer &registeruttrekk …", window)
+        self.action.setObjectName("action_import")
+        self.action.setShortcut(QKeySequence("Ctrl+I"))
+        self.action.setToolTip("Importer registeruttrekk fra FREG eller PAD (Ctrl+I)")
+        self.action.setStatusTip("Les inn en uttrekksfil fra Folkeregisteret eller PAD.")
+        self.action.triggered.connect(self.choose_file)
+        self.action.setEnabled(window.context.is_open)
+        window.addAction(self.action)
+        window.context.unlocked.connect(lambda: self.action.setEnabled(True))
+        window.context.locked.connect(lambda: self.action.setEnabled(False))
+        self.dialog: ImportDialog | None = None
+        # Closing the window closes the database: let a running worker finish first.
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and self.dialog is not None:
+            self.dialog.wait_for_worker()
+        return False
+
+    def choose_file(self) -> QFileDialog | None:
+        if not self.window.context.is_open:
+            return None
+        chooser = QFileDialog(self.window, "Velg registeruttrekk (FREG eller PAD)")
+        chooser.setObjectName("import_filvelger")
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        chooser.setNameFilter(FILE_FILTER)
+        chooser.setDirectory(str(Path.home()))
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chooser.fileSelected.connect(lambda name: self.start(Path(name)))
+        chooser.open()
+        return chooser
+
+    def start(self, path: Path) -> ImportDialog | None:
+        context = self.window.context
+        if not context.is_open:
+            return None
+        dialog = ImportDialog(
+            context.require_db(),
+            path,
+            context.form_for_new(),
+            allow_synthetic=context.allow_synthetic,
+            parent=self.window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.busy_changed.connect(self._busy)
+        dialog.imported.connect(self._imported)
+        dialog.finished.connect(lambda _result, shown=dialog: self._forget(shown))
+        self.dialog = dialog
+        dialog.show()
+        dialog.activateWindow()
+        dialog.start()
+        return dialog
+
+    def _forget(self, dialog: ImportDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _busy(self, busy: bool) -> None:
+        # The idle lock closes the database: not while the worker uses it.
+        if not self._window_built():
+            return
+        if busy:
+            self.window.idle.stop()
+        elif self.window.context.is_open:
+            self.window.idle.start()
+
+    def _window_built(self) -> bool:
+        return hasattr(self.window, "idle")
+
+    def _imported(self, _outcome: object, touched: object) -> None:
+        self.window.refresh()
+        ids = touched if isinstance(touched, frozenset) else frozenset()
+        for wizard in list(self.window.wizards):
+            if wizard.participation_id in ids:
+                wizard.reload()
+        self.window.statusBar().showMessage("Registeruttrekket er importert.", 10000)
+
+
+def install_import_action(window: MainWindow, menu: QMenu, toolbar: QToolBar) -> QAction:
+    """Add the import action to the overview's menu and toolbar; returns the action."""
+    controller = ImportController(window)
+    controller.setObjectName("import_controller")
+    for container in (menu, toolbar):
+        settings = [a for a in container.actions() if a.objectName() == "action_settings"]
+        if settings:
+            container.insertAction(settings[0], controller.action)
+        else:
+            container.addAction(controller.action)
+    return controller.action

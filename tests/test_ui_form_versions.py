@@ -1,0 +1,107 @@
+"""Records entered under an older form version open and validate with that version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PySide6.QtWidgets import QRadioButton
+from pytestqt.qtbot import QtBot
+from ui_support import FORM_VERSION, PASSPHRASE, synthetic
+
+from jsdesk.forms import (
+    FormDefinition,
+    default_form,
+    form_by_version,
+    load_form,
+    register_form,
+    shipped_form_paths,
+    unregister_form,
+)
+from jsdesk.rules import evaluate
+from jsdesk.storage import Database
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+NEW_VERSION = "2099.1"
+NEW_LABEL = "Har personen deltatt i introduksjonsprogrammet (ny versjon)?"
+
+
+@pytest.fixture
+def new_form(tmp_path: Path) -> Iterator[FormDefinition]:
+    """A modified copy of the shipped form: new version number, a third answer to
+    ``deltatt_intro`` and a new label; registered so storage and the GUI find it."""
+    (shipped,) = (p for p in shipped_form_paths() if FORM_VERSION.split(".")[0] in p.name)
+    data: dict[str, Any] = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["form"]["version"] = NEW_VERSION
+    (intro,) = (v for v in data["variables"] if v["name"] == "deltatt_intro")
+    intro["label"] = NEW_LABEL
+    intro["codes"].append({"code": 3, "text": "Delvis", "valid_from": "2023-01-01"})
+    path = tmp_path / "jobbsjansen-2099.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    form = load_form(path)
+    register_form(form)
+    yield form
+    unregister_form(form)
+
+
+def test_form_versions__register_form__found_by_version_until_unregistered(
+    new_form: FormDefinition,
+) -> None:
+    assert form_by_version(NEW_VERSION) is new_form
+    assert form_by_version(FORM_VERSION) is default_form()  # shipped forms unaffected
+    assert default_form().version == FORM_VERSION  # a registered form never becomes default
+
+
+def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_its_version(
+    qtbot: QtBot, new_form: FormDefinition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = tmp_path / "jsdesk.db"
+    old_values = {
+        "fodselsnummer": synthetic(date(1988, 5, 6), 300),
+        "oppstartsdato": "2025-02-03",
+        "deltatt_intro": 1,
+    }
+    new_values = {
+        "fodselsnummer": synthetic(date(1989, 6, 7), 310),
+        "oppstartsdato": "2025-02-03",
+        "deltatt_intro": 3,
+    }
+    db, _key = Database.create(
+        db_path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
+    )
+    with db:
+        old_id = db.create_participation(old_values, form_version=FORM_VERSION)
+        new_id = db.create_participation(new_values, form_version=NEW_VERSION)
+    # Under the old version the new answer is wrong: the new record must not be
+    # validated with it.
+    old_findings = evaluate(default_form(), new_values, allow_synthetic=True).findings
+    assert any(f.variable == "deltatt_intro" for f in old_findings)
+
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    assert isinstance(window, MainWindow) and window.stack.currentWidget() is window.overview
+
+    old = window.open_participation(old_id)
+    assert old is not None and old.form.version == FORM_VERSION
+    assert old.findChild(QRadioButton, "deltatt_intro_3") is None
+    assert old.findChild(QRadioButton, "deltatt_intro_1").isChecked()  # type: ignore[union-attr]
+    assert NEW_LABEL not in old.fields["deltatt_intro"].label.text().replace("&", "")
+
+    new = window.open_participation(new_id)
+    assert new is not None and new.form.version == NEW_VERSION
+    third = new.findChild(QRadioButton, "deltatt_intro_3")
+    assert third is not None and third.isChecked()
+    assert NEW_LABEL in new.fields["deltatt_intro"].label.text().replace("&", "")
+    assert "Feil" not in new.fields["deltatt_intro"].message.text()
+    assert new.evaluation is not None
+    assert not [f for f in new.evaluation.findings if f.variable == "deltatt_intro"]
+    window.close()

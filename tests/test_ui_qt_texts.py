@@ -1,0 +1,50 @@
+"""Qt's own texts (context menus of line edits and spin boxes, file dialogs) in Bokmål."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from jsdesk.ui.app import application
+from jsdesk.ui.qt_texts import BokmalQtTranslator, install_qt_translations
+
+
+def _texts(edit: QLineEdit | QPlainTextEdit) -> list[str]:
+    menu = edit.createStandardContextMenu()
+    texts = [action.text().split("\t")[0] for action in menu.actions() if action.text()]
+    menu.deleteLater()
+    return texts
+
+
+def test_qt_texts__line_edit_context_menu__bokmal(qtbot: QtBot) -> None:
+    application(["jsdesk"])
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    edit.setText("tekst")
+    menu = edit.createStandardContextMenu()
+    assert menu.actions()[0].text() == "&Angre\tCtrl+Z"  # shortcut names untouched
+    menu.deleteLater()
+    assert _texts(edit) == [
+        "&Angre",
+        "&Gjør om",
+        "Klipp &ut",
+        "&Kopier",
+        "&Lim inn",
+        "&Slett",
+        "&Merk alt",
+    ]
+
+
+def test_qt_texts__text_edit_and_spin_box__bokmal(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_qt_translations(app)
+    text = QPlainTextEdit()
+    qtbot.addWidget(text)
+    assert "&Kopier" in _texts(text) and "Copy" not in " ".join(_texts(text))
+    translator = install_qt_translations(app)
+    assert app.findChildren(BokmalQtTranslator) == [translator]  # installed once
+    assert translator.translate("QAbstractSpinBox", "&Step up") == "Trinn &opp"
+    assert translator.translate("QAbstractSpinBox", "Step &down") == "Trinn &ned"
+    assert translator.translate("QWidget", "&Copy") is None  # other contexts untouched
+    assert QLineEdit.tr("Ctrl") == "Ctrl"
