@@ -141,6 +141,8 @@ def _step_submission(run: _Run) -> str:
 def _step_log(run: _Run) -> str:
     if run.log_path is None:
         raise RuntimeError("loggen ble ikke satt opp")
+    if not run.fnr:
+        raise RuntimeError("ingen syntetisk deltaker å lete etter (databasesteget feilet)")
     # A careless log call with the number must still not leak it.
     log.info("selvtest ferdig for deltaker %s", run.fnr)
     for handler in logging.getLogger("jsdesk").handlers:
