@@ -21,7 +21,6 @@ DefaultGroupName=jsdesk
 DisableProgramGroupPage=yes
 ; Per-user install: no UAC prompt, no admin help needed.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=
 OutputDir=..\dist
 OutputBaseFilename=jsdesk-{#AppVersion}-oppsett
 Compression=lzma2/max

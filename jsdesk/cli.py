@@ -64,6 +64,10 @@ def run_command(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args == ["--selftest"]:
+            from jsdesk.selftest import run as selftest
+
+            return selftest()
         if args and (args[0] in COMMANDS or args[0] in {"-h", "--help", "--version"}):
             return run_command(args)
         from jsdesk.ui import run_gui

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -40,6 +41,7 @@ def parse_options(argv: list[str]) -> Options:
         action="store_true",
         help="pilotmodus: skjemaet fra --form på en midlertidig database",
     )
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv[1:])
     if args.form is not None and not args.sandbox:
         raise UserError(
@@ -47,7 +49,12 @@ def parse_options(argv: list[str]) -> Options:
             "(skjemaet prøves da på en midlertidig database).",
             2,
         )
-    return Options(db_path=args.db, form_path=args.form, sandbox=args.sandbox)
+    return Options(
+        db_path=args.db,
+        form_path=args.form,
+        sandbox=args.sandbox,
+        startup_probe=args.startup_probe,
+    )
 
 
 def application(argv: list[str]) -> QApplication:
@@ -74,6 +81,12 @@ def create_main_window(argv: list[str]) -> MainWindow:
 
 def run(argv: list[str]) -> int:
     window = create_main_window(argv)
+    if window.context.options.startup_probe:
+        # benchmarks/startup.py --frozen: the moment the first window is painted.
+        window.repaint()
+        print(time.time(), flush=True)
+        window.close()
+        return 0
     app = application(argv)
     code = app.exec()
     window.context.close()

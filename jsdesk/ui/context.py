@@ -24,6 +24,7 @@ class Options(NamedTuple):
     db_path: Path | None
     form_path: Path | None
     sandbox: bool
+    startup_probe: bool = False  # benchmarks: show the first window, print the time, exit
 
 
 class AppContext(QObject):
