@@ -112,6 +112,37 @@ def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Pa
         assert db.count_participations(status=Status.ENDRET) == 1
 
 
+def test_record_submission__with_records__all_marked_and_audited_in_one_go(
+    tmp_path: Path,
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(20, 24)]
+        sent, stale, gone, untouched = ids
+        stale_version = db.get_participation(stale).record_version
+        db.set_value(stale, "ankomstar", 2017)  # edited after the file was built
+        db.delete_participation(gone, reason="registrert ved en feil")
+        db.record_submission(
+            "sub-bulk",
+            file_name="f.asice",
+            record_count=3,
+            test=True,
+            records={sent: 1, stale: stale_version, gone: 1},
+        )
+        assert db.get_participation(sent).status is Status.INNSENDT
+        assert db.get_participation(stale).status is Status.ENDRET
+        assert db.get_participation(untouched).status is not Status.INNSENDT
+        assert db.submitted_participations("sub-bulk") == {sent: 1, stale: stale_version}
+        report = db.verify_audit()
+        assert report.ok, report.problems
+        events = raw_rows(
+            db.path,
+            db.key,
+            "SELECT participation_id FROM audit_events WHERE action = 'innsendt' ORDER BY id",
+        )
+        assert events == [(sent,), (stale,)]
+
+
 def test_accept_warning__reason_user_time__stored(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
     with db:
