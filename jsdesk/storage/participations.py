@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage import audit
+from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
     AcceptedWarning,
@@ -28,7 +28,6 @@ from jsdesk.storage.models import (
     utc_now,
 )
 from jsdesk.storage.records import (
-    ORDERABLE,
     AcceptedWarningInfo,
     ImportedRecord,
     ParticipationRecord,
@@ -40,7 +39,6 @@ from jsdesk.storage.records import (
     next_participation_id,
     overlap_message,
     overlaps,
-    search_condition,
     status_for,
 )
 
@@ -316,33 +314,6 @@ class ParticipationsMixin:
             row = self._get_row(session, pid)
             return _record(row, _warnings_of(session, [pid]).get(pid, ()))
 
-    def _filters(
-        self,
-        search: str | None,
-        status: Status | str | None,
-        stage: str | None,
-        year: int | None,
-    ) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if search:
-            conditions.append(search_condition(search))
-        if status is not None:
-            conditions.append(Participation.status == str(status))
-        if stage is not None:
-            conditions.append(Participation.stage == str(stage))
-        if year is not None:
-            first, last = date(year, 1, 1), date(year, 12, 31)
-            conditions.append(
-                and_(
-                    or_(Participation.oppstartsdato.is_(None), Participation.oppstartsdato <= last),
-                    or_(
-                        Participation.avslutningsdato.is_(None),
-                        Participation.avslutningsdato >= first,
-                    ),
-                )
-            )
-        return conditions
-
     def query_participations(
         self,
         *,
@@ -356,42 +327,11 @@ class ParticipationsMixin:
         limit: int = 100,
     ) -> list[ParticipationSummary]:
         """One page of participations for the overview, filtered and sorted."""
-        column = ORDERABLE.get(order_by)
-        if column is None:
-            raise ValueError(f"cannot order by {order_by!r}")
-        query = select(
-            Participation.id,
-            Participation.person_id,
-            Participation.fnr,
-            Participation.fodselsar,
-            Participation.stage,
-            Participation.status,
-            Participation.oppstartsdato,
-            Participation.avslutningsdato,
-            Participation.completeness,
-            Participation.changed_at,
-        ).where(*self._filters(search, status, stage, year))
-        if descending:
-            query = query.order_by(column.desc(), Participation.id.desc())
-        else:
-            query = query.order_by(column.asc(), Participation.id.asc())
-        query = query.offset(offset).limit(limit)
-        with self.read_connection() as session:
-            return [
-                ParticipationSummary(
-                    id=row.id,
-                    person_id=row.person_id,
-                    masked_fnr=mask(row.fnr),
-                    fodselsar=row.fodselsar,
-                    stage=row.stage,
-                    status=Status(row.status),
-                    oppstartsdato=row.oppstartsdato,
-                    avslutningsdato=row.avslutningsdato,
-                    completeness=completeness_of(row.completeness),
-                    changed_at=row.changed_at,
-                )
-                for row in session.execute(query)
-            ]
+        shape, params = queries.filters(search, status, stage, year)
+        query = queries.summary_query(shape, order_by, descending)
+        params["offset"], params["limit"] = offset, limit
+        with self.read_connection() as conn:
+            return [queries.summary(*row) for row in conn.execute(query, params)]
 
     def count_participations(
         self,
@@ -401,11 +341,9 @@ class ParticipationsMixin:
         stage: str | None = None,
         year: int | None = None,
     ) -> int:
-        query = select(func.count(Participation.id)).where(
-            *self._filters(search, status, stage, year)
-        )
-        with self.read_connection() as session:
-            return int(session.execute(query).scalar_one())
+        shape, params = queries.filters(search, status, stage, year)
+        with self.read_connection() as conn:
+            return int(conn.execute(queries.count_query(shape), params).scalar_one())
 
     def iter_participations(
         self, ids: Iterable[int] | None = None, *, chunk: int = 500
