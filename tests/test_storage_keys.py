@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from storage_helpers import PASSPHRASE, db_key, new_db, record
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
-from jsdesk.storage.keys import KeyFile, failure_delay, key_file_path
+from jsdesk.storage.keys import KeyFile, Slot, failure_delay, key_file_path
 
 
 def test_unlock__passphrase_or_recovery_key__both_open_the_same_data(tmp_path: Path) -> None:
@@ -67,3 +68,40 @@ def test_change_passphrase__rewraps_only__old_fails_new_and_recovery_work(tmp_pa
         assert again.count_participations() == 1
     with Database.open(db.path, recovery) as again:
         assert again.count_participations() == 1
+
+
+def test_key_file__new_database__passphrase_slot_uses_owasp_scrypt_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the production cost, not conftest's quicker one
+    db, _ = new_db(tmp_path)
+    db.close()
+    slots = json.loads(key_file_path(db.path).read_text(encoding="utf-8"))
+    assert (slots["passphrase"]["n"], slots["passphrase"]["r"], slots["passphrase"]["p"]) == (
+        2**17,
+        8,
+        1,
+    )
+    assert slots["recovery"]["n"] >= 2**15
+
+
+def test_key_file__made_with_cheaper_scrypt__opens_and_new_passphrase_gets_current_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the production cost, not conftest's quicker one
+    db, recovery = new_db(tmp_path)
+    with db:
+        db.create_participation(record(3), form_version="2023.1")
+        key = db.key
+    key_path = key_file_path(db.path)
+    old = KeyFile.read(key_path)
+    old.passphrase = Slot.wrap(key, PASSPHRASE, "passphrase", n=2**14)  # as an earlier jsdesk
+    old.write(key_path)
+    with Database.open(db.path, PASSPHRASE) as again:
+        assert again.count_participations() == 1
+        again.change_passphrase("en helt ny passordfrase")
+    assert KeyFile.read(key_path).passphrase.n == 2**17
+    with Database.open(db.path, "en helt ny passordfrase") as reopened:
+        assert reopened.count_participations() == 1
+    with Database.open(db.path, recovery) as by_recovery:
+        assert by_recovery.count_participations() == 1

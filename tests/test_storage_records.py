@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from storage_helpers import FORM_VERSION, db_key, dump, fnr, new_db, raw_rows, record
 
 from jsdesk.errors import UserError
-from jsdesk.storage import Database, Status
+from jsdesk.storage import Database, ParticipationRecord, Status
 
 
 def test_set_value__autosave__value_on_disk_for_a_new_process(tmp_path: Path) -> None:
@@ -94,6 +95,79 @@ def test_query__latest_changed_first__edited_record_on_top(tmp_path: Path) -> No
         assert db.query_participations(offset=3, limit=3)[0].id == ids[2]
 
 
+def test_query__filters_and_order__same_records_as_filtering_by_hand(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        periods = [
+            ("2023-02-01", "2023-11-30"),
+            ("2024-03-01", None),
+            ("2024-05-01", "2024-12-20"),
+            ("2025-01-15", None),
+            ("2022-06-01", "2024-01-31"),
+        ]
+        for n, (start, end) in enumerate(periods, start=30):
+            extra = {"oppstartsdato": start} | ({"avslutningsdato": end} if end else {})
+            db.create_participation(record(n, **extra), form_version=FORM_VERSION)
+        everyone = [db.get_participation(s.id) for s in db.query_participations()]
+        stages = {r.stage for r in everyone}
+        assert len(stages) == 2  # both stages present, so the stage filter can be wrong
+
+        def active_in_2024(r: ParticipationRecord) -> bool:
+            start, end = r.values["oppstartsdato"], r.values.get("avslutningsdato")
+            return str(start) <= "2024-12-31" and (end is None or str(end) >= "2024-01-01")
+
+        in_2024 = sorted(r.id for r in everyone if active_in_2024(r))
+        assert sorted(s.id for s in db.query_participations(year=2024)) == in_2024
+        assert db.count_participations(year=2024) == len(in_2024)
+        for stage in stages:
+            expected = sorted(r.id for r in everyone if r.stage == stage)
+            found = db.query_participations(stage=stage, order_by="id", descending=False)
+            assert [s.id for s in found] == expected
+            assert db.count_participations(stage=stage, year=2024) == len(
+                [i for i in expected if i in in_2024]
+            )
+        by_start = db.query_participations(order_by="oppstartsdato", descending=False)
+        assert [str(s.oppstartsdato) for s in by_start] == sorted(p[0] for p in periods)
+        assert (
+            db.query_participations(order_by="oppstartsdato", offset=1, limit=2)
+            == list(reversed(by_start))[1:3]
+        )
+
+
+def test_query__change_between_two_queries__second_query_shows_it(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(40, 43)]
+        assert db.query_participations(limit=1)[0].id == ids[-1]
+        db.set_value(ids[0], "ankomstar", 2016)
+        assert db.query_participations(limit=1)[0].id == ids[0]
+        db.delete_participation(ids[0], reason="registrert ved en feil")
+        assert [s.id for s in db.query_participations()] == [ids[2], ids[1]]
+
+
+def test_query__several_threads_while_writing__every_answer_complete(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        for n in range(50, 55):
+            db.create_participation(record(n), form_version=FORM_VERSION)
+        counts: list[int] = []
+
+        def look() -> None:
+            for _ in range(30):
+                counts.append(len(db.query_participations()))
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = [pool.submit(look) for _ in range(3)]
+            added = [
+                db.create_participation(record(n), form_version=FORM_VERSION) for n in range(55, 58)
+            ]
+            for future in futures:
+                future.result()
+        assert len(counts) == 90
+        assert set(counts) <= {5, 6, 7, 8}
+        assert len(db.query_participations()) == 5 + len(added)
+
+
 def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
     with db:
@@ -110,6 +184,37 @@ def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Pa
         assert [s.id for s in db.list_submissions()] == ["sub-1"]
         assert db.submitted_participations("sub-1") == {pid: version}
         assert db.count_participations(status=Status.ENDRET) == 1
+
+
+def test_record_submission__with_records__all_marked_and_audited_in_one_go(
+    tmp_path: Path,
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(20, 24)]
+        sent, stale, gone, untouched = ids
+        stale_version = db.get_participation(stale).record_version
+        db.set_value(stale, "ankomstar", 2017)  # edited after the file was built
+        db.delete_participation(gone, reason="registrert ved en feil")
+        db.record_submission(
+            "sub-bulk",
+            file_name="f.asice",
+            record_count=3,
+            test=True,
+            records={sent: 1, stale: stale_version, gone: 1},
+        )
+        assert db.get_participation(sent).status is Status.INNSENDT
+        assert db.get_participation(stale).status is Status.ENDRET
+        assert db.get_participation(untouched).status is not Status.INNSENDT
+        assert db.submitted_participations("sub-bulk") == {sent: 1, stale: stale_version}
+        report = db.verify_audit()
+        assert report.ok, report.problems
+        events = raw_rows(
+            db.path,
+            db.key,
+            "SELECT participation_id FROM audit_events WHERE action = 'innsendt' ORDER BY id",
+        )
+        assert events == [(sent,), (stale,)]
 
 
 def test_accept_warning__reason_user_time__stored(tmp_path: Path) -> None:

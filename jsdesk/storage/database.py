@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,6 +175,11 @@ class Database(ParticipationsMixin):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(jsdesk_read=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._query_conn: Connection | None = None
+        self._query_lock = threading.Lock()
+        self._query_engine = engine.execution_options(
+            jsdesk_read=True, jsdesk_single_statement=True
+        )
         self._settings: Settings | None = None
         self.backup_problem: str | None = None  # set when today's backup failed on open
         self._closed = False
@@ -322,6 +328,8 @@ class Database(ParticipationsMixin):
                 self._save_audit_anchor()
             except (UserError, OSError):
                 log.warning("Could not record the audit anchor in the key file")
+        with self._query_lock:
+            self._close_query_connection()
         self._engine.dispose()
         if self._lock is not None and self._lock.is_locked:
             self._lock.release()
@@ -375,9 +383,36 @@ class Database(ParticipationsMixin):
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A Core connection for fast read-only queries (no ORM session)."""
-        with translate_errors(self.path), self._read_engine.connect() as conn:
-            yield conn
+        """A Core connection for one read-only statement (no ORM session, no BEGIN).
+
+        Each statement is its own snapshot: run several statements that must
+        agree with each other in ``read()`` instead. The overview asks often,
+        so one connection stays open for it (its page cache stays warm and no
+        pool checkout is paid); a second thread asking at the same time gets a
+        pooled connection instead of waiting.
+        """
+        if not self._query_lock.acquire(blocking=False):
+            with translate_errors(self.path), self._query_engine.connect() as conn:
+                yield conn
+            return
+        try:
+            with translate_errors(self.path):
+                if self._query_conn is None:
+                    self._query_conn = self._query_engine.connect()
+                try:
+                    # No BEGIN was issued (see engine.py), so SQLite holds no
+                    # transaction open between calls; no rollback is needed.
+                    yield self._query_conn
+                except BaseException:
+                    self._close_query_connection()
+                    raise
+        finally:
+            self._query_lock.release()
+
+    def _close_query_connection(self) -> None:
+        conn, self._query_conn = self._query_conn, None
+        if conn is not None:
+            conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

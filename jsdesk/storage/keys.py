@@ -24,7 +24,14 @@ from jsdesk.errors import UserError
 
 MIN_PASSPHRASE_LENGTH = 12
 KEY_FILE_FORMAT = 1
-SCRYPT_N = 2**15
+# The passphrase slot uses OWASP's minimum for scrypt (N=2^17, r=8, p=1: 128 MiB,
+# about 0.25-0.4 s once per unlock): a stolen laptop's key file must not let an
+# attacker try passphrases quickly. The recovery key is 160 random bits, which no
+# one can guess however fast the derivation is, so its slot keeps the cheaper
+# N=2^15. Each slot records its parameters: key files made with other values
+# still open, and changing the passphrase rewraps with the current ones.
+SCRYPT_N = 2**17
+RECOVERY_SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -99,14 +106,16 @@ class Slot:
     p: int = SCRYPT_P
 
     @classmethod
-    def wrap(cls, db_key: bytes, secret: str, label: str) -> Slot:
+    def wrap(cls, db_key: bytes, secret: str, label: str, n: int | None = None) -> Slot:
+        """``db_key`` wrapped under ``secret`` (scrypt cost ``n``, default ``SCRYPT_N``)."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+        n = SCRYPT_N if n is None else n
         salt = os.urandom(16)
         nonce = os.urandom(12)
-        kek = _derive(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        kek = _derive(secret, salt, n, SCRYPT_R, SCRYPT_P)
         wrapped = AESGCM(kek).encrypt(nonce, db_key, label.encode("ascii"))
-        return cls(salt=salt, nonce=nonce, wrapped=wrapped)
+        return cls(salt=salt, nonce=nonce, wrapped=wrapped, n=n, r=SCRYPT_R, p=SCRYPT_P)
 
     def unwrap(self, secret: str, label: str) -> bytes | None:
         from cryptography.exceptions import InvalidTag
@@ -161,7 +170,9 @@ class KeyFile:
         recovery_key = new_recovery_key()
         key_file = cls(
             passphrase=Slot.wrap(db_key, passphrase, "passphrase"),
-            recovery=Slot.wrap(db_key, normalise_recovery_key(recovery_key), "recovery"),
+            recovery=Slot.wrap(
+                db_key, normalise_recovery_key(recovery_key), "recovery", RECOVERY_SCRYPT_N
+            ),
         )
         return key_file, db_key, recovery_key
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage import audit
+from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
     AcceptedWarning,
@@ -28,7 +28,6 @@ from jsdesk.storage.models import (
     utc_now,
 )
 from jsdesk.storage.records import (
-    ORDERABLE,
     AcceptedWarningInfo,
     ImportedRecord,
     ParticipationRecord,
@@ -40,12 +39,13 @@ from jsdesk.storage.records import (
     next_participation_id,
     overlap_message,
     overlaps,
-    search_condition,
     status_for,
 )
 
 if TYPE_CHECKING:
     from jsdesk.storage.database import Settings
+
+CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
 
 
 class ParticipationsMixin:
@@ -314,33 +314,6 @@ class ParticipationsMixin:
             row = self._get_row(session, pid)
             return _record(row, _warnings_of(session, [pid]).get(pid, ()))
 
-    def _filters(
-        self,
-        search: str | None,
-        status: Status | str | None,
-        stage: str | None,
-        year: int | None,
-    ) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if search:
-            conditions.append(search_condition(search))
-        if status is not None:
-            conditions.append(Participation.status == str(status))
-        if stage is not None:
-            conditions.append(Participation.stage == str(stage))
-        if year is not None:
-            first, last = date(year, 1, 1), date(year, 12, 31)
-            conditions.append(
-                and_(
-                    or_(Participation.oppstartsdato.is_(None), Participation.oppstartsdato <= last),
-                    or_(
-                        Participation.avslutningsdato.is_(None),
-                        Participation.avslutningsdato >= first,
-                    ),
-                )
-            )
-        return conditions
-
     def query_participations(
         self,
         *,
@@ -354,42 +327,11 @@ class ParticipationsMixin:
         limit: int = 100,
     ) -> list[ParticipationSummary]:
         """One page of participations for the overview, filtered and sorted."""
-        column = ORDERABLE.get(order_by)
-        if column is None:
-            raise ValueError(f"cannot order by {order_by!r}")
-        query = select(
-            Participation.id,
-            Participation.person_id,
-            Participation.fnr,
-            Participation.fodselsar,
-            Participation.stage,
-            Participation.status,
-            Participation.oppstartsdato,
-            Participation.avslutningsdato,
-            Participation.completeness,
-            Participation.changed_at,
-        ).where(*self._filters(search, status, stage, year))
-        if descending:
-            query = query.order_by(column.desc(), Participation.id.desc())
-        else:
-            query = query.order_by(column.asc(), Participation.id.asc())
-        query = query.offset(offset).limit(limit)
-        with self.read_connection() as session:
-            return [
-                ParticipationSummary(
-                    id=row.id,
-                    person_id=row.person_id,
-                    masked_fnr=mask(row.fnr),
-                    fodselsar=row.fodselsar,
-                    stage=row.stage,
-                    status=Status(row.status),
-                    oppstartsdato=row.oppstartsdato,
-                    avslutningsdato=row.avslutningsdato,
-                    completeness=completeness_of(row.completeness),
-                    changed_at=row.changed_at,
-                )
-                for row in session.execute(query)
-            ]
+        shape, params = queries.filters(search, status, stage, year)
+        query = queries.summary_query(shape, order_by, descending)
+        params["offset"], params["limit"] = offset, limit
+        with self.read_connection() as conn:
+            return [queries.summary(*row) for row in conn.execute(query, params)]
 
     def count_participations(
         self,
@@ -399,11 +341,9 @@ class ParticipationsMixin:
         stage: str | None = None,
         year: int | None = None,
     ) -> int:
-        query = select(func.count(Participation.id)).where(
-            *self._filters(search, status, stage, year)
-        )
-        with self.read_connection() as session:
-            return int(session.execute(query).scalar_one())
+        shape, params = queries.filters(search, status, stage, year)
+        with self.read_connection() as conn:
+            return int(conn.execute(queries.count_query(shape), params).scalar_one())
 
     def iter_participations(
         self, ids: Iterable[int] | None = None, *, chunk: int = 500
@@ -442,8 +382,15 @@ class ParticipationsMixin:
         period: str | None = None,
         details: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
+        records: Mapping[int, int] | Iterable[tuple[int, int]] = (),
     ) -> None:
-        """Add a submission file to the history."""
+        """Add a submission file to the history and mark its ``records`` submitted.
+
+        ``records`` maps participation id to the record version that went into
+        the file. History entry, status changes and audit events are ONE
+        transaction: either the submission and all its records are marked, or
+        nothing is.
+        """
         now = created_at or utc_now()
         with self.write() as session:
             session.add(
@@ -464,6 +411,8 @@ class ParticipationsMixin:
                 variable=submission_id,
                 new={"fil": file_name, "antall": record_count, "test": test},
             )
+            session.flush()
+            _mark_submitted(session, submission_id, _pairs(records), now)
 
     def mark_submitted(
         self, pids_with_versions: Mapping[int, int] | Iterable[tuple[int, int]], submission_id: str
@@ -472,35 +421,13 @@ class ParticipationsMixin:
 
         A record changed since the version that went into the file becomes (or
         stays) *endret etter innsending*, so its change goes in the next submission.
+        Prefer ``record_submission(..., records=...)``, which does this in the
+        same transaction as adding the submission.
         """
-        pairs = (
-            list(pids_with_versions.items())
-            if isinstance(pids_with_versions, Mapping)
-            else list(pids_with_versions)
-        )
-        now = utc_now()
         with self.write() as session:
             if session.get(Submission, submission_id) is None:
                 raise ValueError(f"unknown submission {submission_id!r}: call record_submission")
-            for pid, version in pairs:
-                row = session.get(Participation, pid)
-                if row is None:
-                    continue  # deleted meanwhile; nothing to mark
-                row.submitted_version = version
-                row.status = status_for(row.valid, row.record_version, version)
-                session.merge(
-                    SubmittedRecord(
-                        submission_id=submission_id, participation_id=pid, record_version=version
-                    )
-                )
-                audit.append(
-                    session,
-                    at=now,
-                    action="innsendt",
-                    participation_id=pid,
-                    variable=submission_id,
-                    new=version,
-                )
+            _mark_submitted(session, submission_id, _pairs(pids_with_versions), utc_now())
 
     def list_submissions(self) -> list[SubmissionInfo]:
         """Every submission, newest first."""
@@ -527,6 +454,65 @@ class ParticipationsMixin:
                 )
             )
             return {pid: version for pid, version in rows}
+
+
+def _pairs(items: Mapping[int, int] | Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    return list(items.items()) if isinstance(items, Mapping) else list(items)
+
+
+def _mark_submitted(
+    session: Session, submission_id: str, pairs: list[tuple[int, int]], now: datetime
+) -> None:
+    """Set submitted version and status, note the version, audit: a few bulk statements.
+
+    Participations deleted meanwhile are skipped. One executemany per statement
+    kind instead of one statement per record and kind.
+    """
+    if not pairs:
+        return
+    current: dict[int, tuple[bool, int]] = {}
+    for start in range(0, len(pairs), CHUNK):
+        part = [pid for pid, _ in pairs[start : start + CHUNK]]
+        query = select(Participation.id, Participation.valid, Participation.record_version)
+        for pid, valid, record_version in session.execute(query.where(Participation.id.in_(part))):
+            current[pid] = (bool(valid), record_version)
+    marked = [(pid, version) for pid, version in pairs if pid in current]
+    if not marked:
+        return
+    session.execute(
+        update(Participation),
+        [
+            {
+                "id": pid,
+                "submitted_version": version,
+                "status": str(status_for(current[pid][0], current[pid][1], version)),
+            }
+            for pid, version in marked
+        ],
+    )
+    for start in range(0, len(marked), CHUNK):
+        part = [pid for pid, _ in marked[start : start + CHUNK]]
+        session.execute(
+            delete(SubmittedRecord).where(
+                SubmittedRecord.submission_id == submission_id,
+                SubmittedRecord.participation_id.in_(part),
+            )
+        )
+    session.execute(
+        insert(SubmittedRecord),
+        [
+            {"submission_id": submission_id, "participation_id": pid, "record_version": version}
+            for pid, version in marked
+        ],
+    )
+    audit.append_many(
+        session,
+        now,
+        [
+            audit.NewEvent("innsendt", participation_id=pid, variable=submission_id, new=version)
+            for pid, version in marked
+        ],
+    )
 
 
 def _warnings_of(session: Session, pids: list[int]) -> dict[int, tuple[AcceptedWarningInfo, ...]]:

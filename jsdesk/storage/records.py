@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jsdesk.storage.assess import Assessment, mask
@@ -122,26 +122,6 @@ def status_for(valid: bool, record_version: int, submitted_version: int | None) 
 
 def completeness_of(raw: Mapping[str, Any] | None) -> dict[int, bool]:
     return {int(k): bool(v) for k, v in (raw or {}).items()}
-
-
-def search_condition(search: str) -> ColumnElement[bool]:
-    """Fødselsnummer (whole or first digits) or a date (birth, start or end)."""
-    text = search.strip()
-    day = parse_search_date(text)
-    if day is not None:
-        return or_(
-            Participation.birth_date == day,
-            Participation.oppstartsdato == day,
-            Participation.avslutningsdato == day,
-        )
-    digits = re.sub(r"[\s.\-]", "", text)
-    if digits.isdigit():
-        if len(digits) >= 11:
-            return Participation.fnr == digits
-        # A range instead of LIKE so the index on fnr serves the prefix search.
-        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
-        return and_(Participation.fnr >= digits, Participation.fnr < upper)
-    return Participation.id.is_(None)  # matches nothing
 
 
 def next_participation_id(session: Session) -> int:

@@ -10,7 +10,7 @@ Order of the safety steps in ``create_submission``: the container is built and
 verified in memory (signature, digests, schema, every record's rules); it is
 written atomically (never a partial file, never overwriting); the written bytes
 are read back and compared; only then is the submission recorded and its
-records marked *innsendt*. An interruption before that last step leaves the
+records marked *innsendt* (one transaction). An interruption before that last step leaves the
 database unchanged. (If the process dies between the file appearing and the
 marking, the file is valid but the records stay unsent and go again in the
 next submission; the receiver keeps the highest ``record_version`` per
@@ -272,8 +272,8 @@ def create_submission(
             "sha256": expected.hex(),
         },
         created_at=now,
+        records={pid: version for pid, version, _r in records},
     )
-    db.mark_submitted({pid: version for pid, version, _r in records}, submission_id)
     report(PHASE_MARK, 1, 1)
     log.info("Innsending %s laget med %d poster", submission_id, len(records))
     return SubmissionResult(

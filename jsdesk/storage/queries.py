@@ -1,0 +1,169 @@
+"""The overview queries, built once per shape and run with bound parameters.
+
+The overview asks the same few questions over and over (newest first, search
+by fødselsnummer or date, a page sorted by a column). Each shape of question
+becomes one SQLAlchemy Core ``select()`` with ``bindparam`` placeholders, built
+once and kept (``lru_cache``): a call only binds values, SQLAlchemy finds the
+compiled statement in its cache by the statement's memoised cache key, and the
+rows come back as plain tuples that ``summary`` turns into the result dataclass.
+Building a fresh ``select()`` per call cost more than SQLite's own work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+
+from jsdesk.storage.assess import mask
+from jsdesk.storage.models import Participation, Status
+from jsdesk.storage.records import ORDERABLE, ParticipationSummary, parse_search_date
+
+SUMMARY_COLUMNS = (
+    Participation.id,
+    Participation.person_id,
+    Participation.fnr,
+    Participation.fodselsar,
+    Participation.stage,
+    Participation.status,
+    Participation.oppstartsdato,
+    Participation.avslutningsdato,
+    Participation.completeness,
+    Participation.changed_at,
+)
+
+# How a search text is looked up; the values go in as bound parameters.
+SEARCH_NONE = ""
+SEARCH_DATE = "date"  # birth, start or end date
+SEARCH_FNR = "fnr"  # the whole fødselsnummer
+SEARCH_PREFIX = "prefix"  # the first digits (a range, so the fnr index serves it)
+SEARCH_NOTHING = "nothing"  # text that is neither: matches no record
+
+_STATUSES = {str(status): status for status in Status}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which filters a query has (not their values): one cached statement per shape."""
+
+    search: str = SEARCH_NONE
+    status: bool = False
+    stage: bool = False
+    year: bool = False
+
+
+def filters(
+    search: str | None, status: str | None, stage: str | None, year: int | None
+) -> tuple[Shape, dict[str, Any]]:
+    """The query shape and the bound values for these filter arguments."""
+    params: dict[str, Any] = {}
+    kind = SEARCH_NONE
+    if search:
+        kind, params = _search(search)
+    if status is not None:
+        params["status"] = str(status)
+    if stage is not None:
+        params["stage"] = str(stage)
+    if year is not None:
+        params["first"], params["last"] = date(year, 1, 1), date(year, 12, 31)
+    return Shape(kind, status is not None, stage is not None, year is not None), params
+
+
+def _search(search: str) -> tuple[str, dict[str, Any]]:
+    text = search.strip()
+    day = parse_search_date(text)
+    if day is not None:
+        return SEARCH_DATE, {"day": day}
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isdigit():
+        if len(digits) >= 11:
+            return SEARCH_FNR, {"fnr": digits}
+        upper = digits[:-1] + chr(ord(digits[-1]) + 1)
+        return SEARCH_PREFIX, {"low": digits, "high": upper}
+    return SEARCH_NOTHING, {}
+
+
+def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if shape.search == SEARCH_DATE:
+        day = bindparam("day", type_=Participation.birth_date.type)
+        conditions.append(
+            or_(
+                Participation.birth_date == day,
+                Participation.oppstartsdato == day,
+                Participation.avslutningsdato == day,
+            )
+        )
+    elif shape.search == SEARCH_FNR:
+        conditions.append(Participation.fnr == bindparam("fnr", type_=Participation.fnr.type))
+    elif shape.search == SEARCH_PREFIX:
+        conditions.append(
+            and_(
+                Participation.fnr >= bindparam("low", type_=Participation.fnr.type),
+                Participation.fnr < bindparam("high", type_=Participation.fnr.type),
+            )
+        )
+    elif shape.search == SEARCH_NOTHING:
+        conditions.append(Participation.id.is_(None))
+    if shape.status:
+        conditions.append(Participation.status == bindparam("status"))
+    if shape.stage:
+        conditions.append(Participation.stage == bindparam("stage"))
+    if shape.year:
+        first = bindparam("first", type_=Participation.oppstartsdato.type)
+        last = bindparam("last", type_=Participation.oppstartsdato.type)
+        start, end = Participation.oppstartsdato, Participation.avslutningsdato
+        conditions.append(
+            and_(or_(start.is_(None), start <= last), or_(end.is_(None), end >= first))
+        )
+    return conditions
+
+
+@lru_cache(maxsize=128)
+def summary_query(shape: Shape, order_by: str, descending: bool) -> Select[*tuple[Any, ...]]:
+    """One page of summaries; bind the filter values plus ``offset`` and ``limit``."""
+    column = ORDERABLE.get(order_by)
+    if column is None:
+        raise ValueError(f"cannot order by {order_by!r}")
+    query = select(*SUMMARY_COLUMNS).where(*_conditions(shape))
+    if descending:
+        query = query.order_by(column.desc(), Participation.id.desc())
+    else:
+        query = query.order_by(column.asc(), Participation.id.asc())
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@lru_cache(maxsize=32)
+def count_query(shape: Shape) -> Select[int]:
+    return select(func.count(Participation.id)).where(*_conditions(shape))
+
+
+def summary(
+    pid: int,
+    person_id: str | None,
+    fnr: str | None,
+    fodselsar: int | None,
+    stage: str,
+    status: str,
+    oppstartsdato: date | None,
+    avslutningsdato: date | None,
+    completeness: dict[str, Any] | None,
+    changed_at: datetime,
+) -> ParticipationSummary:
+    """The overview's dataclass from one row of ``SUMMARY_COLUMNS`` (already typed)."""
+    return ParticipationSummary(
+        id=pid,
+        person_id=person_id,
+        masked_fnr=mask(fnr),
+        fodselsar=fodselsar,
+        stage=stage,
+        status=_STATUSES[status],
+        oppstartsdato=oppstartsdato,
+        avslutningsdato=avslutningsdato,
+        completeness={int(k): bool(v) for k, v in (completeness or {}).items()},
+        changed_at=changed_at,
+    )
