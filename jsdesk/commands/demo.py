@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--participants", type=_positive, required=True, metavar="N", help="Antall deltakelser."
     )
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="Frø (standard 1).")
-    parser.add_argument("--db", metavar="STI", help="Ny databasefil (må ikke finnes fra før).")
+    parser.add_argument(
+        "--db", type=Path, metavar="FIL", help="ny databasefil (må ikke finnes fra før)"
+    )
     parser.set_defaults(func=run_demo)
 
 
@@ -58,11 +61,11 @@ def _positive(text: str) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from jsdesk.commands._registry_db import database_path, new_passphrase
+    from jsdesk.commands.db import ask_new_passphrase, db_path
     from jsdesk.storage import Database
 
-    path = database_path(args.db)
-    secret = new_passphrase()
+    path = db_path(args)
+    secret = ask_new_passphrase()
     started = time.perf_counter()
     db, recovery_key = Database.create(
         path, secret, kommunenummer=DEMO_KOMMUNENUMMER, test_installation=True

@@ -17,6 +17,8 @@ EXIT_NOT_ALL_APPLIED = 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from jsdesk.commands.db import add_db_argument
+
     parser = subparsers.add_parser(
         "registry",
         help="importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver)",
@@ -44,21 +46,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="Godta at verdier som allerede er lagret, endres til verdien i uttrekket.",
     )
-    imp.add_argument(
-        "--db", metavar="STI", help="Databasefil (standard: JSDESK_DB eller brukermappen)."
-    )
+    add_db_argument(imp)
     imp.set_defaults(func=run_import)
 
 
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from jsdesk.commands._registry_db import open_database
+    from jsdesk.commands.db import open_database
     from jsdesk.forms import default_form
     from jsdesk.registry import import_extract
 
     stream = out or sys.stdout
     path: Path = args.file
     form = default_form()
-    with open_database(args.db) as db:
+    with open_database(args) as db:
         report = import_extract(
             db,
             path,

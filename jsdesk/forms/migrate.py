@@ -284,16 +284,18 @@ def register_migrate(form_subparsers: argparse._SubParsersAction[argparse.Argume
     parser.add_argument(
         "--apply", action="store_true", help="Flytt registreringene (uten: bare prøvekjøring)."
     )
-    parser.add_argument("--db", metavar="STI", help="Databasefil.")
+    from jsdesk.commands.db import add_db_argument
+
+    add_db_argument(parser)
     parser.set_defaults(func=run_migrate)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from jsdesk.commands._registry_db import open_database
+    from jsdesk.commands.db import open_database
     from jsdesk.forms.diff import load_form_for_user
 
     target = load_form_for_user(args.to)
-    with open_database(args.db) as db:
+    with open_database(args) as db:
         plan = plan_migration(db, target)
         for line in report_lines(plan):
             print(line)
