@@ -145,3 +145,25 @@ def test_key_file__written_with_scrypt__opens_and_new_passphrase_upgrades_to_arg
         assert reopened.count_participations() == 1
     with Database.open(db.path, recovery) as by_recovery:
         assert by_recovery.count_participations() == 1
+
+
+def test_unlock__cryptography_without_argon2id__clear_message_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.kdf import argon2
+
+    db, _ = new_db(tmp_path)
+    db.close()
+
+    def unsupported(**_kwargs: object) -> None:
+        raise UnsupportedAlgorithm("Argon2id is not supported by this version of OpenSSL.")
+
+    monkeypatch.setattr(argon2, "Argon2id", unsupported)
+    with pytest.raises(UserError, match="Argon2id") as error:
+        Database.open(db.path, PASSPHRASE)
+    assert "Installer jsdesk på nytt" in error.value.message
+    assert KeyFile.read(key_file_path(db.path)).failed_attempts == 0  # not a wrong passphrase
+    monkeypatch.undo()
+    with Database.open(db.path, PASSPHRASE) as again:  # nothing left locked or changed
+        assert again.count_participations() == 0

@@ -99,15 +99,26 @@ def _derive(secret: str, salt: bytes, kdf: str, params: dict[str, int]) -> bytes
     """The 256-bit key derived from ``secret`` with ``kdf`` ("argon2id" or "scrypt")."""
     normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
     if kdf == ARGON2ID:
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-        return Argon2id(
-            salt=salt,
-            length=32,
-            iterations=params["iterations"],
-            lanes=params["lanes"],
-            memory_cost=params["memory_kib"],
-        ).derive(normalised)
+        try:
+            derivation = Argon2id(
+                salt=salt,
+                length=32,
+                iterations=params["iterations"],
+                lanes=params["lanes"],
+                memory_cost=params["memory_kib"],
+            )
+        except UnsupportedAlgorithm:
+            # cryptography built against an OpenSSL without Argon2 (before 3.2).
+            raise UserError(
+                "Denne installasjonen av jsdesk kan ikke bruke nøkkelutledningen Argon2id "
+                "(pakken «cryptography» eller OpenSSL er for gammel). Installer jsdesk på "
+                "nytt fra den offisielle pakken.",
+                1,
+            ) from None
+        return derivation.derive(normalised)
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     return Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(
