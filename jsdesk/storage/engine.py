@@ -16,7 +16,11 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 BACKEND = "sqlite+pysqlcipher"
-CACHE_KIB = 32 * 1024  # page cache per pooled connection (SQLite default: 2 MiB)
+# Page cache per pooled connection (SQLite's default: 2 MiB). 8 MiB holds the
+# largest overview index at 100,000 participations (about 4 MiB) and the upper
+# pages of the table; 32 MiB (before) made no query measurably faster but added
+# up to 24 MiB of RSS per connection (docs/storage.md, "Reading fast").
+CACHE_KIB = 8 * 1024
 
 
 def database_url(path: Path, key: bytes) -> URL:

@@ -2,8 +2,9 @@
 
 The database is encrypted (SQLCipher) with a random 256-bit key. That key is
 stored in ``<database>.keys`` (JSON, not secret by itself) wrapped with AES-GCM
-under two keys derived with scrypt: one from the passphrase and one from the
-recovery key. Either unlocks the database; changing the passphrase rewraps the
+under two keys derived with Argon2id: one from the passphrase and one from the
+recovery key (key files from earlier versions may hold scrypt slots; they still
+open). Either unlocks the database; changing the passphrase rewraps the
 database key and re-encrypts nothing. The file also keeps the count of failed
 unlock attempts so the delay grows across restarts.
 """
@@ -24,16 +25,17 @@ from jsdesk.errors import UserError
 
 MIN_PASSPHRASE_LENGTH = 12
 KEY_FILE_FORMAT = 1
-# The passphrase slot uses OWASP's minimum for scrypt (N=2^17, r=8, p=1: 128 MiB,
-# about 0.25-0.4 s once per unlock): a stolen laptop's key file must not let an
-# attacker try passphrases quickly. The recovery key is 160 random bits, which no
-# one can guess however fast the derivation is, so its slot keeps the cheaper
-# N=2^15. Each slot records its parameters: key files made with other values
-# still open, and changing the passphrase rewraps with the current ones.
-SCRYPT_N = 2**17
-RECOVERY_SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
+# New slots derive their key with Argon2id at OWASP's first recommended setting
+# (m=19 MiB, t=2, p=1; about as costly to an attacker as m=46 MiB, t=1, and it
+# keeps the memory of an unlock small). A stolen laptop's key file must not let
+# an attacker try passphrases quickly. The recovery key is 160 random bits, which
+# no one can guess at any cost, so its slot simply uses the same setting. Each
+# slot records its derivation and parameters: key files made with other values
+# (earlier versions used scrypt) still open, and changing the passphrase rewraps
+# with the current ones.
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_ITERATIONS = 2
+ARGON2_LANES = 1
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 RECOVERY_GROUPS = 8
 RECOVERY_GROUP_LENGTH = 4
@@ -87,11 +89,50 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _derive(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+ARGON2ID = "argon2id"
+SCRYPT = "scrypt"
+# The parameters each derivation records in the key file.
+KDF_PARAMETERS = {ARGON2ID: ("memory_kib", "iterations", "lanes"), SCRYPT: ("n", "r", "p")}
+
+
+def _derive(secret: str, salt: bytes, kdf: str, params: dict[str, int]) -> bytes:
+    """The 256-bit key derived from ``secret`` with ``kdf`` ("argon2id" or "scrypt")."""
+    normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
+    if kdf == ARGON2ID:
+        from cryptography.exceptions import UnsupportedAlgorithm
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+        try:
+            derivation = Argon2id(
+                salt=salt,
+                length=32,
+                iterations=params["iterations"],
+                lanes=params["lanes"],
+                memory_cost=params["memory_kib"],
+            )
+        except UnsupportedAlgorithm:
+            # cryptography built against an OpenSSL without Argon2 (before 3.2).
+            raise UserError(
+                "Denne installasjonen av jsdesk kan ikke bruke nøkkelutledningen Argon2id "
+                "(pakken «cryptography» eller OpenSSL er for gammel). Installer jsdesk på "
+                "nytt fra den offisielle pakken.",
+                1,
+            ) from None
+        return derivation.derive(normalised)
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-    normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(normalised)
+    return Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(
+        normalised
+    )
+
+
+def current_kdf() -> tuple[str, dict[str, int]]:
+    """The derivation and parameters new slots use (read at call time, so tests can lower them)."""
+    return ARGON2ID, {
+        "memory_kib": ARGON2_MEMORY_KIB,
+        "iterations": ARGON2_ITERATIONS,
+        "lanes": ARGON2_LANES,
+    }
 
 
 @dataclass
@@ -101,27 +142,34 @@ class Slot:
     salt: bytes
     nonce: bytes
     wrapped: bytes
-    n: int = SCRYPT_N
-    r: int = SCRYPT_R
-    p: int = SCRYPT_P
+    kdf: str
+    params: dict[str, int]
 
     @classmethod
-    def wrap(cls, db_key: bytes, secret: str, label: str, n: int | None = None) -> Slot:
-        """``db_key`` wrapped under ``secret`` (scrypt cost ``n``, default ``SCRYPT_N``)."""
+    def wrap(
+        cls,
+        db_key: bytes,
+        secret: str,
+        label: str,
+        kdf: str | None = None,
+        params: dict[str, int] | None = None,
+    ) -> Slot:
+        """``db_key`` wrapped under ``secret`` (by default with ``current_kdf()``)."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        n = SCRYPT_N if n is None else n
+        if kdf is None or params is None:
+            kdf, params = current_kdf()
         salt = os.urandom(16)
         nonce = os.urandom(12)
-        kek = _derive(secret, salt, n, SCRYPT_R, SCRYPT_P)
+        kek = _derive(secret, salt, kdf, params)
         wrapped = AESGCM(kek).encrypt(nonce, db_key, label.encode("ascii"))
-        return cls(salt=salt, nonce=nonce, wrapped=wrapped, n=n, r=SCRYPT_R, p=SCRYPT_P)
+        return cls(salt=salt, nonce=nonce, wrapped=wrapped, kdf=kdf, params=dict(params))
 
     def unwrap(self, secret: str, label: str) -> bytes | None:
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        kek = _derive(secret, self.salt, self.n, self.r, self.p)
+        kek = _derive(secret, self.salt, self.kdf, self.params)
         try:
             return AESGCM(kek).decrypt(self.nonce, self.wrapped, label.encode("ascii"))
         except InvalidTag:
@@ -129,10 +177,8 @@ class Slot:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kdf": "scrypt",
-            "n": self.n,
-            "r": self.r,
-            "p": self.p,
+            "kdf": self.kdf,
+            **self.params,
             "salt": _b64(self.salt),
             "cipher": "aes-256-gcm",
             "nonce": _b64(self.nonce),
@@ -141,15 +187,18 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Slot:
-        if data.get("kdf") != "scrypt" or data.get("cipher") != "aes-256-gcm":
+        kdf = data.get("kdf")
+        if kdf not in KDF_PARAMETERS or data.get("cipher") != "aes-256-gcm":
             raise ValueError("unknown key derivation or cipher")
+        params = {name: int(data[name]) for name in KDF_PARAMETERS[kdf]}
+        if any(value <= 0 for value in params.values()):
+            raise ValueError("key derivation parameters out of range")
         return cls(
             salt=_unb64(data["salt"]),
             nonce=_unb64(data["nonce"]),
             wrapped=_unb64(data["wrapped"]),
-            n=int(data["n"]),
-            r=int(data["r"]),
-            p=int(data["p"]),
+            kdf=kdf,
+            params=params,
         )
 
 
@@ -170,9 +219,7 @@ class KeyFile:
         recovery_key = new_recovery_key()
         key_file = cls(
             passphrase=Slot.wrap(db_key, passphrase, "passphrase"),
-            recovery=Slot.wrap(
-                db_key, normalise_recovery_key(recovery_key), "recovery", RECOVERY_SCRYPT_N
-            ),
+            recovery=Slot.wrap(db_key, normalise_recovery_key(recovery_key), "recovery"),
         )
         return key_file, db_key, recovery_key
 
