@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         kdf_ms = median_ms(derive_key, max(3, args.repeat // 20))
         after_key_ms, raw_open_ms = paired_ms(open_after_key, open_raw, max(3, args.repeat // 4))
         print(
-            f"{'Nøkkelutledning (scrypt)':<34} {kdf_ms:9.2f} ms   med vilje treg (vern mot "
+            f"{'Nøkkelutledning (Argon2id)':<34} {kdf_ms:9.2f} ms   med vilje treg (vern mot "
             "gjetting av passordfrasen); én gang per åpning, ikke per spørring"
         )
         print(
