@@ -10,26 +10,21 @@ from typing import NoReturn
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from jsdesk.argparse_nb import install_bokmal_argparse
 from jsdesk.errors import UserError
 from jsdesk.ui.context import AppContext, Options
 from jsdesk.ui.main_window import MainWindow
 
 
 class _Parser(argparse.ArgumentParser):
-    """Reports wrong options as a UserError in Bokmål instead of argparse's English."""
+    """Reports wrong options as a UserError (argparse's texts are Bokmål, see argparse_nb)."""
 
     def error(self, message: str) -> NoReturn:
-        replacements = {
-            "unrecognized arguments": "ukjente valg",
-            "expected one argument": "mangler verdi",
-            "argument": "valget",
-        }
-        for english, norwegian in replacements.items():
-            message = message.replace(english, norwegian)
         raise UserError(f"Feil i kommandolinjen: {message}. Se «jsdesk --help».", 2)
 
 
 def parse_options(argv: list[str]) -> Options:
+    install_bokmal_argparse()
     parser = _Parser(
         prog=Path(argv[0]).name if argv else "jsdesk",
         description="jsdesk: rapportering til Jobbsjanseregisteret.",
