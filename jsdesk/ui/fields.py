@@ -268,11 +268,21 @@ class Field(QObject):
 
 
 class ComboField(Field):
+    """A drop-down of the variable's codes; subclasses choose other items and keys."""
+
+    UNKNOWN = "ukjent kode"
+
+    def _items(self) -> list[tuple[str, object]]:
+        return [(code_label(code), code.code) for code in self.variable.codes]
+
+    def _key(self, value: object) -> object:
+        return value
+
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
         self.combo = QComboBox(row)
         self.combo.addItem(NOT_ANSWERED, None)
-        for code in self.variable.codes:
-            self.combo.addItem(code_label(code), code.code)
+        for text, key in self._items():
+            self.combo.addItem(text, key)
         self.combo.currentIndexChanged.connect(self._changed)
         line.addWidget(self.combo, 1)
         return self.combo
@@ -288,9 +298,10 @@ class ComboField(Field):
         if value is None:
             self.combo.setCurrentIndex(0)
             return
-        index = self.combo.findData(value)
+        key = self._key(value)
+        index = self.combo.findData(key)
         if index < 0:
-            self.combo.addItem(f"{value} (ukjent kode)", value)
+            self.combo.addItem(f"{value} ({self.UNKNOWN})", key)
             index = self.combo.count() - 1
         self.combo.setCurrentIndex(index)
 
@@ -600,8 +611,10 @@ def check_fnr(number: str) -> str:
     return " ".join(parts) + "."
 
 
-class ChoiceField(Field):
+class ChoiceField(ComboField):
     """A fixed list of string values (municipality or bydel), searchable by typing."""
+
+    UNKNOWN = "ikke i gjeldende liste"
 
     def __init__(
         self, variable: Variable, label_text: str, parent: QWidget, choices: dict[str, str]
@@ -609,30 +622,11 @@ class ChoiceField(Field):
         self._choices = choices
         super().__init__(variable, label_text, parent)
 
-    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
-        self.combo = QComboBox(row)
-        self.combo.addItem(NOT_ANSWERED, None)
-        for key, name in self._choices.items():
-            self.combo.addItem(f"{key} {name}", key)
-        self.combo.currentIndexChanged.connect(
-            lambda index: self._emit(self.combo.itemData(index) if index > 0 else None)
-        )
-        line.addWidget(self.combo, 1)
-        return self.combo
+    def _items(self) -> list[tuple[str, object]]:
+        return [(f"{key} {name}", key) for key, name in self._choices.items()]
 
-    def value(self) -> object:
-        index = self.combo.currentIndex()
-        return self.combo.itemData(index) if index > 0 else None
-
-    def _show(self, value: object) -> None:
-        if value is None:
-            self.combo.setCurrentIndex(0)
-            return
-        index = self.combo.findData(str(value))
-        if index < 0:
-            self.combo.addItem(f"{value} (ikke i gjeldende liste)", str(value))
-            index = self.combo.count() - 1
-        self.combo.setCurrentIndex(index)
+    def _key(self, value: object) -> object:
+        return str(value)
 
 
 class ReadOnlyField(Field):
