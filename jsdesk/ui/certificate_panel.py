@@ -37,6 +37,13 @@ ERROR_STYLE = "color:#a00000;font-weight:bold;"
 WARNING_STYLE = "color:#7a4b00;font-weight:bold;"
 
 
+def show_status(label: QLabel, text: str, *, error: bool) -> None:
+    """Put ``text`` in a status label, marked as an error in words and style, and read out."""
+    label.setText(text)
+    label.setStyleSheet(ERROR_STYLE if error else "")
+    label.setAccessibleName(text)
+
+
 def certificate_problem(
     credentials: SigningCredentials | None, test_installation: bool, now: datetime
 ) -> str | None:
@@ -158,9 +165,7 @@ class CertificatePanel(QGroupBox):
         return self._job is not None
 
     def _tell(self, text: str, *, error: bool) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setAccessibleName(text)
+        show_status(self.message, text, error=error)
 
     def _stored(self, credentials: SigningCredentials, what: str) -> None:
         from jsdesk.submission.credentials import save_credentials

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.texts import translate_button_box, translate_message_box
+from jsdesk.ui.texts import ok_cancel_buttons, translate_button_box, translate_message_box
 
 
 class DeleteDialog(QDialog):
@@ -101,14 +101,7 @@ class SettingsDialog(QDialog):
         idle_label = QLabel("&Lås etter minutter uten aktivitet:", self)
         idle_label.setBuddy(self.idle)
         form.addRow(idle_label, self.idle)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        translate_button_box(buttons)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, self._accept, self.reject))
 
     def _accept(self) -> None:
         self.idle_minutes_chosen.emit(self.idle.value())

@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.ui.background import BackgroundJob, Report
-from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel
+from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.texts import format_date, translate_button_box
 
@@ -460,9 +460,7 @@ class ExportDialog(QDialog):
         raise exc  # a bug: not renamed, the application's error handling takes it
 
     def _tell(self, text: str, *, error: bool) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setAccessibleName(text)
+        show_status(self.message, text, error=error)
 
     # -- folder ----------------------------------------------------------------------------
     @Slot()

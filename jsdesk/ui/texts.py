@@ -7,10 +7,11 @@ message box and wizard gets its texts set here explicitly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWizard
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWidget, QWizard
 
 DATE_FORMAT_HINT = "DD.MM.ÅÅÅÅ"
 
@@ -60,6 +61,20 @@ def translate_button_box(box: QDialogButtonBox) -> None:
         button = box.button(standard)
         if button is not None:
             button.setText(text)
+
+
+def ok_cancel_buttons(
+    parent: QWidget, on_accept: Callable[[], None], on_reject: Callable[[], None]
+) -> QDialogButtonBox:
+    """OK/Avbryt in Bokmål, OK the default button, wired to the dialog's handlers."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent
+    )
+    translate_button_box(buttons)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
+    buttons.accepted.connect(on_accept)
+    buttons.rejected.connect(on_reject)
+    return buttons
 
 
 def translate_message_box(box: QMessageBox) -> None:

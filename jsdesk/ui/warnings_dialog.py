@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.texts import translate_button_box
+from jsdesk.ui.texts import ok_cancel_buttons
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
@@ -60,14 +59,7 @@ class AcceptWarningsDialog(QDialog):
             caption.setBuddy(edit)
             form_layout.addRow(caption, edit)
             self.reasons.append(edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        translate_button_box(buttons)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, self._accept, self.reject))
 
     def _accept(self) -> None:
         chosen = [
