@@ -87,8 +87,15 @@ class CheckReport:
         return self.integrity == ("ok",) and self.chain.ok and self.revision == self.head
 
 
-def _acquire_lock(db_path: Path) -> Any:
+def _acquire_lock(db_path: Path, *, create_folder: bool = False) -> Any:
+    """Lock ``db_path`` for this process; with ``create_folder``, make its folder first."""
     from filelock import FileLock, Timeout
+
+    if create_folder:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise environment_error("readonly", db_path) from None
 
     lock = FileLock(str(lock_file_path(db_path)), timeout=0, thread_local=False)
     try:
@@ -203,11 +210,7 @@ class Database(ParticipationsMixin):
                 f"Databasen {path} finnes allerede. Åpne den, eller velg et annet filnavn.", 2
             )
         key_file, db_key, recovery_key = KeyFile.create(passphrase)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            raise environment_error("readonly", path) from None
-        lock = _acquire_lock(path)
+        lock = _acquire_lock(path, create_folder=True)
         try:
             with translate_errors(path):
                 key_file.write(key_file_path(path))
@@ -500,11 +503,7 @@ class Database(ParticipationsMixin):
         path, backup_path = Path(path), Path(backup_path)
         if not backup_path.is_file():
             raise UserError(f"Fant ikke sikkerhetskopien {backup_path}.", 2)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            raise environment_error("readonly", path) from None
-        lock = _acquire_lock(path)
+        lock = _acquire_lock(path, create_folder=True)
         try:
             key_path = key_file_path(path)
             if not key_path.exists():
