@@ -21,3 +21,14 @@ def _quicker_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(keys, "ARGON2_MEMORY_KIB", 1024)
     monkeypatch.setattr(keys, "ARGON2_ITERATIONS", 1)
+
+
+@pytest.fixture(autouse=True)
+def _own_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Window sizes and last folders (QSettings) go to a fresh folder per test, never to
+    the user's own settings."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(settings_format, QSettings.Scope.UserScope, folder)

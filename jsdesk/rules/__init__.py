@@ -1,11 +1,12 @@
 """jsdesk.rules: the form's rule engine (see docs/form-format.md)."""
 
 from jsdesk.forms.model import Stage
-from jsdesk.rules.engine import Evaluation, evaluate, prepare
+from jsdesk.rules.engine import REFERENCE_DATE, Evaluation, dependencies, evaluate, prepare
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.records import RecordFileError, parse_records, read_record_file
 
 __all__ = [
+    "REFERENCE_DATE",
     "Evaluation",
     "Finding",
     "FindingCode",
@@ -13,6 +14,7 @@ __all__ = [
     "Severity",
     "Stage",
     "VariableState",
+    "dependencies",
     "evaluate",
     "parse_records",
     "prepare",

@@ -50,6 +50,8 @@ from jsdesk.rules.values import (
 )
 
 _CACHE_KEY = "jsdesk.rules.engine"
+# The variable whose date decides which variables, codes and registers apply to a record.
+REFERENCE_DATE = "oppstartsdato"
 _UNKNOWN_POSITION = 1_000_000
 
 _SOURCE_TEXT = {
@@ -169,6 +171,24 @@ def _plan(form: FormDefinition) -> _Plan:
         plan = _build_plan(form)
         form.cache[_CACHE_KEY] = plan
     return cast(_Plan, plan)
+
+
+def dependencies(form: FormDefinition) -> dict[str, frozenset[str]]:
+    """For each variable, the variables whose answers decide whether it is open or required:
+    the conditions of its enable and require rules, and the reference date
+    (``REFERENCE_DATE``) when the variable is valid for only part of the form's period."""
+    found: dict[str, set[str]] = {}
+    for rule in form.rules:
+        if rule.kind in (RuleKind.ENABLE, RuleKind.REQUIRE) and rule.when is not None:
+            found.setdefault(rule.variable, set()).update(rule.when.names)
+    for variable in form.variables:
+        partial = variable.valid_from > form.valid_from or (
+            variable.valid_to is not None
+            and (form.valid_to is None or variable.valid_to < form.valid_to)
+        )
+        if partial and variable.name != REFERENCE_DATE:
+            found.setdefault(variable.name, set()).add(REFERENCE_DATE)
+    return {name: frozenset(names - {name}) for name, names in found.items()}
 
 
 def _date_text(day: date) -> str:
@@ -304,7 +324,7 @@ def _build_plan(form: FormDefinition) -> _Plan:
         derives=derives,
         checks=checks,
         group_checks=group_checks,
-        oppstart=by_name.get("oppstartsdato"),
+        oppstart=by_name.get(REFERENCE_DATE),
         closing=[p.name for p in top if p.closes_record],
         groups=[p for p in top if p.fields],
     )
@@ -408,7 +428,7 @@ def evaluate(
             typed[vp.name] = value
 
     # 3. reference date and stage
-    start = typed.get("oppstartsdato")
+    start = typed.get(REFERENCE_DATE)
     reference = start if isinstance(start, date) else today
     if reference < form.register_opened:
         reference = form.register_opened

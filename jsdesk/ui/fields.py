@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QObject, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCalendarWidget,
     QCheckBox,
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
     from jsdesk.forms import Code, Variable
     from jsdesk.rules import Finding, VariableState
 
-# Letters the wizard itself uses: Neste, Tilbake, Fullfør, Hjelp, Sider, Angre tømming.
-RESERVED_MNEMONICS = frozenset("ntfhsa")
+# Letters the wizard itself uses: Neste, Tilbake, Fullfør, Hjelp, Lukk, Sider, Angre tømming,
+# Angre endringer siden åpning, Skriv ut deltakelse.
+RESERVED_MNEMONICS = frozenset("ntfhlsaeu")
 RADIO_MAX_CODES = 4
 NOT_ANSWERED = "– ikke besvart –"
 FETCHED_SOURCES = {"FREG": "hentes av registeret", "PAD": "hentes av registeret"}
@@ -118,7 +120,8 @@ class Field(QObject):
         self.why_button.setObjectName(f"{self.name}_hvorfor")
         self.why_button.setText("Hvorfor?")
         self.why_button.setAccessibleName(f"Hvorfor er «{variable.label}» låst?")
-        self.why_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Not in the Tab order: Shift+F1 on the field does the same (see the wizard's help).
+        self.why_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.why_button.clicked.connect(self.explain)
         self.why_button.hide()
         line.addWidget(self.why_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -284,8 +287,40 @@ class ComboField(Field):
         for text, key in self._items():
             self.combo.addItem(text, key)
         self.combo.currentIndexChanged.connect(self._changed)
+        self.combo.installEventFilter(self)
+        self._typed_code = ""
+        self._typed_at = QElapsedTimer()
         line.addWidget(self.combo, 1)
         return self.combo
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Digits typed in a row pick the code with exactly that number ("1" is "1 Arbeid",
+        "1" then "2" is "12 …"), not the next text that starts with the digit."""
+        if (
+            watched is self.combo
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.text().isdigit()
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            self.type_code(event.text())
+            return True
+        return super().eventFilter(watched, event)
+
+    def type_code(self, digit: str) -> None:
+        interval = QApplication.keyboardInputInterval()
+        if self._typed_at.isValid() and self._typed_at.elapsed() <= interval:
+            typed = self._typed_code + digit
+        else:
+            typed = digit
+        keys = [str(self.combo.itemData(i)) for i in range(1, self.combo.count())]
+        if not any(key.startswith(typed) for key in keys):
+            typed = digit
+        self._typed_code = typed
+        if typed in keys:
+            self.combo.setCurrentIndex(keys.index(typed) + 1)  # stores the answer at once
+        # Measured from the end of the store: a digit typed while it ran still belongs here.
+        self._typed_at.restart()
 
     def _changed(self, index: int) -> None:
         self._emit(self.combo.itemData(index) if index > 0 else None)
@@ -335,14 +370,21 @@ class RadioField(Field):
             self._emit(code)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace))
-        ):
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             if self.group.checkedButton() is not None:
                 self._clear()
                 self._emit(None)
+            return True
+        if (
+            event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Right)
+            and self.group.checkedButton() is None
+        ):
+            # No answer yet: the first arrow press chooses the first option, not the second.
+            first = self.buttons[0]
+            first.setFocus(Qt.FocusReason.TabFocusReason)
+            first.setChecked(True)
             return True
         return super().eventFilter(watched, event)
 
@@ -446,7 +488,8 @@ class DateField(Field):
         self.calendar_button.setObjectName(f"{self.variable.name}_kalender")
         self.calendar_button.setText("Kalender")
         self.calendar_button.setAccessibleName(f"Velg «{self.variable.label}» i kalender")
-        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Not in the Tab order: F4 or Alt+Down in the date field opens the calendar too.
+        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.calendar_button.clicked.connect(self.open_calendar)
         line.addWidget(self.calendar_button)
         self.calendar: QCalendarWidget | None = None
@@ -635,6 +678,8 @@ class ReadOnlyField(Field):
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
         self.edit = QLineEdit(row)
         self.edit.setReadOnly(True)
+        # Tab skips it; the page's accessible description carries the value.
+        self.edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._derived: object = None
         self._value: object = None
         line.addWidget(self.edit, 1)
@@ -655,14 +700,15 @@ class ReadOnlyField(Field):
         self._value = value
         self._render()
 
-    def _render(self) -> None:
+    def shown_text(self) -> str:
         shown = self._value if self._value is not None else self._derived
         if shown is None:
-            text = FETCHED_SOURCES.get(str(self.variable.source), COMPUTED)
-        elif str(self.variable.type) == "code" and isinstance(shown, int):
-            text = f"{shown} {self.variable.code_text(shown)}"
-        elif str(self.variable.type) == "date":
-            text = format_iso_date(shown)
-        else:
-            text = str(shown)
-        self.edit.setText(text)
+            return FETCHED_SOURCES.get(str(self.variable.source), COMPUTED)
+        if str(self.variable.type) == "code" and isinstance(shown, int):
+            return f"{shown} {self.variable.code_text(shown)}"
+        if str(self.variable.type) == "date":
+            return format_iso_date(shown)
+        return str(shown)
+
+    def _render(self) -> None:
+        self.edit.setText(self.shown_text())

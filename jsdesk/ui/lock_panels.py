@@ -94,6 +94,7 @@ class SetupPanel(QWidget):
         self.error = _message_label(self, "oppsett_feil")
         layout.addWidget(self.error)
         self.create_button = QPushButton("&Opprett database", self)
+        self.create_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.create_button.setObjectName("opprett")
         self.create_button.clicked.connect(self.submit)
         self.passphrase.returnPressed.connect(self.repeat.setFocus)
@@ -187,6 +188,7 @@ class RecoveryPanel(QWidget):
         self.confirm.setObjectName("bekreft_nokkel")
         layout.addWidget(self.confirm)
         self.continue_button = QPushButton("F&ortsett", self)
+        self.continue_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.continue_button.setObjectName("fortsett")
         self.continue_button.setEnabled(False)
         self.confirm.toggled.connect(self.continue_button.setEnabled)
@@ -225,6 +227,7 @@ class UnlockPanel(QWidget):
         self.error = _message_label(self, "opplasing_feil")
         layout.addWidget(self.error)
         self.unlock_button = QPushButton("&Lås opp", self)
+        self.unlock_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.unlock_button.setObjectName("las_opp")
         self.unlock_button.clicked.connect(self.submit)
         self.secret.returnPressed.connect(self.submit)

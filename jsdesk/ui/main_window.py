@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
+APP_TITLE = "jsdesk – Jobbsjanseregisteret"
+WINDOW_NAME = "hovedvindu"
 SANDBOX_KOMMUNE = ("0301", "030101")
 BANNER_STYLE = (
     "background:#fff3b0;color:#3d3000;border:2px solid #8a6d00;padding:6px;font-weight:bold;"
@@ -72,8 +74,12 @@ class MainWindow(QMainWindow):
         self._sandbox_dir: Path | None = None
         self._built = False
         self.setObjectName("main_window")
-        self.setWindowTitle("jsdesk – Jobbsjanseregisteret")
-        self.resize(1200, 720)
+        self.setWindowTitle(APP_TITLE)
+        from PySide6.QtCore import QSize
+
+        from jsdesk.ui.window_state import place
+
+        place(self, WINDOW_NAME, QSize(1200, 720))
         central = QWidget(self)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -369,9 +375,35 @@ class MainWindow(QMainWindow):
         if made is not None:
             self.statusBar().showMessage("Dagens sikkerhetskopi er laget.", 8000)
 
+    def installation_text(self) -> str:
+        """ "Oslo (0301), bydel Gamle Oslo (030101)": whose register this installation is."""
+        from datetime import date
+
+        from jsdesk.domain.registers import kommunenavn, oslo_bydeler
+
+        settings = self.context.require_db().settings
+        nr, bydel = settings.kommunenummer, settings.bydel
+        name = kommunenavn(nr, date.today())
+        text = f"{name} ({nr})" if name else nr
+        if bydel:
+            bydel_name = oslo_bydeler().get(bydel)
+            text += f", bydel {bydel_name} ({bydel})" if bydel_name else f", bydel {bydel}"
+        return text
+
+    def _show_installation(self) -> None:
+        text = self.installation_text()
+        self.setWindowTitle(f"{APP_TITLE} – {text}")
+        if not hasattr(self, "installation_label"):
+            self.installation_label = QLabel("", self)
+            self.installation_label.setObjectName("installasjon")
+            self.statusBar().addPermanentWidget(self.installation_label)
+        self.installation_label.setText(f"Kommune: {text}")
+        self.installation_label.setAccessibleName(f"Installasjonen gjelder {text}")
+
     def _opened(self, db: Database) -> None:
         self.context.open(db)
         self.overview.fill_filters()
+        self._show_installation()
         self._show_banner()
         self.refresh()
         self.stack.setCurrentWidget(self.overview)
@@ -557,6 +589,9 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        from jsdesk.ui.window_state import remember
+
+        remember(self, WINDOW_NAME)
         for wizard in list(self.wizards):
             wizard.close()
         if self._built:

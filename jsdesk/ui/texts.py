@@ -41,7 +41,8 @@ _MESSAGE_BOX_TEXTS: dict[QMessageBox.StandardButton, str] = {
 WIZARD_BUTTON_TEXTS: dict[QWizard.WizardButton, str] = {
     QWizard.WizardButton.NextButton: "&Neste",
     QWizard.WizardButton.BackButton: "&Tilbake",
-    QWizard.WizardButton.CancelButton: "Avbryt",
+    # With autosave there is nothing to cancel: the button closes (Escape does the same).
+    QWizard.WizardButton.CancelButton: "&Lukk",
     QWizard.WizardButton.FinishButton: "&Fullfør",
     QWizard.WizardButton.HelpButton: "&Hjelp",
     QWizard.WizardButton.CommitButton: "&Lagre",

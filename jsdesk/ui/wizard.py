@@ -5,6 +5,15 @@ Data flows one way: a field edit updates the in-memory record, is stored at once
 state and findings back. A field that becomes locked while holding a value is
 cleared, with an "Angre" button that restores what was there.
 
+Keyboard: Enter moves to the next field (a focused button is pressed), Ctrl+Enter to
+the next page; Tab reaches only fields one can type into (read-only values are in the
+page's accessible description; F4 opens a date's calendar, Shift+F1 says why a field is
+locked). Within a page, a field that one answer unlocks comes after that answer.
+
+"Lukk" (Escape) closes: every change is already stored. "Angre endringer siden åpning"
+puts back, after a confirmation, the record as it was when the wizard opened (stored and
+audited like any other change).
+
 Signals (on ``ParticipationWizard``): ``saved(int)`` with the participation id
 after every stored change.
 """
@@ -17,13 +26,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QCheckBox,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWhatsThis,
@@ -34,16 +47,20 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.ui.field_factory import make_field
-from jsdesk.ui.fields import Field, ReadOnlyField, with_mnemonic
-from jsdesk.ui.texts import FOCUS_STYLE, format_time, translate_wizard
+from jsdesk.ui.fields import DateField, Field, ReadOnlyField, with_mnemonic
+from jsdesk.ui.texts import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
+from jsdesk.ui.window_state import place, remember
 
 if TYPE_CHECKING:
-    from jsdesk.forms import FormDefinition, Part
+    from jsdesk.forms import FormDefinition, Part, Variable
     from jsdesk.rules import Evaluation, Finding
     from jsdesk.ui.context import AppContext
 
 REQUIRED_LEGEND = "Felt merket * er obligatoriske. Låste felt er merket (låst)."
+PREFERRED_SIZE = QSize(1100, 760)
+WINDOW_NAME = "veiviser"
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def page_name(number: int) -> str:
@@ -89,9 +106,40 @@ class FormPage(QWizardPage):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def describe_read_only(self) -> None:
+        """Read-only values and locked fields are not in the Tab order: the page's accessible
+        description carries them for screen readers."""
+        values = [
+            f"{field.variable.label}: {field.shown_text()}"
+            for field in self.fields
+            if isinstance(field, ReadOnlyField)
+        ]
+        locked = [
+            f"{field.variable.label}: {field.locked_reason}"
+            for field in self.fields
+            if field.locked and not field.read_only
+        ]
+        parts = []
+        if values:
+            parts.append("Verdier som ikke kan endres: " + "; ".join(values) + ".")
+        if locked:
+            parts.append("Låste felt: " + " ".join(locked))
+        self.setAccessibleDescription(" ".join(parts))
+
+    def locked_after(self, field: Field) -> list[Field]:
+        """The locked fields right after ``field`` (Tab skips them), up to the next open one."""
+        following = self.fields[self.fields.index(field) + 1 :]
+        found = []
+        for other in following:
+            if other.read_only:
+                continue
+            if not other.locked:
+                break
+            found.append(other)
+        return found
+
     def focus_first(self) -> None:
-        """Focus the first input the caseworker can type into (read-only values are skipped,
-        but Tab still reaches them)."""
+        """Focus the first input the caseworker can type into (read-only values are skipped)."""
         for field in self.fields:
             if field.read_only:
                 continue
@@ -105,7 +153,35 @@ class FormPage(QWizardPage):
 
 
 def field_focus_chain(field: Field) -> list[QWidget]:
-    return [*field.input_widgets(), field.why_button]
+    return list(field.input_widgets())
+
+
+def in_dependency_order(
+    variables: tuple[Variable, ...], depends_on: Mapping[str, frozenset[str]]
+) -> list[Variable]:
+    """``variables`` in form order, except that a variable whose state an answer on the
+    same page decides (an enable rule, or validity by the start date) follows that answer."""
+    on_page = {variable.name for variable in variables}
+    placed: list[Variable] = []
+    done: set[str] = set()
+    waiting: list[Variable] = []
+
+    def ready(variable: Variable) -> bool:
+        return not ((depends_on.get(variable.name, frozenset()) & on_page) - done)
+
+    for variable in variables:
+        waiting.append(variable)
+        progress = True
+        while progress:
+            progress = False
+            for candidate in list(waiting):
+                if ready(candidate):
+                    waiting.remove(candidate)
+                    placed.append(candidate)
+                    done.add(candidate.name)
+                    progress = True
+                    break
+    return placed + waiting
 
 
 class ParticipationWizard(QWizard):
@@ -131,6 +207,7 @@ class ParticipationWizard(QWizard):
         }
         self._last_state: dict[str, object] = {}
         self._undo: dict[str, object] | None = None
+        self.opened_record: dict[str, object] = {}
         self.setObjectName("wizard")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.HaveHelpButton, True)
@@ -138,8 +215,9 @@ class ParticipationWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
         translate_wizard(self)
         self.setStyleSheet(FOCUS_STYLE)
-        cancel = self.button(QWizard.WizardButton.CancelButton)
-        cancel.setToolTip("Lukker veiviseren. Alt du har skrevet er allerede lagret.")
+        close = self.button(QWizard.WizardButton.CancelButton)
+        close.setObjectName("lukk")
+        close.setToolTip("Lukker veiviseren (Escape). Alt du har skrevet er allerede lagret.")
         self.setWindowModality(Qt.WindowModality.NonModal)
         self._build_side_panel()
         self._build_pages()
@@ -150,11 +228,14 @@ class ParticipationWizard(QWizard):
         for number in self.pages:
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.go_to_page(n))
         QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
+        QShortcut(QKeySequence("Shift+F1"), self, self.explain_focused)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
         self._load()
-        self.resize(1100, 760)
+        self.opened_record = dict(self.record)
+        self._update_restore_button()
+        place(self, WINDOW_NAME, PREFERRED_SIZE)
 
     # -- construction -------------------------------------------------------
     def _build_side_panel(self) -> None:
@@ -196,6 +277,13 @@ class ParticipationWizard(QWizard):
         self.undo_button.hide()
         layout.addWidget(self.undo_label)
         layout.addWidget(self.undo_button)
+        self.restore_button = QPushButton("Angr&e endringer siden åpning …", side)
+        self.restore_button.setObjectName("angre_siden_apning")
+        self.restore_button.setToolTip(
+            "Setter deltakelsen tilbake slik den var da veiviseren ble åpnet (spør først)."
+        )
+        self.restore_button.clicked.connect(self.confirm_restore_opened)
+        layout.addWidget(self.restore_button)
         self.accept_button = QPushButton("Godta advarsler …", side)
         self.accept_button.setObjectName("godta_advarsler")
         self.accept_button.clicked.connect(self.accept_warnings)
@@ -211,12 +299,16 @@ class ParticipationWizard(QWizard):
         self.setSideWidget(side)
 
     def _build_pages(self) -> None:
+        from jsdesk.rules import dependencies
+
         derived = {rule.variable for rule in self.form.rules if str(rule.kind) == "derive"}
+        depends_on = dependencies(self.form)
         for part in self.form.parts:
             page = FormPage(part, self)
             page.setFinalPage(True)  # Fullfør is available on every page
             used: set[str] = set()
-            for variable in self.form.part_variables(part.number):
+            variables = self.form.part_variables(part.number)
+            for variable in in_dependency_order(variables, depends_on):
                 label = with_mnemonic(variable.label, used)
                 field = make_field(variable, label, page.body, derived=variable.name in derived)
                 field.edited.connect(self._edited)
@@ -239,9 +331,13 @@ class ParticipationWizard(QWizard):
                 stored.changed_at.astimezone() if stored.changed_at.tzinfo else stored.changed_at
             )
             self.saved_label.setText(f"Sist lagret {changed.strftime('%d.%m.%Y kl. %H:%M:%S')}")
+        self._show_record()
+
+    def _show_record(self) -> None:
         for name, field in self.fields.items():
             field.set_value(self.record.get(name))
         self._show_provenance()
+        self._last_state.clear()
         self.reevaluate()
 
     def reload(self) -> None:
@@ -388,6 +484,9 @@ class ParticipationWizard(QWizard):
             if isinstance(field, ReadOnlyField):
                 field.set_derived(derived)
         self._update_summaries(by_variable)
+        for page in self.pages.values():
+            page.describe_read_only()
+        self._update_restore_button()
         return evaluation
 
     def _update_summaries(self, by_variable: Mapping[str, list[Finding]]) -> None:
@@ -415,6 +514,116 @@ class ParticipationWizard(QWizard):
                 mark = "ok" if not errors else f"{errors} feil"
                 item.setText(f"Del {number}: {page.part.title} ({mark})")
 
+    # -- undo since opening ----------------------------------------------------
+    def changes_since_opening(self) -> dict[str, object]:
+        """Every variable whose stored value differs from when the wizard opened, with the
+        value it had then (None: it was empty)."""
+        names = set(self.record) | set(self.opened_record)
+        return {
+            name: self.opened_record.get(name)
+            for name in sorted(names)
+            if self.record.get(name) != self.opened_record.get(name)
+        }
+
+    def _update_restore_button(self) -> None:
+        if hasattr(self, "restore_button"):
+            self.restore_button.setEnabled(
+                self.participation_id is not None and bool(self.changes_since_opening())
+            )
+
+    def confirm_restore_opened(self) -> None:
+        changes = self.changes_since_opening()
+        if self.participation_id is None or not changes:
+            return
+        labels = ", ".join(
+            f"«{self.fields[name].variable.label}»" if name in self.fields else name
+            for name in changes
+        )
+        box = QMessageBox(self)
+        box.setObjectName("angre_siden_apning_dialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Angre endringer siden åpning")
+        box.setText(
+            "Sette deltakelsen tilbake slik den var da veiviseren ble åpnet? "
+            f"{len(changes)} felt endres tilbake: {labels}."
+        )
+        box.setInformativeText("Tilbakestillingen lagres og logges som en vanlig endring.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        translate_message_box(box)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self.restore_opened)
+        box.open()
+
+    def restore_opened(self) -> None:
+        """Store the record as it was when the wizard opened (one audited change)."""
+        changes = self.changes_since_opening()
+        if self.participation_id is None or not changes:
+            return
+        self._hide_undo()
+        for name, value in changes.items():
+            self._set_record(name, value)
+        if not self._store(changes):
+            return
+        self._show_record()
+        self.saved_label.setText(f"Endringene siden åpning er angret. {self.saved_label.text()}")
+
+    # -- keyboard ------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter: a focused button is pressed, in a field the focus moves to the next field."""
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() in ENTER_KEYS and plain == Qt.KeyboardModifier.NoModifier:
+            focus = QApplication.focusWidget()
+            if isinstance(focus, QAbstractButton) and not isinstance(
+                focus, QRadioButton | QCheckBox
+            ):
+                if focus.isEnabled():
+                    focus.click()
+                event.accept()
+                return
+            if self._field_for(focus) is not None:
+                self.focusNextChild()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def explain_focused(self) -> None:
+        """Shift+F1 ("Hvorfor?" from the keyboard): why the focused field is locked, or why
+        the locked fields that Tab skips right after it are; else the field's help."""
+        field = self._field_for(QApplication.focusWidget())
+        if field is None:
+            self.show_help()
+            return
+        if field.locked:
+            field.explain()
+            return
+        page = self._page_of(field)
+        skipped = page.locked_after(field) if page is not None else []
+        if not skipped:
+            self.show_help()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("hvorfor_dialog")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Hvorfor er feltene låst?")
+        box.setText(f"Tab hopper over disse låste feltene etter «{field.variable.label}»:")
+        box.setInformativeText(
+            "\n\n".join(f"«{other.variable.label}»: {other.locked_reason}" for other in skipped)
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        translate_message_box(box)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing -------------------------------------------------------------------
+    def done(self, result: int) -> None:
+        remember(self, WINDOW_NAME)
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        remember(self, WINDOW_NAME)
+        super().closeEvent(event)
+
     # -- navigation, help, warnings -------------------------------------------
     def go_to_page(self, number: int) -> None:
         if number not in self.pages:
@@ -441,6 +650,9 @@ class ParticipationWizard(QWizard):
         if not self.page_list.hasFocus():
             page.focus_first()
 
+    def _page_of(self, field: Field) -> FormPage | None:
+        return next((p for p in self.pages.values() if field in p.fields), None)
+
     def _field_for(self, widget: QWidget | None) -> Field | None:
         while widget is not None:
             for field in self.fields.values():
@@ -460,15 +672,24 @@ class ParticipationWizard(QWizard):
         source = field.provenance_text
         lines.append(f"{source[0].upper()}{source[1:]}. {variable.importance}.")
         if field.locked_reason:
-            lines.append(f"Låst: {field.locked_reason}")
+            lines.append(f"Låst: {field.locked_reason} (Shift+F1 viser hvorfor.)")
+        page = self._page_of(field)
+        if page is not None and page.locked_after(field):
+            lines.append(
+                "Tab hopper over de låste feltene etter dette; Shift+F1 forklarer hvorfor."
+            )
+        if isinstance(field, DateField):
+            lines.append("F4 eller Alt+↓ åpner kalenderen. Datoen kan skrives som DD.MM.ÅÅÅÅ.")
         self.help_panel.setText("\n\n".join(line for line in lines if line))
 
     def show_help(self) -> None:
         field = self._field_for(QApplication.focusWidget())
         if field is None:
             self.help_panel.setText(
-                "Velg et felt for å se hjelp. Tab flytter til neste felt, Ctrl+Enter eller "
-                "Alt+N går til neste side, Ctrl+1 … Ctrl+4 går rett til en side."
+                "Velg et felt for å se hjelp. Enter eller Tab flytter til neste felt, "
+                "Ctrl+Enter eller Alt+N går til neste side, Ctrl+1 … Ctrl+4 går rett til en "
+                "side. F4 åpner kalenderen i et datofelt, Shift+F1 forklarer hvorfor et felt "
+                "er låst. Escape lukker (alt er allerede lagret)."
             )
             return
         self._show_help_for(field)
