@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from storage_helpers import PASSPHRASE, fnr
 from storage_helpers import raw_rows as connect_raw_rows
 
-from jsdesk.storage import Database, Status, audit, migrate
+from jsdesk.storage import Database, Status, audit, schema
 from jsdesk.storage.backup import backup_dir, connect_raw
 from jsdesk.storage.check_migrations import main as check_migrations
-from jsdesk.storage.engine import make_engine
+from jsdesk.storage.connection import make_engine
 from jsdesk.storage.keys import KeyFile, key_file_path
 
 FIRST = "0001"
@@ -48,7 +48,7 @@ def _first_schema_database(path: Path) -> bytes:
     engine = make_engine(path, key)
     try:
         with engine.connect() as conn:
-            migrate.upgrade(conn, FIRST)
+            schema.upgrade(conn, FIRST)
             conn.commit()
         meta = MetaData()
         meta.reflect(engine)
@@ -126,7 +126,7 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
         assert [w.reason for w in db.get_participation(2).accepted_warnings] == ["Bekreftet"]
         report = db.check()
         assert report.ok, report
-        assert report.revision == migrate.head_revision() != FIRST
+        assert report.revision == schema.head_revision() != FIRST
 
     after = _tables(path, key)
     for table, rows in before.items():
@@ -152,4 +152,4 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
 
 def test_alembic_check__models_and_migrations__agree() -> None:
     assert check_migrations() == 0
-    assert migrate.head_revision() == migrate.HEAD_REVISION
+    assert schema.head_revision() == schema.HEAD_REVISION

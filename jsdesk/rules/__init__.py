@@ -3,7 +3,7 @@
 from jsdesk.forms.model import Stage
 from jsdesk.rules.engine import REFERENCE_DATE, Evaluation, dependencies, evaluate, prepare
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
-from jsdesk.rules.records import RecordFileError, parse_records, read_record_file
+from jsdesk.rules.record_files import RecordFileError, parse_records, read_record_file
 
 __all__ = [
     "REFERENCE_DATE",

@@ -11,7 +11,7 @@ Public API (see docs/storage.md and CONTRACTS.md)::
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
 from jsdesk.storage.models import Status
-from jsdesk.storage.records import (
+from jsdesk.storage.results import (
     AcceptedWarningInfo,
     ImportedRecord,
     ParticipationRecord,

@@ -33,7 +33,7 @@ class Assessment:
     avslutningsdato: date | None = None
 
 
-def parse_date(value: object) -> date | None:
+def parse_iso_date(value: object) -> date | None:
     if not isinstance(value, str):
         return None
     try:
@@ -67,8 +67,8 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
                 pass
             else:
                 synthetic, birth, birth_year = info.synthetic, info.birth_date, info.birth_year
-    start = parse_date(values.get("oppstartsdato"))
-    end = parse_date(values.get("avslutningsdato"))
+    start = parse_iso_date(values.get("oppstartsdato"))
+    end = parse_iso_date(values.get("avslutningsdato"))
     given_year = values.get("fodselsar")
     fodselsar = birth_year if birth_year is not None else given_year
     base = Assessment(

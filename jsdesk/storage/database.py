@@ -27,8 +27,8 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jsdesk.errors import UserError
-from jsdesk.storage import audit, backup, migrate
-from jsdesk.storage.engine import make_engine
+from jsdesk.storage import audit, backup, schema
+from jsdesk.storage.connection import make_engine
 from jsdesk.storage.errors import (
     classify,
     corrupt_error,
@@ -132,7 +132,7 @@ def _check_backup_file(backup_path: Path, db_key: bytes) -> None:
         conn.close()
     if integrity != ["ok"] or len(revisions) != 1:
         raise UserError(problem, 4)
-    if revisions[0] not in migrate.known_revisions():
+    if revisions[0] not in schema.known_revisions():
         raise UserError(
             f"Sikkerhetskopien {backup_path} er laget av en nyere versjon av jsdesk "
             f"(skjemaversjon {revisions[0]}). Ingenting er endret. Installer den nyeste jsdesk.",
@@ -216,7 +216,7 @@ class Database(ParticipationsMixin):
                 key_file.write(key_file_path(path))
                 engine = make_engine(path, db_key)
                 with engine.connect() as conn:
-                    migrate.upgrade(conn)
+                    schema.upgrade(conn)
                     conn.commit()
             db = cls(path, db_key, engine, lock)
             now = utc_now()
@@ -275,15 +275,15 @@ class Database(ParticipationsMixin):
         try:
             with self._engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-                revision = migrate.current_revision(conn)
+                revision = schema.current_revision(conn)
                 conn.rollback()
         except DatabaseError as exc:
             kind = classify(exc) or "corrupt"
             raise environment_error(kind, self.path) from exc
         if revision is None:
             raise corrupt_error(self.path)
-        head = migrate.HEAD_REVISION
-        if revision != head and revision not in migrate.known_revisions():
+        head = schema.HEAD_REVISION
+        if revision != head and revision not in schema.known_revisions():
             raise UserError(
                 f"Databasen {self.path} er laget av en nyere versjon av jsdesk "
                 f"(skjemaversjon {revision}). Ingenting er endret. Installer den nyeste "
@@ -294,7 +294,7 @@ class Database(ParticipationsMixin):
         if revision != head:
             self.backup(backup.timestamped_backup_path(self.path, "for-oppgradering", now))
             with translate_errors(self.path), self._engine.connect() as conn:
-                migrate.upgrade(conn)
+                schema.upgrade(conn)
                 conn.commit()
             with self.write() as session:
                 audit.append(session, at=utc_now(), action="oppgradert", old=revision, new=head)
@@ -569,11 +569,11 @@ class Database(ParticipationsMixin):
             )
             cipher = [str(row[0]) for row in session.execute(text("PRAGMA cipher_integrity_check"))]
             chain = audit.verify(session, self._audit_anchor())
-            revision = migrate.current_revision(session.connection())
+            revision = schema.current_revision(session.connection())
         if cipher:
             integrity = (*[i for i in integrity if i != "ok"], *cipher)
         return CheckReport(
-            integrity=integrity, chain=chain, revision=revision, head=migrate.HEAD_REVISION
+            integrity=integrity, chain=chain, revision=revision, head=schema.HEAD_REVISION
         )
 
     def verify_audit(self) -> audit.ChainReport:

@@ -27,7 +27,7 @@ from jsdesk.storage.models import (
     SubmittedRecord,
     utc_now,
 )
-from jsdesk.storage.records import (
+from jsdesk.storage.results import (
     AcceptedWarningInfo,
     ImportedRecord,
     ParticipationRecord,

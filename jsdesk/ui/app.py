@@ -58,7 +58,7 @@ def application(argv: list[str]) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
     app.setApplicationName("jsdesk")
     app.setApplicationDisplayName("jsdesk")
-    from jsdesk.ui.qt_texts import install_qt_translations
+    from jsdesk.ui.qt_translator import install_qt_translations
 
     install_qt_translations(app)
     return app

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.texts import ok_cancel_buttons, translate_button_box, translate_message_box
+from jsdesk.ui.bokmal import ok_cancel_buttons, translate_button_box, translate_message_box
 
 
 class DeleteDialog(QDialog):

@@ -53,7 +53,7 @@ from jsdesk.errors import UserError
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
-from jsdesk.ui.texts import format_date, translate_button_box
+from jsdesk.ui.bokmal import format_date, translate_button_box
 
 if TYPE_CHECKING:
     from jsdesk.submission.export import Plan, SubmissionResult

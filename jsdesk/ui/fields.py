@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.texts import (
+from jsdesk.ui.bokmal import (
     DATE_FORMAT_HINT,
     escape_mnemonic,
     format_iso_date,
     norwegian_locale,
-    parse_date,
+    parse_nb_date,
     translate_message_box,
 )
 
@@ -503,14 +503,14 @@ class DateField(Field):
             self.set_note(None)
             self._emit(None)
             return
-        typed = parse_date(text)
+        typed = parse_nb_date(text)
         if typed is not None:
             self.set_note(None)
             self._emit(typed.isoformat())
 
     def _finished(self) -> None:
         text = self.edit.text()
-        if text.strip() and parse_date(text) is None:
+        if text.strip() and parse_nb_date(text) is None:
             self.set_note(
                 f"«{text}» er ikke en gyldig dato. Skriv datoen som {DATE_FORMAT_HINT}, "
                 "for eksempel 15.01.2024."
@@ -537,7 +537,7 @@ class DateField(Field):
             self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
             self.calendar.activated.connect(self._picked)
             self.calendar.clicked.connect(self._picked)
-        current = parse_date(self.edit.text()) or date.today()
+        current = parse_nb_date(self.edit.text()) or date.today()
         self.calendar.setSelectedDate(QDate(current.year, current.month, current.day))
         self.calendar.move(self.edit.mapToGlobal(self.edit.rect().bottomLeft()))
         self.calendar.show()
@@ -553,7 +553,7 @@ class DateField(Field):
         self._emit(chosen.isoformat())
 
     def value(self) -> object:
-        typed = parse_date(self.edit.text())
+        typed = parse_nb_date(self.edit.text())
         return typed.isoformat() if typed is not None else None
 
     def _show(self, value: object) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.ui.fields import NOT_ANSWERED, Field, code_label
-from jsdesk.ui.texts import DATE_FORMAT_HINT, format_iso_date, parse_date
+from jsdesk.ui.bokmal import DATE_FORMAT_HINT, format_iso_date, parse_nb_date
 
 if TYPE_CHECKING:
     from jsdesk.forms import Variable
@@ -132,7 +132,7 @@ class GroupTableField(Field):
             return
         if str(field.type) == "date":
             text = item.text()
-            typed = parse_date(text)
+            typed = parse_nb_date(text)
             if text.strip() and typed is None:
                 self.set_note(
                     f"Rad {row + 1}: «{text}» er ikke en gyldig dato. "

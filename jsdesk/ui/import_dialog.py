@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
-from jsdesk.ui.texts import translate_button_box
+from jsdesk.ui.bokmal import translate_button_box
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition

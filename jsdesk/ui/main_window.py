@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         from jsdesk.ui.idle import IdleWatcher
         from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
         from jsdesk.ui.overview import OverviewPanel
-        from jsdesk.ui.texts import FOCUS_STYLE, install_locale
+        from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
 
         install_locale()
         self.stack.setStyleSheet(FOCUS_STYLE)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.participations_model import DEFAULT_SORT_COLUMN, Filters, ParticipationsModel
-from jsdesk.ui.texts import parse_date
+from jsdesk.ui.bokmal import parse_nb_date
 
 ALL = "Alle"
 
@@ -114,7 +114,7 @@ class OverviewPanel(QWidget):
 
     def current_filters(self) -> Filters:
         text = self.search.text().strip()
-        typed = parse_date(text)
+        typed = parse_nb_date(text)
         search = typed.isoformat() if typed is not None else (text or None)
         year = self.year_filter.currentData()
         return replace(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from jsdesk.ui.texts import format_iso_date
+from jsdesk.ui.bokmal import format_iso_date
 
 if TYPE_CHECKING:
     from jsdesk.storage import ParticipationSummary

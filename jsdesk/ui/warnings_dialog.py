@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.texts import ok_cancel_buttons
+from jsdesk.ui.bokmal import ok_cancel_buttons
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from jsdesk.ui.app import application
-from jsdesk.ui.qt_texts import BokmalQtTranslator, install_qt_translations
+from jsdesk.ui.qt_translator import BokmalQtTranslator, install_qt_translations
 
 
 def _texts(edit: QLineEdit | QPlainTextEdit) -> list[str]:

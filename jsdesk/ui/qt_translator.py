@@ -1,4 +1,4 @@
-"""Bokmål for the texts Qt itself shows: context menus, spin boxes, file dialogs, buttons.
+"""A QTranslator for the texts inside Qt's own widgets: context menus, spin boxes, file dialogs.
 
 Qt ships no Bokmål translation, so a small ``QTranslator`` answers for the Qt classes
 jsdesk shows, by (context, source text). Texts not listed stay as Qt has them.

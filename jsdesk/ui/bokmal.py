@@ -1,7 +1,9 @@
-"""Bokmål texts for Qt's own buttons, the nb_NO locale and date formatting.
+"""Bokmål on jsdesk's own dialogs: standard button texts, the nb_NO locale, DD.MM.ÅÅÅÅ dates.
 
 Qt ships no Bokmål translation of its standard buttons, so every dialog button box,
-message box and wizard gets its texts set here explicitly.
+message box and wizard gets its texts set here explicitly; dates are typed and shown
+as DD.MM.ÅÅÅÅ (``parse_nb_date``, ``format_*``). The texts inside Qt's own widgets
+(context menus, spin boxes) are translated by :mod:`jsdesk.ui.qt_translator`.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ _TYPED_DATE = re.compile(r"^\s*(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})\s*$")
 _COMPACT_DATE = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
 
 
-def parse_date(text: str) -> date | None:
+def parse_nb_date(text: str) -> date | None:
     """A date typed as DD.MM.YYYY (or DDMMYYYY); None when it is not a real date."""
     match = _TYPED_DATE.match(text) or _COMPACT_DATE.match(text)
     if match is None:
