@@ -32,7 +32,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from jsdesk.demo import generate_records
 from jsdesk.errors import UserError
-from jsdesk.forms import default_form
+from jsdesk.rules import default_form
 from jsdesk.storage import Database, ParticipationSummary, database, queries
 from jsdesk.storage.backup import connect_raw
 from jsdesk.storage.keys import KeyFile, key_file_path

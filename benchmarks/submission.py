@@ -27,8 +27,7 @@ from typing import Any
 
 from jsdesk import __version__
 from jsdesk.demo import generate_records
-from jsdesk.forms import default_form
-from jsdesk.rules import evaluate
+from jsdesk.rules import default_form, evaluate
 from jsdesk.submission.container import build_container, write_atomic
 from jsdesk.submission.credentials import create_test_credentials
 from jsdesk.submission.payload import encode_payload

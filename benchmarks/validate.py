@@ -17,8 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jsdesk.domain.fnr import synthetic_number
-from jsdesk.forms import load_form, shipped_form_paths
-from jsdesk.rules import evaluate
+from jsdesk.rules import evaluate, load_form, shipped_form_paths
 
 RECORDS = 10_000
 REEVALUATIONS = 2_000

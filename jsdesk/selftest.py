@@ -77,7 +77,7 @@ def _step_database(run: _Run) -> str:
 
 
 def _step_forms(run: _Run) -> str:
-    from jsdesk.forms import check_form_file, shipped_form_paths
+    from jsdesk.rules import check_form_file, shipped_form_paths
 
     paths = shipped_form_paths()
     if not paths:
@@ -91,7 +91,7 @@ def _step_forms(run: _Run) -> str:
 def _step_wizard(run: _Run) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["JSDESK_PASSPHRASE"] = PASSPHRASE
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
     from jsdesk.storage import Database, Status
     from jsdesk.ui.selftest_drive import fill_participation
 

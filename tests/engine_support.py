@@ -16,8 +16,8 @@ from typing import Any
 from stdnum.no import fodselsnummer as stdnum_fnr
 
 from jsdesk.domain.fnr import synthetic_number
-from jsdesk.forms import FormDefinition, load_form
-from jsdesk.rules import Evaluation, FindingCode, evaluate
+from jsdesk.forms import FormDefinition
+from jsdesk.rules import Evaluation, FindingCode, evaluate, load_form
 
 FORM_PATH = Path(__file__).resolve().parent.parent / "forms" / "jobbsjansen-2023.yaml"
 TODAY = date(2025, 6, 1)

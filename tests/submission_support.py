@@ -94,7 +94,7 @@ PASSPHRASE = "korrekt hest batteri stift"
 def make_template_db(folder: Path, *, records: int = 30, test_installation: bool = True) -> Path:
     """A database with demo records and a test signing certificate; copy it per test."""
     from jsdesk.demo import generate_records
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
     from jsdesk.storage import Database
     from jsdesk.submission.credentials import save_credentials
 

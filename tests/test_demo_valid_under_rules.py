@@ -10,8 +10,7 @@ import pytest
 
 from jsdesk.cli import main
 from jsdesk.demo import DemoParticipation, generate_participations
-from jsdesk.forms import default_form
-from jsdesk.rules import FindingCode, Severity, Stage, evaluate
+from jsdesk.rules import FindingCode, Severity, Stage, default_form, evaluate
 
 TODAY = date(2026, 11, 29)
 

@@ -501,7 +501,7 @@ def test_form_comparison__planted_mistakes__are_each_reported(
 
 
 def test_form__jsdesk_loader__loads_it_with_the_spec_contents(spec: Spec) -> None:
-    from jsdesk.forms import check_form_file, load_form
+    from jsdesk.rules import check_form_file, load_form
 
     assert check_form_file(FORM_PATH) == []
     loaded = load_form(FORM_PATH)

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from jsdesk.cli import main
 from jsdesk.demo import generate_participations
 from jsdesk.errors import UserError
-from jsdesk.forms import default_form, load_form, shipped_form_paths
-from jsdesk.forms import loader as form_loader
 from jsdesk.forms.diff import ChangeKind, diff_forms
 from jsdesk.forms.migrate import apply_migration, plan_migration
+from jsdesk.rules import default_form, load_form, shipped_form_paths
+from jsdesk.rules import form_files as form_loader
 from jsdesk.storage import Database, Status
 from jsdesk.storage.models import AuditEvent
 

@@ -13,10 +13,8 @@ import yaml
 from engine_support import FORM_PATH
 
 from jsdesk.errors import UserError
-from jsdesk.forms import (
-    FormLoadError,
-    FormProblem,
-    VarType,
+from jsdesk.forms import FormLoadError, FormProblem, VarType
+from jsdesk.rules import (
     check_form_file,
     default_form,
     form_by_version,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
 
-from jsdesk.forms import FormDefinition, default_form
+from jsdesk.forms import FormDefinition
 from jsdesk.registry import (
     CheckedExtract,
     ExtractFileError,
@@ -20,6 +20,7 @@ from jsdesk.registry import (
     check_extract,
     read_extract,
 )
+from jsdesk.rules import default_form
 
 TODAY = dt.date(2026, 11, 29)
 

@@ -11,8 +11,8 @@ from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_c
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
-from jsdesk.forms import default_form
 from jsdesk.registry import import_extract, provenance
+from jsdesk.rules import default_form
 from jsdesk.storage import Database
 
 PASSPHRASE = "korrekt hest batteri stift"

@@ -16,7 +16,8 @@ import pytest
         "jsdesk.rules.expr",
         "jsdesk.rules.engine",
         "jsdesk.forms.loader",
-        "jsdesk.forms.rule_parsing",
+        "jsdesk.rules.form_files",
+        "jsdesk.rules.rule_parsing",
         "jsdesk.commands.validate",
     ],
 )

@@ -16,8 +16,8 @@ from engine_support import (
     tenor,
 )
 
-from jsdesk.forms import FormDefinition, load_form
-from jsdesk.rules import FindingCode, Severity
+from jsdesk.forms import FormDefinition
+from jsdesk.rules import FindingCode, Severity, load_form
 
 MULTI = {
     "tiltak_for_jobbsjansen": 99,

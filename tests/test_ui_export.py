@@ -50,7 +50,7 @@ STATUS_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.title == "Status")
 def _template(folder: Path, *, production: bool = False) -> Path:
     """Demo records (complete and incomplete, synthetic numbers), no signing certificate."""
     from jsdesk.demo import generate_records
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "jsdesk.db"

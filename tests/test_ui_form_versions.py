@@ -13,16 +13,16 @@ from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
 from ui_support import FORM_VERSION, PASSPHRASE, synthetic
 
-from jsdesk.forms import (
-    FormDefinition,
+from jsdesk.forms import FormDefinition
+from jsdesk.rules import (
     default_form,
+    evaluate,
     form_by_version,
     load_form,
     register_form,
     shipped_form_paths,
     unregister_form,
 )
-from jsdesk.rules import evaluate
 from jsdesk.storage import Database
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow

@@ -82,7 +82,7 @@ def test_options__unknown_option__bokmal_message() -> None:
 def test_pilot__form_with_new_version__participation_stored_banner_shown(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    from jsdesk.forms import form_by_version
+    from jsdesk.rules import form_by_version
 
     form = tmp_path / "pilot.yaml"
     shipped = (forms_dir() / "jobbsjansen-2023.yaml").read_text(encoding="utf-8")

@@ -96,7 +96,7 @@ def fill_demo_database(
 ) -> DemoStats:
     """Store ``count`` generated participations in ``db`` (a test installation)."""
     from jsdesk.demo import generate_participations
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
 
     if not db.settings.test_installation:
         from jsdesk.errors import UserError

@@ -42,7 +42,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from jsdesk.forms import check_form_file
+    from jsdesk.rules import check_form_file
 
     failed = False
     for path in args.files:

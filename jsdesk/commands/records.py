@@ -21,7 +21,7 @@ from jsdesk.rules import read_record_file
 
 
 def current_form_version() -> str:
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
 
     return default_form().version
 

@@ -52,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from jsdesk.commands.db import open_database
-    from jsdesk.forms import default_form
     from jsdesk.registry import import_extract
+    from jsdesk.rules import default_form
 
     stream = out or sys.stdout
     path: Path = args.file

@@ -42,8 +42,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jsdesk.forms import FormLoadError, default_form, load_form
-    from jsdesk.rules import RecordFileError, evaluate, read_record_file
+    from jsdesk.forms import FormLoadError
+    from jsdesk.rules import RecordFileError, default_form, evaluate, load_form, read_record_file
 
     if args.form is not None:
         try:

@@ -1,6 +1,12 @@
-"""jsdesk.forms: form definitions (YAML) loaded into frozen dataclasses."""
+"""jsdesk.forms: form definitions (YAML) read into frozen dataclasses.
 
-from jsdesk.forms.model import (  # noqa: I001  (model before loader: import cycle)
+This package knows the form file's structure (parts, variables, code lists) and
+depends on nothing above :mod:`jsdesk.domain`. The rule language, and loading a
+form with its rules compiled, are :mod:`jsdesk.rules` (``load_form``,
+``default_form``, ``form_by_version``).
+"""
+
+from jsdesk.forms.model import (
     Code,
     Domain,
     FormDefinition,
@@ -14,15 +20,6 @@ from jsdesk.forms.model import (  # noqa: I001  (model before loader: import cyc
     Stage,
     Variable,
     VarType,
-)
-from jsdesk.forms.loader import (
-    check_form_file,
-    default_form,
-    form_by_version,
-    load_form,
-    register_form,
-    shipped_form_paths,
-    unregister_form,
 )
 
 __all__ = [
@@ -39,11 +36,4 @@ __all__ = [
     "Stage",
     "VarType",
     "Variable",
-    "check_form_file",
-    "default_form",
-    "form_by_version",
-    "load_form",
-    "register_form",
-    "shipped_form_paths",
-    "unregister_form",
 ]

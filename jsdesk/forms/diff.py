@@ -273,7 +273,8 @@ def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
 def load_form_for_user(path: Path) -> FormDefinition:
     """Load a form file; a file that cannot be used becomes a UserError listing every problem."""
-    from jsdesk.forms import FormLoadError, load_form
+    from jsdesk.forms import FormLoadError
+    from jsdesk.rules import load_form
 
     try:
         return load_form(path)

@@ -1,17 +1,18 @@
 """Read a form file (YAML) into a ``FormDefinition``, checking everything on the way.
 
-Every problem is collected, not just the first: ``check_form_file`` returns them
-all for ``jsdesk form check``; ``load_form`` raises ``FormLoadError`` holding them.
-Each problem names the file, the variable (when there is one) and what is wrong,
-with the YAML line where known. Stages: ``reading`` (YAML, typed access) →
-this module (header, parts, variables, codes) → ``rule_parsing`` (rules).
+Every problem is collected, not just the first. Each problem names the file, the
+variable (when there is one) and what is wrong, with the YAML line where known.
+Stages: ``reading`` (YAML, typed access) → this module (header, parts, variables,
+codes) → the ``rules:`` section, read by the parser the caller passes in
+(:func:`jsdesk.rules.rule_parsing.parse_rules`). Loading a form with its rules
+compiled, and finding the shipped forms, is :mod:`jsdesk.rules.form_files`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,10 @@ from jsdesk.forms.model import (
     Code,
     Domain,
     FormDefinition,
-    FormLoadError,
     FormProblem,
     Importance,
     Part,
+    Rule,
     Source,
     Stage,
     Variable,
@@ -38,8 +39,6 @@ from jsdesk.forms.reading import (
     show,
     unknown_keys,
 )
-from jsdesk.forms.rule_parsing import parse_rules
-from jsdesk.paths import forms_dir
 
 TOP_KEYS = frozenset({"form", "parts", "variables", "rules"})
 FORM_KEYS = frozenset({"version", "title", "valid_from", "valid_to", "register_opened"})
@@ -67,107 +66,27 @@ CODE_KEYS = frozenset({"code", "text", "valid_from", "valid_to"})
 WIDGETS = frozenset({"radio", "combo"})
 
 
-# ------------------------------------------------------------------ public API
+# Reads the ``rules:`` section. The rules package supplies it: forms does not know
+# the rule language.
+RuleParser = Callable[[object, tuple[Variable, ...], Problems], tuple[Rule, ...]]
 
 
-def check_form_file(path: Path) -> list[FormProblem]:
-    """Every problem in the form file at ``path`` (empty when it is sound)."""
-    _form, problems = _load(path)
-    return problems
-
-
-def load_form(path: Path) -> FormDefinition:
-    """The form in ``path``, precompiled; FormLoadError lists every problem found."""
-    form, problems = _load(path)
-    if problems or form is None:
-        raise FormLoadError(problems)
-    from jsdesk.rules.engine import prepare
-
-    prepare(form)
-    return form
-
-
-def shipped_form_paths() -> list[Path]:
-    """The form files shipped with jsdesk (``forms/*.yaml``), sorted by name."""
-    folder = forms_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("*.yaml"))
-
-
-@functools.cache
-def _shipped_forms() -> tuple[FormDefinition, ...]:
-    from jsdesk.errors import UserError
-
-    forms: list[FormDefinition] = []
-    for path in shipped_form_paths():
-        try:
-            forms.append(load_form(path))
-        except FormLoadError as exc:
-            raise UserError(
-                "Et skjema som følger med jsdesk er ødelagt. Installer jsdesk på nytt.\n"
-                + "\n".join(str(p) for p in exc.problems)
-            ) from exc
-    if not forms:
-        raise UserError(f"Fant ingen skjemadefinisjoner i {forms_dir()}. Installer jsdesk på nytt.")
-    return tuple(forms)
-
-
-def default_form() -> FormDefinition:
-    """The shipped form in force today (the newest one that has taken effect)."""
-    forms = _shipped_forms()
-    today = date.today()
-    current = [f for f in forms if f.valid_from <= today] or list(forms)
-    return max(current, key=lambda f: f.valid_from)
-
-
-# Forms made known to this process only (pilot sandbox): version -> form.
-_registered: dict[str, FormDefinition] = {}
-
-
-def register_form(form: FormDefinition) -> None:
-    """Make ``form`` findable by ``form_by_version`` in this process only.
-
-    Used by the pilot sandbox, whose draft form is not shipped: storage, the rule
-    engine and the exports look records' forms up by version. A registered form
-    takes precedence over a shipped form with the same version. Nothing is written
-    anywhere; ``unregister_form`` undoes it (the sandbox does so when it closes).
-    """
-    _registered[form.version] = form
-
-
-def unregister_form(form: FormDefinition) -> None:
-    """Forget a form registered with ``register_form`` (only that very form)."""
-    if _registered.get(form.version) is form:
-        del _registered[form.version]
-
-
-def form_by_version(version: str) -> FormDefinition:
-    """The registered or shipped form with this version; UserError when there is none."""
-    registered = _registered.get(version)
-    if registered is not None:
-        return registered
-    for form in _shipped_forms():
-        if form.version == version:
-            return form
-    from jsdesk.errors import UserError
-
-    raise UserError(f"Skjemaversjon «{version}» finnes ikke i denne utgaven av jsdesk.")
+def read_form_file(
+    path: Path, parse_rules: RuleParser
+) -> tuple[FormDefinition | None, list[FormProblem]]:
+    """The form in ``path`` (None when it has problems) and every problem found."""
+    problems = Problems(str(path))
+    data = read_yaml(path, problems)
+    if problems.items:
+        return None, problems.items
+    form = _build(data, problems, parse_rules)
+    return (form if not problems.items else None), problems.items
 
 
 # -------------------------------------------------------------------- building
 
 
-def _load(path: Path) -> tuple[FormDefinition | None, list[FormProblem]]:
-    problems = Problems(str(path))
-    data = read_yaml(path, problems)
-    if problems.items:
-        return None, problems.items
-    form = _build(data, problems)
-    return (form if not problems.items else None), problems.items
-
-
-def _build(data: object, problems: Problems) -> FormDefinition | None:
+def _build(data: object, problems: Problems, parse_rules: RuleParser) -> FormDefinition | None:
     if not isinstance(data, dict):
         problems.add(None, "filen må inneholde nøklene form, parts, variables og rules")
         return None

@@ -93,7 +93,7 @@ def plan_migration(
     db: Database, target: FormDefinition, *, today: dt.date | None = None
 ) -> MigrationPlan:
     """The dry run: what moving every record to ``target`` would do. Writes nothing."""
-    from jsdesk.forms import form_by_version
+    from jsdesk.rules import form_by_version
 
     allow_synthetic = db.settings.test_installation
     moves: list[RecordMove] = []
@@ -176,7 +176,7 @@ def apply_migration(db: Database, plan: MigrationPlan) -> int:
     Refuses (and changes nothing) when a record was changed or deleted after the
     dry run, or when the target version is not one jsdesk can open records with.
     """
-    from jsdesk.forms import form_by_version
+    from jsdesk.rules import form_by_version
     from jsdesk.storage import audit
     from jsdesk.storage.assess import assess
     from jsdesk.storage.models import Participation, utc_now

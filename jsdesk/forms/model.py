@@ -2,7 +2,8 @@
 
 A ``FormDefinition`` is built once by :mod:`jsdesk.forms.loader` from a YAML file
 and never changes afterwards; the rule engine and the UI only read it. Rule
-expressions arrive here already parsed and compiled (see :mod:`jsdesk.rules.expr`).
+expressions arrive here already parsed and compiled by :mod:`jsdesk.rules`, which
+reads the ``rules:`` section; this package does not know the rule language.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from jsdesk.rules.expr import Expression
+from typing import Protocol
 
 
 class VarType(StrEnum):
@@ -132,6 +130,19 @@ class Part:
     description: str
     required_in: frozenset[Stage]
     closes_record: bool
+
+
+class Expression(Protocol):
+    """A rule expression as the rules package compiled it (``jsdesk.rules.expr``).
+
+    The form model only holds it: its text and the variable names it reads.
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def names(self) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ def import_extract(
     Changes to stored values are applied only with ``accept_changes``.
     Raises ``ExtractFileError`` when the file cannot be read as an extract.
     """
-    from jsdesk.forms import default_form
+    from jsdesk.rules import default_form
 
     day = today or dt.date.today()
     extract = read_extract(path)

@@ -1,8 +1,20 @@
-"""jsdesk.rules: the form's rule engine (see docs/form-format.md)."""
+"""jsdesk.rules: the form's rule language and engine, and forms loaded with their rules.
+
+See docs/form-format.md.
+"""
 
 from jsdesk.forms.model import Stage
 from jsdesk.rules.engine import REFERENCE_DATE, Evaluation, dependencies, evaluate, prepare
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
+from jsdesk.rules.form_files import (
+    check_form_file,
+    default_form,
+    form_by_version,
+    load_form,
+    register_form,
+    shipped_form_paths,
+    unregister_form,
+)
 from jsdesk.rules.record_files import RecordFileError, parse_records, read_record_file
 
 __all__ = [
@@ -14,9 +26,16 @@ __all__ = [
     "Severity",
     "Stage",
     "VariableState",
+    "check_form_file",
+    "default_form",
     "dependencies",
     "evaluate",
+    "form_by_version",
+    "load_form",
     "parse_records",
     "prepare",
     "read_record_file",
+    "register_form",
+    "shipped_form_paths",
+    "unregister_form",
 ]

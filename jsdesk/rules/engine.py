@@ -36,6 +36,7 @@ from jsdesk.forms.model import (
     Variable,
     VarType,
 )
+from jsdesk.forms.model import Expression as FormExpression
 from jsdesk.rules.explain import Explainer
 from jsdesk.rules.expr import Env, Expression
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
@@ -117,7 +118,7 @@ class _VarPlan:
     base_required: bool
     enable: Rule | None = None
     requires: list[tuple[Expression, str]] = field(default_factory=list)
-    derive: Rule | None = None
+    derive: Expression | None = None  # the derive rule's value
     derive_sources: str = ""
     derive_fix: str = ""
     locked_message: str = ""
@@ -191,6 +192,14 @@ def dependencies(form: FormDefinition) -> dict[str, frozenset[str]]:
     return {name: frozenset(names - {name}) for name, names in found.items()}
 
 
+def _compiled(expression: FormExpression | None) -> Expression | None:
+    """The compiled expression behind a rule's field (``rule_parsing`` makes them)."""
+    if expression is None:
+        return None
+    assert isinstance(expression, Expression), "rule expressions come from jsdesk.rules"
+    return expression
+
+
 def _date_text(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
@@ -253,42 +262,45 @@ def _build_plan(form: FormDefinition) -> _Plan:
     group_checks: dict[str, list[tuple[_VarPlan, _Check]]] = {}
     for rule in form.rules:
         target = by_name[rule.variable]
+        when = _compiled(rule.when)
+        value = _compiled(rule.value)
+        assertion = _compiled(rule.assertion)
         label = f"«{target.var.label}»"
-        if rule.kind is RuleKind.ENABLE and rule.when is not None:
+        if rule.kind is RuleKind.ENABLE and when is not None:
             target.enable = rule
             if rule.locked_reason:
                 reason = rule.locked_reason.strip()
                 target.locked_message = f"{label} skal være tom. {reason} Fjern verdien."
             else:
-                why_not = explain.why_not(rule.when.node, rule.when.source)
+                why_not = explain.why_not(when.node, when.source)
                 reason = f"Låst fordi {why_not}."
                 target.locked_message = f"{label} skal være tom fordi {why_not}. Fjern verdien."
             target.state_locked = VariableState(True, False, False, reason)
             if rule.required:
-                why = explain.why(rule.when.node, rule.when.source)
+                why = explain.why(when.node, when.source)
                 target.required_message = _required_because(target, why)
                 target.state_required = VariableState(
                     True, True, True, f"Obligatorisk fordi {why}."
                 )
-            enables.append((target, rule.when))
-        elif rule.kind is RuleKind.REQUIRE and rule.when is not None:
-            why = explain.why(rule.when.node, rule.when.source)
-            target.requires.append((rule.when, why))
-        elif rule.kind is RuleKind.DERIVE and rule.value is not None:
-            target.derive = rule
+            enables.append((target, when))
+        elif rule.kind is RuleKind.REQUIRE and when is not None:
+            why = explain.why(when.node, when.source)
+            target.requires.append((when, why))
+        elif rule.kind is RuleKind.DERIVE and value is not None:
+            target.derive = value
             target.base_required = False  # filled in automatically, never typed
-            sources = sorted(rule.value.names, key=lambda n: by_name[n].position)
+            sources = sorted(value.names, key=lambda n: by_name[n].position)
             target.derive_sources = " og ".join(explain.label(name) for name in sources)
             target.derive_fix = " eller ".join(explain.label(name) for name in sources)
             derives.append(target)
-        elif rule.kind is RuleKind.CHECK and rule.assertion is not None:
-            names = rule.assertion.names | (rule.when.names if rule.when else frozenset())
+        elif rule.kind is RuleKind.CHECK and assertion is not None:
+            names = assertion.names | (when.names if when else frozenset())
             group_fields = by_name[target.var.group].field_names if target.var.group else None
             entry_names = names & group_fields if group_fields else frozenset()
             check = _Check(
                 rule=rule,
-                when=rule.when,
-                assertion=rule.assertion,
+                when=when,
+                assertion=assertion,
                 names=names,
                 entry_names=entry_names,
                 outer_names=names - entry_names,
@@ -464,9 +476,9 @@ def evaluate(
     derived: dict[str, object] = {}
     for vp in plan.derives:
         name = vp.var.name
-        rule = vp.derive
-        assert rule is not None and rule.value is not None
-        result = rule.value.run(env)
+        expression = vp.derive
+        assert expression is not None
+        result = expression.run(env)
         derived[name] = result
         if result is None:
             continue

@@ -83,8 +83,7 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
         oppstartsdato=start,
         avslutningsdato=end,
     )
-    from jsdesk.forms import form_by_version
-    from jsdesk.rules import evaluate
+    from jsdesk.rules import evaluate, form_by_version
 
     form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
     evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)

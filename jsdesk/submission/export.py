@@ -303,8 +303,7 @@ def _collect(
 ) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded]]:
     """The payload records, re-evaluated now; records that stopped qualifying are dropped."""
     from jsdesk.domain.fnr import mask
-    from jsdesk.forms import form_by_version
-    from jsdesk.rules import evaluate
+    from jsdesk.rules import evaluate, form_by_version
 
     installation = _installation_id(db)
     allow_synthetic = db.settings.test_installation

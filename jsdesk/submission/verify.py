@@ -233,8 +233,7 @@ def _check_payload(report: Report, container: Container) -> dict[str, Any] | Non
 
 
 def _check_records(report: Report, document: dict[str, Any]) -> None:
-    from jsdesk.forms import form_by_version
-    from jsdesk.rules import evaluate
+    from jsdesk.rules import evaluate, form_by_version
 
     allow_synthetic = bool(document["header"]["test_data"])
     problems: list[str] = []

@@ -58,14 +58,14 @@ class AppContext(QObject):
     def form_for_new(self) -> FormDefinition:
         if self.pilot_form is not None:
             return self.pilot_form
-        from jsdesk.forms import default_form
+        from jsdesk.rules import default_form
 
         return default_form()
 
     def form_for_version(self, version: str) -> FormDefinition:
         if self.pilot_form is not None and self.pilot_form.version == version:
             return self.pilot_form
-        from jsdesk.forms import form_by_version
+        from jsdesk.rules import form_by_version
 
         return form_by_version(version)
 

@@ -51,9 +51,9 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.ui.background import BackgroundJob, Report
+from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
-from jsdesk.ui.bokmal import format_date, translate_button_box
 
 if TYPE_CHECKING:
     from jsdesk.submission.export import Plan, SubmissionResult

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.ui.fields import NOT_ANSWERED, Field, code_label
 from jsdesk.ui.bokmal import DATE_FORMAT_HINT, format_iso_date, parse_nb_date
+from jsdesk.ui.fields import NOT_ANSWERED, Field, code_label
 
 if TYPE_CHECKING:
     from jsdesk.forms import Variable

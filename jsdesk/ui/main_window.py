@@ -99,10 +99,10 @@ class MainWindow(QMainWindow):
         if self._built:
             return
         self._built = True
+        from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
         from jsdesk.ui.idle import IdleWatcher
         from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
         from jsdesk.ui.overview import OverviewPanel
-        from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
 
         install_locale()
         self.stack.setStyleSheet(FOCUS_STYLE)
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
     def _start_sandbox(self) -> None:
         import secrets
 
-        from jsdesk.forms import check_form_file, load_form, register_form
+        from jsdesk.rules import check_form_file, load_form, register_form
         from jsdesk.storage import Database
 
         form_path = self.context.options.form_path
@@ -604,7 +604,7 @@ class MainWindow(QMainWindow):
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             self._sandbox_dir = None
         if self.context.pilot_form is not None:
-            from jsdesk.forms import unregister_form
+            from jsdesk.rules import unregister_form
 
             unregister_form(self.context.pilot_form)
         super().closeEvent(event)

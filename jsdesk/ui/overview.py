@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.ui.bokmal import parse_nb_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.participations_model import DEFAULT_SORT_COLUMN, Filters, ParticipationsModel
-from jsdesk.ui.bokmal import parse_nb_date
 
 ALL = "Alle"
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.storage import SubmissionInfo
-from jsdesk.ui.context import AppContext
 from jsdesk.ui.bokmal import format_date, translate_button_box
+from jsdesk.ui.context import AppContext
 
 HEADERS = ("Tidspunkt", "Fil", "Periode", "Poster", "Test", "Kryptert")
 

@@ -46,9 +46,9 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.field_factory import make_field
 from jsdesk.ui.fields import DateField, Field, ReadOnlyField, with_mnemonic
-from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 from jsdesk.ui.window_state import place, remember
 

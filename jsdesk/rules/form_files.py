@@ -1,0 +1,99 @@
+"""Form files with their rules compiled, and the forms shipped with jsdesk by version.
+
+``load_form`` reads a form file (structure: :mod:`jsdesk.forms.loader`; the
+``rules:`` section: :mod:`jsdesk.rules.rule_parsing`) and precompiles it for the
+engine. ``check_form_file`` returns every problem for ``jsdesk form check``;
+``load_form`` raises ``FormLoadError`` holding them.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+
+from jsdesk.errors import UserError
+from jsdesk.forms.loader import read_form_file
+from jsdesk.forms.model import FormDefinition, FormLoadError, FormProblem
+from jsdesk.paths import forms_dir
+from jsdesk.rules.engine import prepare
+from jsdesk.rules.rule_parsing import parse_rules
+
+
+def check_form_file(path: Path) -> list[FormProblem]:
+    """Every problem in the form file at ``path`` (empty when it is sound)."""
+    _form, problems = read_form_file(path, parse_rules)
+    return problems
+
+
+def load_form(path: Path) -> FormDefinition:
+    """The form in ``path``, precompiled; FormLoadError lists every problem found."""
+    form, problems = read_form_file(path, parse_rules)
+    if problems or form is None:
+        raise FormLoadError(problems)
+    prepare(form)
+    return form
+
+
+def shipped_form_paths() -> list[Path]:
+    """The form files shipped with jsdesk (``forms/*.yaml``), sorted by name."""
+    folder = forms_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.yaml"))
+
+
+@functools.cache
+def _shipped_forms() -> tuple[FormDefinition, ...]:
+    forms: list[FormDefinition] = []
+    for path in shipped_form_paths():
+        try:
+            forms.append(load_form(path))
+        except FormLoadError as exc:
+            raise UserError(
+                "Et skjema som følger med jsdesk er ødelagt. Installer jsdesk på nytt.\n"
+                + "\n".join(str(p) for p in exc.problems)
+            ) from exc
+    if not forms:
+        raise UserError(f"Fant ingen skjemadefinisjoner i {forms_dir()}. Installer jsdesk på nytt.")
+    return tuple(forms)
+
+
+def default_form() -> FormDefinition:
+    """The shipped form in force today (the newest one that has taken effect)."""
+    forms = _shipped_forms()
+    today = date.today()
+    current = [f for f in forms if f.valid_from <= today] or list(forms)
+    return max(current, key=lambda f: f.valid_from)
+
+
+# Forms made known to this process only (pilot sandbox): version -> form.
+_registered: dict[str, FormDefinition] = {}
+
+
+def register_form(form: FormDefinition) -> None:
+    """Make ``form`` findable by ``form_by_version`` in this process only.
+
+    Used by the pilot sandbox, whose draft form is not shipped: storage, the rule
+    engine and the exports look records' forms up by version. A registered form
+    takes precedence over a shipped form with the same version. Nothing is written
+    anywhere; ``unregister_form`` undoes it (the sandbox does so when it closes).
+    """
+    _registered[form.version] = form
+
+
+def unregister_form(form: FormDefinition) -> None:
+    """Forget a form registered with ``register_form`` (only that very form)."""
+    if _registered.get(form.version) is form:
+        del _registered[form.version]
+
+
+def form_by_version(version: str) -> FormDefinition:
+    """The registered or shipped form with this version; UserError when there is none."""
+    registered = _registered.get(version)
+    if registered is not None:
+        return registered
+    for form in _shipped_forms():
+        if form.version == version:
+            return form
+    raise UserError(f"Skjemaversjon «{version}» finnes ikke i denne utgaven av jsdesk.")
