@@ -20,7 +20,7 @@ KILLS = 20
 WRITER = """
 import sys
 from pathlib import Path
-from jsdesk.forms import default_form
+from jsdesk.rules import default_form
 from jsdesk.storage import Database
 run = sys.argv[2]
 db = Database.open(Path(sys.argv[1]), sys.argv[3], daily_backup=False)

@@ -15,11 +15,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from jsdesk.storage.models import AuditEvent
+from jsdesk.errors import UserError
+from jsdesk.storage.keys import KeyFile, key_file_path
+from jsdesk.storage.models import AuditEvent, utc_now
+from jsdesk.storage.sessions import DatabaseCore
 
 GENESIS = "0" * 64
 
@@ -208,3 +212,53 @@ def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainRepo
                 "ble lukket."
             )
     return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))
+
+
+AUDIT_ANCHOR = "audit_head"  # key-file entry: newest audit event at the last close
+
+
+class AuditMixin(DatabaseCore):
+    """The audit chain of ``Database``: events outside record changes, the anchor, checks.
+
+    The anchor (newest event at the last close) is kept in the key file, outside
+    the database, so that cutting the chain's end off is detected.
+    """
+
+    def _record_event(self, action: str, **fields: Any) -> None:
+        """One audit event in its own transaction (for changes that are not records)."""
+        with self.write() as session:
+            append(session, at=utc_now(), action=action, **fields)
+
+    def _save_audit_anchor(self, *, force: bool = False) -> None:
+        """Move the anchor to the newest event, unless the chain no longer reaches it."""
+        old = None if force else self._audit_anchor()
+        with self.read() as session:
+            newest = head(session)
+            if old is not None:
+                at_old = session.get(AuditEvent, old[0])
+                if at_old is None or at_old.hash != old[1]:
+                    return  # the chain was cut or changed: keep the evidence for db check
+        if newest is None:
+            return
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        key_file.extra[AUDIT_ANCHOR] = {"id": newest[0], "hash": newest[1]}
+        key_file.write(key_path)
+
+    def _audit_anchor(self) -> tuple[int, str] | None:
+        try:
+            raw = KeyFile.read(key_file_path(self.path)).extra.get(AUDIT_ANCHOR)
+        except UserError:
+            return None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("id"), int)
+            and isinstance(raw.get("hash"), str)
+        ):
+            return raw["id"], raw["hash"]
+        return None
+
+    def verify_audit(self) -> ChainReport:
+        anchor = self._audit_anchor()
+        with self.read() as session:
+            return verify(session, anchor)

@@ -14,7 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from jsdesk.errors import UserError
+from jsdesk.storage import schema
+from jsdesk.storage.errors import translate_errors
 from jsdesk.storage.keys import fsync_dir, key_file_path
+from jsdesk.storage.models import utc_now
+from jsdesk.storage.sessions import DatabaseCore
 
 KEEP_DAILY = 14
 DAILY_MARK = "daglig"
@@ -144,3 +149,71 @@ def scrub_backups(db_path: Path, key: bytes, participation_id: int) -> list[Path
         except sqlcipher3.DatabaseError:
             failed.append(path)
     return failed
+
+
+def check_backup_file(backup_path: Path, db_key: bytes) -> None:
+    """Refuse a backup that this key cannot open, that is damaged, or that is too new."""
+    import sqlcipher3
+
+    problem = (
+        f"Sikkerhetskopien {backup_path} kan ikke brukes: den er skadet eller ikke kryptert "
+        "med nøkkelen til denne databasen. Ingenting er endret. Velg en annen sikkerhetskopi."
+    )
+    try:
+        conn = connect_raw(backup_path, db_key)
+    except sqlcipher3.DatabaseError:
+        raise UserError(problem, 4) from None
+    try:
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        revisions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")]
+    except sqlcipher3.DatabaseError:
+        raise UserError(problem, 4) from None
+    finally:
+        conn.close()
+    if integrity != ["ok"] or len(revisions) != 1:
+        raise UserError(problem, 4)
+    if revisions[0] not in schema.known_revisions():
+        raise UserError(
+            f"Sikkerhetskopien {backup_path} er laget av en nyere versjon av jsdesk "
+            f"(skjemaversjon {revisions[0]}). Ingenting er endret. Installer den nyeste jsdesk.",
+            4,
+        )
+
+
+class BackupsMixin(DatabaseCore):
+    """Backups of ``Database``: copies, the daily backup, scrubbing a deleted participation."""
+
+    def backup(self, target: Path) -> Path:
+        """Write an encrypted copy of the database to ``target`` (atomic)."""
+        target = Path(target)
+        with translate_errors(target), self._engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            copy_database(raw, target, self._key)
+            conn.rollback()
+            keep_key_copy(self.path, target.parent)
+        return target
+
+    def ensure_daily_backup(self, now: datetime | None = None) -> Path | None:
+        """Today's backup if there is none yet; older daily backups beyond 14 removed."""
+        day = (now or utc_now()).astimezone().date()
+        target = daily_backup_path(self.path, day)
+        if target.exists():
+            return None
+        self.backup(target)
+        rotate(self.path)
+        return target
+
+    def _after_delete(self, pid: int) -> None:
+        """Push deleted pages out of the WAL and scrub the participation from backups."""
+        with translate_errors(self.path), self._engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        failed = scrub_backups(self.path, self._key, pid)
+        if failed:
+            names = ", ".join(p.name for p in failed)
+            raise UserError(
+                f"Deltakelsen er slettet fra databasen, men kunne ikke fjernes fra disse "
+                f"sikkerhetskopiene: {names}. Slett dem for hånd i {backup_dir(self.path)}.",
+                1,
+            )

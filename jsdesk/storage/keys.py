@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsdesk.errors import UserError
+from jsdesk.storage.errors import environment_error
+from jsdesk.storage.sessions import DatabaseCore
+
+log = logging.getLogger("jsdesk.storage")
 
 MIN_PASSPHRASE_LENGTH = 12
 KEY_FILE_FORMAT = 1
@@ -310,3 +316,58 @@ def fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def unlock_key(db_path: Path, secret: str) -> bytes:
+    """The database key for ``secret``, with a growing delay after failed attempts."""
+    key_path = key_file_path(db_path)
+    key_file = KeyFile.read(key_path)
+    # Wait before trying, so killing the process does not skip the delay.
+    delay = failure_delay(key_file.failed_attempts)
+    if delay:
+        time.sleep(delay)
+    db_key = key_file.unlock(secret)
+    if db_key is None:
+        key_file.failed_attempts += 1
+        try:
+            key_file.write(key_path)
+        except OSError:
+            log.warning("Could not record a failed unlock attempt (read-only key file)")
+        raise UserError(
+            f"Feil passordfrase eller gjenopprettingsnøkkel for databasen {db_path} "
+            f"({key_file.failed_attempts} mislykket forsøk på rad). Neste forsøk venter "
+            f"{failure_delay(key_file.failed_attempts):g} sekunder. Har du glemt passordfrasen, "
+            "kan du bruke gjenopprettingsnøkkelen du fikk da databasen ble laget.",
+            2,
+        )
+    if key_file.failed_attempts:
+        key_file.failed_attempts = 0
+        try:
+            key_file.write(key_path)
+        except OSError:
+            log.warning("Could not reset the failed unlock counter (read-only key file)")
+    return db_key
+
+
+class KeysMixin(DatabaseCore):
+    """Key operations of ``Database``: the passphrase change and the unlock delay."""
+
+    if TYPE_CHECKING:
+
+        def _record_event(self, action: str, **fields: Any) -> None: ...
+
+    @staticmethod
+    def unlock_delay(path: Path) -> float:
+        """Seconds the next unlock attempt will wait (for a countdown in the UI)."""
+        return failure_delay(KeyFile.read(key_file_path(Path(path))).failed_attempts)
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Rewrap the database key under a new passphrase; the recovery key still works."""
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        key_file.rewrap_passphrase(self._key, new_passphrase)
+        try:
+            key_file.write(key_path)
+        except OSError:
+            raise environment_error("readonly", key_path) from None
+        self._record_event("passordfrase endret")

@@ -1,0 +1,87 @@
+"""An open database's engine and sessions: one write transaction, reads, the overview's connection.
+
+``DatabaseCore`` is the base every part of ``Database`` builds on (see
+:mod:`jsdesk.storage.database`): it holds the engine, the key and the lock, and
+hands out sessions. One session per user action, opened by the caller.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jsdesk.storage.errors import translate_errors
+
+if TYPE_CHECKING:
+    from jsdesk.storage.settings import Settings
+
+
+class DatabaseCore:
+    """Engine, key, lock and sessions of an open database."""
+
+    def __init__(self, path: Path, key: bytes, engine: Engine, lock: Any) -> None:
+        self.path = path
+        self._key = key
+        self._engine = engine
+        self._lock = lock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_engine = engine.execution_options(jsdesk_read=True)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._query_conn: Connection | None = None
+        self._query_lock = threading.Lock()
+        self._query_engine = engine.execution_options(
+            jsdesk_read=True, jsdesk_single_statement=True
+        )
+        self._settings: Settings | None = None
+        self.backup_problem: str | None = None  # set when today's backup failed on open
+        self._closed = False
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with translate_errors(self.path), self._read_sessions() as session:
+            yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for one read-only statement (no ORM session, no BEGIN).
+
+        Each statement is its own snapshot: run several statements that must
+        agree with each other in ``read()`` instead. The overview asks often,
+        so one connection stays open for it (its page cache stays warm and no
+        pool checkout is paid); a second thread asking at the same time gets a
+        pooled connection instead of waiting.
+        """
+        if not self._query_lock.acquire(blocking=False):
+            with translate_errors(self.path), self._query_engine.connect() as conn:
+                yield conn
+            return
+        try:
+            with translate_errors(self.path):
+                if self._query_conn is None:
+                    self._query_conn = self._query_engine.connect()
+                try:
+                    # No BEGIN was issued (see connection.py), so SQLite holds no
+                    # transaction open between calls; no rollback is needed.
+                    yield self._query_conn
+                except BaseException:
+                    self._close_query_connection()
+                    raise
+        finally:
+            self._query_lock.release()
+
+    def _close_query_connection(self) -> None:
+        conn, self._query_conn = self._query_conn, None
+        if conn is not None:
+            conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction, committed (on disk: WAL + synchronous=FULL) on exit."""
+        with translate_errors(self.path), self._sessions() as session, session.begin():
+            yield session

@@ -1,0 +1,88 @@
+"""Installation settings stored in the database (municipality, bydel, test installation)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jsdesk.storage import audit
+from jsdesk.storage.models import Setting, utc_now
+from jsdesk.storage.sessions import DatabaseCore
+
+SETTING_KOMMUNENUMMER = "kommunenummer"
+SETTING_BYDEL = "bydel"
+SETTING_TEST_INSTALLATION = "test_installation"
+SETTING_CREATED_AT = "created_at"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Installation settings every part needs."""
+
+    kommunenummer: str
+    bydel: str | None
+    test_installation: bool
+    created_at: str | None = None
+
+
+class SettingsMixin(DatabaseCore):
+    """Settings of ``Database``: read, change (audited), and the ones every part needs."""
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self._load_settings()
+        return self._settings
+
+    def _load_settings(self) -> Settings:
+        return Settings(
+            kommunenummer=str(self.get_setting(SETTING_KOMMUNENUMMER) or ""),
+            bydel=_opt_str(self.get_setting(SETTING_BYDEL)),
+            test_installation=bool(self.get_setting(SETTING_TEST_INSTALLATION)),
+            created_at=_opt_str(self.get_setting(SETTING_CREATED_AT)),
+        )
+
+    def get_setting(self, key: str, default: object = None) -> Any:
+        """A setting's value: JSON value, or ``bytes`` for binary settings."""
+        with self.read() as session:
+            row = session.get(Setting, key)
+            if row is None:
+                return default
+            if row.blob is not None:
+                return row.blob
+            return None if row.value is None else json.loads(row.value)
+
+    def set_setting(self, key: str, value: object) -> None:
+        """Store a JSON-compatible value or ``bytes`` (committed at once, audited)."""
+        now = utc_now()
+        with self.write() as session:
+            old = session.get(Setting, key)
+            old_value: object = None
+            if old is not None:
+                old_value = "<binær>" if old.blob is not None else old.value
+            self._put_setting(session, key, value, now)
+            shown = "<binær>" if isinstance(value, bytes) else value
+            audit.append(
+                session, at=now, action="innstilling", variable=key, old=old_value, new=shown
+            )
+        self._settings = self._load_settings()
+
+    @staticmethod
+    def _put_setting(session: Session, key: str, value: object, now: datetime) -> None:
+        row = session.get(Setting, key)
+        if row is None:
+            row = Setting(key=key, changed_at=now)
+            session.add(row)
+        if isinstance(value, bytes):
+            row.blob, row.value = value, None
+        else:
+            row.blob, row.value = None, json.dumps(value, ensure_ascii=False)
+        row.changed_at = now
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
