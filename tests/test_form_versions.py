@@ -22,10 +22,10 @@ from jsdesk.cli import main
 from jsdesk.demo import generate_participations
 from jsdesk.errors import UserError
 from jsdesk.forms.diff import ChangeKind, diff_forms
-from jsdesk.forms.migrate import apply_migration, plan_migration
 from jsdesk.rules import default_form, load_form, shipped_form_paths
 from jsdesk.rules import form_files as form_loader
 from jsdesk.storage import Database, Status
+from jsdesk.storage.form_migration import plan_migration
 from jsdesk.storage.models import AuditEvent
 
 PASSPHRASE = "korrekt hest batteri stift"
@@ -236,7 +236,7 @@ def test_form_migrate__record_changed_after_dry_run__nothing_moved(
         current = db.get_participation(ids["plain"]).values.get("sivilstand")
         db.set_value(ids["plain"], "sivilstand", "skilt" if current != "skilt" else "gift")
         with pytest.raises(UserError, match="endret eller slettet etter prøvekjøringen"):
-            apply_migration(db, plan)
+            db.apply_form_migration(plan)
         assert {db.get_participation(pid).form_version for pid in ids.values()} == {"2023.1"}
 
 

@@ -1,13 +1,25 @@
-"""``jsdesk form``: ``check FILE...`` reports every problem in form definition files.
+"""``jsdesk form``: ``check``, ``diff`` and ``migrate`` for form definition files.
 
-``diff`` and ``migrate`` are registered here from their own modules (registry part).
+``check FILE...`` reports every problem in form files; ``diff OLD NEW`` lists what
+changed between two versions (:mod:`jsdesk.forms.diff`); ``migrate --to FILE``
+shows what moving every record to a new version does, and with ``--apply`` moves
+them (:mod:`jsdesk.storage.form_migration`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 from typing import Any
+
+from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.errors import UserError
+from jsdesk.forms import FormDefinition, FormLoadError
+from jsdesk.forms.diff import diff_forms
+from jsdesk.rules import check_form_file, load_form
+from jsdesk.storage.form_migration import MigrationPlan, plan_migration
 
 
 def register(subparsers: Any) -> None:
@@ -27,10 +39,6 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("files", nargs="+", metavar="FIL", type=Path, help="skjemafil(er)")
     check.set_defaults(func=run_check)
-    # form diff / form migrate: owned by the registry part (jsdesk/forms/diff.py, migrate.py).
-    from jsdesk.forms.diff import register_diff
-    from jsdesk.forms.migrate import register_migrate
-
     register_diff(actions)
     register_migrate(actions)
     parser.set_defaults(func=lambda args: _help(parser))
@@ -42,8 +50,6 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from jsdesk.rules import check_form_file
-
     failed = False
     for path in args.files:
         problems = check_form_file(path)
@@ -55,3 +61,121 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: OK")
     return 1 if failed else 0
+
+
+def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``diff`` to ``jsdesk form``'s subcommands."""
+    parser = form_subparsers.add_parser(
+        "diff",
+        help="vis forskjellene mellom to skjemaversjoner",
+        description=(
+            "Lister variabler, koder, gyldighetsperioder og regler som er lagt til, "
+            "fjernet eller endret fra GAMMEL til NY. Avslutter med 0 når skjemaene er like, "
+            "1 når de er forskjellige."
+        ),
+    )
+    parser.add_argument("old", type=Path, metavar="GAMMEL", help="Skjemafil for gammel versjon.")
+    parser.add_argument("new", type=Path, metavar="NY", help="Skjemafil for ny versjon.")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
+    parser.set_defaults(func=run_diff)
+
+
+def load_form_for_user(path: Path) -> FormDefinition:
+    """Load a form file; a file that cannot be used becomes a UserError listing every problem."""
+    try:
+        return load_form(path)
+    except FormLoadError as exc:
+        listed = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise UserError(f"Skjemafilen {path} kan ikke brukes:\n{listed}", 2) from None
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    old = load_form_for_user(args.old)
+    new = load_form_for_user(args.new)
+    changes = diff_forms(old, new)
+    if args.format == "json":
+        json.dump(
+            [change.to_json() for change in changes], sys.stdout, ensure_ascii=False, indent=2
+        )
+        print()
+    elif not changes:
+        print(f"Ingen forskjeller mellom {args.old} og {args.new}.")
+    else:
+        print(
+            f"{len(changes)} forskjeller fra {old.version} ({args.old}) "
+            f"til {new.version} ({args.new}):"
+        )
+        for change in changes:
+            print(f"  {change}")
+    return 1 if changes else 0
+
+
+def register_migrate(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``migrate`` to ``jsdesk form``'s subcommands."""
+    parser = form_subparsers.add_parser(
+        "migrate",
+        help="flytt registreringene til en ny skjemaversjon (prøvekjøring først)",
+        description=(
+            "Viser hvilke registreringer som endres, hvilke som blir ufullstendige og hvilke "
+            "verdier som ikke lenger passer, om alle registreringer flyttes til skjemaet i FIL. "
+            "Med --apply flyttes de i én transaksjon, med hendelser i endringsloggen."
+        ),
+    )
+    parser.add_argument("--to", type=Path, required=True, metavar="FIL", help="Ny skjemaversjon.")
+    parser.add_argument(
+        "--apply", action="store_true", help="Flytt registreringene (uten: bare prøvekjøring)."
+    )
+    add_db_argument(parser)
+    parser.set_defaults(func=run_migrate)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    target = load_form_for_user(args.to)
+    with open_database(args) as db:
+        plan = plan_migration(db, target)
+        for line in report_lines(plan):
+            print(line)
+        if not args.apply:
+            if plan.moves:
+                print("Prøvekjøring: ingenting er endret. Bruk --apply for å flytte.")
+            return 0
+        moved = db.apply_form_migration(plan)
+        print(f"Flyttet {moved} registreringer til skjemaversjon {target.version}.")
+    return 1 if plan.unreadable else 0
+
+
+def report_lines(plan: MigrationPlan) -> list[str]:
+    """The dry-run report in Bokmål, one line per fact."""
+    target = plan.target.version
+    lines = [
+        f"Flytting til skjemaversjon {target}: {len(plan.moves)} registreringer flyttes, "
+        f"{plan.already_on_target} er allerede på {target}.",
+    ]
+    for item in plan.unreadable:
+        lines.append(f"  Kan ikke flyttes: deltakelse {item.participation_id} ({item.reason}).")
+    if not plan.moves:
+        return lines
+    lines.append(
+        f"Verdier fjernes i: {len(plan.changed)}; "
+        f"blir ufullstendige: {len(plan.becoming_incomplete)}; "
+        f"med verdier som ikke lenger passer: {len(plan.with_values_not_fitting)}."
+    )
+    for move in plan.moves:
+        facts = []
+        if move.removed:
+            facts.append("verdier fjernes: " + ", ".join(sorted(move.removed)))
+        if move.becomes_incomplete:
+            facts.append("blir ufullstendig")
+        if not facts and not move.new_errors:
+            continue
+        head = (
+            f"  Deltakelse {move.participation_id} ({move.masked_fnr}, fra {move.from_version}): "
+            + ("; ".join(facts) if facts else "nye feil")
+        )
+        lines.append(head)
+        for finding in move.no_longer_fit:
+            where = finding.variable + (f"[{finding.index}]" if finding.index is not None else "")
+            lines.append(f"    passer ikke lenger: {where}: {finding.message}")
+        for finding in move.newly_required:
+            lines.append(f"    mangler nå: {finding.variable}: {finding.message}")
+    return lines

@@ -3,21 +3,17 @@
 ``diff_forms(old, new)`` compares two loaded ``FormDefinition`` objects and
 returns one ``FormChange`` per difference, in the order a reader expects: the
 form itself, its parts, the variables in the new form's order (group fields
-under their group), then the rules. ``jsdesk form diff OLD NEW`` prints them.
+under their group), then the rules. ``jsdesk form diff OLD NEW`` prints them
+(:mod:`jsdesk.commands.form`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 
-from jsdesk.errors import UserError
 from jsdesk.forms.model import Code, FormDefinition, Part, Rule, Variable
 
 
@@ -249,56 +245,3 @@ def _rule_summary(rule: Rule) -> str:
         if value is not None:
             parts.append(f"{_RULE_FIELDS[attribute]} {_shown(value)}")
     return ", ".join(parts)
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``diff`` to ``jsdesk form``'s subcommands."""
-    parser = form_subparsers.add_parser(
-        "diff",
-        help="vis forskjellene mellom to skjemaversjoner",
-        description=(
-            "Lister variabler, koder, gyldighetsperioder og regler som er lagt til, "
-            "fjernet eller endret fra GAMMEL til NY. Avslutter med 0 når skjemaene er like, "
-            "1 når de er forskjellige."
-        ),
-    )
-    parser.add_argument("old", type=Path, metavar="GAMMEL", help="Skjemafil for gammel versjon.")
-    parser.add_argument("new", type=Path, metavar="NY", help="Skjemafil for ny versjon.")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
-    parser.set_defaults(func=run_diff)
-
-
-def load_form_for_user(path: Path) -> FormDefinition:
-    """Load a form file; a file that cannot be used becomes a UserError listing every problem."""
-    from jsdesk.forms import FormLoadError
-    from jsdesk.rules import load_form
-
-    try:
-        return load_form(path)
-    except FormLoadError as exc:
-        listed = "\n".join(f"  {problem}" for problem in exc.problems)
-        raise UserError(f"Skjemafilen {path} kan ikke brukes:\n{listed}", 2) from None
-
-
-def run_diff(args: argparse.Namespace) -> int:
-    old = load_form_for_user(args.old)
-    new = load_form_for_user(args.new)
-    changes = diff_forms(old, new)
-    if args.format == "json":
-        json.dump(
-            [change.to_json() for change in changes], sys.stdout, ensure_ascii=False, indent=2
-        )
-        print()
-    elif not changes:
-        print(f"Ingen forskjeller mellom {args.old} og {args.new}.")
-    else:
-        print(
-            f"{len(changes)} forskjeller fra {old.version} ({args.old}) "
-            f"til {new.version} ({args.new}):"
-        )
-        for change in changes:
-            print(f"  {change}")
-    return 1 if changes else 0

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
+from jsdesk.rules import form_by_version
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
@@ -39,6 +40,7 @@ from jsdesk.storage.results import (
 from jsdesk.storage.sessions import DatabaseCore
 
 if TYPE_CHECKING:
+    from jsdesk.storage.form_migration import MigrationPlan
     from jsdesk.storage.settings import Settings
 
 
@@ -233,6 +235,59 @@ class ParticipationsMixin(DatabaseCore):
                     new=value,
                 )
         return now
+
+    def apply_form_migration(self, plan: MigrationPlan) -> int:
+        """Move every record of ``plan`` to its target form version in ONE transaction.
+
+        Returns how many moved. Refuses (and changes nothing) when a record was
+        changed or deleted after the dry run (``plan_migration``), or when the
+        target version is not one jsdesk can open records with.
+        """
+        version = plan.target.version
+        try:
+            form_by_version(version)
+        except UserError:
+            raise UserError(
+                f"Skjemaversjon {version} er ikke en av skjemaversjonene denne jsdesk leverer, så "
+                "registreringene kan ikke flyttes dit (de kunne ikke åpnes etterpå). "
+                "Rapporten over er bare en prøvekjøring. Ingenting er endret.",
+                1,
+            ) from None
+        now = utc_now()
+        with self.write() as session:
+            for move in plan.moves:
+                row = session.get(Participation, move.participation_id)
+                if row is None or row.record_version != move.record_version:
+                    raise UserError(
+                        f"Deltakelse {move.participation_id} er endret eller slettet etter "
+                        "prøvekjøringen. Ingenting er flyttet; kjør kommandoen på nytt.",
+                        1,
+                    )
+                row.values = dict(move.values)
+                row.form_version = version
+                row.record_version += 1
+                row.changed_at = now
+                self._apply(row, self._assess(move.values, version))
+                audit.append(
+                    session,
+                    at=now,
+                    action="skjemaversjon endret",
+                    participation_id=move.participation_id,
+                    variable="skjemaversjon",
+                    old=move.from_version,
+                    new=version,
+                )
+                for variable, value in move.removed.items():
+                    audit.append(
+                        session,
+                        at=now,
+                        action="endret",
+                        participation_id=move.participation_id,
+                        variable=variable,
+                        old=value,
+                        new=move.values.get(variable),
+                    )
+        return len(plan.moves)
 
     def accept_warning(
         self, pid: int, variable: str, code: str, reason: str, index: int | None = None
