@@ -14,6 +14,25 @@ def run_gui(argv: list[str]) -> int:
     ``JSDESK_PASSPHRASE`` set and an initialised database the overview opens
     directly. An existing ``QApplication`` is reused.
     """
+    check_display()
     from jsdesk.ui.app import run
 
     return run(argv)
+
+
+def check_display() -> None:
+    """On Linux without X11 or Wayland, say so in one line instead of Qt's abort."""
+    import os
+    import sys
+
+    from jsdesk.errors import ExitCode, UserError
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise UserError(
+        "jsdesk finner ingen skjerm (verken DISPLAY eller WAYLAND_DISPLAY er satt). Start "
+        "jsdesk fra et skrivebord, eller bruk kommandolinjen (jsdesk --help).",
+        ExitCode.NO_DISPLAY,
+    )
