@@ -7,6 +7,10 @@ replacing that function once covers every parser: the command line's and the GUI
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import NoReturn
+
+from jsdesk.errors import ExitCode
 
 ARGPARSE_TEXTS: dict[str, str] = {
     "usage: ": "bruk: ",
@@ -38,3 +42,13 @@ def _bokmal(text: str) -> str:
 
 def install_bokmal_argparse() -> None:
     argparse._ = _bokmal  # type: ignore[attr-defined]
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with jsdesk's usage-error exit code (``ExitCode.USAGE``, not argparse's 2,
+    which jsdesk uses for "file could not be read"). Sub-parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        text = _bokmal("%(prog)s: error: %(message)s\n")
+        self.exit(ExitCode.USAGE, text % {"prog": self.prog, "message": message})

@@ -1,17 +1,35 @@
-"""Error types: environment failures the user can act on, as opposed to bugs.
+"""Error types and exit codes: environment failures the user can act on, as opposed to bugs.
 
 A ``UserError`` carries a Bokmål message meant for the caseworker and an exit
 code for the command line. Anything else that escapes is a bug: it is logged
-(without personal data) and the user gets a short, generic message.
+(without personal data, see ``jsdesk.logs``) and the user gets a short, generic
+message with the log file's path.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes (listed in README.md, "Exit codes")."""
+
+    OK = 0
+    FAILED = 1  # the check found problems, or the request was refused
+    UNREADABLE = 2  # a file could not be read: wrong passphrase, missing or unreadable file
+    LOCKED = 3  # the database is open in another jsdesk
+    DAMAGED = 4  # the database or backup is damaged or from a newer jsdesk
+    DISK = 5  # disk full, read-only folder, I/O error
+    NO_DISPLAY = 6  # the window cannot open: no display
+    USAGE = 64  # wrong options or arguments (BSD sysexits EX_USAGE)
+    UNEXPECTED = 70  # a bug: details in the log file (EX_SOFTWARE)
+    INTERRUPTED = 130  # Ctrl+C
 
 
 class UserError(Exception):
     """A failure with a message for the user (wrong passphrase, locked file, bad input file)."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
+    def __init__(self, message: str, exit_code: int = ExitCode.FAILED) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code

@@ -9,6 +9,7 @@ import pytest
 from engine_support import FORM_PATH
 
 from jsdesk.cli import main
+from jsdesk.errors import ExitCode
 
 
 def test_form_check__shipped_form__ok_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,6 +43,6 @@ def test_form_check__missing_file__exit_1(
     assert f"{path}: filen finnes ikke" in capsys.readouterr().out
 
 
-def test_form__without_action__help_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["form"]) == 2
+def test_form__without_action__help_exit_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["form"]) == ExitCode.USAGE
     assert "check" in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jsdesk.cli import main
+from jsdesk.errors import ExitCode
 
 
 def test_cli_help__top_level__bokmal_titles(capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,12 +19,12 @@ def test_cli_help__top_level__bokmal_titles(capsys: pytest.CaptureFixture[str]) 
     assert "usage:" not in out and "show this help" not in out
 
 
-def test_cli_errors__missing_argument__bokmal_message_exit_2(
+def test_cli_errors__missing_argument__bokmal_message_exit_usage(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["validate"])
-    assert stopped.value.code == 2
+    assert stopped.value.code == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "feil: disse argumentene mangler: FIL" in err
     assert "error" not in err

@@ -9,6 +9,7 @@ import pytest
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import analyse
+from jsdesk.errors import ExitCode
 from jsdesk.storage import Database, Status
 
 PASSPHRASE = "korrekt hest batteri stift"
@@ -98,6 +99,6 @@ def test_demo__zero_participants__usage_error(
 ) -> None:
     with pytest.raises(SystemExit) as info:
         main(["demo", "--participants", "0", "--db", str(tmp_path / "demo.db")])
-    assert info.value.code == 2
+    assert info.value.code == ExitCode.USAGE
     assert "minst 1" in capsys.readouterr().err
     assert not (tmp_path / "demo.db").exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError
 from jsdesk.forms import FormDefinition, FormLoadError
 from jsdesk.forms.diff import diff_forms
 from jsdesk.rules import check_form_file, load_form
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 def _help(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
-    return 2
+    return ExitCode.USAGE
 
 
 def run_check(args: argparse.Namespace) -> int:

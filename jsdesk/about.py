@@ -1,0 +1,99 @@
+"""What this jsdesk is made of: versions for ``jsdesk --version`` and the "Om jsdesk" dialog.
+
+One list of (label, value) lines, asked of the components themselves: the program,
+each shipped form, each shipped reference-data file (with a content fingerprint,
+since the files carry no version of their own), Python, Qt, SQLCipher and every
+copy of OpenSSL that is loaded (cryptography's, SQLCipher's and Python's own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import ssl
+from pathlib import Path
+
+from jsdesk import __version__
+from jsdesk.paths import resources_dir
+
+# Reference-data files the program reads (code lists, municipality lists, schemas).
+_REFERENCE_SUFFIXES = (".csv", ".json")
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def form_versions() -> list[tuple[str, str]]:
+    from jsdesk.forms.loader import load_form, shipped_form_paths
+
+    lines = []
+    for path in shipped_form_paths():
+        form = load_form(path)
+        valid = form.valid_from.strftime("%d.%m.%Y")
+        lines.append((f"Skjema {form.version}", f"{form.title}, gjelder fra {valid}"))
+    return lines
+
+
+def reference_data_versions() -> list[tuple[str, str]]:
+    folder = resources_dir()
+    return [
+        (f"Referansedata {path.name}", f"sha256 {_fingerprint(path)}")
+        for path in sorted(folder.iterdir())
+        if path.suffix in _REFERENCE_SUFFIXES
+    ]
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "ukjent"
+
+
+def _sqlcipher_versions() -> tuple[str, str, str]:
+    """SQLCipher's version, its SQLite version and the OpenSSL it encrypts with."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
+        conn.execute("PRAGMA key = 'versjon'")  # the provider is loaded with a key
+        provider = conn.execute("PRAGMA cipher_provider_version").fetchone()[0]
+    finally:
+        conn.close()
+    return str(cipher), str(sqlcipher3.sqlite_version), str(provider)
+
+
+def component_versions(qt_runtime: str | None = None) -> list[tuple[str, str]]:
+    from cryptography.hazmat.backends.openssl import backend
+
+    cipher, sqlite, cipher_openssl = _sqlcipher_versions()
+    pyside = _distribution_version("PySide6-Essentials")
+    return [
+        ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("Qt", f"{qt_runtime or pyside} (PySide6 {pyside})"),
+        ("SQLCipher", f"{cipher} (SQLite {sqlite})"),
+        ("OpenSSL i SQLCipher", cipher_openssl),
+        ("OpenSSL i cryptography", f"{backend.openssl_version_text()}"),
+        ("OpenSSL i Python", ssl.OPENSSL_VERSION),
+        ("cryptography", _distribution_version("cryptography")),
+        ("SQLAlchemy", _distribution_version("SQLAlchemy")),
+    ]
+
+
+def version_lines(qt_runtime: str | None = None) -> list[tuple[str, str]]:
+    """Every version line, program first."""
+    return [
+        ("jsdesk", __version__),
+        *form_versions(),
+        *reference_data_versions(),
+        *component_versions(qt_runtime),
+    ]
+
+
+def version_text(qt_runtime: str | None = None) -> str:
+    lines = version_lines(qt_runtime)
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in lines)

@@ -1,0 +1,79 @@
+"""Exit codes a script can tell apart, and `jsdesk --version`, from the real command line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from PySide6 import __version__ as pyside_version
+from storage_helpers import PASSPHRASE, new_db
+
+from jsdesk import __version__
+from jsdesk.cli import main
+from jsdesk.errors import ExitCode
+from jsdesk.forms.loader import load_form, shipped_form_paths
+from jsdesk.paths import resources_dir
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_exit_codes__readme_lists_every_code_once() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    listed = [int(n) for n in re.findall(r"^\| `?(\d+)`? \|", section, flags=re.MULTILINE)]
+    assert sorted(listed) == sorted(code.value for code in ExitCode)
+
+
+def test_exit_codes__usage_error__64_not_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["records", "list", "--ukjent"])
+    assert stopped.value.code == ExitCode.USAGE == 64
+    assert "ukjente valg: --ukjent" in capsys.readouterr().err
+
+
+def test_exit_codes__gui_option_error__usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--form", "skjema.yaml"]) == ExitCode.USAGE
+    assert "--sandbox" in capsys.readouterr().err
+
+
+def test_exit_codes__wrong_passphrase__unreadable_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, _ = new_db(tmp_path)
+    db.close()
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE + " feil")
+    assert main(["records", "list", "--db", str(db.path)]) == ExitCode.UNREADABLE == 2
+    assert "Feil passordfrase" in capsys.readouterr().err
+
+
+def test_exit_codes__missing_record_file__unreadable_2(tmp_path: Path) -> None:
+    assert main(["validate", str(tmp_path / "finnes-ikke.json")]) == ExitCode.UNREADABLE
+
+
+def test_exit_codes__the_pairs_the_issue_names__differ() -> None:
+    assert ExitCode.LOCKED != ExitCode.UNEXPECTED
+    assert ExitCode.USAGE != ExitCode.UNREADABLE
+    assert len({code.value for code in ExitCode}) == len(ExitCode)
+
+
+def test_version__program_forms_reference_data_and_components(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in out.splitlines()}
+    assert lines["jsdesk"] == __version__
+    for path in shipped_form_paths():
+        assert lines[f"Skjema {load_form(path).version}"].startswith(load_form(path).title)
+    for data_file in resources_dir().glob("*.csv"):
+        assert lines[f"Referansedata {data_file.name}"].startswith("sha256 ")
+    assert lines["Qt"] == f"{pyside_version} (PySide6 {pyside_version})"
+    conn = sqlcipher3.connect(":memory:")
+    cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
+    assert lines["SQLCipher"] == f"{cipher} (SQLite {sqlcipher3.sqlite_version})"
+    for label in ("OpenSSL i SQLCipher", "OpenSSL i cryptography", "OpenSSL i Python"):
+        assert re.match(r"OpenSSL \d+\.\d+\.\d+", lines[label]), label
