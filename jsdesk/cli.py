@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
-from jsdesk import __version__
-from jsdesk.argparse_nb import install_bokmal_argparse
-from jsdesk.errors import UserError
-
-log = logging.getLogger("jsdesk")
+from jsdesk import logs
+from jsdesk.argparse_nb import ArgumentParser, install_bokmal_argparse
+from jsdesk.errors import ExitCode, UserError
 
 # command word -> module with ``register(subparsers)``; each parser sets ``func``.
 COMMANDS: dict[str, str] = {
@@ -33,13 +30,28 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the program, forms, reference data, Qt, SQLCipher and OpenSSL."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from jsdesk.about import version_text
+
+        print(version_text())
+        parser.exit(ExitCode.OK)
+
+
 def build_parser() -> argparse.ArgumentParser:
     install_bokmal_argparse()
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="jsdesk",
         description="jsdesk: rapportering til Jobbsjanseregisteret.",
     )
-    parser.add_argument("--version", action="version", version=f"jsdesk {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="vis versjonene av jsdesk, skjemaene, referansedataene og komponentene",
+    )
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
     for module_name in COMMANDS.values():
         try:
@@ -58,34 +70,39 @@ def run_command(argv: Sequence[str]) -> int:
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     result: int = func(args)
     return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run jsdesk; returns an exit code (``jsdesk.errors.ExitCode``, listed in README.md)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    setup = logs.install()
     try:
-        if args == ["--selftest"]:
-            from jsdesk.selftest import run as selftest
-
-            return selftest()
-        if args and (args[0] in COMMANDS or args[0] in {"-h", "--help", "--version"}):
-            return run_command(args)
-        from jsdesk.ui import run_gui
-
-        return run_gui(["jsdesk", *args])
+        return _dispatch(args)
     except UserError as exc:
-        print(f"Feil: {exc.message}", file=sys.stderr)
+        if sys.stderr is not None:
+            print(f"Feil: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("Avbrutt.", file=sys.stderr)
-        return 130
-    except Exception:  # a bug: log it without personal data, tell the user briefly
-        log.exception("Uventet feil")
-        print(
-            "Feil: Det oppstod en uventet feil i jsdesk. Ingenting du har lagret er tapt. "
-            "Detaljer er skrevet til loggfilen uten personopplysninger.",
-            file=sys.stderr,
-        )
-        return 3
+        if sys.stderr is not None:
+            print("Avbrutt.", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: log it without personal data, tell the user briefly
+        setup.report(exc)
+        return ExitCode.UNEXPECTED
+    finally:
+        setup.close()
+
+
+def _dispatch(args: list[str]) -> int:
+    if args == ["--selftest"]:
+        from jsdesk.selftest import run as selftest
+
+        return selftest()
+    if args and (args[0] in COMMANDS or args[0] in {"-h", "--help", "--version"}):
+        return run_command(args)
+    from jsdesk.ui import run_gui
+
+    return run_gui(["jsdesk", *args])

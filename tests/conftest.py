@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LANG", "C.UTF-8")
+# main() logs to the user's log folder: the tests' runs go to a folder of their own.
+os.environ.setdefault("JSDESK_LOG_DIR", tempfile.mkdtemp(prefix="jsdesk-test-logs-"))
 
 
 @pytest.fixture(autouse=True)

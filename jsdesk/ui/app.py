@@ -11,8 +11,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from jsdesk.argparse_nb import install_bokmal_argparse
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError
 from jsdesk.ui.context import AppContext, Options
+from jsdesk.ui.crash_dialog import install_crash_reporting
 from jsdesk.ui.main_window import MainWindow
 
 
@@ -20,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
     """Reports wrong options as a UserError (argparse's texts are Bokmål, see argparse_nb)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UserError(f"Feil i kommandolinjen: {message}. Se «jsdesk --help».", 2)
+        raise UserError(f"Feil i kommandolinjen: {message}. Se «jsdesk --help».", ExitCode.USAGE)
 
 
 def parse_options(argv: list[str]) -> Options:
@@ -42,7 +43,7 @@ def parse_options(argv: list[str]) -> Options:
         raise UserError(
             "--form brukes bare i pilotmodus: legg til --sandbox "
             "(skjemaet prøves da på en midlertidig database).",
-            2,
+            ExitCode.USAGE,
         )
     return Options(
         db_path=args.db,
@@ -56,6 +57,7 @@ def application(argv: list[str]) -> QApplication:
     """The running QApplication, created with jsdesk's settings if there is none."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
+    install_crash_reporting()
     app.setApplicationName("jsdesk")
     app.setApplicationDisplayName("jsdesk")
     from jsdesk.ui.qt_translator import install_qt_translations
