@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: run test lint check bench dist dist-check clean
+.PHONY: run test lint check bench dist dist-check clean system-libs lock test-floors
+
+## Qt's system libraries (installed as root, otherwise one `sudo apt-get install` line).
+system-libs:
+	@sh scripts/qt-system-libs.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +20,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Start the application on the default local database.
-run: $(STAMP)
+run: system-libs $(STAMP)
 	$(BIN)/jsdesk
 
 ## Run the full test suite (Qt offscreen).
-test: $(STAMP)
+test: system-libs $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 ## Lint, format check and strict typing of the package.
@@ -45,9 +49,28 @@ dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet pyinstaller
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build_installer.spec
 
-## Build the bundle and run its self-test headless.
+## Build the bundle, run its self-test headless, check its licence notices.
 dist-check: dist
 	QT_QPA_PLATFORM=offscreen dist/jsdesk/jsdesk --selftest
+	$(BIN)/python -m jsdesk.notices --check-bundle dist/jsdesk
+
+## Update the release build's lock file (hashes, every platform) after a dependency change.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--output-file requirements/release.txt pyproject.toml requirements/build.in
+
+## Install the lowest versions pyproject.toml allows (requirements/floors.txt) into
+## .venv-floors and run the test suite there: a floor that no longer works fails.
+FLOORS := .venv-floors
+$(FLOORS)/.installed: pyproject.toml requirements/floors.txt
+	$(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOORS)/bin/python -m pip install --quiet -c requirements/floors.txt -e '.[dev]'
+	touch $@
+
+test-floors: system-libs $(FLOORS)/.installed
+	QT_QPA_PLATFORM=offscreen $(FLOORS)/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOORS) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         from jsdesk.ui import submission_actions
 
         self.submission_actions = submission_actions.install(self)
+        self._build_help_menu()
         self.setup_panel.create_requested.connect(self._create_database)
         self.unlock_panel.unlock_requested.connect(self.unlock)
         self.context.changed.connect(self._schedule_refresh)
@@ -216,6 +217,24 @@ class MainWindow(QMainWindow):
         from jsdesk.ui.import_dialog import install_import_action
 
         self.action_import = install_import_action(self, file_menu, toolbar)
+
+    def _build_help_menu(self) -> None:
+        """Hjelp → Om jsdesk: versions and licence notices (jsdesk/ui/about_dialog.py)."""
+        from PySide6.QtGui import QAction
+
+        self.help_menu = self.menuBar().addMenu("&Hjelp")
+        self.help_menu.setObjectName("hjelpemeny")
+        self.action_about = QAction("&Om jsdesk …", self)
+        self.action_about.setObjectName("action_about")
+        self.action_about.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.action_about)
+
+    def show_about(self) -> None:
+        from jsdesk.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _build_sort_menu(self) -> None:
         """Sorting by keyboard: Alt+O, then a column; choosing it again reverses the order."""
