@@ -142,7 +142,10 @@ def python_licence() -> str:
     raise FileNotFoundError(f"Python's LICENSE.txt not found under {sys.base_prefix}")
 
 
-def collect() -> list[Notice]:
+def collect(build_tools: Sequence[str] = ()) -> list[Notice]:
+    """Notices for Python, OpenSSL, every shipped distribution and what they build in;
+    ``build_tools`` adds installed tools whose code ends up in the bundle (PyInstaller's
+    bootloader is the executable)."""
     notices = [
         Notice("Python", sys.version.split()[0], "PSF-2.0", (("LICENSE.txt", python_licence()),)),
         Notice(
@@ -152,7 +155,8 @@ def collect() -> list[Notice]:
             (_repository_text("Apache-2.0.txt"),),
         ),
     ]
-    for dist in shipped_distributions():
+    tools = [importlib.metadata.distribution(name) for name in build_tools]
+    for dist in [*shipped_distributions(), *tools]:
         name = str(dist.metadata["Name"])
         own = _licence_texts(dist)
         components = []
@@ -230,8 +234,8 @@ def check_bundle(bundle: Path) -> list[str]:
     return sorted(name for name in shipped if normalise(name) not in with_text)
 
 
-def write(out: Path) -> Path:
-    notices = collect()
+def write(out: Path, build_tools: Sequence[str] = ()) -> Path:
+    notices = collect(build_tools)
     missing = missing_texts(notices)
     if missing:
         raise SystemExit(f"no licence text for: {', '.join(missing)} (add one under licences/)")

@@ -62,9 +62,12 @@ def _locked_runtime_packages() -> set[str]:
         if match := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line):
             current = notices.normalise(match.group(1))
             via[current] = set()
-        elif current and (match := re.match(r"^\s+#\s+(?:via\s+)?(\S.*)$", line)):
-            if match.group(1) != "via":
-                via[current].add(match.group(1).split(" (")[0])
+        elif (
+            current
+            and (match := re.match(r"^\s+#\s+(?:via\s+)?(\S.*)$", line))
+            and match.group(1) != "via"
+        ):
+            via[current].add(match.group(1).split(" (")[0])
     runtime = {name for name, sources in via.items() if "jsdesk" in sources}
     while True:
         more = {

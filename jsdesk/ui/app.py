@@ -8,13 +8,17 @@ from pathlib import Path
 from typing import NoReturn
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from jsdesk.argparse_nb import install_bokmal_argparse
 from jsdesk.errors import ExitCode, UserError
+from jsdesk.paths import resources_dir
 from jsdesk.ui.context import AppContext, Options
 from jsdesk.ui.crash_dialog import install_crash_reporting
 from jsdesk.ui.main_window import MainWindow
+
+APP_ICON = "jsdesk.png"  # the window's icon; the exe and installer use installer/jsdesk.ico
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +64,7 @@ def application(argv: list[str]) -> QApplication:
     install_crash_reporting()
     app.setApplicationName("jsdesk")
     app.setApplicationDisplayName("jsdesk")
+    app.setWindowIcon(QIcon(str(resources_dir() / APP_ICON)))
     from jsdesk.ui.qt_translator import install_qt_translations
 
     install_qt_translations(app)
