@@ -55,10 +55,18 @@ def scrub(text: str) -> str:
     return _QUOTED.sub(QUOTED_MASK, redact(text))
 
 
+def scrub_traceback(text: str) -> str:
+    """``scrub`` for the messages; frame and source lines (indented) keep their quoted file
+    names and only have identity numbers masked."""
+    return "\n".join(
+        redact(line) if line.startswith("  ") else scrub(line) for line in text.split("\n")
+    )
+
+
 def format_exception(exc: BaseException) -> str:
     """The traceback of ``exc`` (with its causes), scrubbed; no local variables."""
     lines = traceback.TracebackException.from_exception(exc, capture_locals=False).format()
-    return scrub("".join(lines)).rstrip("\n")
+    return scrub_traceback("".join(lines)).rstrip("\n")
 
 
 class ScrubbingFilter(logging.Filter):
@@ -71,9 +79,9 @@ class ScrubbingFilter(logging.Filter):
             record.exc_text = format_exception(record.exc_info[1])
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+            record.exc_text = scrub_traceback(record.exc_text)
         if record.stack_info:
-            record.stack_info = scrub(record.stack_info)
+            record.stack_info = scrub_traceback(record.stack_info)
         return True
 
 

@@ -7,9 +7,11 @@
 # This checks that the installer script compiles with the ISCC the release uses: its
 # directives, [Code], icon, languages and the bundle's files (THIRD-PARTY-NOTICES.txt
 # included). The installer it writes, dist/jsdesk-VERSION-oppsett-linux-check.exe, packs the
-# *Linux* bundle and is not for use. It does not run under Wine 8 either (Debian 12's Wine:
-# Inno Setup 6.4's setup stops at start-up there); the real installer is built and
-# checked by .github/workflows/release.yml on Windows.
+# *Linux* bundle and is not for use. It does not run under Wine 8 either (Debian 12's Wine;
+# seen 2026-12-01): Wine reports Windows 7, which MinVersion=10.0 refuses ("Dette programmet
+# støtter ikke Windows-versjonen"), and with `winecfg -v win10` setup stops at start with
+# "Error reading FPreparingMemo.Lines.Strings: A call to an OS function failed". The real
+# installer is built and its bundle self-tested by .github/workflows/release.yml on Windows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -95,6 +95,7 @@ def test_cli__injected_error__one_line_with_log_path_and_no_personal_data(
     log = log_path.read_text(encoding="utf-8")
     assert "CRITICAL jsdesk" in log and "Uventet feil" in log
     assert "in buggy" in log and "ValueError: ugyldig deltaker ***********" in log
+    assert 'File "<string>", line' in log  # where it failed stays readable
     written = _assert_no_personal_data(tmp_path, result.stdout, result.stderr)
     assert {p.name for p in written} >= {logs.LOG_FILE, logs.CRASH_FILE}
 
@@ -218,6 +219,7 @@ def test_format_exception__chained_causes__all_scrubbed_no_locals() -> None:
         text = logs.format_exception(exc)
 
     assert "KeyError" in text and "RuntimeError" in text and "in inner" in text
+    assert f'File "{__file__}"' in text
     assert FNR not in text and NAME not in text
 
 
