@@ -142,7 +142,7 @@ def test_cli__error_in_a_thread__logged_scrubbed(tmp_path: Path) -> None:
 GUI_DRIVER = """
 import sys
 from pathlib import Path
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, qWarning
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 import jsdesk.cli
@@ -166,6 +166,7 @@ def look_for_dialog():
     QTimer.singleShot(0, app.quit)
 
 QTimer.singleShot(0, look_for_dialog)
+QTimer.singleShot(0, lambda: qWarning("Qt-melding FNR"))  # Qt's own messages: to the log
 sys.exit(jsdesk.cli.main([]))
 """
 
@@ -175,7 +176,7 @@ def test_gui__injected_error__dialog_with_copied_details_and_no_personal_data(
 ) -> None:
     out = tmp_path / "dialog.txt"
     result = subprocess.run(
-        [sys.executable, "-c", INJECT + GUI_DRIVER, str(out)],
+        [sys.executable, "-c", INJECT + GUI_DRIVER.replace("FNR", FNR), str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -191,7 +192,9 @@ def test_gui__injected_error__dialog_with_copied_details_and_no_personal_data(
     assert str(log_path) in shown
     assert "ValueError: ugyldig deltaker ***********" in copied
     assert "in buggy" in copied and f"Loggfil: {log_path}" in copied
-    assert "Uventet feil" in log_path.read_text(encoding="utf-8")
+    log = log_path.read_text(encoding="utf-8")
+    assert "CRITICAL jsdesk [MainThread]: Uventet feil" in log
+    assert "WARNING jsdesk.qt [MainThread]: Qt-melding ***********" in log
     assert "Traceback" not in result.stderr
     _assert_no_personal_data(tmp_path, result.stdout, result.stderr)
 
