@@ -14,8 +14,12 @@ import platform
 import ssl
 from pathlib import Path
 
+import sqlcipher3
+from cryptography.hazmat.backends.openssl import backend
+
 from jsdesk import __version__
 from jsdesk.paths import resources_dir
+from jsdesk.rules.form_files import load_form, shipped_form_paths
 
 # Reference-data files the program reads (code lists, municipality lists, schemas).
 _REFERENCE_SUFFIXES = (".csv", ".json")
@@ -26,8 +30,6 @@ def _fingerprint(path: Path) -> str:
 
 
 def form_versions() -> list[tuple[str, str]]:
-    from jsdesk.forms.loader import load_form, shipped_form_paths
-
     lines = []
     for path in shipped_form_paths():
         form = load_form(path)
@@ -54,8 +56,6 @@ def _distribution_version(name: str) -> str:
 
 def _sqlcipher_versions() -> tuple[str, str, str]:
     """SQLCipher's version, its SQLite version and the OpenSSL it encrypts with."""
-    import sqlcipher3
-
     conn = sqlcipher3.connect(":memory:")
     try:
         cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
@@ -67,8 +67,6 @@ def _sqlcipher_versions() -> tuple[str, str, str]:
 
 
 def component_versions(qt_runtime: str | None = None) -> list[tuple[str, str]]:
-    from cryptography.hazmat.backends.openssl import backend
-
     cipher, sqlite, cipher_openssl = _sqlcipher_versions()
     pyside = _distribution_version("PySide6-Essentials")
     return [

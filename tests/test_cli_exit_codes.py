@@ -13,8 +13,8 @@ from storage_helpers import PASSPHRASE, new_db
 from jsdesk import __version__
 from jsdesk.cli import main
 from jsdesk.errors import ExitCode
-from jsdesk.forms.loader import load_form, shipped_form_paths
 from jsdesk.paths import resources_dir
+from jsdesk.rules.form_files import load_form, shipped_form_paths
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

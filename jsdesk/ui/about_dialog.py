@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from jsdesk import __version__, logs
 from jsdesk.about import version_lines
 from jsdesk.notices import notices_text
-from jsdesk.ui.texts import translate_button_box
+from jsdesk.ui.bokmal import translate_button_box
 
 
 class AboutDialog(QDialog):
