@@ -18,7 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import new_wizard, open_app_window, press, type_search, type_text, widget
+from ui_support import (
+    mnemonic_letters,
+    new_wizard,
+    open_app_window,
+    press,
+    type_search,
+    type_text,
+    widget,
+)
 
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
@@ -138,26 +146,6 @@ def test_typing_a_code_number__chooses_that_code_not_the_next_label_with_the_dig
     type_search(qtbot, combo, "12")
     assert combo.currentData() == 12, combo.currentText()
     assert wizard.record["hovedarsak_avslutning"] == 12
-
-
-def mnemonic_letters(top: QWidget) -> list[str]:
-    """Underlined letters of every visible label, button and menu title in ``top``."""
-    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMainWindow
-
-    texts = [
-        w.text()
-        for w in top.findChildren(QLabel) + top.findChildren(QAbstractButton)
-        if w.isVisibleTo(top) and not isinstance(w, QToolButton)
-    ]
-    texts += [box.title() for box in top.findChildren(QGroupBox) if box.isVisibleTo(top)]
-    if isinstance(top, QMainWindow):
-        texts += [action.text() for action in top.menuBar().actions()]
-    letters = []
-    for text in texts:
-        plain = text.replace("&&", "")
-        if "&" in plain:
-            letters.append(plain[plain.index("&") + 1].lower())
-    return letters
 
 
 def test_mnemonics__no_two_alike_on_any_wizard_page(

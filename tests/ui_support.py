@@ -199,3 +199,24 @@ def fill_table_row(qtbot: QtBot, table: QTableWidget, row: int, texts: list[str]
         assert editor is not None
         qtbot.keyClicks(editor, text)
         qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+def mnemonic_letters(top: QWidget) -> list[str]:
+    """Underlined letters of every visible label, button, group box and menu title in ``top``
+    (tool buttons take their text from actions, which carry no mnemonic)."""
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMainWindow, QToolButton
+
+    texts = [
+        w.text()
+        for w in top.findChildren(QLabel) + top.findChildren(QAbstractButton)
+        if w.isVisibleTo(top) and not isinstance(w, QToolButton)
+    ]
+    texts += [box.title() for box in top.findChildren(QGroupBox) if box.isVisibleTo(top)]
+    if isinstance(top, QMainWindow):
+        texts += [action.text() for action in top.menuBar().actions()]
+    letters = []
+    for text in texts:
+        plain = text.replace("&&", "")
+        if "&" in plain:
+            letters.append(plain[plain.index("&") + 1].lower())
+    return letters

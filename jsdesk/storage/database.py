@@ -35,6 +35,7 @@ from jsdesk.storage.errors import (
     translate_errors,
 )
 from jsdesk.storage.keys import (
+    RECOVERY_UNCONFIRMED,
     KeyFile,
     KeysMixin,
     fsync_dir,
@@ -103,14 +104,21 @@ class Database(
         kommunenummer: str,
         bydel: str | None = None,
         test_installation: bool = False,
+        recovery_confirmed: bool = True,
     ) -> tuple[Database, str]:
-        """A new encrypted database and the recovery key (show it to the user once)."""
+        """A new encrypted database and the recovery key (show it to the user once).
+
+        With ``recovery_confirmed=False`` the key file notes that the key still has to be
+        confirmed (``confirm_recovery_key``); until then ``recovery_key_confirmed`` is
+        False and the GUI shows a new key (``new_recovery_key``) on every start."""
         path = Path(path)
         if path.exists():
             raise UserError(
                 f"Databasen {path} finnes allerede. Åpne den, eller velg et annet filnavn.", 2
             )
         key_file, db_key, recovery_key = KeyFile.create(passphrase)
+        if not recovery_confirmed:
+            key_file.extra[RECOVERY_UNCONFIRMED] = True
         lock = acquire_lock(path, create_folder=True)
         try:
             with translate_errors(path):

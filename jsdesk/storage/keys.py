@@ -46,6 +46,8 @@ RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 RECOVERY_GROUPS = 8
 RECOVERY_GROUP_LENGTH = 4
 MAX_DELAY_SECONDS = 30.0
+# Key-file entry present while the recovery key has not been confirmed as written down.
+RECOVERY_UNCONFIRMED = "recovery_unconfirmed"
 
 
 def key_file_path(db_path: Path) -> Path:
@@ -371,3 +373,34 @@ class KeysMixin(DatabaseCore):
         except OSError:
             raise environment_error("readonly", key_path) from None
         self._record_event("passordfrase endret")
+
+    @property
+    def recovery_key_confirmed(self) -> bool:
+        """False while the recovery key shown at creation has not been confirmed."""
+        return not KeyFile.read(key_file_path(self.path)).extra.get(RECOVERY_UNCONFIRMED)
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (the old one stops working); it awaits confirmation."""
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        recovery_key = new_recovery_key()
+        key_file.recovery = Slot.wrap(self._key, normalise_recovery_key(recovery_key), "recovery")
+        key_file.extra[RECOVERY_UNCONFIRMED] = True
+        try:
+            key_file.write(key_path)
+        except OSError:
+            raise environment_error("readonly", key_path) from None
+        self._record_event("ny gjenopprettingsnøkkel")
+        return recovery_key
+
+    def confirm_recovery_key(self) -> None:
+        """The user has kept the recovery key: the database may be used."""
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        if key_file.extra.pop(RECOVERY_UNCONFIRMED, None) is None:
+            return
+        try:
+            key_file.write(key_path)
+        except OSError:
+            raise environment_error("readonly", key_path) from None
+        self._record_event("gjenopprettingsnøkkel bekreftet")

@@ -97,6 +97,9 @@ class SubmissionResult:
     encrypted: bool
     warnings: tuple[str, ...]
     dropped: tuple[Excluded, ...]  # records that changed after planning and no longer qualify
+    sha256: str = ""  # hex digest of the file as written (for the receipt)
+    period_from: date | None = None
+    period_to: date | None = None
 
 
 def plan_submission(
@@ -283,6 +286,9 @@ def create_submission(
         encrypted=recipient is not None,
         warnings=tuple(warnings),
         dropped=tuple(dropped),
+        sha256=expected.hex(),
+        period_from=plan.period_from,
+        period_to=plan.period_to,
     )
 
 

@@ -1,7 +1,8 @@
 """Small dialogs of the overview: delete with reason, settings, form problems.
 
 Signals: ``DeleteDialog.confirmed(str)`` with the reason;
-``SettingsDialog.idle_minutes_chosen(int)``.
+``SettingsDialog.idle_minutes_chosen(int)`` and ``SettingsDialog.next_steps_chosen(str)``
+(the installation's "what to do next" text on the submission receipt).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -75,9 +77,14 @@ class DeleteDialog(QDialog):
 
 class SettingsDialog(QDialog):
     idle_minutes_chosen = Signal(int)
+    next_steps_chosen = Signal(str)
 
     def __init__(
-        self, installation: Sequence[tuple[str, str]], idle_minutes: int, parent: QWidget | None
+        self,
+        installation: Sequence[tuple[str, str]],
+        idle_minutes: int,
+        parent: QWidget | None,
+        next_steps: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("innstillinger_dialog")
@@ -101,10 +108,23 @@ class SettingsDialog(QDialog):
         idle_label = QLabel("&Lås etter minutter uten aktivitet:", self)
         idle_label.setBuddy(self.idle)
         form.addRow(idle_label, self.idle)
+        self.next_steps = QPlainTextEdit(next_steps, self)
+        self.next_steps.setObjectName("neste_steg")
+        self.next_steps.setTabChangesFocus(True)
+        self.next_steps.setAccessibleName("Hva nå etter innsending (tekst på kvitteringen)")
+        self.next_steps.setPlaceholderText(
+            "For eksempel hvordan filen sendes til registeret i denne kommunen."
+        )
+        self.next_steps.setMaximumHeight(110)
+        steps_label = QLabel("&Hva nå etter innsending (på kvitteringen):", self)
+        steps_label.setWordWrap(True)
+        steps_label.setBuddy(self.next_steps)
+        form.addRow(steps_label, self.next_steps)
         layout.addWidget(ok_cancel_buttons(self, self._accept, self.reject))
 
     def _accept(self) -> None:
         self.idle_minutes_chosen.emit(self.idle.value())
+        self.next_steps_chosen.emit(self.next_steps.toPlainText().strip())
         self.accept()
 
 

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QSize, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -54,11 +56,16 @@ from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
+from jsdesk.ui.receipt import ReceiptDialog
+from jsdesk.ui.window_state import last_folder, place, remember, remember_folder
 
 if TYPE_CHECKING:
     from jsdesk.submission.export import Plan, SubmissionResult
 
 FIRST_YEAR = 2023
+WINDOW_NAME = "send_inn"
+PREFERRED_SIZE = QSize(900, 760)
+FOLDER_PURPOSE = "innsending"
 LIST_LIMIT = 500  # included records listed by name; the count is always exact
 # Share of the progress bar per phase of create_submission, in order.
 PHASE_SHARES = (
@@ -93,8 +100,15 @@ class ExportDialog(QDialog):
         self.setObjectName("export_dialog")
         self.setWindowTitle("Send inn til Jobbsjanseregisteret")
         self.setModal(True)
-        self.resize(860, 760)
-        layout = QVBoxLayout(self)
+        self.receipt: ReceiptDialog | None = None
+        outer = QVBoxLayout(self)
+        # The content scrolls on a small screen; the buttons below always show.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(scroll)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._build_selection())
         self.summary = QLabel("", self)
         self.summary.setObjectName("oppsummering")
@@ -124,7 +138,10 @@ class ExportDialog(QDialog):
         self.refusal.setStyleSheet(ERROR_STYLE)
         layout.addWidget(self.refusal)
         layout.addLayout(self._build_progress())
-        layout.addWidget(self._build_buttons())
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self._build_buttons())
+        place(self, WINDOW_NAME, PREFERRED_SIZE)
         self.year.currentIndexChanged.connect(lambda _index: self.refresh_plan())
         self.selection.idToggled.connect(self._selection_toggled)
         self.folder.textChanged.connect(lambda _text: self._update())
@@ -303,15 +320,9 @@ class ExportDialog(QDialog):
 
         db = self.context.require_db()
         found: list[str] = []
-        if self.plan is not None and not self.plan.included:
-            found.append(
-                "Ingen poster å sende inn: ingen komplette poster i utvalget"
-                + (
-                    " som er nye eller endret siden forrige innsending."
-                    if self.plan.selection == "changed"
-                    else "."
-                )
-            )
+        nothing = self._nothing_to_send()
+        if nothing:
+            found.append(nothing)
         problem = self.certificate.problem()
         if problem:
             found.append(problem)
@@ -327,6 +338,15 @@ class ExportDialog(QDialog):
         elif not Path(typed).expanduser().is_dir():
             found.append(f"Mappen «{typed}» finnes ikke. Velg en mappe som finnes.")
         return found
+
+    def _nothing_to_send(self) -> str:
+        if self.plan is None or self.plan.included:
+            return ""
+        return "Ingen poster å sende inn: ingen komplette poster i utvalget" + (
+            " som er nye eller endret siden forrige innsending."
+            if self.plan.selection == "changed"
+            else "."
+        )
 
     def _update(self) -> None:
         from jsdesk.submission.credentials import load_recipient
@@ -346,10 +366,15 @@ class ExportDialog(QDialog):
         else:
             self.recipient.setText("Intet mottakersertifikat er satt opp.")
         found = self.blockers()
-        text = "\n".join(found)
+        shown = found
+        if self.last_result is not None:
+            # Right after a submission the records just sent are out of the selection: the
+            # success message and the receipt say what happened, not "Ingen poster" in red.
+            shown = [problem for problem in found if problem != self._nothing_to_send()]
+        text = "\n".join(shown)
         self.refusal.setText(text)
         self.refusal.setAccessibleName(text)
-        self.refusal.setVisible(bool(found))
+        self.refusal.setVisible(bool(shown))
         self.send.setEnabled(not found and not self.busy)
 
     # -- the export ----------------------------------------------------------------------
@@ -372,6 +397,7 @@ class ExportDialog(QDialog):
         db = self.context.require_db()
         plan = self.plan
         out_dir = Path(self.folder.text().strip()).expanduser()
+        remember_folder(FOLDER_PURPOSE, out_dir)
 
         def job(report: Report) -> object:  # worker thread: no widgets here
             return create_submission(db, plan, out_dir, report)
@@ -442,6 +468,16 @@ class ExportDialog(QDialog):
         self.refresh_plan()
         self.exported.emit(result)
         self.result_name.setFocus()
+        self.show_receipt(result)
+
+    def show_receipt(self, result: SubmissionResult) -> ReceiptDialog:
+        from jsdesk.ui.receipt import NEXT_STEPS_SETTING
+
+        next_steps = self.context.require_db().get_setting(NEXT_STEPS_SETTING) or ""
+        self.receipt = ReceiptDialog(result, str(next_steps), self)
+        self.receipt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.receipt.open()
+        return self.receipt
 
     @Slot(object)
     def _failed(self, exc: object) -> None:
@@ -468,6 +504,7 @@ class ExportDialog(QDialog):
         chosen = QFileDialog.getExistingDirectory(self, "Velg mappe", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
+            remember_folder(FOLDER_PURPOSE, chosen)
 
     @Slot()
     def _choose_recipient(self) -> None:
@@ -510,6 +547,7 @@ class ExportDialog(QDialog):
         if self.busy or self.certificate.busy:
             self._tell("Vent til innsendingsfilen er ferdig før du lukker.", error=False)
             return
+        remember(self, WINDOW_NAME)
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -520,8 +558,10 @@ class ExportDialog(QDialog):
 
 
 def default_folder() -> str:
+    """The folder last used for submission files, else the user's documents folder."""
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return documents if documents and Path(documents).is_dir() else str(Path.home())
+    fallback = documents if documents and Path(documents).is_dir() else str(Path.home())
+    return last_folder(FOLDER_PURPOSE, fallback)
 
 
 def summary_text(plan: Plan) -> str:

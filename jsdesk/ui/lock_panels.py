@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -93,7 +95,7 @@ class SetupPanel(QWidget):
         form.addRow("", self.test_installation)
         self.error = _message_label(self, "oppsett_feil")
         layout.addWidget(self.error)
-        self.create_button = QPushButton("&Opprett database", self)
+        self.create_button = QPushButton("Opp&rett database", self)
         self.create_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.create_button.setObjectName("opprett")
         self.create_button.clicked.connect(self.submit)
@@ -159,6 +161,12 @@ class SetupPanel(QWidget):
 
 
 class RecoveryPanel(QWidget):
+    """The recovery key, shown until the user confirms having kept it.
+
+    The database is not opened for use before that: closing the window here leaves the key
+    unconfirmed, and the next start shows a new key (the old one stops working).
+    """
+
     done = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -168,26 +176,38 @@ class RecoveryPanel(QWidget):
         title = QLabel("Gjenopprettingsnøkkel", self)
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
         layout.addWidget(title)
-        text = QLabel(
-            "Skriv ned nøkkelen nedenfor og oppbevar den trygt, atskilt fra maskinen. "
-            "Den låser opp databasen hvis passordfrasen glemmes. Nøkkelen vises bare "
-            "denne ene gangen.",
-            self,
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        key_label = QLabel("&Nøkkel:", self)
+        self.intro = _message_label(self, "nokkel_forklaring")
+        layout.addWidget(self.intro)
+        key_label = QLabel("&Gjenopprettingsnøkkel:", self)
         self.key = QLineEdit(self)
         self.key.setObjectName("nokkel")
         self.key.setReadOnly(True)
         self.key.setAccessibleName("Gjenopprettingsnøkkel")
+        self.key.setMinimumWidth(420)
         key_label.setBuddy(self.key)
         layout.addWidget(key_label)
         layout.addWidget(self.key)
+        row = QHBoxLayout()
+        self.copy_button = QPushButton("&Kopier", self)
+        self.copy_button.setObjectName("kopier_nokkel")
+        self.copy_button.clicked.connect(self.copy_key)
+        self.print_button = QPushButton("Skriv &ut …", self)
+        self.print_button.setObjectName("skriv_ut_nokkel")
+        self.print_button.clicked.connect(self.print_key)
+        self.save_button = QPushButton("&Lagre som fil …", self)
+        self.save_button.setObjectName("lagre_nokkel")
+        self.save_button.clicked.connect(self.save_key)
+        for button in (self.copy_button, self.print_button, self.save_button):
+            button.setAutoDefault(True)  # Enter on the focused button presses it
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = _message_label(self, "nokkel_status")
+        layout.addWidget(self.status)
         self.confirm = QCheckBox("&Jeg har tatt vare på gjenopprettingsnøkkelen", self)
         self.confirm.setObjectName("bekreft_nokkel")
         layout.addWidget(self.confirm)
-        self.continue_button = QPushButton("F&ortsett", self)
+        self.continue_button = QPushButton("Fo&rtsett", self)
         self.continue_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.continue_button.setObjectName("fortsett")
         self.continue_button.setEnabled(False)
@@ -196,11 +216,83 @@ class RecoveryPanel(QWidget):
         layout.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
-    def show_key(self, key: str) -> None:
+    def show_key(self, key: str, *, replaced: bool = False) -> None:
+        text = (
+            "Skriv ned, skriv ut eller lagre nøkkelen nedenfor og oppbevar den trygt, atskilt "
+            "fra maskinen. Den låser opp databasen hvis passordfrasen glemmes. Databasen kan "
+            "ikke brukes før du har bekreftet at du har tatt vare på nøkkelen; lukkes vinduet "
+            "før det, vises en ny nøkkel neste gang og denne slutter å virke."
+        )
+        if replaced:
+            text = (
+                "Gjenopprettingsnøkkelen ble ikke bekreftet forrige gang, så den er byttet ut og "
+                "virker ikke lenger. Dette er den nye nøkkelen. " + text
+            )
+        self.intro.setText(text)
         self.key.setText(key)
+        self.status.setText("")
         self.confirm.setChecked(False)
 
+    def copy_key(self) -> None:
+        QGuiApplication.clipboard().setText(self.key.text())
+        self.status.setText(
+            "Nøkkelen er kopiert. Lim den inn der du oppbevarer den, og tøm utklippstavlen etterpå."
+        )
+
+    def _key_html(self) -> str:
+        from jsdesk.ui.printing import html_page
+
+        return html_page(
+            "Gjenopprettingsnøkkel for jsdesk",
+            [
+                f"<p style='font-family: monospace; font-size: 16pt'>{self.key.text()}</p>",
+                "<p>Nøkkelen låser opp databasen hvis passordfrasen glemmes. Oppbevar den "
+                "trygt, atskilt fra maskinen.</p>",
+            ],
+        )
+
+    def print_key(self) -> None:
+        from jsdesk.ui.printing import document, print_document
+
+        print_document(
+            self,
+            document(self._key_html()),
+            suggested="gjenopprettingsnokkel.pdf",
+            done=self.status.setText,
+        )
+
+    def save_key(self) -> None:
+        from jsdesk.ui.printing import save_file
+
+        save_file(
+            self,
+            name="lagre_nokkel_dialog",
+            title="Lagre gjenopprettingsnøkkelen",
+            purpose="nokkel",
+            suggested="gjenopprettingsnokkel.txt",
+            name_filter="Tekstfiler (*.txt)",
+            chosen=self.write_key,
+        )
+
+    def write_key(self, path: Path) -> None:
+        from jsdesk.storage.keys import write_atomic
+
+        text = (
+            "Gjenopprettingsnøkkel for jsdesk\n\n"
+            f"{self.key.text()}\n\n"
+            "Nøkkelen låser opp databasen hvis passordfrasen glemmes. Oppbevar den trygt, "
+            "atskilt fra maskinen.\n"
+        )
+        try:
+            write_atomic(path, text.encode("utf-8"))
+        except OSError as exc:
+            self.status.setText(f"Kunne ikke lagre {path}: {exc.strerror or exc}.")
+            return
+        self.status.setText(f"Nøkkelen er lagret i {path}. Flytt filen bort fra maskinen.")
+
     def _done(self) -> None:
+        if not self.confirm.isChecked():
+            return
         self.key.clear()
         self.done.emit()
 

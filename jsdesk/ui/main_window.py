@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.wizards: list[ParticipationWizard] = []
         self._hidden_wizards: list[ParticipationWizard] = []
         self._sandbox_dir: Path | None = None
+        self._pending_db: Database | None = None  # open, but its recovery key unconfirmed
         self._built = False
         self.setObjectName("main_window")
         self.setWindowTitle(APP_TITLE)
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.submission_actions = submission_actions.install(self)
         self._build_help_menu()
         self.setup_panel.create_requested.connect(self._create_database)
+        self.recovery_panel.done.connect(self._recovery_confirmed)
         self.unlock_panel.unlock_requested.connect(self.unlock)
         self.context.changed.connect(self._schedule_refresh)
         self._refresh_timer = QTimer(self)
@@ -312,15 +314,37 @@ class MainWindow(QMainWindow):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db, recovery_key = Database.create(
-                path, passphrase, kommunenummer=kommune, bydel=bydel or None, test_installation=test
+                path,
+                passphrase,
+                kommunenummer=kommune,
+                bydel=bydel or None,
+                test_installation=test,
+                recovery_confirmed=False,
             )
         except UserError as exc:
             self.setup_panel.error.setText(exc.message)
             return
-        self.recovery_panel.show_key(recovery_key)
+        self._show_recovery(db, recovery_key, replaced=False)
+
+    def _show_recovery(self, db: Database, key: str, *, replaced: bool) -> None:
+        """The recovery key, with the database held back until the user confirms it."""
+        self._pending_db = db
+        self.recovery_panel.show_key(key, replaced=replaced)
         self.stack.setCurrentWidget(self.recovery_panel)
-        self.recovery_panel.confirm.setFocus()
-        self.recovery_panel.done.connect(lambda: self._opened(db))
+        self.recovery_panel.key.setFocus()
+
+    def _recovery_confirmed(self) -> None:
+        db = self._pending_db
+        if db is None:
+            return
+        try:
+            db.confirm_recovery_key()
+        except UserError as exc:
+            self.recovery_panel.status.setText(exc.message)
+            return
+        self._pending_db = None
+        self._opened(db)
+        self._backup_timer.start()
 
     def _start_sandbox(self) -> None:
         import secrets
@@ -379,6 +403,18 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.unlock_panel.prepare(path, idle=False, problem=exc.message)
             self.stack.setCurrentWidget(self.unlock_panel)
+            return
+        if not db.recovery_key_confirmed:
+            # The window was closed on the recovery key last time: that key may never have
+            # been written down. It is replaced (the old one stops working) and shown again.
+            try:
+                key = db.new_recovery_key()
+            except UserError as exc:
+                db.close()
+                self.unlock_panel.prepare(path, idle=False, problem=exc.message)
+                self.stack.setCurrentWidget(self.unlock_panel)
+                return
+            self._show_recovery(db, key, replaced=True)
             return
         self._opened(db)
         self._backup_timer.start()
@@ -595,10 +631,15 @@ class MainWindow(QMainWindow):
             ("Database", str(self.context.db_path)),
         ]
         from jsdesk.ui.dialogs import SettingsDialog
+        from jsdesk.ui.receipt import NEXT_STEPS_SETTING
 
-        dialog = SettingsDialog(installation, self.context.idle_minutes(), self)
+        next_steps = str(db.get_setting(NEXT_STEPS_SETTING) or "")
+        dialog = SettingsDialog(installation, self.context.idle_minutes(), self, next_steps)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.idle_minutes_chosen.connect(self._set_idle_minutes)
+        dialog.next_steps_chosen.connect(
+            lambda text: self.context.require_db().set_setting(NEXT_STEPS_SETTING, text)
+        )
         dialog.open()
 
     def _set_idle_minutes(self, minutes: int) -> None:
@@ -613,6 +654,9 @@ class MainWindow(QMainWindow):
         remember(self, WINDOW_NAME)
         for wizard in list(self.wizards):
             wizard.close()
+        if self._pending_db is not None:
+            self._pending_db.close()
+            self._pending_db = None
         if self._built:
             self.idle.stop()
             app = QApplication.instance()
