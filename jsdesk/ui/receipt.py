@@ -70,6 +70,7 @@ class ReceiptDialog(QDialog):
         outer = QVBoxLayout(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget(scroll)
         layout = QVBoxLayout(body)
         heading = QLabel("Innsendingsfilen er laget og kontrollert.", body)
