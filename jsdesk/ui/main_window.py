@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
             "action_reveal", "&Vis/skjul fødselsnummer", "Ctrl+Shift+F"
         )
         self.action_reveal.triggered.connect(self.toggle_reveal)
+        self.action_print = self._action("action_print", "Skriv &ut deltakelse …", "Ctrl+P")
+        self.action_print.triggered.connect(self.print_selected)
         self.action_find = self._action("action_find", "S&øk", "Ctrl+F")
         self.action_find.triggered.connect(lambda: self.search.setFocus())
         self.action_settings = self._action("action_settings", "&Innstillinger …", "Ctrl+,")
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
             self.action_open,
             self.action_delete,
             self.action_reveal,
+            self.action_print,
             self.action_settings,
             self.action_lock,
             self.action_quit,
@@ -268,6 +271,7 @@ class MainWindow(QMainWindow):
             self.table_open,
             self.action_delete,
             self.action_reveal,
+            self.action_print,
             self.action_find,
             self.action_settings,
             self.action_lock,
@@ -596,6 +600,25 @@ class MainWindow(QMainWindow):
         self.context.require_db().delete_participation(participation_id, reason=reason)
         self.refresh()
         self.statusBar().showMessage("Deltakelsen ble slettet.", 8000)
+
+    def print_selected(self) -> None:
+        """ "Skriv ut deltakelse …" (Ctrl+P) for the selected participation."""
+        participation_id = self.selected_id()
+        if participation_id is None:
+            return
+        from jsdesk.ui.print_record import PrintParticipationDialog
+
+        stored = self.context.require_db().get_participation(participation_id)
+        dialog = PrintParticipationDialog(
+            self.context.form_for_version(stored.form_version),
+            stored.values,
+            title=f"Deltakelse {participation_id}",
+            status=str(stored.status),
+            done=lambda text: self.statusBar().showMessage(text, 15000),
+            parent=self,
+        )
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def toggle_reveal(self) -> None:
         if self.model.revealed:

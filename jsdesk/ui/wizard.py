@@ -284,6 +284,11 @@ class ParticipationWizard(QWizard):
         )
         self.restore_button.clicked.connect(self.confirm_restore_opened)
         layout.addWidget(self.restore_button)
+        self.print_button = QPushButton("Skriv &ut deltakelse …", side)
+        self.print_button.setObjectName("skriv_ut_deltakelse")
+        self.print_button.setToolTip("Alle fire deler til skriver eller PDF, for saksarkivet.")
+        self.print_button.clicked.connect(self.print_participation)
+        layout.addWidget(self.print_button)
         self.accept_button = QPushButton("Godta advarsler …", side)
         self.accept_button.setObjectName("godta_advarsler")
         self.accept_button.clicked.connect(self.accept_warnings)
@@ -567,6 +572,25 @@ class ParticipationWizard(QWizard):
             return
         self._show_record()
         self.saved_label.setText(f"Endringene siden åpning er angret. {self.saved_label.text()}")
+
+    def print_participation(self) -> None:
+        """ "Skriv ut deltakelse": asks about the fødselsnummer, then prints or saves PDF."""
+        if self.participation_id is None:
+            self.saved_label.setText("Skriv noe først: en tom deltakelse kan ikke skrives ut.")
+            return
+        from jsdesk.ui.print_record import PrintParticipationDialog
+
+        stored = self.context.require_db().get_participation(self.participation_id)
+        dialog = PrintParticipationDialog(
+            self.form,
+            stored.values,
+            title=f"Deltakelse {self.participation_id}",
+            status=str(stored.status),
+            done=self.saved_label.setText,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     # -- keyboard ------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
