@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The offscreen screen is what a 1366×768 laptop with a 40 px taskbar makes available to
+# windows, 1366×728 (offscreen has no taskbar: its whole screen is the available geometry;
+# Qt's own default is 800×600). Windows sized from the screen then get what caseworkers
+# get (see test_ui_fits_screen).
+_SCREEN = Path(tempfile.gettempdir()) / f"jsdesk-test-screen-{os.getpid()}.json"
+_SCREEN.write_text(
+    json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 728}]}),
+    encoding="utf-8",
+)
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ.setdefault("LANG", "C.UTF-8")
 # main() logs to the user's log folder: the tests' runs go to a folder of their own.
 os.environ.setdefault("JSDESK_LOG_DIR", tempfile.mkdtemp(prefix="jsdesk-test-logs-"))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jsdesk.ui.texts import format_date
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog
@@ -26,7 +27,6 @@ from jsdesk.submission import export
 from jsdesk.ui.dialogs import SettingsDialog
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.receipt import ReceiptDialog
-from jsdesk.ui.texts import format_date
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 __all__ = ["fast_test_certificate", "test_template"]

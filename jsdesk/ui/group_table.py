@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -78,7 +79,13 @@ class GroupTableField(Field):
         for column, field in enumerate(self.columns):
             if str(field.type) == "code":
                 self.table.setItemDelegateForColumn(column, _CodeDelegate(field, self.table))
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Every column as wide as its header and its longest cell (a test type's whole name),
+        # the last one taking the rest; long texts wrap instead of being cut off.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setAccessibleName(self.variable.label)
         self.table.cellChanged.connect(self._cell_changed)
         line.addWidget(self.table, 1)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.ui.bokmal import translate_button_box
+from jsdesk.ui.window_state import last_folder, place, remember_folder
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
@@ -157,7 +158,7 @@ class ImportDialog(QDialog):
         self.setObjectName("import_dialog")
         self.setWindowTitle(f"Importer registeruttrekk – {path.name}")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.resize(760, 620)
+        place(self, "registerimport", QSize(760, 620))
         layout = QVBoxLayout(self)
 
         self.status = QLabel("", self)
@@ -457,7 +458,8 @@ class ImportController(QObject):
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
         chooser.setNameFilter(FILE_FILTER)
-        chooser.setDirectory(str(Path.home()))
+        chooser.setDirectory(last_folder("registeruttrekk", str(Path.home())))
+        chooser.fileSelected.connect(lambda name: remember_folder("registeruttrekk", name))
         chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         chooser.fileSelected.connect(lambda name: self.start(Path(name)))
         chooser.open()

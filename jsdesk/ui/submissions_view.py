@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from jsdesk.storage import SubmissionInfo
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.context import AppContext
+from jsdesk.ui.window_state import place
 
 HEADERS = ("Tidspunkt", "Fil", "Periode", "Poster", "Test", "Kryptert")
 
@@ -60,7 +61,7 @@ class SubmissionsDialog(QDialog):
         self.context = context
         self.setObjectName("submissions")
         self.setWindowTitle("Innsendinger")
-        self.resize(900, 420)
+        place(self, "innsendinger", QSize(900, 420))
         layout = QVBoxLayout(self)
         self.label = QLabel("&Innsendinger:", self)
         self.table = QTableWidget(0, len(HEADERS), self)
