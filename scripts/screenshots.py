@@ -4,8 +4,10 @@
 
 Builds a throwaway TEST database with synthetic demo participations, opens the
 overview and one ended participation in the wizard, and saves a PNG of the
-overview, of each wizard page and of the registry import dialog. Run it again
-whenever the UI changes.
+overview, of each wizard page, of a page with errors shown, of the registry import
+dialog and of the receipt after "Send inn". The offscreen screen is what a 1366×768
+laptop with a taskbar makes available (1366×728), so windows get the sizes caseworkers
+get. Run it again whenever the UI changes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = {"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 728}]}
 
 PASSPHRASE = "skjermbilder passordfrase"
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,16 @@ def save(widget: object, target: Path) -> None:
     print(f"skrev {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
 
 
+def use_laptop_screen(folder: Path) -> None:
+    """Offscreen Qt with a 1366×728 screen (set before the QApplication is made)."""
+    import json
+
+    config = folder / "skjerm.json"
+    config.write_text(json.dumps(SCREEN), encoding="utf-8")
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from PySide6.QtWidgets import QApplication
@@ -46,6 +58,7 @@ def main() -> int:
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
+        use_laptop_screen(Path(folder))
         db_path = Path(folder) / "skjermbilder.db"
         db, _key = Database.create(
             db_path, PASSPHRASE, kommunenummer="0301", bydel="030104", test_installation=True
@@ -58,7 +71,6 @@ def main() -> int:
         assert isinstance(app, QApplication)
         while window.stack.currentWidget() is window.loading:
             app.processEvents()
-        window.resize(1280, 760)
         app.processEvents()
         save(window, output / "oversikt.png")
         ended = None
@@ -69,16 +81,82 @@ def main() -> int:
                 break
         wizard = window.open_participation(ended)
         assert wizard is not None
-        wizard.resize(1200, 820)
         for number in sorted(wizard.pages):
             wizard.go_to_page(number)
             app.processEvents()
             save(wizard, output / f"veiviser-del{number}.png")
         wizard.close()
+        save_page_with_errors(window, app, output)
         save_import_dialog(window, app, Path(folder), output)
+        save_receipt(window, app, Path(folder), output)
         window.close()
         app.processEvents()
     return 0
+
+
+def save_page_with_errors(window: object, app: object, output: Path) -> None:
+    """A draft participation on the first page that has errors, with them shown."""
+    from PySide6.QtWidgets import QApplication
+
+    from jsdesk.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(app, QApplication)
+    db = window.context.require_db()
+    for row in range(window.model.rowCount()):
+        summary = window.model.summary(row)
+        if summary is None or str(summary.status) != "kladd":
+            continue
+        stored = db.get_participation(summary.id)
+        if not stored.findings:
+            continue
+        wizard = window.open_participation(summary.id)
+        assert wizard is not None
+        evaluation = wizard.evaluation
+        assert evaluation is not None
+        wrong = {f.variable for f in evaluation.findings if str(f.severity) == "error"}
+        page = min(
+            (n for n, p in wizard.pages.items() if any(f.name in wrong for f in p.fields)),
+            default=1,
+        )
+        wizard.go_to_page(page)
+        first = next(f for f in wizard.pages[page].fields if f.name in wrong)
+        wizard.pages[page].scroll_area.ensureWidgetVisible(first.row, 0, 200)
+        app.processEvents()
+        save(wizard, output / "veiviser-feil.png")
+        wizard.close()
+        return
+
+
+def save_receipt(window: object, app: object, folder: Path, output: Path) -> None:
+    """Send inn with a test certificate into a temporary folder, then the receipt."""
+    from PySide6.QtWidgets import QApplication
+
+    from jsdesk.submission.credentials import create_test_credentials, save_credentials
+    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.receipt import NEXT_STEPS_SETTING
+
+    assert isinstance(window, MainWindow) and isinstance(app, QApplication)
+    db = window.context.require_db()
+    save_credentials(db, create_test_credentials("Oslo kommune, bydel Sagene (TEST)"))
+    db.set_setting(
+        NEXT_STEPS_SETTING,
+        "Last opp filen i IMDis mottak for Jobbsjanseregisteret innen den 10. i måneden. "
+        "Spør IT-avdelingen om tilgang hvis du ikke har den.",
+    )
+    out = folder / "Innsendinger"
+    out.mkdir()
+    dialog = window.submission_actions.open_export()
+    assert dialog is not None
+    dialog.folder.setText(str(out))
+    dialog.start_export()
+    while dialog.busy:
+        app.processEvents()
+    app.processEvents()
+    receipt = dialog.receipt
+    assert receipt is not None, dialog.message.text()
+    save(receipt, output / "kvittering.png")
+    receipt.close()
+    dialog.close()
 
 
 def save_import_dialog(window: object, app: object, folder: Path, output: Path) -> None:

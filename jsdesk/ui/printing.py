@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,15 +41,23 @@ def html_page(title: str, body: Sequence[str]) -> str:
 def html_table(rows: Sequence[tuple[str, str]]) -> str:
     """Label/value rows, both escaped."""
     cells = "".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
+        f'<tr><th align="left">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>'
         for label, value in rows
     )
     return f'<table cellspacing="0">{cells}</table>'
 
 
+# PySide6 6.12's QTextDocument.setHtml drops one reference to None per call (the same
+# kind of binding bug tests/ui_support.py works around for QtTest); enough calls and the
+# interpreter aborts with "deallocating None". ``document`` gives back what it took.
+_GIVEN_BACK: list[None] = []
+
+
 def document(html_text: str) -> QTextDocument:
     doc = QTextDocument()
+    before = sys.getrefcount(None)
     doc.setHtml(html_text)
+    _GIVEN_BACK.extend([None] * max(0, before - sys.getrefcount(None)))
     return doc
 
 
