@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jsdesk.ui.texts import format_date
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog
@@ -24,6 +23,7 @@ from test_ui_export import (  # the export tests' fixtures: demo installation, f
 )
 
 from jsdesk.submission import export
+from jsdesk.ui.bokmal import format_date
 from jsdesk.ui.dialogs import SettingsDialog
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.receipt import ReceiptDialog

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QVBoxLayout, QWidget
 
+from jsdesk.ui.bokmal import format_date, format_iso_date, ok_cancel_buttons
 from jsdesk.ui.printing import document, html_page, html_table, print_document
-from jsdesk.ui.texts import format_date, format_iso_date, ok_cancel_buttons
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition, Variable
