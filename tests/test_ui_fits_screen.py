@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QComboBox,
+    QDialog,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -159,6 +160,12 @@ def test_every_window_and_dialog__within_1366x728__buttons_visible(
     assert settings is not None
     assert_fits(qtbot, settings)
     settings.close()
+
+    app_window.show_about()
+    about = app_window.findChild(QDialog, "om_dialog")
+    assert about is not None
+    assert_fits(qtbot, about)
+    about.close()
 
     app_window.delete_selected()
     delete = app_window.findChild(DeleteDialog, "slett_dialog")
