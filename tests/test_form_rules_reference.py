@@ -19,6 +19,7 @@ FORM_PATH = Path(__file__).resolve().parent.parent / "forms" / "jobbsjansen-2023
 
 KEYWORDS = {"and", "or", "not", "in", "contains", "contains_any", "null"}
 FUNCTIONS = {
+    "reports_per_bydel",
     "today",
     "year",
     "age_at",

@@ -341,12 +341,12 @@ def test_ankomstar__before_birth_or_after_start__date_order(year: int) -> None:
     assert codes_for(evaluation, "ankomstar") == [FindingCode.DATE_ORDER]
 
 
-@pytest.mark.parametrize("country", ["SOM", "SYR", "XUK", "NOR"])
+@pytest.mark.parametrize("country", ["SOM", "SYR", "XUK", "NOR", "XXX", "XXK"])
 def test_fodeland__alpha3__valid(country: str) -> None:
     assert run(aktiv_record(fodeland=country)).valid
 
 
-@pytest.mark.parametrize("country", ["SO", "som", "XXX", "Somalia"])
+@pytest.mark.parametrize("country", ["SO", "som", "XYZ", "Somalia"])
 def test_fodeland__not_alpha3__invalid_country(country: str) -> None:
     assert codes_for(run(aktiv_record(fodeland=country)), "fodeland") == [
         FindingCode.INVALID_COUNTRY
@@ -512,7 +512,8 @@ def test_messages__fnr_in_any_text_field__never_echoed() -> None:
 def test_messages__kommunenavn_mismatch__names_both_values() -> None:
     message = run(aktiv_record(kommunenavn="Bergen")).findings[0].message
     assert message == (
-        "«Kommune» er tekst «Bergen», men ut fra «Kommune nr» og «Dato for oppstart» skal den "
-        "være Stavanger. Fjern verdien (den fylles ut automatisk) eller rett «Kommune nr» "
-        "eller «Dato for oppstart»."
+        "«Kommune» er tekst «Bergen», men ut fra «Kommune nr» og «Dato for oppstart» og «Dato "
+        "for avslutning jobbsjansen» skal den være Stavanger. Fjern verdien (den fylles ut "
+        "automatisk) eller rett «Kommune nr» eller «Dato for oppstart» eller «Dato for "
+        "avslutning jobbsjansen»."
     )

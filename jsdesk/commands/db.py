@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,29 +84,30 @@ def _ask(prompt: str, option: str) -> str:
 def _check_municipality(kommunenummer: str, bydel: str | None) -> None:
     from datetime import date
 
-    from jsdesk.domain.registers import ADMIN_BYDELER, kommunenavn
+    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+    from jsdesk.domain.period import Period
 
-    if (
-        not re.fullmatch(r"\d{4}", kommunenummer)
-        or kommunenavn(kommunenummer, date.today()) is None
-    ):
+    today = Period.day(date.today())
+    if MUNICIPALITIES.check(kommunenummer, today) is not None:
         raise UserError(
             f"--kommunenummer {kommunenummer!r} er ikke et gyldig kommunenummer i dag "
             "(fire sifre fra SSBs kommuneliste).",
             2,
         )
-    if kommunenummer == "0301":
-        if bydel is None or bydel not in ADMIN_BYDELER:
+    oslo = OSLO_BYDELER.kommunenummer
+    if MUNICIPALITIES.reports_per_bydel(kommunenummer):
+        if OSLO_BYDELER.check(bydel, today) is not None:
             raise UserError(
-                "Oslo (0301) rapporterer per bydel: oppgi --bydel med et bydelsnummer "
-                "fra 030101 til 030115.",
+                f"Oslo ({oslo}) rapporterer per bydel: oppgi --bydel med et bydelsnummer "
+                f"fra {OSLO_BYDELER.range_text().replace('-', ' til ')}.",
                 2,
             )
     elif bydel is not None:
-        raise UserError("--bydel gjelder bare Oslo (kommunenummer 0301).", 2)
+        raise UserError(f"--bydel gjelder bare Oslo (kommunenummer {oslo}).", 2)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
     from jsdesk.storage import Database
 
     path = db_path(args)
@@ -115,8 +115,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UserError(f"Databasen {path} finnes allerede. Ingenting er endret.", 2)
     kommunenummer = args.kommunenummer or _ask("Kommunenummer (fire sifre): ", "--kommunenummer")
     bydel = args.bydel
-    if kommunenummer == "0301" and bydel is None:
-        bydel = _ask("Oslo rapporterer per bydel (seks sifre, 030101-030115): ", "--bydel")
+    if bydel is None and MUNICIPALITIES.reports_per_bydel(kommunenummer):
+        bydel = _ask(
+            f"Oslo rapporterer per bydel (seks sifre, {OSLO_BYDELER.range_text()}): ", "--bydel"
+        )
     _check_municipality(kommunenummer, bydel)
     passphrase = ask_new_passphrase()
     db, recovery_key = Database.create(

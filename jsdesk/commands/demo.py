@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database
 
-DEMO_KOMMUNENUMMER = "0301"
 ACCEPT_REASON = "Demodata: advarselen er laget med vilje og godtatt."
 _BATCH = 2000
 # Accepting a warning is one committed transaction; a few hundred show the feature
@@ -62,13 +61,14 @@ def _positive(text: str) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from jsdesk.commands.db import ask_new_passphrase, db_path
+    from jsdesk.domain.code_domains import OSLO_BYDELER
     from jsdesk.storage import Database
 
     path = db_path(args)
     secret = ask_new_passphrase()
     started = time.perf_counter()
     db, recovery_key = Database.create(
-        path, secret, kommunenummer=DEMO_KOMMUNENUMMER, test_installation=True
+        path, secret, kommunenummer=OSLO_BYDELER.kommunenummer, test_installation=True
     )
     with db:
         stats = fill_demo_database(db, args.participants, seed=args.seed)

@@ -31,8 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
 from jsdesk.domain.fnr import synthetic_number
-from jsdesk.domain.registers import ADMIN_BYDELER, municipalities_on
+from jsdesk.domain.period import Period
 
 REGISTER_OPENED = date(2023, 1, 1)
 FINANSIERINGSTYPE_LAST_DAY = date(2025, 12, 31)
@@ -45,7 +46,6 @@ PROJECT_MUNICIPALITIES = (
     "Lillestrøm", "Bærum", "Asker", "Hamar", "Haugesund", "Moss", "Arendal", "Molde", "Halden",
     "Kongsberg", "Lillehammer", "Steinkjer", "Harstad", "Levanger", "Rana", "Gjøvik",
 )  # fmt: skip
-OSLO = "0301"
 OSLO_SHARE = 0.3
 
 # hovedarsak_avslutning codes that make the type of work (41-43) required, and drop-out.
@@ -191,7 +191,7 @@ class _Generator:
         self.today = today
         self.days_open = (today - REGISTER_OPENED).days
         self.numbers: set[str] = set()
-        self.bydeler = sorted(ADMIN_BYDELER)
+        self.bydeler = [choice.value for choice in OSLO_BYDELER.choices(Period.day(today))]
 
     def participation(self) -> DemoParticipation:
         rng = self.rng
@@ -269,7 +269,7 @@ class _Generator:
     def _project(self, record: dict[str, object], start: date) -> None:
         rng = self.rng
         if rng.random() < OSLO_SHARE:
-            record["kommunenummer"] = OSLO
+            record["kommunenummer"] = OSLO_BYDELER.kommunenummer
             record["bydel"] = rng.choice(self.bydeler)
         else:
             name = rng.choice(PROJECT_MUNICIPALITIES)
@@ -377,7 +377,7 @@ class _Generator:
 def _numbers_by_name(year: int) -> dict[str, str]:
     """Project municipality name -> its kommunenummer in ``year`` (names may carry Sami forms)."""
     numbers: dict[str, str] = {}
-    for nr, full_name in municipalities_on(date(year, 7, 1)).items():
+    for nr, full_name in MUNICIPALITIES.in_force(Period.day(date(year, 7, 1))).items():
         for name in full_name.split(" - "):
             if name in PROJECT_MUNICIPALITIES:
                 numbers[name] = nr

@@ -1,11 +1,12 @@
-"""National registers the form refers to: municipalities by year, Oslo's bydeler,
-FREG's sivilstand values and country codes.
+"""Reading the national registers' lists shipped in ``resources/``: municipalities by
+year and their changes, Oslo's bydeler, FREG's sivilstand values.
 
-The lists are CSV files shipped in ``resources/`` (see resources/PROVENANCE.md),
-read once and cached. A kommunenummer is valid for a date, not forever: the list
-in force on a date is ``kommuner_<year>.csv`` for that date's year, clamped to
-the years shipped (a date before the oldest list uses the oldest, a date after the
-newest uses the newest).
+The lists are CSV files (see resources/PROVENANCE.md), read once and cached. This
+module only reads them; what is valid when is answered by the domain objects in
+:mod:`jsdesk.domain.code_domains`, which every other module asks. The list in force
+on a date is ``kommuner_<year>.csv`` for that date's year, clamped to the years
+shipped (a date before the oldest list uses the oldest, a date after the newest uses
+the newest).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -21,25 +23,40 @@ from types import MappingProxyType
 from jsdesk.errors import UserError
 from jsdesk.paths import resources_dir
 
-# Oslo's administrative bydeler. 030116 Sentrum and 030117 Marka are statistical
-# areas and 030199 means unknown; none of those can run a project.
-ADMIN_BYDELER: frozenset[str] = frozenset(f"0301{n:02d}" for n in range(1, 16))
-
-UNKNOWN_COUNTRY = "XUK"  # FREG's code for unknown country
-
 _KOMMUNE_FILE = re.compile(r"kommuner_(\d{4})\.csv")
 
 
-def municipalities_on(day: date) -> Mapping[str, str]:
-    """kommunenummer -> kommunenavn for the municipalities in force on ``day``."""
-    years = _municipality_years()
-    year = min(max(day.year, years[0]), years[-1])
-    return _municipalities(year)
+def municipalities_in(year: int) -> Mapping[str, str]:
+    """kommunenummer -> kommunenavn in force in ``year``, clamped to the years shipped."""
+    years = municipality_years()
+    return _municipalities(min(max(year, years[0]), years[-1]))
 
 
-def kommunenavn(nr: str, day: date) -> str | None:
-    """The municipality's name on ``day``, or None when the number is not in force then."""
-    return municipalities_on(day).get(nr)
+@dataclass(frozen=True, slots=True)
+class MunicipalityChange:
+    """One line of kommuner_endringer.csv: ``from_nr`` continued as ``to_nr``."""
+
+    from_nr: str
+    to_nr: str
+    valid_from: date
+    kind: str  # "nytt nummer", "deling", ...
+
+
+@functools.cache
+def municipality_changes() -> tuple[MunicipalityChange, ...]:
+    rows = _read_csv(
+        "kommuner_endringer.csv",
+        ("fra_kommunenummer", "til_kommunenummer", "gyldig_fra", "endring"),
+    )
+    return tuple(
+        MunicipalityChange(
+            row["fra_kommunenummer"],
+            row["til_kommunenummer"],
+            date.fromisoformat(row["gyldig_fra"]),
+            row["endring"],
+        )
+        for row in rows
+    )
 
 
 @functools.cache
@@ -57,22 +74,8 @@ def freg_sivilstand() -> frozenset[str]:
     )
 
 
-def is_country_alpha3(code: object) -> bool:
-    """True for an ISO 3166-1 alpha-3 code in capitals (as FREG writes them) or "XUK"."""
-    if not isinstance(code, str):
-        return False
-    return code == UNKNOWN_COUNTRY or code in _alpha3_codes()
-
-
 @functools.cache
-def _alpha3_codes() -> frozenset[str]:
-    import iso3166
-
-    return frozenset(iso3166.countries_by_alpha3)
-
-
-@functools.cache
-def _municipality_years() -> tuple[int, ...]:
+def municipality_years() -> tuple[int, ...]:
     folder = resources_dir()
     try:
         names = [path.name for path in folder.iterdir()]

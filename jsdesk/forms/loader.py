@@ -24,6 +24,7 @@ from jsdesk.forms.model import (
     FormProblem,
     Importance,
     Part,
+    Role,
     Rule,
     Source,
     Stage,
@@ -57,6 +58,8 @@ VARIABLE_KEYS = frozenset(
         "valid_to",
         "widget",
         "domain",
+        "role",
+        "guidance",
         "codes",
         "exclusive_codes",
         "fields",
@@ -176,7 +179,15 @@ def _variables(data: object, problems: Problems, part_numbers: set[int]) -> tupl
     seen_names: set[str] = set()
     seen_ids: set[str] = set()
 
+    roles: dict[Role, str] = {}
+
     def remember(variable: Variable, where: object) -> None:
+        if variable.role is not None:
+            other = roles.setdefault(variable.role, variable.name)
+            if other != variable.name:
+                problems.add(
+                    variable.name, f"role: {variable.role} er allerede gitt til «{other}»", where
+                )
         if variable.name in seen_names:
             problems.add(variable.name, "variabelnavnet står mer enn én gang", where)
         seen_names.add(variable.name)
@@ -192,6 +203,9 @@ def _variables(data: object, problems: Problems, part_numbers: set[int]) -> tupl
         for sub, sub_raw in zip(variable.fields, raw.get("fields") or [], strict=False):
             remember(sub, sub_raw)
         result.append(variable)
+    for role in (Role.IDENTITY, Role.START):
+        if result and role not in roles:
+            problems.add(None, f"ingen variabel har role: {role} (skjemaet må si hvilken)")
     return tuple(result)
 
 
@@ -227,6 +241,10 @@ def _variable(
     if widget is not None and widget not in WIDGETS:
         reader._wrong("widget", "radio eller combo")
     domain = reader.choice("domain", Domain, optional=True)
+    role = reader.choice("role", Role, optional=True)
+    if role is not None and group is not None:
+        problems.add(label, "et felt i en gruppe kan ikke ha «role»", raw)
+    guidance = reader.text("guidance", optional=True)
 
     codes = _codes(raw, var_type, valid_from, valid_to, problems, label)
     exclusive = _exclusive(raw, var_type, codes, problems, label)
@@ -254,6 +272,8 @@ def _variable(
         widget=widget,
         domain=domain,
         group=group.name if group is not None else None,
+        role=role,
+        guidance=" ".join(guidance.split()),
     )
     if var_type is VarType.GROUP:
         fields_raw = raw.get("fields")

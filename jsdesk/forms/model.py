@@ -62,6 +62,19 @@ class Domain(StrEnum):
     ISO3166_ALPHA3 = "iso3166_alpha3"
 
 
+class Role(StrEnum):
+    """What a variable is to the application, declared in the form (``role:``).
+
+    Storage, export, registry import and the rule engine ask the form which variable
+    plays a role instead of naming variables themselves.
+    """
+
+    IDENTITY = "identity"  # the person's identity number (fødselsnummer)
+    START = "start"  # the participation's start date
+    END = "end"  # the participation's end date
+    MUNICIPALITY = "municipality"  # the municipality that receives the grant
+
+
 class RuleKind(StrEnum):
     ENABLE = "enable"
     REQUIRE = "require"
@@ -103,6 +116,8 @@ class Variable:
     widget: str | None = None
     domain: Domain | None = None
     group: str | None = None  # name of the enclosing group for a group field
+    role: Role | None = None
+    guidance: str = ""  # extra help shown under the description
 
     @property
     def is_input(self) -> bool:
@@ -190,6 +205,20 @@ class FormDefinition:
 
     def has_variable(self, name: str) -> bool:
         return name in self._by_name
+
+    def role_variable(self, role: Role) -> Variable | None:
+        """The variable declared with ``role:`` (None when the form declares none)."""
+        for variable in self.variables:
+            if variable.role is role:
+                return variable
+        return None
+
+    def role_name(self, role: Role) -> str:
+        """The name of the variable with ``role``; KeyError when the form declares none."""
+        variable = self.role_variable(role)
+        if variable is None:
+            raise KeyError(f"skjemaet {self.version} har ingen variabel med role: {role}")
+        return variable.name
 
     def all_variables(self) -> tuple[Variable, ...]:
         """Top-level variables and group fields, in spec order."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from jsdesk.domain import fnr as fnrmod
-from jsdesk.domain import registers
+from jsdesk.domain.code_domains import COUNTRIES, NOT_FREG_COUNTRY_CODES, SIVILSTAND
+from jsdesk.domain.period import Period
 from jsdesk.forms import FormDefinition
 from jsdesk.registry.extract import Extract, ExtractKind, RawRow
 
@@ -128,7 +129,10 @@ class _RowChecker:
         self.allow_synthetic = allow_synthetic
         self.today = today
         self.problems: list[RowProblem] = []
-        self.sivilstand = {value.lower(): value for value in registers.freg_sivilstand()}
+        self.sivilstand = {
+            choice.value.lower(): choice.value
+            for choice in SIVILSTAND.choices(Period.day(dt.date.today()))
+        }
         self.combination_problems = lru_cache(maxsize=None)(self._combination_problems)
 
     def problem(self, line: int, column: str | None, message: str) -> None:
@@ -204,12 +208,13 @@ class _RowChecker:
         if _empty(value):
             return None
         code = str(value).strip().upper()
-        if not registers.is_country_alpha3(code):
+        if not COUNTRIES.is_known(code) and code not in NOT_FREG_COUNTRY_CODES:
             self.problem(
                 line,
                 "fodeland",
                 f"«{value}» er ingen landkode: fødeland skal være ISO 3166-1 alfa-3 "
-                "(for eksempel SOM, SYR) eller XUK for ukjent.",
+                "(for eksempel SOM, SYR) eller Folkeregisterets XUK (ukjent), XXX (statsløs) "
+                "eller XXK (Kosovo).",
             )
             return None
         return code

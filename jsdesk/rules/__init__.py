@@ -4,7 +4,7 @@ See docs/form-format.md.
 """
 
 from jsdesk.forms.model import Stage
-from jsdesk.rules.engine import REFERENCE_DATE, Evaluation, dependencies, evaluate, prepare
+from jsdesk.rules.engine import Evaluation, dependencies, evaluate, prepare
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.form_files import (
     check_form_file,
@@ -18,7 +18,6 @@ from jsdesk.rules.form_files import (
 from jsdesk.rules.record_files import RecordFileError, parse_records, read_record_file
 
 __all__ = [
-    "REFERENCE_DATE",
     "Evaluation",
     "Finding",
     "FindingCode",

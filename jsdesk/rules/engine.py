@@ -8,9 +8,12 @@ One evaluation, top to bottom:
 
 1. keys that are not variables → UNKNOWN_VARIABLE;
 2. every given value is type-checked (``values.coercer``);
-3. reference date = oppstartsdato (not before the register opened; today when
-   missing or invalid); stage = avsluttet once any part-4 value is given;
-4. applicability on the reference date, then code lists and registers;
+3. reference date = the start date (role ``start``; not before the register
+   opened; today when missing or invalid); period = reference date to the end date
+   (role ``end``) or to today while active; stage = avsluttet once any part-4
+   value is given;
+4. applicability on the reference date, then code lists and the domain objects
+   (asked about the period);
 5. derive rules (person_id, fodselsar, kommunenavn), mismatches reported;
 6. enable rules lock fields (a locked field must be empty), require rules;
 7. missing required values → REQUIRED;
@@ -25,10 +28,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
+from jsdesk.domain.period import Period
 from jsdesk.forms.model import (
     INPUT_SOURCES,
     FormDefinition,
     Importance,
+    Role,
     Rule,
     RuleKind,
     Source,
@@ -43,6 +48,7 @@ from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.values import (
     Coercer,
     Context,
+    Problem,
     ValueChecker,
     coercer,
     describe_json,
@@ -51,8 +57,6 @@ from jsdesk.rules.values import (
 )
 
 _CACHE_KEY = "jsdesk.rules.engine"
-# The variable whose date decides which variables, codes and registers apply to a record.
-REFERENCE_DATE = "oppstartsdato"
 _UNKNOWN_POSITION = 1_000_000
 
 _SOURCE_TEXT = {
@@ -75,6 +79,7 @@ class Evaluation:
     derived: dict[str, object]
     reference_date: date
     states: dict[str, VariableState]
+    period: Period | None = None  # start to end (or today); None without a start date
 
     @property
     def valid(self) -> bool:
@@ -142,7 +147,8 @@ class _Plan:
     derives: list[_VarPlan]
     checks: list[tuple[_VarPlan, _Check]]
     group_checks: dict[str, list[tuple[_VarPlan, _Check]]]
-    oppstart: _VarPlan | None
+    start_name: str | None  # the variables with role start / end (see forms.model.Role)
+    end_name: str | None
     closing: list[str]
     groups: list[_VarPlan]
     inapplicable: dict[date, frozenset[str]] = field(default_factory=dict)
@@ -176,8 +182,9 @@ def _plan(form: FormDefinition) -> _Plan:
 
 def dependencies(form: FormDefinition) -> dict[str, frozenset[str]]:
     """For each variable, the variables whose answers decide whether it is open or required:
-    the conditions of its enable and require rules, and the reference date
-    (``REFERENCE_DATE``) when the variable is valid for only part of the form's period."""
+    the conditions of its enable and require rules, and the start date (the variable with
+    ``role: start``) when the variable is valid for only part of the form's period."""
+    start = _role_name(form, Role.START)
     found: dict[str, set[str]] = {}
     for rule in form.rules:
         if rule.kind in (RuleKind.ENABLE, RuleKind.REQUIRE) and rule.when is not None:
@@ -187,8 +194,8 @@ def dependencies(form: FormDefinition) -> dict[str, frozenset[str]]:
             variable.valid_to is not None
             and (form.valid_to is None or variable.valid_to < form.valid_to)
         )
-        if partial and variable.name != REFERENCE_DATE:
-            found.setdefault(variable.name, set()).add(REFERENCE_DATE)
+        if partial and start is not None and variable.name != start:
+            found.setdefault(variable.name, set()).add(start)
     return {name: frozenset(names - {name}) for name, names in found.items()}
 
 
@@ -336,10 +343,16 @@ def _build_plan(form: FormDefinition) -> _Plan:
         derives=derives,
         checks=checks,
         group_checks=group_checks,
-        oppstart=by_name.get(REFERENCE_DATE),
+        start_name=_role_name(form, Role.START),
+        end_name=_role_name(form, Role.END),
         closing=[p.name for p in top if p.closes_record],
         groups=[p for p in top if p.fields],
     )
+
+
+def _role_name(form: FormDefinition, role: Role) -> str | None:
+    variable = form.role_variable(role)
+    return variable.name if variable is not None else None
 
 
 def _required_because(plan: _VarPlan, why: str) -> str:
@@ -426,7 +439,7 @@ def evaluate(
     # 2. types
     typed: dict[str, object] = {}
     given: list[_VarPlan] = []
-    pending: dict[str, list[tuple[FindingCode, str]]] = {}
+    pending: dict[str, list[Problem]] = {}
     get = record.get
     for vp in plan.top:
         raw = get(vp.name)
@@ -435,21 +448,23 @@ def evaluate(
         given.append(vp)
         value, problem = vp.coerce(raw)
         if problem is not None:
-            pending[vp.name] = [problem]
+            pending[vp.name] = [(*problem, Severity.ERROR)]
         else:
             typed[vp.name] = value
 
     # 3. reference date and stage
-    start = typed.get(REFERENCE_DATE)
+    start = typed.get(plan.start_name) if plan.start_name else None
     reference = start if isinstance(start, date) else today
     if reference < form.register_opened:
         reference = form.register_opened
+    end = typed.get(plan.end_name) if plan.end_name else None
+    period = Period.participation(reference, end if isinstance(end, date) else None, today)
     stage = Stage.AKTIV
     for name in plan.closing:
         if not is_unanswered(get(name)):
             stage = Stage.AVSLUTTET
             break
-    ctx = Context(reference, today, allow_synthetic)
+    ctx = Context(reference, today, allow_synthetic, period)
 
     # 4. applicability and value checks
     values: dict[str, object] = {}
@@ -467,6 +482,7 @@ def evaluate(
             value, problems = vp.check(value, ctx)
             if problems:
                 pending[name] = problems
+            if value is None:
                 continue
         if not vp.fields:  # a group's entries are checked once locks are known
             values[name] = value
@@ -510,8 +526,8 @@ def evaluate(
         elif name in locked:
             out.add(vp.position, name, FindingCode.LOCKED, vp.locked_message)
         else:
-            for code, message in pending.get(name, ()):
-                out.add(vp.position, name, code, message)
+            for code, message, severity in pending.get(name, ()):
+                out.add(vp.position, name, code, message, severity=severity)
 
     # 7. required
     states: dict[str, VariableState] = {}
@@ -560,7 +576,8 @@ def evaluate(
         if isinstance(entries, list) and vp.name not in locked and vp.name not in inapplicable:
             _check_entries(plan, vp, entries, env, ctx, out, inapplicable)
 
-    return _result(plan, stage, out, derived, reference, states)
+    has_start = isinstance(start, date)
+    return _result(plan, stage, out, derived, reference, states, period if has_start else None)
 
 
 def _check_entries(
@@ -622,9 +639,9 @@ def _check_entries(
                 continue
             if sub.check is not None:
                 value, problems = sub.check(value, ctx)
-                for code, message in problems:
-                    out.add(sub.position, name, code, message, index=index)
-                if problems:
+                for code, message, severity in problems:
+                    out.add(sub.position, name, code, message, index=index, severity=severity)
+                if value is None:
                     continue
             values[name] = value
         entry_env = Env(env.values, env.today, values)
@@ -651,6 +668,7 @@ def _result(
     derived: dict[str, object],
     reference: date,
     states: dict[str, VariableState],
+    period: Period | None = None,
 ) -> Evaluation:
     if not states:
         states = {
@@ -659,4 +677,4 @@ def _result(
         }
     for vp in plan.derives:
         derived.setdefault(vp.var.name, None)
-    return Evaluation(stage, out.findings(), derived, reference, states)
+    return Evaluation(stage, out.findings(), derived, reference, states, period)

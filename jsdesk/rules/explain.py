@@ -10,7 +10,7 @@ can override the text with ``locked_reason``.
 from __future__ import annotations
 
 from jsdesk.forms.model import FormDefinition, VarType
-from jsdesk.rules.expr import BoolOp, Compare, ListLit, Literal, Name, Node, Not
+from jsdesk.rules.expr import BoolOp, Call, Compare, ListLit, Literal, Name, Node, Not
 
 
 def _join(items: list[str], last: str) -> str:
@@ -49,6 +49,8 @@ class Explainer:
     def _simple(self, node: Node, positive: bool) -> str | None:
         if isinstance(node, Not):
             return self._simple(node.operand, not positive)
+        if isinstance(node, Call):
+            return self._call(node, positive)
         if not isinstance(node, Compare) or not isinstance(node.left, Name):
             return None
         texts = self.value_text(node.left.name, node.right)
@@ -68,6 +70,17 @@ class Explainer:
             lead = "noen av " if len(texts) > 1 else ""
             return f"{label} ikke inneholder {lead}{_join(texts, 'eller')}"
         return None
+
+    def _call(self, node: Call, positive: bool) -> str | None:
+        from jsdesk.rules.functions import FUNCTIONS
+
+        function = FUNCTIONS.get(node.func)
+        if function is None or function.says is None or not node.args:
+            return None
+        first = node.args[0]
+        if not isinstance(first, Name):
+            return None
+        return function.says[0 if positive else 1].format(self.label(first.name))
 
     def _explain(self, node: Node, positive: bool) -> str | None:
         simple = self._simple(node, positive)

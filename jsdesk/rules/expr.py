@@ -62,10 +62,15 @@ FunctionImpl = Callable[..., object]  # impl(env, *args)
 
 @dataclass(frozen=True, slots=True)
 class Function:
-    """A function the language offers: ``arity`` arguments, ``impl(env, *args)``."""
+    """A function the language offers: ``arity`` arguments, ``impl(env, *args)``.
+
+    ``says``: for a condition function, Bokmål for "holds" and "does not hold" with
+    ``{0}`` for the first argument's label, used to explain locked fields.
+    """
 
     arity: int
     impl: FunctionImpl
+    says: tuple[str, str] | None = None
 
 
 class ExprError(Exception):

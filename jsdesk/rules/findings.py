@@ -31,6 +31,7 @@ class FindingCode(StrEnum):
     H_NUMBER = "H_NUMBER"
     FH_NUMBER = "FH_NUMBER"
     SYNTHETIC_FNR = "SYNTHETIC_FNR"  # Tenor test number where synthetic numbers are not allowed
+    FNR_2032_RULE = "FNR_2032_RULE"  # valid only under the 2032 control-digit rule (warning)
     DERIVED_MISMATCH = "DERIVED_MISMATCH"  # a given value disagrees with the derived one
     INVALID_UUID = "INVALID_UUID"
     INVALID_KOMMUNENUMMER = "INVALID_KOMMUNENUMMER"

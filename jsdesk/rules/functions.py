@@ -13,15 +13,11 @@ from datetime import date
 from jsdesk.rules.expr import Env, Function
 
 
-@functools.lru_cache(maxsize=4096)
 def analyse_fnr(number: str, today: date) -> object:
     """FnrInfo for an acceptable number, else the FnrError (cached; never raises)."""
-    from jsdesk.domain.fnr import FnrError, analyse
+    from jsdesk.domain.code_domains import analyse_cached
 
-    try:
-        return analyse(number, today=today)
-    except FnrError as exc:
-        return exc
+    return analyse_cached(number, today)
 
 
 def _birth_date(number: object, today: date) -> date | None:
@@ -77,12 +73,25 @@ def _birth_year(env: Env, number: object) -> int | None:
     return info.birth_year if isinstance(info, FnrInfo) else None
 
 
-def _kommunenavn(env: Env, nr: object, day: object) -> str | None:
-    from jsdesk.domain.registers import kommunenavn
+def _kommunenavn(env: Env, nr: object, start: object, end: object) -> str | None:
+    """The name ``nr`` had on the last day of the participation it was in force.
 
-    if not isinstance(nr, str) or not isinstance(day, date):
+    ``end`` may be missing (an active participation runs to today).
+    """
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+    from jsdesk.domain.period import Period
+
+    if not isinstance(start, date):
         return None
-    return kommunenavn(nr, day)
+    period = Period.participation(start, end if isinstance(end, date) else None, env.today)
+    return MUNICIPALITIES.name_of(nr, period)
+
+
+def _reports_per_bydel(env: Env, nr: object) -> bool | None:
+    """True for the municipality that reports per bydel (Oslo)."""
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+
+    return None if nr is None else MUNICIPALITIES.reports_per_bydel(nr)
 
 
 def _answered(env: Env, value: object) -> bool:
@@ -95,6 +104,14 @@ FUNCTIONS: dict[str, Function] = {
     "age_at": Function(2, _age_at),
     "person_id": Function(1, _person_id),
     "birth_year": Function(1, _birth_year),
-    "kommunenavn": Function(2, _kommunenavn),
+    "kommunenavn": Function(3, _kommunenavn),
+    "reports_per_bydel": Function(
+        1,
+        _reports_per_bydel,
+        says=(
+            "{0} er en kommune som rapporterer per bydel (Oslo)",
+            "{0} ikke er en kommune som rapporterer per bydel (Oslo)",
+        ),
+    ),
     "answered": Function(1, _answered),
 }

@@ -14,23 +14,36 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
+from jsdesk.domain.period import Period
 from jsdesk.forms.model import Domain, Variable, VarType
-from jsdesk.rules.findings import FindingCode
+from jsdesk.rules.findings import FindingCode, Severity
 
-Problem = tuple[FindingCode, str]
-Coerced = tuple[object, Problem | None]
+TypeProblem = tuple[FindingCode, str]
+Problem = tuple[FindingCode, str, Severity]
+Coerced = tuple[object, TypeProblem | None]
 Coercer = Callable[[object], Coerced]
 
 
 class Context:
-    """What value checks need besides the value: reference date, today, policy."""
+    """What value checks need besides the value.
 
-    __slots__ = ("allow_synthetic", "reference_date", "today")
+    ``reference_date`` (the start date) decides which codes apply; ``period`` (start
+    to end, or to today while active) is what domain objects are asked about.
+    """
 
-    def __init__(self, reference_date: date, today: date, allow_synthetic: bool) -> None:
+    __slots__ = ("allow_synthetic", "period", "reference_date", "today")
+
+    def __init__(
+        self,
+        reference_date: date,
+        today: date,
+        allow_synthetic: bool,
+        period: Period | None = None,
+    ) -> None:
         self.reference_date = reference_date
         self.today = today
         self.allow_synthetic = allow_synthetic
+        self.period = period or Period.day(reference_date)
 
 
 ValueChecker = Callable[[object, Context], tuple[object, list[Problem]]]
@@ -178,7 +191,7 @@ def value_checker(variable: Variable) -> ValueChecker | None:
     if variable.type is VarType.FNR:
         return _fnr_checker(label)
     if variable.domain is not None:
-        return _domain_checker(variable.domain, label)
+        return _domain_checker(str(variable.domain), label)
     return None
 
 
@@ -201,6 +214,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
                 (
                     FindingCode.INVALID_CODE,
                     f"{label} har ugyldig kode {code}. Velg en av kodene {listing}.",
+                    Severity.ERROR,
                 )
             )
             return False
@@ -213,6 +227,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
                 f"Kode {code} «{variable.code_text(code)}» i {label} gjelder ikke for en "
                 f"deltakelse med oppstart {day.strftime('%d.%m.%Y')} (koden gjelder "
                 f"{_format_period(*spans[0])}). Velg en annen kode.",
+                Severity.ERROR,
             )
         )
         return False
@@ -230,6 +245,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
                 (
                     FindingCode.DUPLICATE_CODE,
                     f"{label} har {_codes_text(repeated)} mer enn én gang. Fjern dublettene.",
+                    Severity.ERROR,
                 )
             )
             ok = False
@@ -242,6 +258,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
                     FindingCode.EXCLUSIVE_CODE,
                     f"«{text}» i {label} kan ikke kombineres med andre valg. "
                     f"Fjern «{text}» eller de andre valgene.",
+                    Severity.ERROR,
                 )
             )
             ok = False
@@ -257,118 +274,37 @@ def _codes_text(codes: list[int]) -> str:
 
 
 def _fnr_checker(label: str) -> ValueChecker:
-    from jsdesk.domain.fnr import FnrError, FnrInfo, FnrProblem
-    from jsdesk.rules.functions import analyse_fnr
+    from jsdesk.domain.code_domains import FODSELSNUMMER, analyse_cached
+    from jsdesk.domain.fnr import FnrInfo
 
-    special = {
-        FnrProblem.H_NUMBER: (
-            FindingCode.H_NUMBER,
-            f"{label} er et H-nummer (hjelpenummer fra helsesektoren), som registeret ikke "
-            "godtar. Oppgi personens fødselsnummer eller D-nummer.",
-        ),
-        FnrProblem.FH_NUMBER: (
-            FindingCode.FH_NUMBER,
-            f"{label} er et FH-nummer (felles hjelpenummer uten fødselsdato), som registeret "
-            "ikke godtar. Oppgi personens fødselsnummer eller D-nummer.",
-        ),
-    }
-    synthetic = (
-        FindingCode.SYNTHETIC_FNR,
-        f"{label} er et syntetisk testnummer (Tenor), som bare godtas i testinstallasjoner "
-        "(--allow-synthetic). Oppgi personens ekte fødselsnummer eller D-nummer.",
-    )
+    bare = label.strip("«»")
 
     def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
         assert isinstance(value, str)
-        info = analyse_fnr(value, ctx.today)
-        if isinstance(info, FnrError):
-            problem = special.get(info.code)
-            if problem is None:
-                detail = info.message.removeprefix("Fødselsnummer ")
-                problem = (
-                    FindingCode.INVALID_FNR,
-                    f"{label} er ugyldig: {detail}",
-                )
-            return None, [problem]
-        assert isinstance(info, FnrInfo)
-        if info.synthetic and not ctx.allow_synthetic:
-            return None, [synthetic]
-        return info.number, []
+        finding = FODSELSNUMMER.check(
+            value, ctx.period, label=bare, allow_synthetic=ctx.allow_synthetic, today=ctx.today
+        )
+        info = analyse_cached(value, ctx.today)
+        normalised = info.number if isinstance(info, FnrInfo) else None
+        if finding is None:
+            return normalised, []
+        problem = (FindingCode(finding.code), finding.message, Severity(finding.severity))
+        return (None if finding.is_error else normalised), [problem]
 
     return check
 
 
-def _domain_checker(domain: Domain, label: str) -> ValueChecker:
-    from jsdesk.domain import registers
+def _domain_checker(name: str, label: str) -> ValueChecker:
+    from jsdesk.domain.code_domains import domain
 
-    if domain is Domain.KOMMUNENUMMER:
+    checked = domain(name)
+    bare = label.strip("«»")
 
-        def kommune(value: object, ctx: Context) -> tuple[object, list[Problem]]:
-            assert isinstance(value, str)
-            day = ctx.reference_date
-            if value in registers.municipalities_on(day):
-                return value, []
-            hint = "Bruk det firesifrede kommunenummeret som gjaldt da deltakelsen startet."
-            for year in range(2023, max(day.year, ctx.today.year) + 1):
-                name = registers.municipalities_on(date(year, 1, 1)).get(value)
-                if name is not None:
-                    hint = (
-                        f"Nummeret tilhørte {name} i {year}, men gjaldt ikke "
-                        f"{day.strftime('%d.%m.%Y')}. Bruk kommunenummeret som gjaldt da "
-                        "deltakelsen startet."
-                    )
-                    break
-            return None, [
-                (
-                    FindingCode.INVALID_KOMMUNENUMMER,
-                    f"{label} ({describe_json(value)}) finnes ikke i kommunelisten for "
-                    f"{day.strftime('%d.%m.%Y')}. {hint}",
-                )
-            ]
-
-        return kommune
-
-    if domain is Domain.OSLO_BYDEL:
-
-        def bydel(value: object, ctx: Context) -> tuple[object, list[Problem]]:
-            if value in registers.ADMIN_BYDELER:
-                return value, []
-            return None, [
-                (
-                    FindingCode.INVALID_BYDEL,
-                    f"{label} må være en av Oslos bydeler 030101-030115, men er "
-                    f"{describe_json(value)}.",
-                )
-            ]
-
-        return bydel
-
-    if domain is Domain.FREG_SIVILSTAND:
-
-        def sivilstand(value: object, ctx: Context) -> tuple[object, list[Problem]]:
-            allowed = registers.freg_sivilstand()
-            if value in allowed:
-                return value, []
-            listing = ", ".join(sorted(allowed))
-            return None, [
-                (
-                    FindingCode.INVALID_SIVILSTAND,
-                    f"{label} må være en av Folkeregisterets verdier ({listing}), men er "
-                    f"{describe_json(value)}.",
-                )
-            ]
-
-        return sivilstand
-
-    def country(value: object, ctx: Context) -> tuple[object, list[Problem]]:
-        if registers.is_country_alpha3(value):
+    def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+        finding = checked.check(value, ctx.period, label=bare)
+        if finding is None:
             return value, []
-        return None, [
-            (
-                FindingCode.INVALID_COUNTRY,
-                f"{label} må være en landkode på tre store bokstaver (ISO 3166-1 alfa-3, "
-                f"f.eks. «SOM», eller «XUK» for ukjent), men er {describe_json(value)}.",
-            )
-        ]
+        problem = (FindingCode(finding.code), finding.message, Severity(finding.severity))
+        return (None if finding.is_error else value), [problem]
 
-    return country
+    return check

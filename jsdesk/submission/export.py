@@ -374,11 +374,12 @@ def _header(
     submission_id: str,
     now: datetime,
 ) -> dict[str, object]:
-    from jsdesk.domain.registers import kommunenavn
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+    from jsdesk.domain.period import Period
 
     settings = db.settings
-    name = kommunenavn(settings.kommunenummer, now.date()) or kommunenavn(
-        settings.kommunenummer, plan.period_to
+    name = MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(now.date())) or (
+        MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(plan.period_to))
     )
     if not name:
         raise UserError(

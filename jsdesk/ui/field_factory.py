@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from jsdesk.domain.period import Period
 from jsdesk.ui.fields import (
     RADIO_MAX_CODES,
     ChoiceField,
@@ -26,17 +27,19 @@ if TYPE_CHECKING:
     from jsdesk.forms import Variable
 
 
-def domain_choices(domain: str | None) -> dict[str, str] | None:
-    """Value lists for string variables with a named domain that the caseworker picks."""
-    if domain == "kommunenummer":
-        from jsdesk.domain.registers import municipalities_on
+def domain_choices(domain: str | None, period: Period | None = None) -> dict[str, str] | None:
+    """What the caseworker may pick for a string variable with a named domain.
 
-        return dict(municipalities_on(date.today()))
-    if domain == "oslo_bydel":
-        from jsdesk.domain.registers import ADMIN_BYDELER, oslo_bydeler
+    Asked of the domain object for the participation's ``period`` (today when not
+    given); None when the domain has no choices (or the variable no domain).
+    """
+    from jsdesk.domain.code_domains import choice_domain
 
-        return {nr: name for nr, name in oslo_bydeler().items() if nr in ADMIN_BYDELER}
-    return None
+    found = choice_domain(domain)
+    if found is None:
+        return None
+    chosen = period or Period.day(date.today())
+    return {choice.value: choice.label for choice in found.choices(chosen)}
 
 
 def make_field(

@@ -666,10 +666,26 @@ class ChoiceField(ComboField):
         super().__init__(variable, label_text, parent)
 
     def _items(self) -> list[tuple[str, object]]:
-        return [(f"{key} {name}", key) for key, name in self._choices.items()]
+        return [(label, key) for key, label in self._choices.items()]
 
     def _key(self, value: object) -> object:
         return str(value)
+
+    def set_choices(self, choices: dict[str, str]) -> None:
+        """Offer ``choices`` instead (the participation's period changed); keeps the value."""
+        if choices == self._choices:
+            return
+        current = self.value()
+        self._choices = choices
+        blocked = self.combo.blockSignals(True)
+        try:
+            while self.combo.count() > 1:
+                self.combo.removeItem(1)
+            for text, key in self._items():
+                self.combo.addItem(text, key)
+            self._show(current)
+        finally:
+            self.combo.blockSignals(blocked)
 
 
 class ReadOnlyField(Field):

@@ -10,7 +10,7 @@ kommunenummer, bydel ("" outside Oslo) and test installation;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.domain.code_domains import MUNICIPALITIES, Choice
+
 MIN_PASSPHRASE = 12
-OSLO = "0301"
 
 
 def _message_label(parent: QWidget, name: str) -> QLabel:
@@ -106,10 +107,11 @@ class SetupPanel(QWidget):
         self.kommune.currentIndexChanged.connect(self._kommune_changed)
         self.kommune.editTextChanged.connect(self._kommune_changed)
 
-    def set_choices(self, municipalities: Mapping[str, str], bydeler: Mapping[str, str]) -> None:
+    def set_choices(self, municipalities: Sequence[Choice], bydeler: Sequence[Choice]) -> None:
+        """Offer the choices of the municipality and bydel domains (see code_domains)."""
         self.kommune.clear()
-        for nr, name in municipalities.items():
-            self.kommune.addItem(f"{nr} {name}", nr)
+        for choice in municipalities:
+            self.kommune.addItem(choice.label, choice.value)
         completer = QCompleter([self.kommune.itemText(i) for i in range(self.kommune.count())])
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -117,14 +119,14 @@ class SetupPanel(QWidget):
         self.kommune.setCurrentIndex(-1)
         self.bydel.clear()
         self.bydel.addItem("– ingen bydel –", "")
-        for nr, name in bydeler.items():
-            self.bydel.addItem(f"{nr} {name}", nr)
+        for choice in bydeler:
+            self.bydel.addItem(choice.label, choice.value)
         self._kommune_changed()
 
     def _kommune_changed(self) -> None:
-        is_oslo = self._chosen_kommune() == OSLO
-        self.bydel.setEnabled(is_oslo)
-        if not is_oslo:
+        per_bydel = MUNICIPALITIES.reports_per_bydel(self._chosen_kommune())
+        self.bydel.setEnabled(per_bydel)
+        if not per_bydel:
             self.bydel.setCurrentIndex(0)
 
     def _chosen_kommune(self) -> str | None:
@@ -150,7 +152,7 @@ class SetupPanel(QWidget):
             problem = "De to passordfrasene er ikke like. Skriv den samme frasen to ganger."
         elif kommune is None:
             problem = "Velg kommunen fra listen (skriv nummer eller navn og velg et forslag)."
-        elif kommune == OSLO and not bydel:
+        elif MUNICIPALITIES.reports_per_bydel(kommune) and not bydel:
             problem = "Oslo rapporterer per bydel: velg bydelen som får utbetalt tilskuddet."
         if problem is not None:
             self.error.setText(problem)

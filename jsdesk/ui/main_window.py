@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 APP_TITLE = "jsdesk – Jobbsjanseregisteret"
 WINDOW_NAME = "hovedvindu"
-SANDBOX_KOMMUNE = ("0301", "030101")
 BANNER_STYLE = (
     "background:#fff3b0;color:#3d3000;border:2px solid #8a6d00;padding:6px;font-weight:bold;"
 )
@@ -303,10 +302,11 @@ class MainWindow(QMainWindow):
     def _show_setup(self) -> None:
         from datetime import date
 
-        from jsdesk.domain.registers import ADMIN_BYDELER, municipalities_on, oslo_bydeler
+        from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+        from jsdesk.domain.period import Period
 
-        bydeler = {nr: name for nr, name in oslo_bydeler().items() if nr in ADMIN_BYDELER}
-        self.setup_panel.set_choices(municipalities_on(date.today()), bydeler)
+        today = Period.day(date.today())
+        self.setup_panel.set_choices(MUNICIPALITIES.choices(today), OSLO_BYDELER.choices(today))
         self.stack.setCurrentWidget(self.setup_panel)
         self.setup_panel.passphrase.setFocus()
 
@@ -376,7 +376,10 @@ class MainWindow(QMainWindow):
         # pilot's (unshipped) version known to them for this process.
         register_form(self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
-        kommune, bydel = SANDBOX_KOMMUNE
+        from jsdesk.domain.code_domains import OSLO_BYDELER
+
+        # The sandbox is an Oslo bydel installation, so every part-1 field is in play.
+        kommune, bydel = OSLO_BYDELER.kommunenummer, OSLO_BYDELER.first()
         db, _key = Database.create(
             self._sandbox_dir / "sandkasse.db",
             secrets.token_urlsafe(24),
@@ -438,14 +441,15 @@ class MainWindow(QMainWindow):
         """ "Oslo (0301), bydel Gamle Oslo (030101)": whose register this installation is."""
         from datetime import date
 
-        from jsdesk.domain.registers import kommunenavn, oslo_bydeler
+        from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+        from jsdesk.domain.period import Period
 
         settings = self.context.require_db().settings
         nr, bydel = settings.kommunenummer, settings.bydel
-        name = kommunenavn(nr, date.today())
+        name = MUNICIPALITIES.name_of(nr, Period.day(date.today()))
         text = f"{name} ({nr})" if name else nr
         if bydel:
-            bydel_name = oslo_bydeler().get(bydel)
+            bydel_name = OSLO_BYDELER.name_of(bydel)
             text += f", bydel {bydel_name} ({bydel})" if bydel_name else f", bydel {bydel}"
         return text
 
@@ -642,11 +646,12 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         from datetime import date
 
-        from jsdesk.domain.registers import kommunenavn
+        from jsdesk.domain.code_domains import MUNICIPALITIES
+        from jsdesk.domain.period import Period
 
         db = self.context.require_db()
         settings = db.settings
-        name = kommunenavn(settings.kommunenummer, date.today()) or ""
+        name = MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(date.today())) or ""
         installation = [
             ("Kommune", f"{settings.kommunenummer} {name}".strip()),
             ("Bydel", settings.bydel or "–"),

@@ -47,8 +47,8 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
-from jsdesk.ui.field_factory import make_field
-from jsdesk.ui.fields import DateField, Field, ReadOnlyField, with_mnemonic
+from jsdesk.ui.field_factory import domain_choices, make_field
+from jsdesk.ui.fields import ChoiceField, DateField, Field, ReadOnlyField, with_mnemonic
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 from jsdesk.ui.window_state import place, remember
 
@@ -206,6 +206,7 @@ class ParticipationWizard(QWizard):
             field.name: variable.name for variable in form.variables for field in variable.fields
         }
         self._last_state: dict[str, object] = {}
+        self._choices_period: object = None
         self._undo: dict[str, object] | None = None
         self.opened_record: dict[str, object] = {}
         self.setObjectName("wizard")
@@ -488,11 +489,23 @@ class ParticipationWizard(QWizard):
             field.apply_state(state, findings)
             if isinstance(field, ReadOnlyField):
                 field.set_derived(derived)
+        self._offer_period_choices(evaluation)
         self._update_summaries(by_variable)
         for page in self.pages.values():
             page.describe_read_only()
         self._update_restore_button()
         return evaluation
+
+    def _offer_period_choices(self, evaluation: Evaluation) -> None:
+        """Lists of domain values follow the participation's period (start to end/today)."""
+        if evaluation.period == self._choices_period:
+            return
+        self._choices_period = evaluation.period
+        for field in self.fields.values():
+            if isinstance(field, ChoiceField):
+                choices = domain_choices(field.variable.domain, evaluation.period)
+                if choices is not None:
+                    field.set_choices(choices)
 
     def _update_summaries(self, by_variable: Mapping[str, list[Finding]]) -> None:
         for number, page in self.pages.items():
