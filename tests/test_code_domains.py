@@ -232,3 +232,19 @@ def test_sivilstand__file_not_utf8__user_error(empty_resources: Path) -> None:
     (empty_resources / "freg_sivilstandstype.csv").write_bytes(b"freg_enum\n\xff\xfe\n")
     with pytest.raises(UserError, match="kan ikke leses"):
         SIVILSTAND.check("gift", ENDED_2023)
+
+
+# --- decision 11: official Sámi and Kven spelling -------------------------------------
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025, 2026])
+def test_porsanger__every_year__official_name_with_eng(year: int) -> None:
+    porsanger = {
+        nr: name for nr, name in registers.municipalities_in(year).items() if "Porsanger" in name
+    }
+    assert list(porsanger.values()) == ["Porsanger - Porsáŋgu - Porsanki"]
+
+
+def test_municipality_names__no_list__spells_porsangu_without_eng() -> None:
+    for path in resources_dir().glob("kommuner_*.csv"):
+        assert "Porsángu" not in path.read_text(encoding="utf-8"), path.name

@@ -104,7 +104,7 @@ def test_evaluate__semantics(text: str, values: dict[str, object], expected: boo
 
 def test_evaluate__function_of_missing_value__none() -> None:
     assert value("year(d)") is None
-    assert value("kommunenavn(k, d)", k="0301") is None
+    assert value("kommunenavn(k, d, e)", k="0301") is None
 
 
 def test_compile__names__collected() -> None:

@@ -431,8 +431,15 @@ def test_prove__entry_not_object__not_an_object() -> None:
     assert codes_for(evaluation, "proveresultater") == [FindingCode.NOT_AN_OBJECT]
 
 
-def test_prove__incomplete_entry__no_required_since_pad() -> None:
-    assert run(aktiv_record(proveresultater=[{"provetype": 1}])).valid
+def test_prove__incomplete_entry__date_and_result_required_wherever_it_came_from() -> None:
+    # Decision 4 of issue 11: PAD's rows are always complete, so a row without its date,
+    # type or result was typed by hand and is an error.
+    evaluation = run(aktiv_record(proveresultater=[{"provetype": 1}]))
+    assert not evaluation.valid
+    assert {(f.variable, f.index, f.code) for f in evaluation.errors} == {
+        ("provedato", 0, FindingCode.REQUIRED),
+        ("proveresultat", 0, FindingCode.REQUIRED),
+    }
 
 
 # --- 38 avslutningsdato -------------------------------------------------------------

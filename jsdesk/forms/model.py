@@ -170,6 +170,7 @@ class Rule:
     when: Expression | None = None
     required: bool = False  # enable: required whenever enabled
     locked_reason: str | None = None  # enable: overrides the generated explanation
+    locks: bool = True  # enable: False = while `when` fails the field stays open, a value warns
     value: Expression | None = None  # derive
     assertion: Expression | None = None  # check (``assert:`` in the file)
     severity: str = "error"  # check: "error" | "warning"

@@ -66,6 +66,14 @@ _SOURCE_TEXT = {
 }
 
 
+# Values the municipality does not own (decision 4 of issue 11): every finding on them
+# is a warning that needs no acceptance and says where to check the value.
+_REGISTER_HINT = {
+    Source.FREG: "Kontroller opplysningene fra Folkeregisteret.",
+    Source.PAD: "Kontroller prøveresultatet fra PAD.",
+}
+
+
 _NOT_APPLICABLE = VariableState(False, False, False)
 _LOCKED = VariableState(True, False, False)
 _REQUIRED = VariableState(True, True, True)
@@ -94,6 +102,11 @@ class Evaluation:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
+    @property
+    def warnings_to_accept(self) -> tuple[Finding, ...]:
+        """Warnings the caseworker accepts with a reason (not those on register data)."""
+        return tuple(f for f in self.findings if f.needs_acceptance)
+
     def findings_for(self, variable: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.variable == variable)
 
@@ -121,12 +134,15 @@ class _VarPlan:
     closes_record: bool
     required_in: frozenset[Stage]
     base_required: bool
+    row_required: bool = False  # a group field every entry must have, whatever its source
+    register_hint: str = ""  # FREG/PAD: findings are warnings ending with this hint
     enable: Rule | None = None
     requires: list[tuple[Expression, str]] = field(default_factory=list)
     derive: Expression | None = None  # the derive rule's value
     derive_sources: str = ""
     derive_fix: str = ""
     locked_message: str = ""
+    unexpected_message: str = ""  # enable rule with locks: false
     not_applicable_message: str = ""
     required_message: str = ""
     state_na: VariableState = _NOT_APPLICABLE
@@ -151,7 +167,33 @@ class _Plan:
     end_name: str | None
     closing: list[str]
     groups: list[_VarPlan]
+    register_hints: dict[str, str]
     inapplicable: dict[date, frozenset[str]] = field(default_factory=dict)
+    unknown_start: dict[Period, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+
+    def applicability_without_start(self, span: Period) -> tuple[frozenset[str], frozenset[str]]:
+        """(not applicable on any day of ``span``, applicable on only some days of it).
+
+        Without a start date the day that decides applicability is not known: a
+        variable valid on some of the days a start could be is open and optional
+        (decision 9 of issue 11), one valid on none of them is not applicable.
+        """
+        found = self.unknown_start.get(span)
+        if found is None:
+            never = frozenset(
+                n for n, vp in self.by_name.items() if not span.overlaps(*_validity(vp.var))
+            )
+            partly = frozenset(
+                n
+                for n, vp in self.by_name.items()
+                if n not in never
+                and not (vp.var.applies_on(span.start) and vp.var.applies_on(span.end))
+            )
+            found = (never, partly)
+            if len(self.unknown_start) > 64:
+                self.unknown_start.clear()
+            self.unknown_start[span] = found
+        return found
 
     def inapplicable_on(self, day: date) -> frozenset[str]:
         """Names of variables (group fields included) not valid on ``day``; cached."""
@@ -227,6 +269,10 @@ def _var_plan(form: FormDefinition, variable: Variable, position: int) -> _VarPl
             and variable.source in INPUT_SOURCES
             and variable.type is not VarType.GROUP
         ),
+        row_required=(
+            variable.group is not None and variable.importance is Importance.OBLIGATORISK
+        ),
+        register_hint=_REGISTER_HINT.get(variable.source, ""),
     )
     label = f"«{variable.label}»"
     period = f"fra {_date_text(variable.valid_from)}"
@@ -275,6 +321,12 @@ def _build_plan(form: FormDefinition) -> _Plan:
         label = f"«{target.var.label}»"
         if rule.kind is RuleKind.ENABLE and when is not None:
             target.enable = rule
+            if not rule.locks:
+                why_not = explain.why_not(rule.when.node, rule.when.source)
+                target.unexpected_message = (
+                    f"{label} er fylt ut selv om {why_not}. Kontroller svarene, eller godta "
+                    "advarselen."
+                )
             if rule.locked_reason:
                 reason = rule.locked_reason.strip()
                 target.locked_message = f"{label} skal være tom. {reason} Fjern verdien."
@@ -347,7 +399,12 @@ def _build_plan(form: FormDefinition) -> _Plan:
         end_name=_role_name(form, Role.END),
         closing=[p.name for p in top if p.closes_record],
         groups=[p for p in top if p.fields],
+        register_hints={n: p.register_hint for n, p in by_name.items() if p.register_hint},
     )
+
+
+def _validity(variable: Variable) -> tuple[date, date | None]:
+    return variable.valid_from, variable.valid_to
 
 
 def _role_name(form: FormDefinition, role: Role) -> str | None:
@@ -378,10 +435,11 @@ def _format_message(template: str, variable: Variable, form: FormDefinition) -> 
 
 
 class _Collector:
-    __slots__ = ("items",)
+    __slots__ = ("hints", "items")
 
-    def __init__(self) -> None:
+    def __init__(self, hints: Mapping[str, str] | None = None) -> None:
         self.items: list[tuple[int, int, int, Finding]] = []
+        self.hints = hints or {}
 
     def add(
         self,
@@ -393,7 +451,14 @@ class _Collector:
         index: int | None = None,
         severity: Severity = Severity.ERROR,
     ) -> None:
-        finding = Finding(variable, index, severity, code, message)
+        hint = self.hints.get(variable)
+        incomplete_row = code is FindingCode.REQUIRED and index is not None
+        if hint is not None and not incomplete_row:
+            if hint not in message:
+                message = f"{message} {hint}"
+            finding = Finding(variable, index, Severity.WARNING, code, message, True)
+        else:
+            finding = Finding(variable, index, severity, code, message)
         order = -1 if index is None else index
         self.items.append((position, order, len(self.items), finding))
 
@@ -412,7 +477,7 @@ def evaluate(
     """Evaluate ``record`` against ``form``; never raises on any JSON-like input."""
     plan = _plan(form)
     today = today or date.today()
-    out = _Collector()
+    out = _Collector(plan.register_hints)
     data: object = record  # callers may pass any JSON value despite the annotation
     if not isinstance(data, Mapping):
         out.add(
@@ -464,11 +529,17 @@ def evaluate(
         if not is_unanswered(get(name)):
             stage = Stage.AVSLUTTET
             break
-    ctx = Context(reference, today, allow_synthetic, period)
+    has_start = isinstance(start, date)
+    if has_start:
+        inapplicable, uncertain = plan.inapplicable_on(reference), frozenset[str]()
+        codes_over = Period.day(reference)
+    else:
+        codes_over = Period(form.register_opened, max(today, form.register_opened))
+        inapplicable, uncertain = plan.applicability_without_start(codes_over)
+    ctx = Context(reference, today, allow_synthetic, period, codes_over)
 
     # 4. applicability and value checks
     values: dict[str, object] = {}
-    inapplicable = plan.inapplicable_on(reference)
     not_applicable: set[str] = set()
     for vp in given:
         name = vp.name
@@ -488,7 +559,7 @@ def evaluate(
             values[name] = value
 
     # 5. derived values
-    env = Env(values, today)
+    env = Env(values, today, period=period if has_start else None)
     derived: dict[str, object] = {}
     for vp in plan.derives:
         name = vp.var.name
@@ -513,8 +584,12 @@ def evaluate(
 
     # 6. enable rules; a locked or not applicable field must be empty
     locked: set[str] = set()
+    unexpected: set[str] = set()
     for vp, when in plan.enables:
         if not when.run(env):
+            if vp.unexpected_message:
+                unexpected.add(vp.var.name)
+                continue
             locked.add(vp.var.name)
             values.pop(vp.var.name, None)
     given_names = set()
@@ -528,6 +603,14 @@ def evaluate(
         else:
             for code, message, severity in pending.get(name, ()):
                 out.add(vp.position, name, code, message, severity=severity)
+            if name in unexpected:
+                out.add(
+                    vp.position,
+                    name,
+                    FindingCode.UNEXPECTED_VALUE,
+                    vp.unexpected_message,
+                    severity=Severity.WARNING,
+                )
 
     # 7. required
     states: dict[str, VariableState] = {}
@@ -539,10 +622,13 @@ def evaluate(
         if name in locked:
             states[name] = vp.state_locked
             continue
+        if name in uncertain:
+            states[name] = vp.state_optional
+            continue
         required = False
         state = vp.state_optional
         message = vp.required_message
-        if vp.enable is not None and vp.enable.required:
+        if vp.enable is not None and vp.enable.required and name not in unexpected:
             required, state = True, vp.state_required
         elif vp.base_required:
             if stage in vp.required_in:
@@ -576,7 +662,6 @@ def evaluate(
         if isinstance(entries, list) and vp.name not in locked and vp.name not in inapplicable:
             _check_entries(plan, vp, entries, env, ctx, out, inapplicable)
 
-    has_start = isinstance(start, date)
     return _result(plan, stage, out, derived, reference, states, period if has_start else None)
 
 
@@ -619,7 +704,7 @@ def _check_entries(
             name = sub.name
             raw = entry.get(name)
             if is_unanswered(raw):
-                if sub.base_required:
+                if sub.row_required:
                     out.add(
                         sub.position, name, FindingCode.REQUIRED, sub.required_message, index=index
                     )
@@ -644,7 +729,7 @@ def _check_entries(
                 if value is None:
                     continue
             values[name] = value
-        entry_env = Env(env.values, env.today, values)
+        entry_env = Env(env.values, env.today, values, env.period)
         for vp, check in checks:
             if not (check.entry_names <= values.keys() and check.outer_names <= outer):
                 continue

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from jsdesk.domain.period import Period
+
 # ----------------------------------------------------------------- evaluation env
 
 
@@ -40,20 +42,23 @@ class Env:
 
     ``values`` holds the well-formed values of the record's variables (malformed,
     locked or unanswered ones are absent); ``entry`` the current group entry's
-    fields while a group rule runs.
+    fields while a group rule runs; ``period`` the participation's period (start
+    to end, or to today while active), None while the start date is unknown.
     """
 
-    __slots__ = ("entry", "today", "values")
+    __slots__ = ("entry", "period", "today", "values")
 
     def __init__(
         self,
         values: Mapping[str, object],
         today: date,
         entry: Mapping[str, object] | None = None,
+        period: Period | None = None,
     ) -> None:
         self.values = values
         self.today = today
         self.entry = entry
+        self.period = period
 
 
 Compiled = Callable[[Env], object]

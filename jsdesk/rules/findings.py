@@ -44,6 +44,11 @@ class FindingCode(StrEnum):
     UNUSUAL_VALUE = "UNUSUAL_VALUE"  # allowed but unlikely (warning)
     AGE_OUT_OF_RANGE = "AGE_OUT_OF_RANGE"  # age at start outside 18-55 (warning)
     INVALID_TEST_RESULT = "INVALID_TEST_RESULT"  # result not possible for the test type
+    FUTURE_START = "FUTURE_START"  # start date after today: a planned start? (warning)
+    EARLY_START = "EARLY_START"  # start date before 01.01.2019 (warning)
+    LONG_PARTICIPATION = "LONG_PARTICIPATION"  # longer than four years (warning)
+    CONTRADICTION = "CONTRADICTION"  # two answers that rarely go together (warning)
+    UNEXPECTED_VALUE = "UNEXPECTED_VALUE"  # a value where the form expects none (warning)
     RULE_FAILED = "RULE_FAILED"  # a form rule without a more specific code
 
 
@@ -54,10 +59,18 @@ class Finding:
     severity: Severity
     code: FindingCode
     message: str
+    # On a value the municipality does not own (FREG, PAD): a warning that needs no
+    # acceptance (issue 11, decision 4). Not part of the JSON form.
+    register_data: bool = False
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def needs_acceptance(self) -> bool:
+        """A warning the caseworker accepts with a reason (not one on register data)."""
+        return self.severity is Severity.WARNING and not self.register_data
 
     def to_json(self) -> dict[str, object]:
         result: dict[str, object] = {"variable": self.variable}

@@ -8,8 +8,9 @@ analysis is memoised: the UI re-evaluates the same number on every keystroke.
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, timedelta
 
+from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.rules.expr import Env, Function
 
 
@@ -78,7 +79,6 @@ def _kommunenavn(env: Env, nr: object, start: object, end: object) -> str | None
 
     ``end`` may be missing (an active participation runs to today).
     """
-    from jsdesk.domain.code_domains import MUNICIPALITIES
     from jsdesk.domain.period import Period
 
     if not isinstance(start, date):
@@ -89,9 +89,19 @@ def _kommunenavn(env: Env, nr: object, start: object, end: object) -> str | None
 
 def _reports_per_bydel(env: Env, nr: object) -> bool | None:
     """True for the municipality that reports per bydel (Oslo)."""
-    from jsdesk.domain.code_domains import MUNICIPALITIES
-
     return None if nr is None else MUNICIPALITIES.reports_per_bydel(nr)
+
+
+def _longer_than_years(env: Env, start: object, years: object) -> bool | None:
+    """True when the participation from ``start`` to its end (or today) is longer than
+    ``years`` whole years; None while the start date is unknown."""
+    if not isinstance(start, date) or type(years) is not int or env.period is None:
+        return None
+    try:
+        limit = start.replace(year=start.year + years)
+    except ValueError:  # 29 February in a year that has none
+        limit = start.replace(year=start.year + years, month=3, day=1) - timedelta(days=1)
+    return env.period.end > limit
 
 
 def _answered(env: Env, value: object) -> bool:
@@ -109,9 +119,11 @@ FUNCTIONS: dict[str, Function] = {
         1,
         _reports_per_bydel,
         says=(
-            "{0} er en kommune som rapporterer per bydel (Oslo)",
-            "{0} ikke er en kommune som rapporterer per bydel (Oslo)",
+            f"{{0}} er Oslo ({MUNICIPALITIES.OSLO}), som rapporterer per bydel",
+            f"{{0}} ikke er Oslo ({MUNICIPALITIES.OSLO}), den eneste kommunen som "
+            "rapporterer per bydel",
         ),
     ),
     "answered": Function(1, _answered),
+    "longer_than_years": Function(2, _longer_than_years),
 }

@@ -11,7 +11,9 @@ from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.rules.functions import FUNCTIONS
 
 RULE_KEYS: dict[RuleKind, frozenset[str]] = {
-    RuleKind.ENABLE: frozenset({"id", "kind", "variable", "when", "required", "locked_reason"}),
+    RuleKind.ENABLE: frozenset(
+        {"id", "kind", "variable", "when", "required", "locked_reason", "locks"}
+    ),
     RuleKind.REQUIRE: frozenset({"id", "kind", "variable", "when"}),
     RuleKind.DERIVE: frozenset({"id", "kind", "variable", "value"}),
     RuleKind.CHECK: frozenset(
@@ -100,6 +102,7 @@ def _rule(raw: object, by_name: dict[str, Variable], problems: Problems) -> Rule
             when=expression("when"),
             required=reader.boolean("required", False),
             locked_reason=reader.text("locked_reason", optional=True) or None,
+            locks=reader.boolean("locks", True),
         )
     if kind is RuleKind.REQUIRE:
         return Rule(id=rule_id, kind=kind, variable=target_name or "", when=expression("when"))

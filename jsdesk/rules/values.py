@@ -31,7 +31,7 @@ class Context:
     to end, or to today while active) is what domain objects are asked about.
     """
 
-    __slots__ = ("allow_synthetic", "period", "reference_date", "today")
+    __slots__ = ("allow_synthetic", "codes_over", "period", "reference_date", "today")
 
     def __init__(
         self,
@@ -39,11 +39,15 @@ class Context:
         today: date,
         allow_synthetic: bool,
         period: Period | None = None,
+        codes_over: Period | None = None,
     ) -> None:
         self.reference_date = reference_date
         self.today = today
         self.allow_synthetic = allow_synthetic
         self.period = period or Period.day(reference_date)
+        # A code applies when valid on some day of this span: the start date, or every
+        # day a start could be while the start date is unknown.
+        self.codes_over = codes_over or Period.day(reference_date)
 
 
 ValueChecker = Callable[[object, Context], tuple[object, list[Problem]]]
@@ -219,7 +223,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
             )
             return False
         day = ctx.reference_date
-        if any(start <= day and (end is None or day <= end) for start, end in spans):
+        if any(ctx.codes_over.overlaps(start, end) for start, end in spans):
             return True
         problems.append(
             (

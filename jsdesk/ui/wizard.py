@@ -736,7 +736,7 @@ class ParticipationWizard(QWizard):
     def accept_warnings(self) -> None:
         if self.evaluation is None or self.participation_id is None:
             return
-        dialog = AcceptWarningsDialog(self.form, self.evaluation.warnings, self)
+        dialog = AcceptWarningsDialog(self.form, self.evaluation.warnings_to_accept, self)
         dialog.accepted_reasons.connect(self._store_accepted)
         dialog.open()
 
