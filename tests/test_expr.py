@@ -174,3 +174,42 @@ def test_explain__unknown_shape__general_sentence() -> None:
     )
     assert isinstance(parse("a == 1"), Compare)
     assert isinstance(parse("a"), Name)
+
+
+# --- variable operands: the general paths no shipped rule uses ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [({"a": 2, "b": 1, "c": 2}, True), ({"a": 3, "b": 1, "c": 2}, False)],
+)
+def test_evaluate__in_list_of_variables__compares_their_values(
+    values: dict[str, object], expected: bool
+) -> None:
+    assert value("a in [b, c]", **values) is expected
+    assert value("a not in [b, c]", **values) is not expected
+
+
+def test_evaluate__in_list_of_variables__missing_member_never_matches() -> None:
+    assert value("a in [b, c]", a=2, b=2) is True
+    assert value("a in [b, c]", a=None, b=1) is False
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [({"m": [1, 6], "b": 6}, True), ({"m": [1, 6], "b": 3}, False), ({"m": [1], "b": None}, False)],
+)
+def test_evaluate__contains_variable__compares_its_value(
+    values: dict[str, object], expected: bool
+) -> None:
+    assert value("m contains b", **values) is expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [(1, 2, True), (2, 2, False), (None, 2, False), ("0301", "0301", False), ("0301", 301, True)],
+)
+def test_evaluate__not_equal_between_variables__by_value(
+    a: object, b: object, expected: bool
+) -> None:
+    assert value("a != b", a=a, b=b) is expected

@@ -265,6 +265,13 @@ def test_analyse__h_number__own_problem_and_message() -> None:
     assert "H-nummer" in caught.value.message
 
 
+@pytest.mark.parametrize("month", ["41", "52"])
+def test_analyse__h_number_january_and_december__h_number_not_date_problem(month: str) -> None:
+    # Month 52 is December + 40: the last H-number month, not an impossible date.
+    number = _with_control_digits(f"15{month}90", range(100, 200))
+    assert _problem(number) is FnrProblem.H_NUMBER
+
+
 @pytest.mark.parametrize("first_digit", ["8", "9"])
 def test_analyse__fh_number__own_problem_and_message(first_digit: str) -> None:
     number = _with_control_digits(first_digit + "12345")

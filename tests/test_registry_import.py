@@ -157,6 +157,24 @@ def test_registry_import__pad_results__merged_by_test_and_period(
     ]
 
 
+def test_registry_import__pad_result_on_the_end_date__merged_into_that_participation(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (number,) = synthetic_numbers(1)
+    (pid,) = _add(db_path, [number], avslutningsdato="2024-06-30")
+    extract = write_csv(
+        tmp_path / "pad.csv",
+        PAD_HEADER,
+        [(number, "2024-06-30", 2, 5), (number, "2024-07-01", 2, 6)],
+    )
+    assert _import(db_path, extract) == 0
+    out = capsys.readouterr().out
+    assert "linje 3" in out and "linje 2 " not in out
+    assert _values(db_path, pid)["proveresultater"] == [
+        {"provedato": "2024-06-30", "provetype": 2, "proveresultat": 5},
+    ]
+
+
 def test_registry_import__wrong_encoding__refused_with_exit_2(
     tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -86,6 +86,21 @@ def test_properties__valid_record_with_changes__never_raises(
             assert FORM.has_variable(finding.variable) or finding.variable == ""
 
 
+# Errors a value may cause on other variables: what depends on it (required, locked,
+# applicability, date order, derived values, the municipality list for its period).
+CONSEQUENCES = frozenset(
+    {
+        FindingCode.REQUIRED,
+        FindingCode.LOCKED,
+        FindingCode.NOT_APPLICABLE,
+        FindingCode.CODE_NOT_APPLICABLE,
+        FindingCode.DATE_ORDER,
+        FindingCode.DERIVED_MISMATCH,
+        FindingCode.INVALID_KOMMUNENUMMER,
+    }
+)
+
+
 @quick
 @given(value=json_values)
 def test_properties__any_value_for_every_variable__error_is_on_that_variable(
@@ -93,11 +108,18 @@ def test_properties__any_value_for_every_variable__error_is_on_that_variable(
 ) -> None:
     for name in NAMES:
         record = aktiv_record()
-        if FORM.variable(name).group is not None:
-            record["proveresultater"] = [{name: value}]
+        group = FORM.variable(name).group
+        if group is not None:
+            record[group] = [{name: value}]
         else:
             record[name] = value
-        assert_well_formed(evaluate(FORM, record, allow_synthetic=True, today=date(2025, 6, 1)))
+        evaluation = evaluate(FORM, record, allow_synthetic=True, today=date(2025, 6, 1))
+        assert_well_formed(evaluation)
+        own = {name, group}
+        for finding in evaluation.errors:
+            assert finding.variable in own or finding.code in CONSEQUENCES, (name, finding)
+        if isinstance(value, dict) and value:  # never a valid value for any variable
+            assert any(f.variable in own for f in evaluation.findings), (name, value)
 
 
 @settings(max_examples=400, deadline=None)

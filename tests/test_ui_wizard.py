@@ -31,6 +31,7 @@ from ui_support import (
 )
 
 from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.wizard import ParticipationWizard
 
 # The offscreen platform cannot raise windows or propagate size hints. Under pytest-qt's
 # event processing, closed table-cell editors report a late commitData (Qt-internal; the
@@ -239,3 +240,34 @@ def test_idle_lock__wizard_open__hidden_then_back_with_its_values(
     assert wizard.fields["fodselsnummer"].value() == FNR
     press(qtbot, wizard, "deltatt_intro_2")
     assert stored(app_window, wizard)["deltatt_intro"] == 2
+
+
+def _offered_kommuner(wizard: ParticipationWizard) -> set[str]:
+    combo = wizard.fields["kommunenummer"].combo
+    return {str(combo.itemData(i)) for i in range(1, combo.count())}
+
+
+def test_kommune_list__follows_the_participation_period__numbers_in_force_then(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    type_text(qtbot, wizard, "oppstartsdato", "01.05.2023")
+    qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)
+    assert {"3005", "3301", "0301"} <= _offered_kommuner(wizard)  # 2023 to today
+    type_text(qtbot, wizard, "oppstartsdato", "01.02.2025")
+    qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)
+    offered = _offered_kommuner(wizard)
+    assert "3301" in offered and "3005" not in offered
+    assert wizard.fields["kommunenummer"].value() == "0301"  # the installation's, kept
+
+
+def test_help__variable_with_guidance__help_panel_shows_it(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    wizard = new_wizard(qtbot, app_window)
+    wizard.go_to_page(2)
+    radio = widget(wizard, "omsorgsansvar_barn_1")
+    qtbot.keyClick(radio, Qt.Key.Key_F1)
+    guidance = wizard.form.variable("omsorgsansvar_barn").guidance
+    assert "samvær" in guidance and f"Veiledning: {guidance}" in wizard.help_panel.text()
+    assert "samvær" in radio.whatsThis()

@@ -16,7 +16,7 @@ from functools import lru_cache
 from jsdesk.domain import fnr as fnrmod
 from jsdesk.domain.code_domains import COUNTRIES, NOT_FREG_COUNTRY_CODES, SIVILSTAND
 from jsdesk.domain.period import Period
-from jsdesk.forms import FormDefinition
+from jsdesk.forms import FormDefinition, Role
 from jsdesk.registry.extract import Extract, ExtractKind, RawRow
 
 
@@ -296,7 +296,7 @@ class _RowChecker:
 
         start = self.form.valid_from.isoformat()
         record = {
-            "oppstartsdato": start,
+            self.form.role_name(Role.START): start,
             "proveresultater": [
                 {"provedato": start, "provetype": provetype, "proveresultat": proveresultat}
             ],
@@ -306,7 +306,9 @@ class _RowChecker:
             (finding.variable, finding.message)
             for finding in evaluation.findings
             if finding.index == 0
-            and finding.severity is Severity.ERROR
+            # On PAD's data the form's findings are warnings (they never block a
+            # participation); an extract row that breaks them is still shown for review.
+            and (finding.severity is Severity.ERROR or finding.register_data)
             and finding.variable in {"provetype", "proveresultat"}
         )
 

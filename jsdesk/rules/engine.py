@@ -622,13 +622,13 @@ def evaluate(
         if name in locked:
             states[name] = vp.state_locked
             continue
-        if name in uncertain:
+        if name in uncertain or name in unexpected:
             states[name] = vp.state_optional
             continue
         required = False
         state = vp.state_optional
         message = vp.required_message
-        if vp.enable is not None and vp.enable.required and name not in unexpected:
+        if vp.enable is not None and vp.enable.required:
             required, state = True, vp.state_required
         elif vp.base_required:
             if stage in vp.required_in:
@@ -704,7 +704,7 @@ def _check_entries(
             name = sub.name
             raw = entry.get(name)
             if is_unanswered(raw):
-                if sub.row_required:
+                if sub.row_required and name not in inapplicable:
                     out.add(
                         sub.position, name, FindingCode.REQUIRED, sub.required_message, index=index
                     )

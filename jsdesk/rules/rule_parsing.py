@@ -95,6 +95,10 @@ def _rule(raw: object, by_name: dict[str, Variable], problems: Problems) -> Rule
     if kind is None or not isinstance(rule_id, str):
         return None
     if kind is RuleKind.ENABLE:
+        if raw.get("locks") is False and raw.get("locked_reason") is not None:
+            problems.add(
+                target_name, f"{what}: «locked_reason» brukes ikke med «locks: false»", raw
+            )
         return Rule(
             id=rule_id,
             kind=kind,

@@ -48,7 +48,11 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
     The stage and fodselsar computed here from the values alone are replaced by
     the rule engine's (it knows the form's part 4 and the FREG-derived year).
     """
-    raw_fnr = values.get("fodselsnummer")
+    from jsdesk.forms import Role
+    from jsdesk.rules import evaluate, form_by_version
+
+    form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
+    raw_fnr = values.get(form.role_name(Role.IDENTITY))
     fnr_text: str | None = None
     synthetic = False
     person: str | None = None
@@ -67,8 +71,9 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
                 pass
             else:
                 synthetic, birth, birth_year = info.synthetic, info.birth_date, info.birth_year
-    start = parse_iso_date(values.get("oppstartsdato"))
-    end = parse_iso_date(values.get("avslutningsdato"))
+    start = parse_iso_date(values.get(form.role_name(Role.START)))
+    end_role = form.role_variable(Role.END)
+    end = parse_iso_date(values.get(end_role.name)) if end_role is not None else None
     given_year = values.get("fodselsar")
     fodselsar = birth_year if birth_year is not None else given_year
     base = Assessment(
@@ -83,9 +88,6 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
         oppstartsdato=start,
         avslutningsdato=end,
     )
-    from jsdesk.rules import evaluate, form_by_version
-
-    form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
     evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)
     parts = {part.number: True for part in form.parts}
     for finding in evaluation.errors:

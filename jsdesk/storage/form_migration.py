@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from jsdesk.domain.fnr import mask
 from jsdesk.errors import UserError
-from jsdesk.forms.model import FormDefinition, VarType
+from jsdesk.forms.model import FormDefinition, Role, VarType
 from jsdesk.rules import Finding, FindingCode, evaluate, form_by_version
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def plan_migration(
         after = evaluate(target, values, allow_synthetic=allow_synthetic, today=today)
         known = {(f.variable, f.index, f.code) for f in before.errors}
         new_errors = tuple(f for f in after.errors if (f.variable, f.index, f.code) not in known)
-        fnr = record.values.get("fodselsnummer")
+        fnr = record.values.get(old.role_name(Role.IDENTITY))
         moves.append(
             RecordMove(
                 participation_id=record.id,

@@ -217,7 +217,11 @@ class ParticipationsMixin(DatabaseCore):
             if not changes:
                 return row.changed_at
             result = self._assess(new_values, row.form_version)
-            if any(var == "fodselsnummer" for var, _, _ in changes):
+            from jsdesk.forms import Role
+            from jsdesk.rules import form_by_version
+
+            identity = form_by_version(row.form_version).role_name(Role.IDENTITY)
+            if any(var == identity for var, _, _ in changes):
                 self._refuse_synthetic(result)
             self._refuse_overlap(session, result, row.id)
             row.values = new_values

@@ -309,6 +309,7 @@ def _collect(
 ) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded]]:
     """The payload records, re-evaluated now; records that stopped qualifying are dropped."""
     from jsdesk.domain.fnr import mask
+    from jsdesk.forms import Role
     from jsdesk.rules import evaluate, form_by_version
 
     installation = _installation_id(db)
@@ -318,11 +319,10 @@ def _collect(
     records: list[tuple[int, int, dict[str, Any]]] = []
     dropped: list[Excluded] = []
     for done, record in enumerate(db.iter_participations(planned), start=1):
-        evaluation = evaluate(
-            form_by_version(record.form_version), record.values, allow_synthetic=allow_synthetic
-        )
+        form = form_by_version(record.form_version)
+        evaluation = evaluate(form, record.values, allow_synthetic=allow_synthetic)
         if not evaluation.valid:
-            fnr = record.values.get("fodselsnummer")
+            fnr = record.values.get(form.role_name(Role.IDENTITY))
             masked = mask(fnr) if isinstance(fnr, str) else ""
             dropped.append(Excluded(record.id, masked, str(record.status), _reason(record)))
             continue

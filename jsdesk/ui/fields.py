@@ -134,6 +134,8 @@ class Field(QObject):
         layout.addWidget(self.message)
         self.label.setBuddy(self.focus_widget())
         help_text = variable.description or variable.label
+        if variable.guidance:
+            help_text += f"\n\nVeiledning: {variable.guidance}"
         for widget in self.input_widgets():
             widget.setWhatsThis(help_text)
         self._required = False
@@ -254,6 +256,8 @@ class Field(QObject):
 
     def _update_accessibility(self) -> None:
         description = [self.variable.description or ""]
+        if self.variable.guidance:
+            description.append(f"Veiledning: {self.variable.guidance}")
         if self._provenance:
             description.append(self.provenance_text[0].upper() + self.provenance_text[1:] + ".")
         if self._required:

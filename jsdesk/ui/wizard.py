@@ -706,6 +706,8 @@ class ParticipationWizard(QWizard):
     def _show_help_for(self, field: Field) -> None:
         variable = field.variable
         lines = [f"{variable.id} {variable.label}", variable.description or ""]
+        if variable.guidance:
+            lines.append(f"Veiledning: {variable.guidance}")
         source = field.provenance_text
         lines.append(f"{source[0].upper()}{source[1:]}. {variable.importance}.")
         if field.locked_reason:
