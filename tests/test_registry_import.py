@@ -211,7 +211,7 @@ def test_registry_import_extract__api_for_gui__report_says_what_was_applied(
     a, b = synthetic_numbers(2)
     (first,) = _add(db_path, [a])
     extract = write_csv(
-        tmp_path / "freg.csv", FREG_HEADER, [(a, "SOM", "gift", 2015, ""), (b, "XXX", "", "", "")]
+        tmp_path / "freg.csv", FREG_HEADER, [(a, "SOM", "gift", 2015, ""), (b, "XYZ", "", "", "")]
     )
     with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
         report = import_extract(db, extract)

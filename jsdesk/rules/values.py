@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
+from jsdesk.domain.code_domains import Choice
 from jsdesk.domain.period import Period
 from jsdesk.forms.model import Domain, Variable, VarType
 from jsdesk.rules.findings import FindingCode, Severity
@@ -169,7 +170,10 @@ def coercer(variable: Variable) -> Coercer:
         if isinstance(raw, str):
             return raw, None
         if variable.domain in {Domain.KOMMUNENUMMER, Domain.OSLO_BYDEL} and type(raw) is int:
-            hint = " Skriv nummeret som tekst i anførselstegn, med ledende null (f.eks. «0301»)."
+            example = sorted(choice.value for choice in _example_choices(str(variable.domain)))[0]
+            hint = (
+                f" Skriv nummeret som tekst i anførselstegn, med ledende null (f.eks. «{example}»)."
+            )
         else:
             hint = ""
         return None, (
@@ -178,6 +182,13 @@ def coercer(variable: Variable) -> Coercer:
         )
 
     return as_text
+
+
+def _example_choices(name: str) -> tuple[Choice, ...]:
+    from jsdesk.domain.code_domains import choice_domain
+
+    found = choice_domain(name)
+    return found.choices(Period.day(date.today())) if found is not None else ()
 
 
 def _format_period(valid_from: date, valid_to: date | None) -> str:

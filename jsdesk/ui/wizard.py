@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.forms.model import Role
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.field_factory import domain_choices, make_field
 from jsdesk.ui.fields import ChoiceField, DateField, Field, ReadOnlyField, with_mnemonic
@@ -462,7 +463,7 @@ class ParticipationWizard(QWizard):
             if not variable.is_input or variable.name in self.record:
                 continue
             value: object = None
-            if variable.domain == "kommunenummer":
+            if variable.role is Role.MUNICIPALITY:
                 value = settings.kommunenummer
             elif variable.domain == "oslo_bydel":
                 value = settings.bydel
