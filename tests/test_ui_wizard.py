@@ -126,10 +126,11 @@ def test_wizard__keyboard_only_ended_participant__all_four_parts_stored_komplett
     assert isinstance(table, QTableWidget)
     fill_table_row(qtbot, table, 0, ["10.10.2024", "1", "6"])
     next_page(qtbot, wizard)
-    # Del 3
-    assert is_locked(wizard, "oppstartsdato_forste_praksis")
-    press(qtbot, wizard, "norskopplaring_spraktrening_3")
+    # Del 3: the first practice date is open, and required once practice is registered
     assert not is_locked(wizard, "oppstartsdato_forste_praksis")
+    assert not wizard.fields["oppstartsdato_forste_praksis"].label.text().endswith(" *")
+    press(qtbot, wizard, "norskopplaring_spraktrening_3")
+    assert wizard.fields["oppstartsdato_forste_praksis"].label.text().endswith(" *")
     type_text(qtbot, wizard, "oppstartsdato_forste_praksis", "01.03.2024")
     press(qtbot, wizard, "arbeidsrettede_tiltak_1")
     press(qtbot, wizard, "arbeidsrettede_tiltak_6")
