@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+)
 from pytestqt.qtbot import QtBot
 from ui_support import (
     choose,
@@ -226,7 +233,7 @@ def test_locked_field__hvorfor__explains_in_engine_words(
     qtbot: QtBot, wizard: ParticipationWizard
 ) -> None:
     wizard.go_to_page(4)
-    button = wizard.findChild(QPushButton, "hovedarsak_avbrutt_hvorfor")
+    button = wizard.findChild(QAbstractButton, "hovedarsak_avbrutt_hvorfor")
     assert button is not None and button.isVisibleTo(wizard)
     qtbot.keyClick(button, Qt.Key.Key_Space)
     box = wizard.findChild(QMessageBox, "hvorfor_dialog")
