@@ -51,6 +51,9 @@ OSLO_SHARE = 0.3
 # hovedarsak_avslutning codes that make the type of work (41-43) required, and drop-out.
 WORK_END_REASONS = frozenset({1, 2, 8, 9, 10, 11, 12})
 DROP_OUT = 16
+# hovedarsak_avbrutt codes that are about absence, and fravar's "Ingen fravær".
+ABSENCE_REASONS = frozenset({2, 4})
+NO_ABSENCE = 1
 
 COUNTRIES = (
     "SYR", "ERI", "SOM", "AFG", "IRQ", "UKR", "ETH", "THA", "PHL", "POL", "PAK", "IRN", "SDN",
@@ -343,6 +346,8 @@ class _Generator:
         norsk = NORSKOPPLARING(rng)
         arbeid = ARBEIDSRETTEDE(rng)
         sted = STED_PRAKSIS(rng)
+        if 6 in arbeid and 9 in sted:  # practice with focus on work has a place
+            sted = [rng.choice((1, 2, 3, 4, 8))]
         record["norskopplaring_spraktrening"] = norsk
         record["arbeidsrettede_tiltak"] = arbeid
         if 3 in norsk or 6 in arbeid or not {1, 2, 3, 4, 8}.isdisjoint(sted):
@@ -357,10 +362,14 @@ class _Generator:
         rng = self.rng
         reason = HOVEDARSAK_AVSLUTNING(rng)
         record["hovedarsak_avslutning"] = reason
+        fravar = FRAVAR(rng)
         if reason == DROP_OUT:
-            record["hovedarsak_avbrutt"] = HOVEDARSAK_AVBRUTT(rng)
+            avbrutt = HOVEDARSAK_AVBRUTT(rng)
+            record["hovedarsak_avbrutt"] = avbrutt
+            if avbrutt in ABSENCE_REASONS and fravar == NO_ABSENCE:
+                fravar = rng.choice((3, 4, 5, 6))
         record["avslutningsdato"] = end.isoformat()
-        record["fravar"] = FRAVAR(rng)
+        record["fravar"] = fravar
         record["hovedinntektskilde_etter_avslutning"] = INNTEKT_ETTER(rng)
         if reason in WORK_END_REASONS:
             record["type_arbeid"] = TYPE_ARBEID(rng)
