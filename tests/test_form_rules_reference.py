@@ -19,6 +19,7 @@ FORM_PATH = Path(__file__).resolve().parent.parent / "forms" / "jobbsjansen-2023
 
 KEYWORDS = {"and", "or", "not", "in", "contains", "contains_any", "null"}
 FUNCTIONS = {
+    "longer_than_years",
     "reports_per_bydel",
     "today",
     "year",
@@ -30,7 +31,7 @@ FUNCTIONS = {
     "date",
 }
 RULE_KEYS = {
-    "enable": {"id", "kind", "variable", "when", "required", "locked_reason"},
+    "enable": {"id", "kind", "variable", "when", "required", "locked_reason", "locks"},
     "require": {"id", "kind", "variable", "when"},
     "derive": {"id", "kind", "variable", "value"},
     "check": {"id", "kind", "variable", "when", "assert", "severity", "code", "message"},

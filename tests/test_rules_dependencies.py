@@ -184,10 +184,12 @@ def test_forste_praksis__practice_chosen_in_aktiv__required_at_once() -> None:
     assert state.enabled and state.required
 
 
-def test_forste_praksis__no_practice_in_aktiv__locked_and_valid() -> None:
+def test_forste_praksis__no_practice_in_aktiv__open_optional_and_valid() -> None:
+    # Issue 11, decision 8: not locked without practice.
     evaluation = run(aktiv_record(arbeidsrettede_tiltak=[1]))
     assert evaluation.valid
-    assert not evaluation.states["oppstartsdato_forste_praksis"].enabled
+    state = evaluation.states["oppstartsdato_forste_praksis"]
+    assert state.enabled and not state.required
 
 
 @pytest.mark.parametrize(
@@ -198,10 +200,11 @@ def test_forste_praksis__no_practice_in_aktiv__locked_and_valid() -> None:
         {"sted_arbeidspraksis": [9]},
     ],
 )
-def test_forste_praksis__no_practice__locked(others: dict[str, object]) -> None:
+def test_forste_praksis__no_practice__date_is_a_warning(others: dict[str, object]) -> None:
     record = avsluttet_record(**others, oppstartsdato_forste_praksis="2024-05-02")
     evaluation = run(record)
-    assert codes_for(evaluation, "oppstartsdato_forste_praksis") == [FindingCode.LOCKED]
+    assert codes_for(evaluation, "oppstartsdato_forste_praksis") == [FindingCode.UNEXPECTED_VALUE]
+    assert evaluation.valid
 
 
 def test_forste_praksis__before_start__date_order() -> None:
@@ -270,7 +273,7 @@ def test_states__every_variable_has_a_state() -> None:
 
 def test_states__locked_field__reason_is_one_bokmal_sentence() -> None:
     evaluation = run(avsluttet_record())
-    for variable in ["hovedarsak_avbrutt", *WORK_FIELDS, "oppstartsdato_forste_praksis"]:
+    for variable in ["hovedarsak_avbrutt", *WORK_FIELDS, "antall_barn"]:
         reason = evaluation.states[variable].reason
         assert reason is not None and reason.startswith("Låst fordi") and reason.endswith(".")
 
@@ -297,7 +300,6 @@ def test_locked__every_locked_value_is_an_error() -> None:
         type_arbeid=1,
         stillingsprosent_arbeid=1,
         type_naring_arbeid=1,
-        oppstartsdato_forste_praksis="2024-05-01",
     )
     evaluation = run(record)
     assert all_codes(evaluation) == {FindingCode.LOCKED}
@@ -307,5 +309,4 @@ def test_locked__every_locked_value_is_an_error() -> None:
         "bydel",
         "hovedarsak_avbrutt",
         *WORK_FIELDS,
-        "oppstartsdato_forste_praksis",
     }
