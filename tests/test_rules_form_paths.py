@@ -15,8 +15,8 @@ import pytest
 import yaml
 from engine_support import FORM_PATH, aktiv_record, codes_for, run
 
-from jsdesk.forms import FormDefinition, load_form
-from jsdesk.rules import FindingCode
+from jsdesk.forms import FormDefinition
+from jsdesk.rules import FindingCode, load_form
 
 Draft = Callable[[Callable[[dict[str, Any]], None]], FormDefinition]
 

@@ -322,7 +322,7 @@ def _build_plan(form: FormDefinition) -> _Plan:
         if rule.kind is RuleKind.ENABLE and when is not None:
             target.enable = rule
             if not rule.locks:
-                why_not = explain.why_not(rule.when.node, rule.when.source)
+                why_not = explain.why_not(when.node, when.source)
                 target.unexpected_message = (
                     f"{label} er fylt ut selv om {why_not}. Kontroller svarene, eller godta "
                     "advarselen."
