@@ -37,10 +37,26 @@ def save(widget: object, target: Path) -> None:
     print(f"skrev {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
 
 
+def pump() -> None:
+    """Let Qt handle what is pending, in a short event loop (PySide6 6.12's processEvents
+    drops a reference to None per call, which aborts a script that waits with it)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(10, loop.quit)
+    loop.exec()
+
+
 def use_laptop_screen(folder: Path) -> None:
-    """Offscreen Qt with a 1366×728 screen (set before the QApplication is made)."""
+    """Offscreen Qt with a 1366×728 screen (set before the QApplication is made), and
+    window settings in ``folder``."""
     import json
 
+    from PySide6.QtCore import QSettings
+
+    # Remembered window sizes of the person running the script must not shape the pictures.
+    for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(folder))
     config = folder / "skjerm.json"
     config.write_text(json.dumps(SCREEN), encoding="utf-8")
     if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
@@ -70,8 +86,8 @@ def main() -> int:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         while window.stack.currentWidget() is window.loading:
-            app.processEvents()
-        app.processEvents()
+            pump()
+        pump()
         save(window, output / "oversikt.png")
         ended = None
         for row in range(window.model.rowCount()):
@@ -83,14 +99,14 @@ def main() -> int:
         assert wizard is not None
         for number in sorted(wizard.pages):
             wizard.go_to_page(number)
-            app.processEvents()
+            pump()
             save(wizard, output / f"veiviser-del{number}.png")
         wizard.close()
         save_page_with_errors(window, app, output)
         save_import_dialog(window, app, Path(folder), output)
         save_receipt(window, app, Path(folder), output)
         window.close()
-        app.processEvents()
+        pump()
     return 0
 
 
@@ -121,7 +137,7 @@ def save_page_with_errors(window: object, app: object, output: Path) -> None:
         wizard.go_to_page(page)
         first = next(f for f in wizard.pages[page].fields if f.name in wrong)
         wizard.pages[page].scroll_area.ensureWidgetVisible(first.row, 0, 200)
-        app.processEvents()
+        pump()
         save(wizard, output / "veiviser-feil.png")
         wizard.close()
         return
@@ -150,8 +166,8 @@ def save_receipt(window: object, app: object, folder: Path, output: Path) -> Non
     dialog.folder.setText(str(out))
     dialog.start_export()
     while dialog.busy:
-        app.processEvents()
-    app.processEvents()
+        pump()
+    pump()
     receipt = dialog.receipt
     assert receipt is not None, dialog.message.text()
     save(receipt, output / "kvittering.png")
@@ -189,8 +205,8 @@ def save_import_dialog(window: object, app: object, folder: Path, output: Path) 
     dialog = controller.start(extract)
     assert dialog is not None
     while dialog.busy:
-        app.processEvents()
-    app.processEvents()
+        pump()
+    pump()
     save(dialog, output / "registerimport.png")
     dialog.close()
 
