@@ -57,7 +57,7 @@ from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.receipt import ReceiptDialog
-from jsdesk.ui.window_state import last_folder, place, remember, remember_folder
+from jsdesk.ui.window_state import last_folder, place, remember_folder
 
 if TYPE_CHECKING:
     from jsdesk.submission.export import Plan, SubmissionResult
@@ -548,7 +548,6 @@ class ExportDialog(QDialog):
         if self.busy or self.certificate.busy:
             self._tell("Vent til innsendingsfilen er ferdig før du lukker.", error=False)
             return
-        remember(self, WINDOW_NAME)
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -677,9 +677,6 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        from jsdesk.ui.window_state import remember
-
-        remember(self, WINDOW_NAME)
         for wizard in list(self.wizards):
             wizard.close()
         if self._pending_db is not None:

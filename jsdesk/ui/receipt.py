@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.printing import document, html_page, html_table, print_document
-from jsdesk.ui.window_state import place, remember
+from jsdesk.ui.window_state import place
 
 if TYPE_CHECKING:
     from jsdesk.submission.export import SubmissionResult
@@ -146,7 +146,3 @@ class ReceiptDialog(QDialog):
             suggested=f"kvittering-{stem}.pdf",
             done=self.status.setText,
         )
-
-    def done(self, result: int) -> None:
-        remember(self, WINDOW_NAME)
-        super().done(result)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
@@ -48,8 +48,10 @@ def fit_size(preferred: QSize, available: QRect) -> QSize:
 def place(widget: QWidget, name: str, preferred: QSize) -> None:
     """Restore ``widget``'s remembered geometry when it fits, else size it to fit.
 
-    Call before the first ``show()``; pair with ``remember(widget, name)`` when it closes.
+    Call before the first ``show()``. The geometry is kept again whenever the window is
+    hidden (closed, or hidden by the idle lock).
     """
+    widget.installEventFilter(_Rememberer(widget, name))
     available = available_geometry(widget)
     saved = settings().value(f"vinduer/{name}")
     if isinstance(saved, QByteArray | bytes) and widget.restoreGeometry(QByteArray(saved)):
@@ -68,6 +70,20 @@ def place(widget: QWidget, name: str, preferred: QSize) -> None:
 
 def remember(widget: QWidget, name: str) -> None:
     settings().setValue(f"vinduer/{name}", widget.saveGeometry())
+
+
+class _Rememberer(QObject):
+    """Keeps a window's geometry under ``vinduer/<name>`` each time it is hidden."""
+
+    def __init__(self, widget: QWidget, name: str) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._name = name
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.Hide:
+            remember(self._widget, self._name)
+        return False
 
 
 def last_folder(purpose: str, default: str = "") -> str:

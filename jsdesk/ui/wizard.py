@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -51,7 +51,7 @@ from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, tr
 from jsdesk.ui.field_factory import domain_choices, make_field
 from jsdesk.ui.fields import ChoiceField, DateField, Field, ReadOnlyField, with_mnemonic
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
-from jsdesk.ui.window_state import place, remember
+from jsdesk.ui.window_state import place
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition, Part, Variable
@@ -652,15 +652,6 @@ class ParticipationWizard(QWizard):
         translate_message_box(box)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-
-    # -- closing -------------------------------------------------------------------
-    def done(self, result: int) -> None:
-        remember(self, WINDOW_NAME)
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        remember(self, WINDOW_NAME)
-        super().closeEvent(event)
 
     # -- navigation, help, warnings -------------------------------------------
     def go_to_page(self, number: int) -> None:
