@@ -18,6 +18,10 @@
   #define AppPublisher "jsdesk"
 #endif
 ; Where users and IT find help; the release workflow passes the repository's address.
+; The Linux compile check (scripts/build-installer-wine.sh) packs faster.
+#ifndef Compression
+  #define Compression "lzma2/max"
+#endif
 #ifndef SupportURL
   #define SupportURL "https://github.com/"
 #endif
@@ -54,7 +58,7 @@ OutputBaseFilename=jsdesk-{#AppVersion}-oppsett
 SetupIconFile=jsdesk.ico
 UninstallDisplayIcon={app}\jsdesk.exe
 UninstallDisplayName=jsdesk {#AppVersion}
-Compression=lzma2/max
+Compression={#Compression}
 SolidCompression=yes
 WizardStyle=modern
 ArchitecturesAllowed=x64compatible

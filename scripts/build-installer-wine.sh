@@ -41,9 +41,10 @@ mkdir -p "$WINEPREFIX"
 base="jsdesk-$version-oppsett-linux-check"
 rm -f "dist/$base.exe"
 # ISCC's own exit code tells whether the script compiled; Wine's start-up chatter is dropped.
-wine installer/node_modules/innosetup/bin/ISCC.exe /Q "/DAppVersion=$version" \
+wine installer/node_modules/innosetup/bin/ISCC.exe /Q "/DAppVersion=$version" /DCompression=lzma2/fast \
     "/F$base" installer/jsdesk.iss 2> >(grep -v '^[0-9a-f]*:\(fixme\|err\):' >&2)
 [ -s "dist/$base.exe" ] || { echo "build-installer-wine: no installer written" >&2; exit 1; }
-file "dist/$base.exe"
+[ "$(head -c 2 "dist/$base.exe")" = MZ ] || { echo "build-installer-wine: not a Windows executable" >&2; exit 1; }
+ls -l "dist/$base.exe"
 sha256sum "dist/$base.exe"
 echo "build-installer-wine: installer/jsdesk.iss compiled with ISCC 6.4 (dist/$base.exe)"
