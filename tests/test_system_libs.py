@@ -27,7 +27,7 @@ QT_ENTRY_POINTS = [
     "lib/libQt6DBus.so.6",
     "plugins/platforms/libqoffscreen.so",
     "plugins/platforms/libqxcb.so",
-    "plugins/platforms/libqwayland.so",
+    "plugins/platforms/libqwayland*.so",  # libqwayland.so; -generic/-egl before Qt 6.8
     "plugins/xcbglintegrations/libqxcb-glx-integration.so",
     "plugins/xcbglintegrations/libqxcb-egl-integration.so",
     "plugins/wayland-shell-integration/libxdg-shell.so",
@@ -77,7 +77,8 @@ def _needed(path: Path) -> list[str]:
 def _external_needs() -> set[str]:
     """Sonames the Qt files jsdesk loads need from outside the wheel (followed through it)."""
     in_wheel = {p.name for p in (QT / "lib").iterdir()}
-    pending = [QT / rel for rel in QT_ENTRY_POINTS]
+    pending = [path for rel in QT_ENTRY_POINTS for path in QT.glob(rel)]
+    assert len(pending) >= len(QT_ENTRY_POINTS)
     seen: set[Path] = set()
     external: set[str] = set()
     while pending:
