@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "cert": "jsdesk.commands.cert",
     "registry": "jsdesk.commands.registry",
     "demo": "jsdesk.commands.demo",
+    "report": "jsdesk.commands.report",
 }
 
 

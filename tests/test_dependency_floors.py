@@ -39,7 +39,13 @@ def test_runtime_dependencies__jsonschema_only_for_tests() -> None:
         _normalise(Requirement(r).name) for r in project["project"]["optional-dependencies"]["dev"]
     }
     assert "jsonschema" not in runtime and "jsonschema" in dev
-    modules = {"pyside6-essentials": "PySide6", "python-stdnum": "stdnum", "pyyaml": "yaml"}
+    modules = {
+        "pyside6-essentials": "PySide6",
+        "pyside6-addons": "PySide6.QtCharts",
+        "python-stdnum": "stdnum",
+        "pyyaml": "yaml",
+        "xlsxwriter": "xlsxwriter",
+    }
     for name in runtime:
         module = modules.get(name, name.replace("-", "_"))
         used = any(

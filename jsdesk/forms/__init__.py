@@ -8,6 +8,7 @@ form with its rules compiled, are :mod:`jsdesk.rules` (``load_form``,
 
 from jsdesk.forms.model import (
     Code,
+    CodeGroup,
     Domain,
     FormDefinition,
     FormLoadError,
@@ -25,6 +26,7 @@ from jsdesk.forms.model import (
 
 __all__ = [
     "Code",
+    "CodeGroup",
     "Domain",
     "FormDefinition",
     "FormLoadError",

@@ -19,6 +19,7 @@ from typing import Any
 
 from jsdesk.forms.model import (
     Code,
+    CodeGroup,
     Domain,
     FormDefinition,
     FormProblem,
@@ -62,10 +63,12 @@ VARIABLE_KEYS = frozenset(
         "guidance",
         "codes",
         "exclusive_codes",
+        "code_groups",
         "fields",
     }
 )
 CODE_KEYS = frozenset({"code", "text", "valid_from", "valid_to"})
+CODE_GROUP_KEYS = frozenset({"name", "text", "codes", "goal"})
 WIDGETS = frozenset({"radio", "combo"})
 
 
@@ -248,6 +251,7 @@ def _variable(
 
     codes = _codes(raw, var_type, valid_from, valid_to, problems, label)
     exclusive = _exclusive(raw, var_type, codes, problems, label)
+    code_groups = _code_groups(raw, var_type, codes, problems, label)
     has_fields = raw.get("fields") is not None
     if var_type is not VarType.GROUP and has_fields:
         problems.add(label, "bare variabler av type group kan ha «fields»", raw)
@@ -269,6 +273,7 @@ def _variable(
         valid_to=valid_to,
         codes=codes,
         exclusive_codes=exclusive,
+        code_groups=code_groups,
         widget=widget,
         domain=domain,
         group=group.name if group is not None else None,
@@ -366,3 +371,53 @@ def _exclusive(
         if code not in known:
             problems.add(label, f"«exclusive_codes» nevner kode {code}, som ikke finnes", raw)
     return tuple(data)
+
+
+def _code_groups(
+    raw: dict[str, Any],
+    var_type: VarType | None,
+    codes: tuple[Code, ...],
+    problems: Problems,
+    label: str,
+) -> tuple[CodeGroup, ...]:
+    """Reporting groups: every code of the variable in exactly one group."""
+    data = raw.get("code_groups")
+    if data is None or data == []:
+        return ()
+    if var_type is not VarType.CODE:
+        problems.add(label, "bare code-variabler kan ha «code_groups»", raw)
+        return ()
+    if not isinstance(data, list):
+        problems.add(label, "«code_groups» må være en liste med grupper", raw)
+        return ()
+    known = {c.code for c in codes}
+    seen: dict[int, str] = {}
+    groups: list[CodeGroup] = []
+    for item in data:
+        if not isinstance(item, dict):
+            problems.add(label, f"hver kodegruppe må være en blokk (fant {show(item)})", raw)
+            continue
+        reader = Reader(item, problems, label, f"kodegruppe {item.get('name', '?')}")
+        reader.unknown(CODE_GROUP_KEYS)
+        name = reader.text("name")
+        text = reader.text("text")
+        members = item.get("codes")
+        goal = item.get("goal", False)
+        if not isinstance(goal, bool):
+            problems.add(label, f"«goal» i kodegruppe {name} må være true eller false", item)
+            goal = False
+        if not isinstance(members, list) or not members or not all(type(c) is int for c in members):
+            problems.add(label, f"kodegruppe {name} må ha «codes», en liste med koder", item)
+            continue
+        for code in members:
+            if code not in known:
+                problems.add(label, f"kodegruppe {name} nevner kode {code}, som ikke finnes", item)
+            elif code in seen:
+                problems.add(
+                    label, f"kode {code} står i både kodegruppe {seen[code]} og {name}", item
+                )
+            seen[code] = name
+        groups.append(CodeGroup(name, text, tuple(members), goal))
+    for code in sorted(known - seen.keys()):
+        problems.add(label, f"kode {code} står ikke i noen kodegruppe", raw)
+    return tuple(groups)

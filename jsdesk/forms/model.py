@@ -8,6 +8,7 @@ reads the ``rules:`` section; this package does not know the rule language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -99,6 +100,25 @@ class Code:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeGroup:
+    """Codes the register reports together (e.g. end reasons 3-7 as «Utdanning»).
+
+    ``goal`` marks the groups that count as reaching the programme's goal (work
+    or education), the headline share of the results.
+    """
+
+    name: str
+    text: str
+    codes: tuple[int, ...]
+    goal: bool = False
+
+
+# A code whose text names it unknown ("Ukjent", "Vet ikke/ukjent", "Annet/ukjent")
+# is what the register counts as "Ukjent" in its completeness figures.
+_UNKNOWN_WORD = re.compile(r"\bukjent\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
 class Variable:
     id: str
     name: str
@@ -112,6 +132,7 @@ class Variable:
     valid_to: date | None = None
     codes: tuple[Code, ...] = ()
     exclusive_codes: tuple[int, ...] = ()
+    code_groups: tuple[CodeGroup, ...] = ()
     fields: tuple[Variable, ...] = ()
     widget: str | None = None
     domain: Domain | None = None
@@ -136,6 +157,18 @@ class Variable:
 
     def has_code(self, code: int) -> bool:
         return any(item.code == code for item in self.codes)
+
+    def group_of(self, code: int) -> CodeGroup | None:
+        """The reporting group ``code`` belongs to (None without groups or when unknown)."""
+        for group in self.code_groups:
+            if code in group.codes:
+                return group
+        return None
+
+    @property
+    def unknown_codes(self) -> frozenset[int]:
+        """Codes that stand for "unknown" (their text says «ukjent»)."""
+        return frozenset(item.code for item in self.codes if _UNKNOWN_WORD.search(item.text))
 
 
 @dataclass(frozen=True, slots=True)

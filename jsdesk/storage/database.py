@@ -46,6 +46,7 @@ from jsdesk.storage.keys import (
 from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import utc_now
 from jsdesk.storage.participations import ParticipationsMixin
+from jsdesk.storage.reporting import ReportingMixin
 from jsdesk.storage.settings import (
     SETTING_BYDEL,
     SETTING_CREATED_AT,
@@ -85,6 +86,7 @@ class CheckReport:
 
 class Database(
     ParticipationsMixin,
+    ReportingMixin,
     SubmissionsMixin,
     SettingsMixin,
     KeysMixin,

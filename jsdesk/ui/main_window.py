@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
     from jsdesk.ui.overview import OverviewPanel
     from jsdesk.ui.participations_model import ParticipationsModel
+    from jsdesk.ui.report_actions import ReportActions
     from jsdesk.ui.submission_actions import SubmissionActions
     from jsdesk.ui.wizard import ParticipationWizard
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
     count_label: QLabel
     idle: IdleWatcher
     submission_actions: SubmissionActions  # issue 5: export dialog and history
+    report_actions: ReportActions
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -128,6 +130,10 @@ class MainWindow(QMainWindow):
         from jsdesk.ui import submission_actions
 
         self.submission_actions = submission_actions.install(self)
+        # Results, data quality and the list export (issue 17): jsdesk/ui/report_actions.py
+        from jsdesk.ui import report_actions
+
+        self.report_actions = report_actions.install(self)
         self._build_help_menu()
         self.setup_panel.create_requested.connect(self._create_database)
         self.recovery_panel.done.connect(self._recovery_confirmed)

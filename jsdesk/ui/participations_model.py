@@ -149,9 +149,10 @@ class ParticipationsModel(QAbstractTableModel):
         summary = self.summary(index.row())
         if summary is None:
             return None
-        return self._cell(summary, index.column())
+        return self.cell_text(summary, index.column())
 
-    def _cell(self, summary: ParticipationSummary, column: int) -> str:
+    def cell_text(self, summary: ParticipationSummary, column: int) -> str:
+        """What the overview shows in ``column`` (also what «Eksporter liste …» writes)."""
         match column:
             case 0:
                 return self.revealed.get(summary.id, summary.masked_fnr)

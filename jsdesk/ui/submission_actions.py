@@ -34,9 +34,9 @@ class SubmissionActions(QObject):
         self.submissions_dialog: SubmissionsDialog | None = None
         self.exporting = False
         window.installEventFilter(self)
-        self.action_export = _action(window, "action_export", "&Send inn …", EXPORT_KEYS)
+        self.action_export = window_action(window, "action_export", "&Send inn …", EXPORT_KEYS)
         self.action_export.triggered.connect(self.open_export)
-        self.action_submissions = _action(
+        self.action_submissions = window_action(
             window, "action_submissions", "Innsen&dinger …", HISTORY_KEYS
         )
         self.action_submissions.triggered.connect(self.open_submissions)
@@ -129,7 +129,8 @@ class SubmissionActions(QObject):
             self.submissions_dialog = None
 
 
-def _action(window: MainWindow, name: str, text: str, keys: str) -> QAction:
+def window_action(window: MainWindow, name: str, text: str, keys: str) -> QAction:
+    """A window-wide action with its shortcut shown in the tooltip (also for report_actions)."""
     action = QAction(text, window)
     action.setObjectName(name)
     action.setShortcut(QKeySequence(keys))

@@ -747,3 +747,12 @@ class ParticipationWizard(QWizard):
                 index=finding.index,
             )
         self._refresh_status()
+
+    def focus_variable(self, variable: str) -> None:
+        """Show the page of ``variable`` (a group field: its group) and put the cursor there."""
+        field = self.fields.get(self._group_of.get(variable, variable))
+        if field is None:
+            return
+        self.go_to_page(field.variable.part)
+        target = next((w for w in field_focus_chain(field) if w.isEnabled()), field.editor)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)

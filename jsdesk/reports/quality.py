@@ -1,0 +1,220 @@
+"""Data quality ("Mangler og feil"): every open problem in every participation.
+
+The list holds every error and every warning not accepted with a reason, as the
+rule engine stored them with the record (``findings``), with the form's own
+labels and part titles. Above it: how many participations miss or have wrong
+each variable. Beside it: the register's completeness per variable for a
+period (share answered, share «Ukjent»), where "expected" is what the rule
+engine required: answered plus reported missing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from jsdesk.forms import FormDefinition, Stage, Variable, form_by_version
+from jsdesk.reports.period import Period
+from jsdesk.rules.findings import FindingCode, Severity
+from jsdesk.storage.reporting import AnswerCount
+
+if TYPE_CHECKING:
+    from jsdesk.storage import Database
+    from jsdesk.storage.reporting import AcceptedKey, FindingsRow
+
+Progress = Callable[[str, int, int], None]
+
+SEVERITY_TEXT = {Severity.ERROR: "Feil", Severity.WARNING: "Advarsel"}
+STAGE_PLURAL = {Stage.AKTIV: "aktive", Stage.AVSLUTTET: "avsluttede"}
+
+
+@dataclass(frozen=True)
+class QualityItem:
+    """One open problem: where it is and the form's own words for it."""
+
+    participation_id: int
+    masked_fnr: str
+    fnr: str | None
+    oppstartsdato: date | None
+    stage: str
+    status: str
+    part: int
+    part_title: str
+    variable: str
+    label: str
+    index: int | None
+    severity: Severity
+    code: str
+    message: str
+
+    @property
+    def severity_text(self) -> str:
+        return SEVERITY_TEXT[self.severity]
+
+
+@dataclass(frozen=True)
+class VariableCount:
+    """ "Fravær mangler i 12 avsluttede deltakelser": one line above the list."""
+
+    variable: str
+    label: str
+    count: int
+    text: str
+
+
+@dataclass(frozen=True)
+class QualityList:
+    items: tuple[QualityItem, ...]
+    counts: tuple[VariableCount, ...]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    variable: str
+    label: str
+    part: int
+    expected: int  # answered + reported missing by the rules
+    answered: int
+    unknown: int
+
+    @property
+    def answered_share(self) -> float | None:
+        return 100.0 * self.answered / self.expected if self.expected else None
+
+    @property
+    def unknown_share(self) -> float | None:
+        return 100.0 * self.unknown / self.expected if self.expected else None
+
+
+def quality_list(db: Database, *, progress: Progress | None = None) -> QualityList:
+    """Every error and unaccepted warning in every participation, in id order."""
+    report = progress or _no_progress
+    report("Henter deltakelser med feil", 0, 2)
+    rows = db.findings_rows()
+    accepted = db.accepted_warning_keys()
+    report("Setter opp listen", 1, 2)
+    items = list(_items(rows, accepted))
+    report("Ferdig", 2, 2)
+    return QualityList(tuple(items), variable_counts(items))
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def _items(rows: Sequence[FindingsRow], accepted: set[AcceptedKey]) -> list[QualityItem]:
+    items: list[QualityItem] = []
+    forms: dict[str, FormDefinition] = {}
+    for row in rows:
+        form = forms.get(row.form_version)
+        if form is None:
+            form = forms[row.form_version] = form_by_version(row.form_version)
+        for finding in row.findings:
+            severity = Severity(str(finding.get("severity")))
+            name = str(finding.get("variable"))
+            index = finding.get("index")
+            index = index if isinstance(index, int) else None
+            code = str(finding.get("code"))
+            if severity is Severity.WARNING and (row.id, name, index, code) in accepted:
+                continue
+            variable = form.variable(name) if form.has_variable(name) else None
+            part = variable.part if variable is not None else 0
+            items.append(
+                QualityItem(
+                    participation_id=row.id,
+                    masked_fnr=row.masked_fnr,
+                    fnr=row.fnr,
+                    oppstartsdato=row.oppstartsdato,
+                    stage=row.stage,
+                    status=row.status,
+                    part=part,
+                    part_title=form.part(part).title if part else "",
+                    variable=name,
+                    label=variable.label if variable is not None else name,
+                    index=index,
+                    severity=severity,
+                    code=code,
+                    message=str(finding.get("message", "")),
+                )
+            )
+    return items
+
+
+def variable_counts(items: Sequence[QualityItem]) -> tuple[VariableCount, ...]:
+    """Participations per variable and kind of problem, the most frequent first."""
+    seen: set[tuple[str, str, str, int]] = set()
+    tally: Counter[tuple[str, str, str]] = Counter()
+    labels: dict[str, str] = {}
+    for item in items:
+        missing = item.code == FindingCode.REQUIRED
+        kind = f"missing:{item.stage}" if missing else str(item.severity)
+        key = (item.variable, kind, item.label, item.participation_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        tally[(item.variable, kind, item.label)] += 1
+        labels[item.variable] = item.label
+    result = []
+    for (variable, kind, label), count in tally.most_common():
+        noun = "deltakelse" if count == 1 else "deltakelser"
+        if kind.startswith("missing:"):
+            stage = kind.split(":", 1)[1]
+            adjective = STAGE_PLURAL.get(Stage(stage), stage) if count != 1 else _singular(stage)
+            text = f"{short_label(label)} mangler i {count} {adjective} {noun}"
+        elif kind == Severity.ERROR:
+            text = f"{short_label(label)}: feil i {count} {noun}"
+        else:
+            text = f"{short_label(label)}: advarsel i {count} {noun}"
+        result.append(VariableCount(variable, label, count, text))
+    return tuple(result)
+
+
+def _singular(stage: str) -> str:
+    return {Stage.AKTIV: "aktiv", Stage.AVSLUTTET: "avsluttet"}.get(Stage(stage), stage)
+
+
+def short_label(label: str, limit: int = 60) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def completeness(
+    db: Database,
+    form: FormDefinition,
+    period: Period,
+    *,
+    bydel: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, tuple[Completeness, ...]]:
+    """Participations active in the period, and per input variable what was answered."""
+    report = progress or _no_progress
+    variables = [v for v in form.variables if v.is_input]
+    report("Teller svar", 0, 2)
+    total, answers = db.answer_counts(
+        {v.name: v.unknown_codes for v in variables},
+        first=period.first,
+        last=period.last,
+        bydel=bydel,
+    )
+    report("Teller manglende svar", 1, 2)
+    missing: Counter[str] = Counter()
+    for row in db.findings_rows(first=period.first, last=period.last, bydel=bydel):
+        names = {
+            str(f.get("variable")) for f in row.findings if f.get("code") == FindingCode.REQUIRED
+        }
+        missing.update(names)
+    report("Ferdig", 2, 2)
+    return total, tuple(_completeness(v, answers[v.name], missing[v.name]) for v in variables)
+
+
+def _completeness(variable: Variable, answer: AnswerCount, missing: int) -> Completeness:
+    return Completeness(
+        variable=variable.name,
+        label=variable.label,
+        part=variable.part,
+        expected=answer.answered + missing,
+        answered=answer.answered,
+        unknown=answer.unknown,
+    )

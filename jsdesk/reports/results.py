@@ -1,0 +1,431 @@
+"""Results ("Resultater"): what happened to the participants of a period.
+
+Everything is counted from the register's own values and grouped the way the
+form says: end reasons by the form's ``code_groups`` (the goal groups give the
+headline share in work or education), code texts from the form. Storage
+returns the few values needed for the participations of the period
+(``Database.report_rows``); the figures are computed here in one pass.
+
+Who is counted where:
+
+- *aktive*: started on or before the last day and not ended before the first;
+- *startet*: start date in the period; *avsluttet*: end date in the period;
+- end reasons, income after, absence, time in the programme: the ended ones;
+- type of work and job percentage: the ended ones who answered type of work
+  (the form enables it only for the end reasons that mean work);
+- age at start, introduction programme, income before: the active ones.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from jsdesk.errors import UserError
+from jsdesk.forms import Domain, FormDefinition, Variable, VarType
+from jsdesk.reports.period import Period
+from jsdesk.reports.suppression import CellRef, Link
+from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
+
+if TYPE_CHECKING:
+    from jsdesk.storage import Database
+    from jsdesk.storage.reporting import ReportRow
+
+Progress = Callable[[str, int, int], None]
+
+# The register's variables the results are about (names as in the form file).
+END_REASON = "hovedarsak_avslutning"
+WORK_TYPE = "type_arbeid"
+JOB_PERCENT = "stillingsprosent_arbeid"
+INCOME_BEFORE = "inntektskilde_for_oppstart"
+INCOME_AFTER = "hovedinntektskilde_etter_avslutning"
+ABSENCE = "fravar"
+INTRO = "deltatt_intro"
+INTRO_ENDED = "intro_avsluttet_dato"
+CODED = (END_REASON, WORK_TYPE, JOB_PERCENT, INCOME_BEFORE, INCOME_AFTER, ABSENCE, INTRO)
+
+NOT_ANSWERED = "Ikke besvart"
+GOAL_LABEL = "I arbeid eller utdanning"  # the groups the form marks ``goal``
+DAYS_PER_MONTH = 365.25 / 12
+# Time in the programme, in whole months: (label, from, to-exclusive).
+DURATION_BINS = (
+    ("Under 3 måneder", 0, 3),
+    ("3–5 måneder", 3, 6),
+    ("6–11 måneder", 6, 12),
+    ("12–23 måneder", 12, 24),
+    ("24 måneder eller mer", 24, None),
+)
+# Age at start, whole years: (label, from, to-inclusive).
+AGE_GROUPS = (
+    ("Under 25 år", None, 24),
+    ("25–34 år", 25, 34),
+    ("35–44 år", 35, 44),
+    ("45–54 år", 45, 54),
+    ("55 år eller eldre", 55, None),
+)
+UNKNOWN_AGE = "Ukjent alder"
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A headline number: a count, its share of a base, or a median."""
+
+    name: str
+    label: str
+    count: int | None = None
+    base: int | None = None
+    median: float | None = None
+    unit: str = ""
+    source: CellRef | None = None  # the table cell holding the same count
+
+    @property
+    def share(self) -> float | None:
+        if self.count is None or not self.base:
+            return None
+        return 100.0 * self.count / self.base
+
+
+@dataclass(frozen=True)
+class Results:
+    period: Period
+    bydel: str | None
+    form_title: str
+    key_figures: tuple[KeyFigure, ...]
+    tables: tuple[Table, ...]
+    links: tuple[Link, ...] = ()  # cells of two tables that count the same people
+    charts: tuple[str, ...] = field(default=("utfall_per_ar", "tid"))
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(name)
+
+    def figure(self, name: str) -> KeyFigure:
+        for figure in self.key_figures:
+            if figure.name == name:
+                return figure
+        raise KeyError(name)
+
+
+def bydel_variable(form: FormDefinition) -> Variable | None:
+    """The form's variable holding the Oslo bydel (by its domain), if the form has one."""
+    for variable in form.all_variables():
+        if variable.domain is Domain.OSLO_BYDEL:
+            return variable
+    return None
+
+
+def compute_results(
+    db: Database,
+    form: FormDefinition,
+    period: Period,
+    *,
+    bydel: str | None = None,
+    progress: Progress | None = None,
+) -> Results:
+    """All figures of the results for ``period`` (and one Oslo bydel when given)."""
+    report = progress or _no_progress
+    bydel_var = bydel_variable(form)
+    if bydel is not None and bydel_var is None:
+        raise UserError("Skjemaet har ingen variabel for bydel.", 2)
+    report("Henter deltakelser", 0, 3)
+    # Outcomes by year go back to the register's opening year: fetch from there.
+    first = min(period.first, date(form.register_opened.year, 1, 1))
+    rows = db.report_rows(
+        first=first,
+        last=period.last,
+        bydel=bydel,
+        integers=CODED,
+        texts=(INTRO_ENDED,),
+    )
+    report("Regner ut", 1, 3)
+    results = _compute(form, period, bydel, rows)
+    report("Ferdig", 3, 3)
+    return results
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def _compute(
+    form: FormDefinition, period: Period, bydel: str | None, rows: Sequence[ReportRow]
+) -> Results:
+    active = [r for r in rows if r.avslutningsdato is None or r.avslutningsdato >= period.first]
+    started = [r for r in active if period.contains(r.oppstartsdato)]
+    ended = [r for r in active if period.contains(r.avslutningsdato)]
+    went_to_work = [r for r in ended if r.values.get(WORK_TYPE) is not None]
+    end_reason = form.variable(END_REASON)
+    outcome = outcome_table(end_reason, ended)
+    goal_row = next(r for r, row in enumerate(outcome.rows) if row.label.startswith("Herav"))
+    total_row = len(outcome.rows) - 1
+    by_year = _outcomes_by_year(form, rows, period)
+    intro_done = sum(1 for r in active if r.values.get(INTRO_ENDED))
+    durations = [(r.avslutningsdato - r.oppstartsdato).days for r in ended if r.avslutningsdato]
+    median = round(statistics.median(durations) / DAYS_PER_MONTH, 1) if durations else None
+    ages = _age_table(active)
+    figures = (
+        KeyFigure(
+            "aktive",
+            "Aktive deltakelser i perioden",
+            count=len(active),
+            source=("alder", len(ages.rows) - 1, 0),
+        ),
+        KeyFigure("startet", "Startet i perioden", count=len(started)),
+        KeyFigure(
+            "avsluttet",
+            "Avsluttet i perioden",
+            count=len(ended),
+            source=("utfall", total_row, 0),
+        ),
+        KeyFigure(
+            "mal",
+            f"{GOAL_LABEL} (andel av avsluttede)",
+            count=outcome.count(goal_row, 0),
+            base=len(ended),
+            source=("utfall", goal_row, 0),
+        ),
+        KeyFigure(
+            "tid_median",
+            "Median tid i programmet (avsluttede)",
+            base=len(durations),
+            median=median,
+            unit="måneder",
+        ),
+        KeyFigure(
+            "intro_fullfort",
+            "Fullført introduksjonsprogram (andel av aktive)",
+            count=intro_done,
+            base=len(active),
+        ),
+    )
+    ended_note = "Blant deltakelser avsluttet i perioden."
+    active_note = "Blant deltakelser aktive i perioden."
+    tables = (
+        outcome,
+        by_year,
+        _code_table(
+            "type_arbeid",
+            "Type arbeid",
+            form.variable(WORK_TYPE),
+            went_to_work,
+            "Blant avsluttede som gikk til arbeid.",
+        ),
+        _code_table(
+            "stillingsprosent",
+            "Stillingsprosent",
+            form.variable(JOB_PERCENT),
+            went_to_work,
+            "Blant avsluttede som gikk til arbeid.",
+        ),
+        _code_table(
+            "inntekt_for",
+            "Inntektskilde før oppstart",
+            form.variable(INCOME_BEFORE),
+            active,
+            active_note,
+        ),
+        _code_table(
+            "inntekt_etter",
+            "Hovedinntektskilde etter avslutning",
+            form.variable(INCOME_AFTER),
+            ended,
+            ended_note,
+        ),
+        _code_table("fravar", "Fravær", form.variable(ABSENCE), ended, ended_note),
+        _duration_table(durations),
+        _code_table(
+            "intro",
+            "Deltatt i introduksjonsprogrammet",
+            form.variable(INTRO),
+            active,
+            active_note,
+        ),
+        ages,
+    )
+    links: list[Link] = []
+    # Every table over the same people publishes the same total.
+    for population, names in (
+        ("utfall", ("inntekt_etter", "fravar", "tid")),
+        ("alder", ("inntekt_for", "intro")),
+    ):
+        first_table = next(t for t in tables if t.name == population)
+        for name in names:
+            other = next(t for t in tables if t.name == name)
+            links.append(
+                ((population, len(first_table.rows) - 1, 0), (name, len(other.rows) - 1, 0))
+            )
+    if period.is_year:
+        # The period's year in the outcomes by year counts the same people as «utfall».
+        column = by_year.columns.index(str(period.first.year))
+        group_rows = [r for r, row in enumerate(outcome.rows) if row.is_sum and not row.indent]
+        for g, r in enumerate(group_rows[: len(end_reason.code_groups)]):
+            links.append((("utfall", r, 0), ("utfall_per_ar", g, column)))
+        links.append((("utfall", total_row, 0), ("utfall_per_ar", len(by_year.rows) - 1, column)))
+    return Results(period, bydel, form.title, figures, tables, tuple(links))
+
+
+def _group_counts(variable: Variable, rows: Iterable[ReportRow]) -> list[int]:
+    counts = [0] * len(variable.code_groups)
+    index = {code: i for i, group in enumerate(variable.code_groups) for code in group.codes}
+    for row in rows:
+        code = row.values.get(variable.name)
+        if code in index:
+            counts[index[code]] += 1
+    return counts
+
+
+def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
+    """End reasons under their groups, «ikke besvart», the goal share and the total.
+
+    Every sum a reader could form is declared (group = its codes, total = the
+    groups, goal = its groups, total = goal + the other groups), so that
+    suppression hides a second cell wherever one could be computed back.
+    """
+    tally = Counter(row.values.get(variable.name) for row in ended)
+    rows: list[Row] = []
+    group_rows: list[int] = []
+    detail_rows: list[int] = []
+    goal_details: list[int] = []
+    for group in variable.code_groups:
+        start = len(rows) + 1
+        members = tuple(range(start, start + len(group.codes)))
+        group_rows.append(len(rows))
+        rows.append(Row(group.text, (sum(tally.get(c, 0) for c in group.codes),), members))
+        for code in group.codes:
+            if group.goal:
+                goal_details.append(len(rows))
+            detail_rows.append(len(rows))
+            rows.append(Row(variable.code_text(code), (tally.get(code, 0),), indent=True))
+    unanswered = len(rows)
+    detail_rows.append(unanswered)
+    answered = sum(tally.get(c, 0) for group in variable.code_groups for c in group.codes)
+    rows.append(Row(NOT_ANSWERED, (len(ended) - answered,)))
+    goal_row = len(rows)
+    goal_groups = [r for r, g in zip(group_rows, variable.code_groups, strict=True) if g.goal]
+    other_groups = [r for r, g in zip(group_rows, variable.code_groups, strict=True) if not g.goal]
+    rows.append(
+        Row(
+            f"Herav {GOAL_LABEL[0].lower()}{GOAL_LABEL[1:]}",
+            (sum(rows[r].counts[0] for r in goal_details),),
+            tuple(goal_details),
+        )
+    )
+    total_row = len(rows)
+    rows.append(Row(TOTAL, (len(ended),), tuple(detail_rows)))
+    return Table(
+        name="utfall",
+        title="Utfall etter avslutning",
+        row_header="Hovedårsak til avslutning",
+        columns=("Antall",),
+        rows=tuple(rows),
+        share_base=total_row,
+        note="Blant deltakelser avsluttet i perioden, gruppert slik registeret grupperer dem.",
+        extra_sums=(
+            (total_row, (*group_rows, unanswered)),
+            (goal_row, tuple(goal_groups)),
+            (total_row, (goal_row, *other_groups, unanswered)),
+        ),
+    )
+
+
+def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: Period) -> Table:
+    variable = form.variable(END_REASON)
+    years = list(range(form.register_opened.year, period.last.year + 1))
+    by_year: dict[int, list[ReportRow]] = {year: [] for year in years}
+    for row in rows:
+        end = row.avslutningsdato
+        if end is not None and end <= period.last and end.year in by_year:
+            by_year[end.year].append(row)
+    per_year = [_group_counts(variable, by_year[year]) for year in years]
+    counts = [[per_year[y][g] for y in range(len(years))] for g in range(len(variable.code_groups))]
+    return cross_table(
+        "utfall_per_ar",
+        "Utfall etter avslutningsår",
+        "Utfall",
+        [group.text for group in variable.code_groups],
+        [str(year) for year in years],
+        counts,
+        note="Avsluttede deltakelser etter året de ble avsluttet (til og med periodens slutt).",
+    )
+
+
+def _code_table(
+    name: str, title: str, variable: Variable, rows: Sequence[ReportRow], note: str
+) -> Table:
+    """One row per code of ``variable`` (the form's texts, in its order) and one for none."""
+    assert variable.type is VarType.CODE, variable.name
+    codes: list[int] = []
+    for code in variable.codes:
+        if code.code not in codes:
+            codes.append(code.code)
+    tally = Counter(row.values.get(variable.name) for row in rows)
+    counts = [tally.get(code, 0) for code in codes]
+    unanswered = len(rows) - sum(counts)
+    labels = [variable.code_text(code) for code in codes]
+    return count_table(
+        name,
+        title,
+        variable.label if len(variable.label) < 60 else title,
+        [*labels, NOT_ANSWERED],
+        [*counts, unanswered],
+        note=note,
+    )
+
+
+def whole_months(first: date, last: date) -> int:
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return months - 1 if last.day < first.day else months
+
+
+def _duration_table(durations: Sequence[int]) -> Table:
+    counts = [0] * len(DURATION_BINS)
+    for days in durations:
+        months = int(days // DAYS_PER_MONTH)
+        for i, (_label, low, high) in enumerate(DURATION_BINS):
+            if months >= low and (high is None or months < high):
+                counts[i] += 1
+                break
+    return count_table(
+        "tid",
+        "Tid i programmet",
+        "Tid fra oppstart til avslutning",
+        [label for label, _low, _high in DURATION_BINS],
+        counts,
+        note="Blant deltakelser avsluttet i perioden.",
+    )
+
+
+def age_at_start(row: ReportRow) -> int | None:
+    start = row.oppstartsdato
+    if row.birth_date is not None:
+        born = row.birth_date
+        return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+    if row.fodselsar is not None:
+        return start.year - row.fodselsar
+    return None
+
+
+def _age_table(rows: Sequence[ReportRow]) -> Table:
+    counts = [0] * (len(AGE_GROUPS) + 1)
+    for row in rows:
+        age = age_at_start(row)
+        for i, (_label, low, high) in enumerate(AGE_GROUPS):
+            if age is not None and (low is None or age >= low) and (high is None or age <= high):
+                counts[i] += 1
+                break
+        else:
+            counts[-1] += 1
+    return count_table(
+        "alder",
+        "Alder ved oppstart",
+        "Alder ved oppstart",
+        [*(label for label, _low, _high in AGE_GROUPS), UNKNOWN_AGE],
+        counts,
+        note="Blant deltakelser aktive i perioden.",
+    )

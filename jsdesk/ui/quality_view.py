@@ -1,0 +1,508 @@
+"""«Mangler og feil»: every open problem in every participation, and completeness.
+
+The list (``jsdesk.reports.quality``) is read off the UI thread, then filtered
+by part, field, severity and status and sorted by any column in the window.
+Enter on a row opens the participation in the wizard on that field. Above the
+list: how many participations miss or have wrong each field. The second tab
+holds the register's completeness per field for a year. «Eksporter …» writes
+the list (filtered as shown) to Excel or CSV with masked fødselsnumre unless
+the user ticks the box for full numbers; every export is audited.
+
+Signals: ``open_requested(int, str)`` with participation id and variable name;
+``loaded()`` when the list is shown; ``completeness_loaded()`` likewise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.errors import UserError
+from jsdesk.reports.export import QUALITY_HEADINGS, cell_text, quality_rows, write_list
+from jsdesk.reports.period import Period
+from jsdesk.reports.quality import (
+    Completeness,
+    QualityItem,
+    QualityList,
+    completeness,
+    quality_list,
+)
+from jsdesk.rules.findings import Severity
+from jsdesk.ui.background import Report
+from jsdesk.ui.context import AppContext
+from jsdesk.ui.report_jobs import choose_file, start_job
+from jsdesk.ui.texts import FOCUS_STYLE, format_date
+
+ALL = "Alle"
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ("Deltakelse", "Oppstartsdato", "Status", "Del", "Felt", "Alvorlighet", "Melding")
+COUNT_LINES = 12
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class QualityModel(QAbstractTableModel):
+    """The problems as rows (masked fødselsnummer only)."""
+
+    def __init__(self, items: Sequence[QualityItem] = ()) -> None:
+        super().__init__()
+        self.items = list(items)
+
+    def set_items(self, items: Sequence[QualityItem]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        column = index.column()
+        if role == SORT_ROLE:
+            return _sort_key(item, column)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _display(item, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 6:
+            return item.message
+        return None
+
+
+def _display(item: QualityItem, column: int) -> str:
+    match column:
+        case 0:
+            return item.masked_fnr or f"nr. {item.participation_id}"
+        case 1:
+            return format_date(item.oppstartsdato)
+        case 2:
+            return item.status
+        case 3:
+            return f"{item.part} {item.part_title}" if item.part else ""
+        case 4:
+            return item.label
+        case 5:
+            return item.severity_text
+        case _:
+            return item.message
+
+
+def _sort_key(item: QualityItem, column: int) -> object:
+    if column == 0:
+        return item.masked_fnr
+    if column == 1:
+        return (item.oppstartsdato or date.min).isoformat()
+    if column == 3:
+        return item.part
+    return _display(item, column).casefold()
+
+
+class QualityFilter(QSortFilterProxyModel):
+    """Rows matching the chosen part, field, severity and status (None = all)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.part: int | None = None
+        self.variable: str | None = None
+        self.severity: str | None = None
+        self.status: str | None = None
+        self.setSortRole(SORT_ROLE)
+
+    def set_filter(
+        self, part: int | None, variable: str | None, severity: str | None, status: str | None
+    ) -> None:
+        self.beginFilterChange()
+        self.part, self.variable, self.severity, self.status = part, variable, severity, status
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, QualityModel)
+        item = model.items[source_row]
+        return (
+            (self.part is None or item.part == self.part)
+            and (self.variable is None or item.variable == self.variable)
+            and (self.severity is None or item.severity == self.severity)
+            and (self.status is None or item.status == self.status)
+        )
+
+    def item(self, row: int) -> QualityItem | None:
+        model = self.sourceModel()
+        assert isinstance(model, QualityModel)
+        index = self.mapToSource(self.index(row, 0))
+        return model.items[index.row()] if index.isValid() else None
+
+    def visible_items(self) -> list[QualityItem]:
+        return [item for row in range(self.rowCount()) if (item := self.item(row)) is not None]
+
+
+class QualityView(QDialog):
+    open_requested = Signal(int, str)
+    loaded = Signal()
+    completeness_loaded = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.quality: QualityList | None = None
+        self.setObjectName("mangler_og_feil")
+        self.setWindowTitle("Mangler og feil – jsdesk")
+        self.setModal(False)
+        self.setStyleSheet(FOCUS_STYLE)
+        self.resize(1180, 680)
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mangler_faner")
+        self.tabs.addTab(self._build_list_tab(), "&Liste")
+        self.tabs.addTab(self._build_completeness_tab(), "&Kompletthet")
+        layout.addWidget(self.tabs)
+        self.load()
+
+    # -- the list -------------------------------------------------------------------
+    def _build_list_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        self.status = QLabel("Henter listen …", tab)
+        self.status.setObjectName("mangler_status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.progress = QProgressBar(tab)
+        self.progress.setObjectName("mangler_fremdrift")
+        self.progress.setAccessibleName("Fremdrift")
+        layout.addWidget(self.progress)
+        counts_label = QLabel("&Flest mangler og feil:", tab)
+        self.counts = QListWidget(tab)
+        self.counts.setObjectName("mangler_per_felt")
+        self.counts.setAccessibleName("Mangler og feil per felt")
+        self.counts.setMaximumHeight(130)
+        counts_label.setBuddy(self.counts)
+        layout.addWidget(counts_label)
+        layout.addWidget(self.counts)
+        filters = QHBoxLayout()
+        self.part_filter = self._combo(tab, filters, "&Del:", "filter_del")
+        self.variable_filter = self._combo(tab, filters, "Fel&t:", "filter_felt")
+        self.severity_filter = self._combo(tab, filters, "&Alvorlighet:", "filter_alvorlighet")
+        self.status_filter = self._combo(tab, filters, "&Status:", "filter_status")
+        filters.addStretch(1)
+        self.export_button = QPushButton("&Eksporter …", tab)
+        self.export_button.setObjectName("mangler_eksporter")
+        self.export_button.clicked.connect(self._ask_export)
+        filters.addWidget(self.export_button)
+        layout.addLayout(filters)
+        self.full_fnr = QCheckBox(
+            "Ta med &fulle fødselsnumre i eksporten (registreres i loggen)", tab
+        )
+        self.full_fnr.setObjectName("mangler_fulle_fnr")
+        layout.addWidget(self.full_fnr)
+        self.model = QualityModel()
+        self.proxy = QualityFilter()
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(tab)
+        self.table.setObjectName("mangler_tabell")
+        self.table.setAccessibleName("Mangler og feil")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(4, 260)
+        self.table.doubleClicked.connect(lambda _index: self.open_current())
+        open_action = QAction("Åpne på feltet", self.table)
+        open_action.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        open_action.triggered.connect(self.open_current)
+        self.table.addAction(open_action)
+        layout.addWidget(self.table, 1)
+        for combo in (
+            self.part_filter,
+            self.variable_filter,
+            self.severity_filter,
+            self.status_filter,
+        ):
+            combo.currentIndexChanged.connect(self._apply_filter)
+        return tab
+
+    def _combo(self, parent: QWidget, row: QHBoxLayout, text: str, name: str) -> QComboBox:
+        label = QLabel(text, parent)
+        combo = QComboBox(parent)
+        combo.setObjectName(name)
+        combo.setAccessibleName(text.replace("&", "").rstrip(":"))
+        combo.addItem(ALL, None)
+        label.setBuddy(combo)
+        row.addWidget(label)
+        row.addWidget(combo)
+        return combo
+
+    def load(self) -> None:
+        if not self.context.is_open:
+            return
+        db = self.context.require_db()
+
+        def job(report: Report) -> object:
+            return quality_list(db, progress=report)
+
+        self.progress.show()
+        start_job(
+            self.context,
+            job,
+            succeeded=self._loaded,
+            failed=self._failed,
+            progressed=self._progressed,
+        )
+
+    def _progressed(self, phase: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(phase)
+
+    def _failed(self, error: object) -> None:
+        self.progress.hide()
+        if isinstance(error, UserError):
+            self.status.setText(error.message)
+            return
+        raise error if isinstance(error, BaseException) else RuntimeError(error)
+
+    def _loaded(self, result: object) -> None:
+        assert isinstance(result, QualityList)
+        self.progress.hide()
+        self.quality = result
+        self.model.set_items(result.items)
+        self.counts.clear()
+        for line in result.counts[:COUNT_LINES]:
+            self.counts.addItem(line.text)
+        self._fill_filters(result.items)
+        self._apply_filter()
+        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
+        self.table.setFocus()
+        self.loaded.emit()
+
+    def _fill_filters(self, items: Sequence[QualityItem]) -> None:
+        parts = sorted({(i.part, i.part_title) for i in items if i.part})
+        variables = sorted({(i.label, i.variable) for i in items})
+        statuses = sorted({i.status for i in items})
+        for combo in (
+            self.part_filter,
+            self.variable_filter,
+            self.severity_filter,
+            self.status_filter,
+        ):
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+        for number, title in parts:
+            self.part_filter.addItem(f"{number} {title}", number)
+        for label, name in variables:
+            self.variable_filter.addItem(label, name)
+        for severity in Severity:
+            self.severity_filter.addItem(
+                "Feil" if severity is Severity.ERROR else "Advarsel", str(severity)
+            )
+        for status in statuses:
+            self.status_filter.addItem(status, status)
+        for combo in (
+            self.part_filter,
+            self.variable_filter,
+            self.severity_filter,
+            self.status_filter,
+        ):
+            combo.blockSignals(False)
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(
+            self.part_filter.currentData(),
+            self.variable_filter.currentData(),
+            self.severity_filter.currentData(),
+            self.status_filter.currentData(),
+        )
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        self.status.setText(
+            f"{total} mangler og feil i alt; {shown} vises. Enter åpner deltakelsen på feltet."
+        )
+
+    def open_current(self) -> None:
+        index = self.table.currentIndex()
+        item = self.proxy.item(index.row()) if index.isValid() else None
+        if item is not None:
+            self.open_requested.emit(item.participation_id, item.variable)
+
+    # -- export ---------------------------------------------------------------------
+    def _ask_export(self) -> None:
+        path = choose_file(
+            self, "Eksporter mangler og feil", "mangler-og-feil.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+        )
+        if path is not None:
+            self.export(path)
+
+    def export(self, path: Path) -> None:
+        """Write the rows shown (as filtered) to ``path``; audited."""
+        items = self.proxy.visible_items()
+        full = self.full_fnr.isChecked()
+        try:
+            write_list(
+                path, "Mangler og feil", QUALITY_HEADINGS, quality_rows(items, full_fnr=full)
+            )
+            self.context.require_db().record_export(
+                "mangler og feil", file_name=path.name, rows=len(items), fnr_shown=full
+            )
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        masked = "fulle fødselsnumre" if full else "maskerte fødselsnumre"
+        self.status.setText(f"{len(items)} rader lagret i {path} ({masked}).")
+
+    # -- completeness ---------------------------------------------------------------
+    def _build_completeness_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        form = QFormLayout()
+        self.completeness_year = QSpinBox(tab)
+        self.completeness_year.setObjectName("kompletthet_ar")
+        self.completeness_year.setRange(2023, date.today().year)
+        self.completeness_year.setValue(date.today().year)
+        form.addRow("Å&r:", self.completeness_year)
+        layout.addLayout(form)
+        self.completeness_button = QPushButton("&Beregn kompletthet", tab)
+        self.completeness_button.setObjectName("kompletthet_beregn")
+        self.completeness_button.clicked.connect(self.compute_completeness)
+        layout.addWidget(self.completeness_button)
+        self.completeness_status = QLabel(
+            "Andel besvart og andel «Ukjent» per felt blant deltakelser aktive i året. "
+            "Forventet = besvart + det reglene melder som manglende.",
+            tab,
+        )
+        self.completeness_status.setWordWrap(True)
+        self.completeness_status.setObjectName("kompletthet_status")
+        layout.addWidget(self.completeness_status)
+        self.completeness_table = QTableWidget(tab)
+        self.completeness_table.setObjectName("kompletthet_tabell")
+        self.completeness_table.setAccessibleName("Kompletthet per felt")
+        self.completeness_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.completeness_table.setTabKeyNavigation(False)
+        self.completeness_table.verticalHeader().hide()
+        layout.addWidget(self.completeness_table, 1)
+        return tab
+
+    def compute_completeness(self) -> None:
+        db = self.context.require_db()
+        form = self.context.form_for_new()
+        period = Period.year(self.completeness_year.value())
+
+        def job(report: Report) -> object:
+            return completeness(db, form, period, progress=report)
+
+        self.completeness_button.setEnabled(False)
+        self.completeness_status.setText(f"Beregner kompletthet for {period.label} …")
+        start_job(
+            self.context,
+            job,
+            succeeded=lambda result: self._show_completeness(period, result),
+            failed=self._completeness_failed,
+            progressed=lambda _phase, _done, _total: None,
+        )
+
+    def _completeness_failed(self, error: object) -> None:
+        self.completeness_button.setEnabled(True)
+        if isinstance(error, UserError):
+            self.completeness_status.setText(error.message)
+            return
+        raise error if isinstance(error, BaseException) else RuntimeError(error)
+
+    def _show_completeness(self, period: Period, result: object) -> None:
+        self.completeness_button.setEnabled(True)
+        assert isinstance(result, tuple)
+        total, figures = result
+        rows = completeness_table_rows(figures)
+        headings = [
+            "Del",
+            "Felt",
+            "Forventet besvart",
+            "Besvart",
+            "Andel besvart (%)",
+            "Ukjent",
+            "Andel ukjent (%)",
+        ]
+        table = self.completeness_table
+        table.setColumnCount(len(headings))
+        table.setHorizontalHeaderLabels(headings)
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem(cell_text(value))
+                if c != 1:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                table.setItem(r, c, item)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.completeness_status.setText(
+            f"{total} deltakelser aktive i {period.label}. Eksakte tall, bare til "
+            "saksbehandling – ikke for publisering."
+        )
+        self.completeness_loaded.emit()
+
+
+def completeness_table_rows(
+    figures: Sequence[Completeness],
+) -> list[list[str | int | float | None]]:
+    def share(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return [
+        [
+            figure.part,
+            figure.label,
+            figure.expected,
+            figure.answered,
+            share(figure.answered_share),
+            figure.unknown,
+            share(figure.unknown_share),
+        ]
+        for figure in figures
+    ]

@@ -1,0 +1,327 @@
+"""«Resultater»: the municipality's results for a year or a period, on screen.
+
+The figures are computed off the UI thread (``jsdesk.reports.results``) with a
+progress bar, and shown exactly, with a note that they are not for publishing.
+Each chart has its table beside it (the table takes the keyboard focus; the
+chart is a picture of the same figures). «Eksporter PDF …» and «Eksporter
+Excel …» write the suppressed figures.
+
+Signals: ``computed(object)`` with the ``Results`` once they are shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jsdesk.errors import UserError
+from jsdesk.reports.export import Cell, cell_text, figure_rows, table_rows, write_results_xlsx
+from jsdesk.reports.period import Period
+from jsdesk.reports.results import Results, compute_results
+from jsdesk.reports.suppression import SCREEN_NOTE, unsuppressed
+from jsdesk.reports.tables import Table
+from jsdesk.ui.background import Report
+from jsdesk.ui.context import AppContext
+from jsdesk.ui.report_charts import chart_view
+from jsdesk.ui.report_jobs import choose_file, start_job
+from jsdesk.ui.report_pdf import write_results_pdf
+from jsdesk.ui.texts import FOCUS_STYLE, parse_date
+
+FIRST_YEAR = 2023
+OSLO = "0301"
+WHOLE = "Hele kommunen"
+
+
+class ResultsView(QDialog):
+    computed = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.results: Results | None = None
+        self.setObjectName("resultater")
+        self.setWindowTitle("Resultater – jsdesk")
+        self.setModal(False)
+        self.setStyleSheet(FOCUS_STYLE)
+        self.resize(1180, 680)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_choice())
+        self.note = QLabel(SCREEN_NOTE, self)
+        self.note.setObjectName("resultater_merknad")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("font-weight: bold;")
+        layout.addWidget(self.note)
+        self.status = QLabel("", self)
+        self.status.setObjectName("resultater_status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.area = QScrollArea(self)
+        self.area.setObjectName("resultater_innhold")
+        self.area.setWidgetResizable(True)
+        self.content = QWidget(self.area)
+        self.area.setWidget(self.content)
+        layout.addWidget(self.area, 1)
+
+    # -- the choice of period and bydel -------------------------------------------
+    def _build_choice(self) -> QWidget:
+        box = QGroupBox("Periode", self)
+        row = QHBoxLayout(box)
+        form = QFormLayout()
+        self.year = QSpinBox(box)
+        self.year.setObjectName("resultater_ar")
+        self.year.setRange(FIRST_YEAR, date.today().year)
+        self.year.setValue(date.today().year)
+        self.year.setAccessibleName("År")
+        form.addRow("&År:", self.year)
+        row.addLayout(form)
+        self.own_period = QCheckBox("&Egen periode", box)
+        self.own_period.setObjectName("resultater_egen_periode")
+        row.addWidget(self.own_period)
+        self.first = QLineEdit(box)
+        self.first.setObjectName("resultater_fra")
+        self.first.setPlaceholderText("DD.MM.ÅÅÅÅ")
+        self.first.setAccessibleName("Fra dato")
+        self.last = QLineEdit(box)
+        self.last.setObjectName("resultater_til")
+        self.last.setPlaceholderText("DD.MM.ÅÅÅÅ")
+        self.last.setAccessibleName("Til dato")
+        dates = QFormLayout()
+        dates.addRow("&Fra:", self.first)
+        dates.addRow("&Til:", self.last)
+        row.addLayout(dates)
+        self.own_period.toggled.connect(self._period_mode)
+        self._period_mode(False)
+        self.bydel = QComboBox(box)
+        self.bydel.setObjectName("resultater_bydel")
+        self.bydel.setAccessibleName("Bydel")
+        self.bydel.addItem(WHOLE, None)
+        bydel_label = QLabel("&Bydel:", box)
+        bydel_label.setBuddy(self.bydel)
+        if self._is_oslo():
+            from jsdesk.domain.registers import ADMIN_BYDELER, oslo_bydeler
+
+            for number, name in oslo_bydeler().items():
+                if number in ADMIN_BYDELER:
+                    self.bydel.addItem(f"{number} {name}", number)
+        else:
+            bydel_label.hide()
+            self.bydel.hide()
+        row.addWidget(bydel_label)
+        row.addWidget(self.bydel)
+        self.compute_button = QPushButton("&Beregn", box)
+        self.compute_button.setObjectName("resultater_beregn")
+        self.compute_button.setDefault(True)
+        self.compute_button.clicked.connect(self.compute)
+        row.addWidget(self.compute_button)
+        self.progress = QProgressBar(box)
+        self.progress.setObjectName("resultater_fremdrift")
+        self.progress.setAccessibleName("Fremdrift")
+        self.progress.setRange(0, 3)
+        self.progress.hide()
+        row.addWidget(self.progress)
+        row.addStretch(1)
+        self.pdf_button = QPushButton("Eksporter &PDF …", box)
+        self.pdf_button.setObjectName("resultater_pdf")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.xlsx_button = QPushButton("Eksporter E&xcel …", box)
+        self.xlsx_button.setObjectName("resultater_excel")
+        self.xlsx_button.clicked.connect(self._ask_xlsx)
+        for button in (self.pdf_button, self.xlsx_button):
+            button.setEnabled(False)
+            button.setToolTip("Eksporten skjuler tall fra 1 til 4 («<5»).")
+            row.addWidget(button)
+        return box
+
+    def _is_oslo(self) -> bool:
+        return self.context.is_open and self.context.require_db().settings.kommunenummer == OSLO
+
+    def _period_mode(self, own: bool) -> None:
+        self.year.setEnabled(not own)
+        self.first.setEnabled(own)
+        self.last.setEnabled(own)
+
+    def period(self) -> Period:
+        if not self.own_period.isChecked():
+            return Period.year(self.year.value())
+        first, last = parse_date(self.first.text()), parse_date(self.last.text())
+        if first is None or last is None:
+            raise UserError("Skriv fra- og til-dato som DD.MM.ÅÅÅÅ, f.eks. 01.01.2025.", 2)
+        return Period(first, last)
+
+    # -- computing ------------------------------------------------------------------
+    def compute(self) -> None:
+        try:
+            period = self.period()
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        db = self.context.require_db()
+        form = self.context.form_for_new()
+        bydel = self.bydel.currentData()
+
+        def job(report: Report) -> object:
+            return compute_results(db, form, period, bydel=bydel, progress=report)
+
+        self.compute_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.status.setText(f"Beregner resultater for {period.label} …")
+        start_job(
+            self.context,
+            job,
+            succeeded=self._computed,
+            failed=self._failed,
+            progressed=self._progressed,
+        )
+
+    def _progressed(self, phase: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(phase)
+
+    def _failed(self, error: object) -> None:
+        self.compute_button.setEnabled(True)
+        self.progress.hide()
+        if isinstance(error, UserError):
+            self.status.setText(error.message)
+            return
+        raise error if isinstance(error, BaseException) else RuntimeError(error)
+
+    def _computed(self, results: object) -> None:
+        assert isinstance(results, Results)
+        self.compute_button.setEnabled(True)
+        self.progress.hide()
+        self.show_results(results)
+
+    def show_results(self, results: Results) -> None:
+        self.results = results
+        place = f", bydel {results.bydel}" if results.bydel else ""
+        self.status.setText(f"Resultater for {results.period.label}{place}.")
+        content = QWidget(self.area)
+        layout = QVBoxLayout(content)
+        figures = QTableWidget(content)
+        _fill(
+            figures, ["Nøkkeltall", "Verdi", "Andel (%) / enhet"], figure_rows(results, exact=True)
+        )
+        figures.setObjectName("tabell_nokkeltall")
+        figures.setAccessibleName("Nøkkeltall")
+        layout.addWidget(_titled("Nøkkeltall", figures, content))
+        for table in results.tables:
+            widget = table_widget(table, content)
+            if table.name in results.charts:
+                pair = QWidget(content)
+                row = QHBoxLayout(pair)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(widget, 1)
+                row.addWidget(chart_view(table, pair), 1)
+                layout.addWidget(_titled(table.title, pair, content, table.note))
+            else:
+                layout.addWidget(_titled(table.title, widget, content, table.note))
+        layout.addStretch(1)
+        old = self.area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.area.setWidget(content)
+        self.content = content
+        self.pdf_button.setEnabled(True)
+        self.xlsx_button.setEnabled(True)
+        self.computed.emit(results)
+
+    # -- export ---------------------------------------------------------------------
+    def _file_name(self, suffix: str) -> str:
+        assert self.results is not None
+        label = self.results.period.label.replace(".", "-").replace("–", "_")
+        return f"resultater-{label}.{suffix}"
+
+    def _ask_pdf(self) -> None:
+        path = choose_file(self, "Eksporter PDF", self._file_name("pdf"), "PDF (*.pdf)")
+        if path is not None:
+            self.export_pdf(path)
+
+    def _ask_xlsx(self) -> None:
+        path = choose_file(self, "Eksporter Excel", self._file_name("xlsx"), "Excel (*.xlsx)")
+        if path is not None:
+            self.export_xlsx(path)
+
+    def export_pdf(self, path: Path) -> None:
+        assert self.results is not None
+        try:
+            write_results_pdf(self.results, path)
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        self.status.setText(f"PDF lagret: {path} (små tall skjult).")
+
+    def export_xlsx(self, path: Path) -> None:
+        assert self.results is not None
+        try:
+            write_results_xlsx(self.results, path)
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        self.status.setText(f"Excel-fil lagret: {path} (små tall skjult).")
+
+
+def _titled(title: str, body: QWidget, parent: QWidget, note: str = "") -> QGroupBox:
+    box = QGroupBox(title, parent)
+    layout = QVBoxLayout(box)
+    if note:
+        label = QLabel(note, box)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+    layout.addWidget(body)
+    return box
+
+
+def table_widget(table: Table, parent: QWidget) -> QTableWidget:
+    """The exact table, read-only, keyboard-reachable, as tall as its rows."""
+    headings, rows = table_rows(unsuppressed(table))
+    widget = QTableWidget(parent)
+    widget.setObjectName(f"tabell_{table.name}")
+    widget.setAccessibleName(table.title)
+    _fill(widget, headings, rows)
+    return widget
+
+
+def _fill(widget: QTableWidget, headings: list[str], rows: list[list[Cell]]) -> None:
+    widget.setColumnCount(len(headings))
+    widget.setRowCount(len(rows))
+    widget.setHorizontalHeaderLabels(headings)
+    widget.verticalHeader().hide()
+    widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    widget.setTabKeyNavigation(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(cell_text(value))
+            if c > 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            widget.setItem(r, c, item)
+    header = widget.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for c in range(1, len(headings)):
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+    height = header.height() + sum(widget.rowHeight(r) for r in range(len(rows))) + 6
+    widget.setMinimumHeight(min(height, 520))
+    widget.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
