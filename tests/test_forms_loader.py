@@ -179,6 +179,34 @@ def test_problem__has_line_number(tmp_path: Path) -> None:
         ),
         (lambda d: variable(d, "fravar")["codes"][0].update(kode=1), "ukjent nøkkel «kode»"),
         (
+            lambda d: variable(d, "hovedarsak_avslutning")["code_groups"][0]["codes"].append(3),
+            "kode 3 står i både kodegruppe arbeid og utdanning",
+        ),
+        (
+            lambda d: variable(d, "hovedarsak_avslutning")["code_groups"].pop(),
+            "kode 99 står ikke i noen kodegruppe",
+        ),
+        (
+            lambda d: variable(d, "hovedarsak_avslutning")["code_groups"][0]["codes"].append(77),
+            "kodegruppe arbeid nevner kode 77, som ikke finnes",
+        ),
+        (
+            lambda d: variable(d, "fravar").update(
+                code_groups=[{"name": "x", "text": "X", "codes": [1]}]
+            ),
+            "kode 2 står ikke i noen kodegruppe",
+        ),
+        (
+            lambda d: variable(d, "tiltak_for_jobbsjansen").update(
+                code_groups=[{"name": "x", "text": "X", "codes": [1]}]
+            ),
+            "bare code-variabler kan ha «code_groups»",
+        ),
+        (
+            lambda d: variable(d, "hovedarsak_avslutning")["code_groups"][0].update(goal="ja"),
+            "«goal» i kodegruppe arbeid må være true eller false",
+        ),
+        (
             lambda d: variable(d, "fravar")["codes"][0].update(valid_from="2022-01-01"),
             "gjelder fra før variabelen",
         ),

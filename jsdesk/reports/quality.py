@@ -163,11 +163,11 @@ def variable_counts(items: Sequence[QualityItem]) -> tuple[VariableCount, ...]:
         if kind.startswith("missing:"):
             stage = kind.split(":", 1)[1]
             adjective = STAGE_PLURAL.get(Stage(stage), stage) if count != 1 else _singular(stage)
-            text = f"{short_label(label)} mangler i {count} {adjective} {noun}"
+            text = f"«{short_label(label)}» mangler i {count} {adjective} {noun}"
         elif kind == Severity.ERROR:
-            text = f"{short_label(label)}: feil i {count} {noun}"
+            text = f"«{short_label(label)}»: feil i {count} {noun}"
         else:
-            text = f"{short_label(label)}: advarsel i {count} {noun}"
+            text = f"«{short_label(label)}»: advarsel i {count} {noun}"
         result.append(VariableCount(variable, label, count, text))
     return tuple(result)
 

@@ -9,18 +9,37 @@ never have to be decoded in Python. What the figures mean is decided by
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Text, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    TextClause,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import mask
-from jsdesk.storage.models import AcceptedWarning, Participation, utc_now
+from jsdesk.storage.models import (
+    NO_FINDINGS,
+    AcceptedWarning,
+    Participation,
+    json_value_sql,
+    utc_now,
+)
 from jsdesk.storage.records import ParticipationSummary
 
 if TYPE_CHECKING:
@@ -28,7 +47,6 @@ if TYPE_CHECKING:
 
 # Key of an accepted warning: (participation id, variable, entry index, finding code).
 AcceptedKey = tuple[int, str, int | None, str]
-_NO_FINDINGS = "[]"
 
 
 @dataclass(frozen=True)
@@ -104,30 +122,31 @@ class ReportingMixin:
         ``integers`` and ``texts`` name the record values to return (as int or
         str; anything else, or unanswered, comes back as None).
         """
-        columns = [Participation.values[name].as_integer() for name in integers]
-        columns += [Participation.values[name].as_string() for name in texts]
+        columns = [_value(name, Integer) for name in integers]
+        columns += [_value(name, String) for name in texts]
         query = select(
             Participation.id,
-            Participation.oppstartsdato,
-            Participation.avslutningsdato,
+            type_coerce(Participation.oppstartsdato, String),
+            type_coerce(Participation.avslutningsdato, String),
             Participation.stage,
-            Participation.birth_date,
+            type_coerce(Participation.birth_date, String),
             Participation.fodselsar,
             *columns,
         ).where(*_in_period(first, last, bydel))
         names = [*integers, *texts]
+        day = date.fromisoformat
         with self.read_connection() as conn:
             return [
                 ReportRow(
                     id=row[0],
-                    oppstartsdato=row[1],
-                    avslutningsdato=row[2],
+                    oppstartsdato=day(row[1]),
+                    avslutningsdato=day(row[2]) if row[2] else None,
                     stage=row[3],
-                    birth_date=row[4],
+                    birth_date=day(row[4]) if row[4] else None,
                     fodselsar=row[5],
                     values=dict(zip(names, row[6:], strict=True)),
                 )
-                for row in conn.execute(query.order_by(Participation.id))
+                for row in conn.execute(query)
             ]
 
     def answer_counts(
@@ -144,29 +163,37 @@ class ReportingMixin:
         multi-select counts as unknown when it holds only one such code.
         Unanswered = missing, null, "" or [].
         """
-        sums: list[ColumnElement[Any]] = []
-        for name, codes in unknown_codes.items():
-            text = Participation.values[name].as_string()
-            answered = and_(text.is_not(None), text.not_in(["", _NO_FINDINGS]))
-            sums.append(func.coalesce(func.sum(case((answered, 1), else_=0)), 0))
-            if codes:
-                number = Participation.values[name].as_integer()
-                unknown = or_(
-                    number.in_(sorted(codes)),
-                    text.in_([f"[{code}]" for code in sorted(codes)]),
-                )
-                sums.append(func.coalesce(func.sum(case((unknown, 1), else_=0)), 0))
-        query = select(func.count(Participation.id), *sums).where(*_in_period(first, last, bydel))
+        # One json_extract with every path parses each record once and returns the
+        # answers as one small JSON array; counting them in Python is cheaper than
+        # asking the database one CASE per variable and row.
+        names = list(unknown_codes)
+        paths: list[ColumnElement[Any]] = [literal_column(f"'$.\"{name}\"'") for name in names]
+        answers = func.json_extract(Participation.values, *paths)
+        period = _in_period(first, last, bydel)
+        answered = [0] * len(names)
+        unknown = [0] * len(names)
+        unknown_json = [
+            {*codes, *(f"[{code}]" for code in codes)} for codes in unknown_codes.values()
+        ]
+        total = 0
+        loads = json.loads
         with self.read_connection() as conn:
-            row = conn.execute(query).one()
-        total = int(row[0])
-        values: Iterator[Any] = iter(row[1:])
-        counts: dict[str, AnswerCount] = {}
-        for name, codes in unknown_codes.items():
-            answered_count = int(next(values))
-            unknown_count = int(next(values)) if codes else 0
-            counts[name] = AnswerCount(answered_count, unknown_count)
-        return total, counts
+            for (text_value,) in conn.execute(select(type_coerce(answers, String)).where(*period)):
+                total += 1
+                for i, given in enumerate(loads(text_value)):
+                    if given is None or given == "" or given == []:
+                        continue
+                    answered[i] += 1
+                    key = (
+                        given
+                        if isinstance(given, int)
+                        else json.dumps(given)
+                        if isinstance(given, list)
+                        else None
+                    )
+                    if key is not None and key in unknown_json[i]:
+                        unknown[i] += 1
+        return total, {name: AnswerCount(answered[i], unknown[i]) for i, name in enumerate(names)}
 
     def findings_rows(
         self,
@@ -176,7 +203,11 @@ class ReportingMixin:
         bydel: str | None = None,
     ) -> list[FindingsRow]:
         """Every participation with findings (in the period when one is given), by id."""
-        conditions: list[ColumnElement[bool]] = [cast(Participation.findings, Text) != _NO_FINDINGS]
+        # Spelled as in the partial index ix_participations_with_findings (a literal,
+        # not a parameter), so that SQLite reads only the rows that have findings.
+        conditions: list[ColumnElement[bool] | TextClause] = [
+            text(f"participations.findings != '{NO_FINDINGS}'")
+        ]
         if first is not None and last is not None:
             conditions += _in_period(first, last, bydel)
         query = select(
@@ -237,6 +268,12 @@ class ReportingMixin:
             return {(pid, var, index, code) for pid, var, index, code in conn.execute(query)}
 
 
+def _value(name: str, kind: type[Integer] | type[String]) -> ColumnElement[Any]:
+    """One record value, written exactly as in ``ix_participations_report`` (the JSON
+    path a literal, not a parameter) so that SQLite can answer from that index."""
+    return type_coerce(literal_column(json_value_sql(name)), kind)
+
+
 def _in_period(first: date, last: date, bydel: str | None) -> list[ColumnElement[bool]]:
     start, end = Participation.oppstartsdato, Participation.avslutningsdato
     conditions: list[ColumnElement[bool]] = [
@@ -245,5 +282,5 @@ def _in_period(first: date, last: date, bydel: str | None) -> list[ColumnElement
         or_(end.is_(None), end >= first),
     ]
     if bydel is not None:
-        conditions.append(Participation.values["bydel"].as_string() == bydel)
+        conditions.append(_value("bydel", String) == bydel)
     return conditions

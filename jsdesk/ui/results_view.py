@@ -61,6 +61,7 @@ class ResultsView(QDialog):
         super().__init__(parent)
         self.context = context
         self.results: Results | None = None
+        self._asked = 0  # the newest computation; an older one's answer is dropped
         self.setObjectName("resultater")
         self.setWindowTitle("Resultater – jsdesk")
         self.setModal(False)
@@ -184,6 +185,8 @@ class ResultsView(QDialog):
         def job(report: Report) -> object:
             return compute_results(db, form, period, bydel=bydel, progress=report)
 
+        self._asked += 1
+        asked = self._asked
         self.compute_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.show()
@@ -191,7 +194,7 @@ class ResultsView(QDialog):
         start_job(
             self.context,
             job,
-            succeeded=self._computed,
+            succeeded=lambda results: self._computed(asked, results),
             failed=self._failed,
             progressed=self._progressed,
         )
@@ -209,8 +212,10 @@ class ResultsView(QDialog):
             return
         raise error if isinstance(error, BaseException) else RuntimeError(error)
 
-    def _computed(self, results: object) -> None:
+    def _computed(self, asked: int, results: object) -> None:
         assert isinstance(results, Results)
+        if asked != self._asked:
+            return
         self.compute_button.setEnabled(True)
         self.progress.hide()
         self.show_results(results)

@@ -1,0 +1,200 @@
+"""«Resultater», «Mangler og feil» and «Eksporter liste …» as a caseworker uses them."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTableWidget
+from pypdf import PdfReader
+from pytestqt.qtbot import QtBot
+from report_support import fixed_db
+from storage_helpers import PASSPHRASE, db_key, raw_rows
+
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.quality_view import QualityView
+from jsdesk.ui.results_view import ResultsView
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    path = tmp_path / "jsdesk.db"
+    db, _ids = fixed_db(path)
+    db.close()
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    main = create_main_window(["jsdesk", "--db", str(path)])
+    qtbot.addWidget(main)
+    qtbot.waitUntil(lambda: main.stack.currentWidget() is not main.loading)
+    assert main.stack.currentWidget() is main.overview
+    yield main
+    main.close()
+
+
+def table_texts(table: QTableWidget) -> dict[str, list[str]]:
+    result = {}
+    for r in range(table.rowCount()):
+        label = table.item(r, 0).text()
+        result.setdefault(label, [table.item(r, c).text() for c in range(1, table.columnCount())])
+    return result
+
+
+def open_results(qtbot: QtBot, window: MainWindow) -> ResultsView:
+    qtbot.keyClick(window.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    view = window.report_actions.results_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.results is not None, timeout=20000)  # this year, at once
+    view.year.setValue(2025)
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
+    return view
+
+
+def test_results_view__ctrl_r__exact_figures_with_a_note(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_results(qtbot, window)
+    note = view.findChild(QLabel, "resultater_merknad")
+    assert note is not None and "ikke for publisering" in note.text()
+    figures = table_texts(view.findChild(QTableWidget, "tabell_nokkeltall"))
+    assert figures["Aktive deltakelser i perioden"][0] == "7"
+    assert figures["I arbeid eller utdanning (andel av avsluttede)"] == ["4", "66,7"]
+    outcome = table_texts(view.findChild(QTableWidget, "tabell_utfall"))
+    assert outcome["Arbeid"] == ["3", "50,0"]  # exact on screen, «<5» only in exports
+    assert outcome["I alt"] == ["6", "100,0"]
+    from PySide6.QtCharts import QChartView
+
+    # each chart has its figures as a table beside it
+    for name in ("tid", "utfall_per_ar"):
+        assert view.findChild(QChartView, f"diagram_{name}") is not None
+        assert view.findChild(QTableWidget, f"tabell_{name}") is not None
+
+
+def test_results_view__bydel__oslo_only_that_bydel(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_results(qtbot, window)
+    view.bydel.setCurrentIndex(view.bydel.findData("030102"))
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        view.compute()
+    figures = table_texts(view.findChild(QTableWidget, "tabell_nokkeltall"))
+    assert figures["Aktive deltakelser i perioden"][0] == "1"  # H
+
+
+def test_results_view__exports__suppressed_and_agree_with_each_other(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    view = open_results(qtbot, window)
+    view.export_xlsx(tmp_path / "r.xlsx")
+    view.export_pdf(tmp_path / "r.pdf")
+    assert "små tall skjult" in view.status.text()
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)
+    figures = {row[0]: row[1] for row in book["Nøkkeltall"].iter_rows(min_row=5, values_only=True)}
+    book.close()
+    screen = table_texts(view.findChild(QTableWidget, "tabell_nokkeltall"))
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).split())
+    for label, value in figures.items():
+        exact = screen[str(label)][0]
+        if value in ("<5", ":"):
+            assert exact not in ("", "0") or value == ":"
+        else:
+            assert str(value).replace(".", ",") == exact  # the same figure as on screen
+        assert f"{label} {str(value).replace('.', ',')}" in text
+
+
+def test_results_view__bad_dates__bokmal_message(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_results(qtbot, window)
+    view.own_period.setChecked(True)
+    view.first.setText("31.02.2025")
+    view.compute()
+    assert "DD.MM.ÅÅÅÅ" in view.status.text()
+
+
+def open_quality(qtbot: QtBot, window: MainWindow) -> QualityView:
+    qtbot.keyClick(window.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    view = window.report_actions.quality_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.quality is not None, timeout=20000)
+    return view
+
+
+def test_quality_view__counts_filters_and_enter_opens_the_field(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    view = open_quality(qtbot, window)
+    assert view.counts.count() > 0
+    assert "mangler i" in view.counts.item(0).text()
+    total = view.proxy.rowCount()
+    assert total == len(view.quality.items) > 0  # type: ignore[union-attr]
+    view.variable_filter.setCurrentIndex(view.variable_filter.findData("finansieringstype"))
+    shown = view.proxy.rowCount()
+    assert 0 < shown < total
+    assert all(item.variable == "finansieringstype" for item in view.proxy.visible_items())
+    view.table.setFocus()
+    view.table.selectRow(0)
+    item = view.proxy.item(0)
+    assert item is not None
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(window.wizards) == 1)
+    wizard = window.wizards[0]
+    assert wizard.participation_id == item.participation_id
+    field = wizard.fields["finansieringstype"]
+
+    def on_field() -> bool:
+        focused = wizard.focusWidget()  # the wizard window's focus (offscreen: not active)
+        return focused is not None and (
+            focused is field.editor or field.editor.isAncestorOf(focused)
+        )
+
+    qtbot.waitUntil(on_field)
+    assert wizard.currentId() == field.variable.part
+
+
+def test_quality_view__export__masked_unless_chosen_and_audited(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    view = open_quality(qtbot, window)
+    view.export(tmp_path / "m.csv")
+    rows = list(csv.reader((tmp_path / "m.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
+    assert len(rows) == 1 + view.proxy.rowCount()
+    assert all(row[1].endswith("*****") for row in rows[1:])
+    view.full_fnr.setChecked(True)
+    view.export(tmp_path / "m.xlsx")
+    db = window.context.require_db()
+    events = raw_rows(
+        db.path, db_key(db.path), "SELECT variable, new_value FROM audit_events WHERE action = ?",
+        ("eksportert",),
+    )  # fmt: skip
+    assert [e[0] for e in events] == ["mangler og feil", "mangler og feil"]
+    assert '"fulle fødselsnumre": true' in events[1][1]
+
+
+def test_list_export__overview_rows_chosen_columns_masked_by_default(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_E,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dialog = window.report_actions.list_dialog
+    assert dialog is not None
+    dialog.columns[6].setChecked(False)  # «Utfylt per del»
+    assert dialog.export(tmp_path / "liste.csv")
+    rows = list(
+        csv.reader((tmp_path / "liste.csv").read_text("utf-8-sig").splitlines(), delimiter=";")
+    )
+    assert rows[0] == [
+        "Fødselsnummer", "Fødselsår", "Oppstartsdato", "Avslutningsdato", "Stadium", "Status",
+        "Sist endret",
+    ]  # fmt: skip
+    assert len(rows) == 1 + 9
+    assert all(row[0].endswith("*****") for row in rows[1:])
+    dialog.full_fnr.setChecked(True)
+    assert dialog.export(tmp_path / "liste.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "liste.xlsx", read_only=True)
+    numbers = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]  # type: ignore[union-attr]
+    book.close()
+    assert all(isinstance(n, str) and len(n) == 11 and n.isdigit() for n in numbers)
