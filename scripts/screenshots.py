@@ -5,7 +5,8 @@
 Builds a throwaway TEST database with synthetic demo participations, opens the
 overview and one ended participation in the wizard, and saves a PNG of the
 overview, of each wizard page, of a page with errors shown, of the registry import
-dialog and of the receipt after "Send inn". The offscreen screen is what a 1366×768
+dialog, of the receipt after "Send inn", of «Resultater» (top and its chart) and of
+«Mangler og feil» (list and completeness). The offscreen screen is what a 1366×768
 laptop with a taskbar makes available (1366×728), so windows get the sizes caseworkers
 get. Run it again whenever the UI changes.
 """
@@ -105,6 +106,7 @@ def main() -> int:
         save_page_with_errors(window, app, output)
         save_import_dialog(window, app, Path(folder), output)
         save_receipt(window, app, Path(folder), output)
+        save_report_views(window, app, output)
         window.close()
         pump()
     return 0
@@ -209,6 +211,58 @@ def save_import_dialog(window: object, app: object, folder: Path, output: Path) 
     pump()
     save(dialog, output / "registerimport.png")
     dialog.close()
+
+
+def save_report_views(window: object, app: object, output: Path) -> None:
+    """«Resultater» for last year (figures, then the outcome chart) and «Mangler og feil»."""
+    import datetime as dt
+
+    from PySide6.QtCharts import QChartView
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from jsdesk.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(app, QApplication)
+
+    def wait(done: object) -> None:
+        assert callable(done)
+        while not done():
+            pump()
+
+    view = window.report_actions.open_results()
+    assert view is not None
+    view.resize(1366, 700)
+    wait(lambda: view.results is not None)
+    view.year.setValue(dt.date.today().year - 1)
+    view.results = None
+    view.compute()
+    wait(lambda: view.results is not None)
+    pump()
+    save(view, output / "resultater.png")
+    chart = view.findChild(QChartView, "diagram_utfall_per_ar")
+    assert chart is not None
+    pump()
+    top = chart.mapTo(view.content, QPoint(0, 0)).y()
+    view.area.verticalScrollBar().setValue(top - 60)
+    pump()
+    save(view, output / "resultater-diagram.png")
+    view.close()
+    quality = window.report_actions.open_quality()
+    assert quality is not None
+    quality.resize(1366, 700)
+    wait(lambda: quality.quality is not None)
+    pump()
+    save(quality, output / "mangler-og-feil.png")
+    quality.tabs.setCurrentIndex(1)
+    quality.completeness_year.setValue(dt.date.today().year - 1)
+    done: list[bool] = []
+    quality.completeness_loaded.connect(lambda: done.append(True))
+    quality.compute_completeness()
+    wait(lambda: bool(done))
+    pump()
+    save(quality, output / "kompletthet.png")
+    quality.close()
 
 
 if __name__ == "__main__":

@@ -122,7 +122,10 @@ def test_json__suppressed_and_readable(results: Results, tmp_path: Path) -> None
 
 
 def test_cli_report__xlsx_for_a_bydel(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     target = tmp_path / "bydel.xlsx"
@@ -150,7 +153,10 @@ def test_cli_report__pdf_and_json(
 
 
 def test_cli_report__bad_bydel_and_period__bokmal_errors(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     out = str(tmp_path / "x.json")

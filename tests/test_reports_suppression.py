@@ -88,8 +88,22 @@ def test_suppress__exhaustive_small_tables__nothing_recoverable() -> None:
 
 
 def test_suppress_linked__hidden_in_one_table__hidden_in_the_other() -> None:
-    first = Table("a", "A", "S", ("Antall",), (Row("x", (3,)), Row("y", (9,)), Row("I alt", (12,), (0, 1))), share_base=2)  # noqa: E501
-    second = Table("b", "B", "S", ("Antall",), (Row("p", (12,)), Row("q", (30,)), Row("I alt", (42,), (0, 1))), share_base=2)  # noqa: E501
+    first = Table(
+        "a",
+        "A",
+        "S",
+        ("Antall",),
+        (Row("x", (3,)), Row("y", (9,)), Row("I alt", (12,), (0, 1))),
+        share_base=2,
+    )
+    second = Table(
+        "b",
+        "B",
+        "S",
+        ("Antall",),
+        (Row("p", (12,)), Row("q", (30,)), Row("I alt", (42,), (0, 1))),
+        share_base=2,
+    )
     # first's total (12) is the same people as second's p: if one side hides it, so does
     # the other
     tables = suppress_linked([first, second], [(("a", 2, 0), ("b", 0, 0))])

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
-from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 from report_support import fixed_db
 from storage_helpers import PASSPHRASE, db_key, raw_rows
