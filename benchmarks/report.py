@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from jsdesk.commands.demo import fill_demo_database
-from jsdesk.forms import default_form
 from jsdesk.reports.period import Period
 from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.reports.results import compute_results
+from jsdesk.rules import default_form
 from jsdesk.storage import Database
 
 PASSPHRASE = "benchmark passordfrase"

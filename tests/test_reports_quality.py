@@ -14,10 +14,10 @@ from report_support import fixed_db
 from storage_helpers import db_key, new_db, raw_rows
 
 from jsdesk.demo import generate_participations
-from jsdesk.forms import default_form
 from jsdesk.reports.export import QUALITY_HEADINGS, quality_rows, write_list
 from jsdesk.reports.period import Period
 from jsdesk.reports.quality import completeness, quality_list
+from jsdesk.rules import default_form
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage import Database
 

@@ -10,10 +10,10 @@ import pytest
 from report_support import fixed_db
 
 from jsdesk.errors import UserError
-from jsdesk.forms import default_form
 from jsdesk.reports.period import Period
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.reports.tables import Table
+from jsdesk.rules import default_form
 from jsdesk.storage import Database
 
 

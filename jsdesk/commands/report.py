@@ -60,16 +60,16 @@ def parse_period(args: argparse.Namespace) -> Any:
 
 
 def _day(text: str) -> date | None:
-    from jsdesk.storage.records import parse_search_date
+    from jsdesk.storage.results import parse_search_date
 
     return parse_search_date(text.strip())
 
 
 def run_report(args: argparse.Namespace) -> int:
     from jsdesk.domain.registers import oslo_bydeler
-    from jsdesk.forms import default_form
     from jsdesk.reports.export import write_results_json, write_results_xlsx
     from jsdesk.reports.results import compute_results
+    from jsdesk.rules import default_form
 
     period = parse_period(args)
     if args.bydel is not None and args.bydel not in oslo_bydeler():

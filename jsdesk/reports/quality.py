@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from jsdesk.forms import FormDefinition, Stage, Variable, form_by_version
+from jsdesk.forms import FormDefinition, Stage, Variable
 from jsdesk.reports.period import Period
+from jsdesk.rules import form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.reporting import AnswerCount
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Integer,
     String,
     TextClause,
@@ -29,7 +27,6 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.orm import Session
 
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import mask
@@ -40,10 +37,11 @@ from jsdesk.storage.models import (
     json_value_sql,
     utc_now,
 )
-from jsdesk.storage.records import ParticipationSummary
+from jsdesk.storage.results import ParticipationSummary
+from jsdesk.storage.sessions import DatabaseCore
 
 if TYPE_CHECKING:
-    from jsdesk.storage.database import Settings
+    pass
 
 # Key of an accepted warning: (participation id, variable, entry index, finding code).
 AcceptedKey = tuple[int, str, int | None, str]
@@ -84,17 +82,8 @@ class AnswerCount:
     unknown: int
 
 
-class ReportingMixin:
+class ReportingMixin(DatabaseCore):
     """Report queries of ``Database`` (see ``jsdesk.storage.database``)."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def settings(self) -> Settings: ...
-
-        def read_connection(self) -> AbstractContextManager[Connection]: ...
-
-        def write(self) -> AbstractContextManager[Session]: ...
 
     def record_export(self, what: str, *, file_name: str, rows: int, fnr_shown: bool) -> None:
         """Audit that a list left the database: what, to which file, and whether

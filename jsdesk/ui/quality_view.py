@@ -60,9 +60,9 @@ from jsdesk.reports.quality import (
 )
 from jsdesk.rules.findings import Severity
 from jsdesk.ui.background import Report
+from jsdesk.ui.bokmal import FOCUS_STYLE, format_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.report_jobs import choose_file, start_job
-from jsdesk.ui.texts import FOCUS_STYLE, format_date
 
 ALL = "Alle"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -26,8 +26,8 @@ from jsdesk.reports.export import (
 )
 from jsdesk.reports.results import Results
 from jsdesk.reports.suppression import NOTE
+from jsdesk.ui.bokmal import format_date
 from jsdesk.ui.report_charts import chart_image
-from jsdesk.ui.texts import format_date
 
 CHART_SIZE = QSize(720, 360)
 CHART_WIDTH_PT = 480

@@ -43,11 +43,11 @@ from jsdesk.reports.results import Results, compute_results
 from jsdesk.reports.suppression import SCREEN_NOTE, unsuppressed
 from jsdesk.reports.tables import Table
 from jsdesk.ui.background import Report
+from jsdesk.ui.bokmal import FOCUS_STYLE, parse_nb_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.report_charts import chart_view
 from jsdesk.ui.report_jobs import choose_file, start_job
 from jsdesk.ui.report_pdf import write_results_pdf
-from jsdesk.ui.texts import FOCUS_STYLE, parse_date
 
 FIRST_YEAR = 2023
 OSLO = "0301"
@@ -166,7 +166,7 @@ class ResultsView(QDialog):
     def period(self) -> Period:
         if not self.own_period.isChecked():
             return Period.year(self.year.value())
-        first, last = parse_date(self.first.text()), parse_date(self.last.text())
+        first, last = parse_nb_date(self.first.text()), parse_nb_date(self.last.text())
         if first is None or last is None:
             raise UserError("Skriv fra- og til-dato som DD.MM.ÅÅÅÅ, f.eks. 01.01.2025.", 2)
         return Period(first, last)
