@@ -152,9 +152,8 @@ class QualityFilter(QSortFilterProxyModel):
     def set_filter(
         self, part: int | None, variable: str | None, severity: str | None, status: str | None
     ) -> None:
-        self.beginFilterChange()
         self.part, self.variable, self.severity, self.status = part, variable, severity, status
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.invalidate()  # every Qt 6 (begin/endFilterChange needs 6.10)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         model = self.sourceModel()

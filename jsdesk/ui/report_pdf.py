@@ -108,9 +108,7 @@ def write_results_pdf_headless(results: Results, target: Path) -> None:
         if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication(["jsdesk"])
-        try:
-            write_results_pdf(results, target)
-        finally:
-            app.shutdown()
+        write_results_pdf(results, target)
+        del app  # the command ends right after
         return
     write_results_pdf(results, target)
