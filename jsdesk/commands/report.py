@@ -66,13 +66,13 @@ def _day(text: str) -> date | None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from jsdesk.domain.registers import oslo_bydeler
+    from jsdesk.domain.code_domains import OSLO_BYDELER
     from jsdesk.reports.export import write_results_json, write_results_xlsx
     from jsdesk.reports.results import compute_results
     from jsdesk.rules import default_form
 
     period = parse_period(args)
-    if args.bydel is not None and args.bydel not in oslo_bydeler():
+    if args.bydel is not None and OSLO_BYDELER.name_of(args.bydel) is None:
         raise UserError(f"«{args.bydel}» er ikke en bydel i Oslo (f.eks. 030101).", 2)
     out: Path = args.out
     if not out.parent.is_dir():

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.domain.code_domains import OSLO_BYDELER
+from jsdesk.domain.period import Period as DomainPeriod
 from jsdesk.errors import UserError
 from jsdesk.reports.export import Cell, cell_text, figure_rows, table_rows, write_results_xlsx
 from jsdesk.reports.period import Period
@@ -50,7 +52,6 @@ from jsdesk.ui.report_jobs import choose_file, start_job
 from jsdesk.ui.report_pdf import write_results_pdf
 
 FIRST_YEAR = 2023
-OSLO = "0301"
 WHOLE = "Hele kommunen"
 
 
@@ -121,11 +122,8 @@ class ResultsView(QDialog):
         bydel_label = QLabel("&Bydel:", box)
         bydel_label.setBuddy(self.bydel)
         if self._is_oslo():
-            from jsdesk.domain.registers import ADMIN_BYDELER, oslo_bydeler
-
-            for number, name in oslo_bydeler().items():
-                if number in ADMIN_BYDELER:
-                    self.bydel.addItem(f"{number} {name}", number)
+            for choice in OSLO_BYDELER.choices(DomainPeriod.day(date.today())):
+                self.bydel.addItem(choice.label, choice.value)
         else:
             bydel_label.hide()
             self.bydel.hide()
@@ -156,7 +154,8 @@ class ResultsView(QDialog):
         return box
 
     def _is_oslo(self) -> bool:
-        return self.context.is_open and self.context.require_db().settings.kommunenummer == OSLO
+        kommune = OSLO_BYDELER.kommunenummer
+        return self.context.is_open and self.context.require_db().settings.kommunenummer == kommune
 
     def _period_mode(self, own: bool) -> None:
         self.year.setEnabled(not own)
