@@ -524,3 +524,25 @@ def test_messages__kommunenavn_mismatch__names_both_values() -> None:
         "automatisk) eller rett «Kommune nr» eller «Dato for oppstart» eller «Dato for "
         "avslutning jobbsjansen»."
     )
+
+
+@pytest.mark.parametrize("variable", list(MULTI))
+@pytest.mark.parametrize("length", [8_000, 32_000])
+def test_multi__list_longer_than_code_list__one_finding_not_one_per_entry(
+    variable: str, length: int
+) -> None:
+    # 32k entries took 35 s when repeated codes were counted with list.count.
+    evaluation = run(avsluttet_record(**{variable: [1, 2] * (length // 2)}))
+    found = [f for f in evaluation.findings if f.variable == variable]
+    assert [f.code for f in found] == [FindingCode.TOO_MANY_CODES]
+    assert f"{length} valg" in found[0].message and "kodelisten har bare" in found[0].message
+
+
+@pytest.mark.parametrize("variable", list(MULTI))
+def test_multi__repeats_within_code_list_length__each_repeated_code_named_once(
+    variable: str,
+) -> None:
+    evaluation = run(avsluttet_record(**{variable: [2, 1, 2, 1, 2]}))
+    found = [f for f in evaluation.findings if f.variable == variable]
+    assert [f.code for f in found] == [FindingCode.DUPLICATE_CODE]
+    assert "kodene 1, 2 mer enn én gang" in found[0].message

@@ -17,7 +17,7 @@ from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
 from jsdesk.errors import UserError
-from jsdesk.rules import read_record_file
+from jsdesk.rules import RecordFileError, read_record_file
 
 
 def current_form_version() -> str:
@@ -33,6 +33,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         for path in args.files:
             try:
                 records = read_record_file(path)
+            except RecordFileError as exc:  # the message names the file
+                print(exc.message, file=sys.stderr)
+                exit_code = max(exit_code, exc.exit_code)
+                continue
+            try:
                 stored = db.import_records(records, form_version=form_version)
             except UserError as exc:
                 print(f"{path}: {exc.message}", file=sys.stderr)

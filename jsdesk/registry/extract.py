@@ -15,11 +15,18 @@ import io
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from jsdesk.errors import UserError
+from jsdesk.jsontext import (
+    UntrustedJsonError,
+    check_surrogates,
+    raw_decode_untrusted,
+    untrusted_decoder,
+)
 
 
 class ExtractKind(StrEnum):
@@ -187,7 +194,17 @@ def _read_json(path: Path, text: str) -> Extract:
     def line_of(pos: int) -> int:
         return bisect_right(newlines, pos - 1) + 1
 
-    decoder = json.JSONDecoder()
+    try:
+        check_surrogates(text)
+        return _read_json_objects(path, text, line_of)
+    except UntrustedJsonError as exc:
+        raise ExtractFileError(
+            f"Filen {path} kan ikke leses ({exc.detail}). Ingenting er importert."
+        ) from None
+
+
+def _read_json_objects(path: Path, text: str, line_of: Callable[[int], int]) -> Extract:
+    decoder = untrusted_decoder()
     pos = _skip_space(text, 0)
     if text[pos : pos + 1] != "[":
         raise ExtractFileError(
@@ -200,7 +217,7 @@ def _read_json(path: Path, text: str) -> Extract:
     while expect_value:
         start = pos
         try:
-            value, pos = decoder.raw_decode(text, pos)
+            value, pos = raw_decode_untrusted(decoder, text, pos)
         except json.JSONDecodeError as exc:
             raise ExtractFileError(
                 f"Filen {path} er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}): "

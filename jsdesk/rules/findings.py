@@ -26,6 +26,7 @@ class FindingCode(StrEnum):
     INVALID_CODE = "INVALID_CODE"  # not in the code list
     CODE_NOT_APPLICABLE = "CODE_NOT_APPLICABLE"  # code not valid on the reference date
     DUPLICATE_CODE = "DUPLICATE_CODE"  # the same code twice in a multi-select
+    TOO_MANY_CODES = "TOO_MANY_CODES"  # a multi-select longer than its code list
     EXCLUSIVE_CODE = "EXCLUSIVE_CODE"  # e.g. 99 Ingen tiltak together with other codes
     INVALID_FNR = "INVALID_FNR"  # format, control digits or date
     H_NUMBER = "H_NUMBER"

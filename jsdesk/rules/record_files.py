@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from jsdesk.errors import UserError
+from jsdesk.jsontext import UntrustedJsonError, loads_untrusted
 
 
 class RecordFileError(UserError):
@@ -31,7 +32,11 @@ def _no_constant(name: str) -> object:
 def parse_records(text: str, source: str) -> list[dict[str, object]]:
     """Records from JSON text; RecordFileError with ``source`` named in the message."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = loads_untrusted(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except UntrustedJsonError as exc:
+        raise RecordFileError(
+            f"{source}: kan ikke leses ({exc.detail}). Ingenting er lagret eller kontrollert."
+        ) from None
     except json.JSONDecodeError as exc:
         raise RecordFileError(
             f"{source}: ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}: {exc.msg})."

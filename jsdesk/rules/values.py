@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
@@ -253,9 +254,20 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
             assert type(value) is int
             return (value if one(value, ctx, problems) else None), problems
         assert isinstance(value, list)
+        if len(value) > len(periods):
+            # More entries than the code list has codes: one finding, not one per entry.
+            problems.append(
+                (
+                    FindingCode.TOO_MANY_CODES,
+                    f"{label} har {len(value)} valg, men kodelisten har bare {len(periods)} "
+                    "koder. Fjern valgene som er for mye.",
+                )
+            )
+            return None, problems
         ok = all([one(code, ctx, problems) for code in value])
-        if len(set(value)) != len(value):
-            repeated = sorted({c for c in value if value.count(c) > 1})
+        counts = Counter(value)
+        if len(counts) != len(value):
+            repeated = sorted(c for c, n in counts.items() if n > 1)
             problems.append(
                 (
                     FindingCode.DUPLICATE_CODE,
@@ -265,7 +277,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
             )
             ok = False
         chosen_exclusive = [c for c in dict.fromkeys(value) if c in exclusive]
-        if chosen_exclusive and len(set(value)) > 1:
+        if chosen_exclusive and len(counts) > 1:
             code = chosen_exclusive[0]
             text = variable.code_text(code)
             problems.append(
