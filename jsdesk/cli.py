@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from jsdesk import logs
 from jsdesk.argparse_nb import ArgumentParser, install_bokmal_argparse
-from jsdesk.errors import ExitCode, UserError
+from jsdesk.errors import ExitCode, UserError, take_exit_at_least
 
 # command word -> module with ``register(subparsers)``; each parser sets ``func``.
 COMMANDS: dict[str, str] = {
@@ -72,8 +72,9 @@ def run_command(argv: Sequence[str]) -> int:
     if func is None:
         parser.print_help()
         return ExitCode.USAGE
+    take_exit_at_least()  # in-process callers (tests) run several commands
     result: int = func(args)
-    return result
+    return max(result, take_exit_at_least())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

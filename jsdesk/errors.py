@@ -36,3 +36,24 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+_exit_at_least = 0
+
+
+def exit_at_least(code: int) -> None:
+    """Make the running command end with at least ``code`` although it finished its work.
+
+    For problems beside the command's own work that must not pass unnoticed
+    (a failed daily backup): the message is printed at once, the exit code says
+    it at the end.
+    """
+    global _exit_at_least
+    _exit_at_least = max(_exit_at_least, code)
+
+
+def take_exit_at_least() -> int:
+    """The code set by ``exit_at_least`` since the last call (and reset it)."""
+    global _exit_at_least
+    code, _exit_at_least = _exit_at_least, 0
+    return code

@@ -6,10 +6,20 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
-from storage_helpers import FORM_VERSION, PASSPHRASE, new_db, raw_execute, raw_rows, record
+from sqlalchemy import select
+from storage_helpers import (
+    FORM_VERSION,
+    PASSPHRASE,
+    db_key,
+    new_db,
+    raw_execute,
+    raw_rows,
+    record,
+)
 
 from jsdesk.cli import main
-from jsdesk.storage import Database
+from jsdesk.storage import Database, audit
+from jsdesk.storage.models import AuditEvent
 
 
 def _filled(tmp_path: Path) -> Path:
@@ -86,3 +96,99 @@ def test_audit__edit_with_sql_tool__refused_by_the_database(tmp_path: Path, stat
         raw_execute(path, key, statement)
     with Database.open(path, PASSPHRASE) as db:
         assert db.verify_audit().ok
+
+
+# --- each defence on its own: a forger who gets past the others --------------------------
+
+
+def _events(path: Path) -> list[AuditEvent]:
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db, db.read() as session:
+        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def _hash_of(event: AuditEvent, prev_hash: str, user: str, digest: str) -> str:
+    return audit.event_hash(
+        prev_hash,
+        event.id,
+        event.at,
+        user,
+        event.action,
+        event.participation_id,
+        event.variable,
+        digest,
+    )
+
+
+def _unguarded(path: Path) -> bytes:
+    key = db_key(path)
+    raw_execute(path, key, "DROP TRIGGER audit_events_no_delete")
+    raw_execute(path, key, "DROP TRIGGER audit_events_scrub_only")
+    return key
+
+
+def test_audit__edited_event_with_its_own_hash_recomputed__next_event_link_breaks(
+    tmp_path: Path,
+) -> None:
+    path = _filled(tmp_path)
+    events = _events(path)
+    key = _unguarded(path)
+    third = events[2]
+    forged = _hash_of(third, third.prev_hash, "noen andre", third.value_digest)
+    raw_execute(
+        path,
+        key,
+        "UPDATE audit_events SET os_user = ?, hash = ? WHERE id = 3",
+        ("noen andre", forged),
+    )
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db:
+        report = db.verify_audit()
+    # Event 3 verifies on its own now; only event 4's link to it shows the edit.
+    assert report.problems == ("Hendelse 4: kjeden er brutt (forrige hash stemmer ikke).",)
+
+
+def test_audit__value_and_its_digest_replaced__event_hash_shows_it(tmp_path: Path) -> None:
+    path = _filled(tmp_path)
+    fourth = _events(path)[3]
+    key = _unguarded(path)
+    new_digest = audit.value_digest(fourth.salt, fourth.old_value, "1999")
+    raw_execute(
+        path,
+        key,
+        "UPDATE audit_events SET new_value = '1999', value_digest = ? WHERE id = 4",
+        (new_digest,),
+    )
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db:
+        report = db.verify_audit()
+    assert report.problems == ("Hendelse 4: innholdet er endret etter at det ble logget.",)
+
+
+def test_audit__whole_history_rewritten_consistently__only_the_anchor_shows_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _filled(tmp_path)
+    events = _events(path)
+    key = _unguarded(path)
+    prev = audit.GENESIS
+    for event in events:  # same length, different values, every hash recomputed
+        new_value = '"forfalsket"' if event.variable == "ankomstar" else event.new_value
+        digest = audit.value_digest(event.salt, event.old_value, new_value)
+        forged = _hash_of(event, prev, event.os_user, digest)
+        raw_execute(
+            path,
+            key,
+            "UPDATE audit_events SET new_value = ?, value_digest = ?, prev_hash = ?, hash = ? "
+            "WHERE id = ?",
+            (new_value, digest, prev, forged, event.id),
+        )
+        prev = forged
+    last = len(events)
+    with Database.open(path, PASSPHRASE, daily_backup=False) as db:
+        with db.read() as session:
+            assert audit.verify(session).ok  # the chain alone cannot tell
+        report = db.verify_audit()
+    assert report.problems == (
+        f"Hendelse {last}: stemmer ikke med det jsdesk lagret da databasen sist ble lukket.",
+    )
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    assert main(["db", "check", "--db", str(path)]) == 1
+    assert "Revisjonslogg: FEIL" in capsys.readouterr().out

@@ -68,7 +68,7 @@ def test_cli__check_backup_restore_change_passphrase__work_headless(
     copy = tmp_path / "kopi.db"
     assert main(["db", "backup", str(copy)]) == 0
     assert copy.exists()
-    assert main(["db", "restore", str(copy)]) == 0
+    assert main(["db", "restore", "--yes", str(copy)]) == 0
     assert "gjenopprettet" in capsys.readouterr().out
 
     monkeypatch.setenv("JSDESK_NEW_PASSPHRASE", "nytt passord for kontoret")
@@ -87,3 +87,23 @@ def test_cli__init_bad_municipality__clear_message_no_database(
     assert main(["db", "init", "--kommunenummer", "0301"]) == 2
     assert "--bydel" in capsys.readouterr().err
     assert not db_env.exists()
+
+
+def test_cli__change_passphrase__says_what_it_protects_and_rekey_gives_new_recovery_key(
+    db_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["db", "init", "--kommunenummer", "4601"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("JSDESK_NEW_PASSPHRASE", "nytt passord for kontoret")
+    assert main(["db", "change-passphrase"]) == 0
+    out = capsys.readouterr().out
+    assert "Gjenopprettingsnøkkelen virker fortsatt" in out
+    assert "KOPI av nøkkelfilen" in out and "--rekey" in out
+
+    monkeypatch.setenv("JSDESK_PASSPHRASE", "nytt passord for kontoret")
+    monkeypatch.setenv("JSDESK_NEW_PASSPHRASE", "tredje passord for kontoret")
+    assert main(["db", "change-passphrase", "--rekey"]) == 0
+    out = capsys.readouterr().out
+    recovery = out.split("NY GJENOPPRETTINGSNØKKEL (vises bare denne ene gangen):\n")[1].split()[0]
+    with Database.open(db_env, recovery, daily_backup=False) as db:
+        assert db.check().ok

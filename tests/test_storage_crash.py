@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from storage_helpers import FORM_VERSION, PASSPHRASE, REPO_ROOT, new_db
 
+from jsdesk.errors import UserError
 from jsdesk.storage import Database
+from jsdesk.storage.backup import check_file, daily_backups, list_backups, partial_files
 
 KILLS = 20
 
@@ -24,8 +26,7 @@ from jsdesk.rules import default_form
 from jsdesk.storage import Database
 run = sys.argv[2]
 db = Database.open(Path(sys.argv[1]), sys.argv[3], daily_backup=False)
-default_form()  # load the form before "ready", so the kill lands among writes
-print("ready", flush=True)
+default_form()
 i = 0
 while True:
     marker = f"{run}-{i}"
@@ -33,6 +34,8 @@ while True:
     print(f"c {pid} {marker}", flush=True)
     db.set_value(1, "teller", marker)
     print(f"s {marker}", flush=True)
+    if i == 0:
+        print("ready", flush=True)  # after the first writes, so the kill lands among writes
     i += 1
 """
 
@@ -59,19 +62,23 @@ def test_crash__sigkill_while_writing__integrity_audit_and_every_reported_change
             env=env,
         )
         assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
+        early = []
+        for line in child.stdout:
+            if line.strip() == "ready":
+                break
+            early.append(line)
         time.sleep(rng.uniform(0.0, 0.25))
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=30)
         assert child.returncode == -signal.SIGKILL, err
-        for line in out.splitlines():
+        for line in [*early, *out.splitlines()]:
             parts = line.split()
             if len(parts) == 3 and parts[0] == "c":
                 created[int(parts[1])] = parts[2]
             elif len(parts) == 2 and parts[0] == "s":
                 r, i = parts[1].split("-")
                 last_counter = (int(r), int(i))
-    assert len(created) > KILLS  # the kills landed while writes were going on
+    assert len(created) >= KILLS  # every kill landed while writes were going on
 
     with Database.open(db.path, PASSPHRASE) as reopened:
         report = reopened.check()
@@ -84,3 +91,121 @@ def test_crash__sigkill_while_writing__integrity_audit_and_every_reported_change
     run, i = (int(part) for part in str(counter).split("-"))
     # The child may have committed one more change than it lived to report.
     assert (run, i) >= last_counter
+
+
+WRITER_ALL = """
+import sys
+from pathlib import Path
+from jsdesk.rules import default_form
+from jsdesk.storage import Database
+from jsdesk.storage.backup import backup_dir
+path, run = Path(sys.argv[1]), sys.argv[2]
+secrets = [sys.argv[3], sys.argv[4]]
+current = int(sys.argv[5])
+
+def open_db():
+    global current
+    for index in (current, 1 - current):
+        try:
+            db = Database.open(path, secrets[index])  # daily backup on: it may be killed too
+        except Exception:
+            continue
+        current = index
+        print(f"p {current}", flush=True)
+        return db
+    raise SystemExit("neither passphrase opens the database")
+
+default_form()
+db = open_db()
+print("ready", flush=True)
+i = 0
+while True:
+    marker = f"{run}-{i}"
+    pid = db.create_participation({"kommunenummer": "0301", "merke": marker}, form_version="2023.1")
+    print(f"c {pid} {marker}", flush=True)
+    if i % 4 == 1:
+        db.backup(backup_dir(path) / "jsdesk-manuell-krasj.db")  # replaces the last one
+    if i % 5 == 2:
+        db.close()
+        db = open_db()
+    if i % 6 == 3:
+        db.change_passphrase(secrets[1 - current])  # a key-file write
+        current = 1 - current
+        print(f"p {current}", flush=True)
+    i += 1
+"""
+
+OTHER_PASSPHRASE = "en annen lang passordfrase"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX only")
+@pytest.mark.parametrize(
+    "kills",
+    [
+        20,
+        pytest.param(
+            200,
+            marks=pytest.mark.skipif(
+                not os.environ.get("JSDESK_SOAK"),
+                reason="200 kills take minutes: JSDESK_SOAK=1 make test (docs/storage.md)",
+            ),
+        ),
+    ],
+)
+def test_crash__sigkill_during_backups_close_and_key_file_writes__nothing_lost_nothing_partial(
+    tmp_path: Path, kills: int
+) -> None:
+    db, _ = new_db(tmp_path)
+    db.close()
+    rng = random.Random(20261201 + kills)
+    created: dict[int, str] = {}
+    current = 0
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    secrets = (PASSPHRASE, OTHER_PASSPHRASE)
+    for run in range(kills):
+        for daily in daily_backups(db.path):  # so that the open makes (and may die in) one
+            daily.unlink()
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER_ALL, str(db.path), str(run), *secrets, str(current)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("p "):
+                current = int(line.split()[1])
+            if line.strip() == "ready":
+                break
+        time.sleep(rng.uniform(0.0, 0.6))
+        child.send_signal(signal.SIGKILL)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == -signal.SIGKILL, err
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "c":
+                created[int(parts[1])] = parts[2]
+            elif len(parts) == 2 and parts[0] == "p":
+                current = int(parts[1])
+    assert len(created) >= kills // 2  # many kills landed among the writes
+
+    opened = None
+    for secret in (secrets[current], secrets[1 - current]):  # a change may be unreported
+        try:
+            opened = Database.open(db.path, secret)
+        except UserError:
+            continue
+        break
+    assert opened is not None
+    with opened:
+        assert opened.damage is None, opened.damage
+        report = opened.check()
+        assert report.ok, (report.integrity, report.chain.problems)
+        for pid, marker in created.items():
+            assert opened.get_participation(pid).values["merke"] == marker
+        key = opened.key
+    assert partial_files(db.path) == []
+    for kept in list_backups(db.path):
+        assert check_file(kept, key) == [], kept

@@ -230,3 +230,37 @@ def test_lock__second_process__clear_message_first_keeps_working(tmp_path: Path)
         pid = db.create_participation(record(5), form_version=FORM_VERSION)
     rows = raw_rows(db.path, db.key, "SELECT id FROM participations")
     assert rows == [(pid,)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_read_only_sidecars_left_by_an_earlier_open__recovered_and_opened(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        db.create_participation(record(4), form_version=FORM_VERSION)
+    crash = f"""
+import os
+from pathlib import Path
+from jsdesk.storage import Database
+db = Database.open(Path({str(db.path)!r}), {PASSPHRASE!r}, daily_backup=False)
+db.create_participation({{"kommunenummer": "0301"}}, form_version="2023.1")
+os._exit(0)
+"""
+    assert run_python(crash).returncode == 0
+    sidecars = [db.path.with_name(db.path.name + s) for s in ("-wal", "-shm")]
+    for sidecar in sidecars:  # as SQLite leaves them after an open of a 0444 database
+        sidecar.chmod(0o444)
+    result = subprocess.run(
+        [*_without_root_override(), sys.executable, "-m", "jsdesk", "records", "list"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "JSDESK_PASSPHRASE": PASSPHRASE,
+            "JSDESK_DB": str(db.path),
+        },
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 deltakelser." in result.stdout

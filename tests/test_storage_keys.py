@@ -7,13 +7,21 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from storage_helpers import PASSPHRASE, db_key, new_db, record
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
-from jsdesk.storage.keys import KeyFile, failure_delay, key_file_path, normalise_recovery_key
+from jsdesk.storage.backup import check_file, daily_backups, export_rekeyed
+from jsdesk.storage.keys import (
+    KeyFile,
+    Slot,
+    failure_delay,
+    key_file_path,
+    normalise_recovery_key,
+)
 
 
 def test_unlock__passphrase_or_recovery_key__both_open_the_same_data(tmp_path: Path) -> None:
@@ -167,3 +175,154 @@ def test_unlock__cryptography_without_argon2id__clear_message_not_a_crash(
     monkeypatch.undo()
     with Database.open(db.path, PASSPHRASE) as again:  # nothing left locked or changed
         assert again.count_participations() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d.update(failed_attempts=10**400), "failed_attempts"),
+        (lambda d: d.update(failed_attempts=-1), "failed_attempts"),
+        (lambda d: d["passphrase"].update(iterations=1e9), "passphrase.iterations"),
+        (lambda d: d["passphrase"].update(iterations=10**9), "passphrase.iterations"),
+        (lambda d: d["passphrase"].update(memory_kib=2**40), "passphrase.memory_kib"),
+        (lambda d: d["recovery"].update(lanes=0), "recovery.lanes"),
+        (lambda d: d["passphrase"].update(lanes=True), "passphrase.lanes"),
+        (lambda d: d["passphrase"].update(nonce=base64.b64encode(b"abc").decode()), "nonce"),
+        (lambda d: d["passphrase"].update(salt="ikke base64!"), "passphrase.salt"),
+        (lambda d: d["recovery"].update(wrapped=base64.b64encode(b"x" * 9).decode()), "wrapped"),
+        (lambda d: d["passphrase"].pop("salt"), "passphrase.salt"),
+        (lambda d: d.update(recovery="tekst"), "recovery"),
+        (
+            lambda d: d.update(
+                passphrase={"kdf": "scrypt", "n": 3, "r": 8, "p": 1, **_slot_bytes(d)}
+            ),
+            "passphrase.n",
+        ),
+        (
+            lambda d: d.update(
+                passphrase={"kdf": "scrypt", "n": 2**40, "r": 8, "p": 1, **_slot_bytes(d)}
+            ),
+            "passphrase.n",
+        ),
+    ],
+)
+def test_key_file__field_out_of_bounds__refused_before_use_naming_the_field(
+    tmp_path: Path, change: Any, field: str
+) -> None:
+    db, _ = new_db(tmp_path)
+    db.close()
+    key_path = key_file_path(db.path)
+    data = json.loads(key_path.read_text(encoding="utf-8"))
+    change(data)
+    key_path.write_text(json.dumps(data), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(UserError) as caught:
+        Database.open(db.path, PASSPHRASE)
+    assert time.monotonic() - started < 5, "a damaged key file must not make the unlock hang"
+    assert caught.value.exit_code == 2
+    assert "Nøkkelfilen" in caught.value.message and "skadet" in caught.value.message
+    assert field in caught.value.message
+    assert "Traceback" not in caught.value.message
+
+
+def _slot_bytes(data: dict[str, Any]) -> dict[str, str]:
+    slot = data["passphrase"]
+    return {k: slot[k] for k in ("salt", "nonce", "wrapped", "cipher")}
+
+
+def test_key_file__huge_or_deep_json__refused_with_message(tmp_path: Path) -> None:
+    db, _ = new_db(tmp_path)
+    db.close()
+    key_path = key_file_path(db.path)
+    for text in ("[" * 100_000 + "]" * 100_000, '{"format": 1' + ", " * 0 + "}" + " " * 2_000_000):
+        key_path.write_text(text, encoding="utf-8")
+        with pytest.raises(UserError, match="Nøkkelfilen") as caught:
+            Database.open(db.path, PASSPHRASE)
+        assert caught.value.exit_code == 2
+
+
+# --- re-keying ---------------------------------------------------------------------------------
+
+
+NEW_PASSPHRASE = "en helt ny og hemmelig frase"
+
+
+def test_change_passphrase__without_rekey__old_key_file_copy_still_opens_with_old_passphrase(
+    tmp_path: Path,
+) -> None:
+    """What a plain passphrase change does NOT protect against (documented, and shown)."""
+    db, _ = new_db(tmp_path)
+    db.close()
+    stolen = key_file_path(db.path).read_bytes()  # e.g. next to a backup on a USB stick
+    with Database.open(db.path, PASSPHRASE) as opened:
+        assert opened.change_passphrase(NEW_PASSPHRASE) is None
+    key_file_path(db.path).write_bytes(stolen)
+    with Database.open(db.path, PASSPHRASE, daily_backup=False) as opened:
+        assert opened.count_participations() == 0
+
+
+def test_change_passphrase__rekey__old_key_file_copy_and_old_recovery_key_open_nothing(
+    tmp_path: Path,
+) -> None:
+    db, old_recovery = new_db(tmp_path)
+    with db:
+        pid = db.create_participation(record(1), form_version="2023.1")
+        db.ensure_daily_backup()
+    stolen = key_file_path(db.path).read_bytes()
+    with Database.open(db.path, PASSPHRASE, daily_backup=False) as opened:
+        old_key = opened.key
+        recovery = opened.change_passphrase(NEW_PASSPHRASE, rekey=True)
+        assert recovery is not None and recovery != old_recovery
+        assert opened.key != old_key
+        assert opened.get_participation(pid).values["fodselsnummer"] == record(1)["fodselsnummer"]
+        assert opened.rekey_problem is None
+    for secret in (PASSPHRASE, old_recovery):
+        with pytest.raises(UserError):
+            Database.open(db.path, secret, daily_backup=False)
+    good_key_file = key_file_path(db.path).read_bytes()
+    key_file_path(db.path).write_bytes(stolen)
+    with pytest.raises(UserError):
+        Database.open(db.path, PASSPHRASE, daily_backup=False)
+    key_file_path(db.path).write_bytes(good_key_file)
+    for secret in (NEW_PASSPHRASE, recovery):
+        with Database.open(db.path, secret, daily_backup=False) as opened:
+            report = opened.check()
+            assert report.ok, report
+            assert opened.damage is None
+            new_key = opened.key
+    # The backups were re-encrypted too: the new key opens them, the old one does not.
+    (daily,) = daily_backups(db.path)
+    assert not check_file(daily, new_key)
+    assert check_file(daily, old_key)
+    restored_from = daily
+    Database.restore(db.path, restored_from, NEW_PASSPHRASE)
+    with Database.open(db.path, NEW_PASSPHRASE, daily_backup=False) as opened:
+        assert opened.count_participations() == 1
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["for-bytte", "etter-bytte"])
+def test_rekey__interrupted_by_a_crash__next_open_settles_on_the_key_the_file_takes(
+    tmp_path: Path, swapped: bool
+) -> None:
+    db, _ = new_db(tmp_path)
+    with db:
+        db.create_participation(record(2), form_version="2023.1")
+        old_key = db.key
+    key_path = key_file_path(db.path)
+    key_file = KeyFile.read(key_path)
+    new_key = os.urandom(32)
+    key_file.set_pending(
+        (Slot.wrap(new_key, NEW_PASSPHRASE, "passphrase"), Slot.wrap(new_key, "X" * 32, "recovery"))
+    )
+    key_file.write(key_path)
+    if swapped:  # killed after the re-encrypted file was renamed into place
+        staging = tmp_path / "ny.db"
+        export_rekeyed(db.path, old_key, staging, new_key)
+        os.replace(staging, db.path)
+    secret = NEW_PASSPHRASE if swapped else PASSPHRASE
+    with Database.open(db.path, secret, daily_backup=False) as opened:
+        assert opened.key == (new_key if swapped else old_key)
+        assert opened.count_participations() == 1
+    settled = KeyFile.read(key_path)
+    assert settled.pending() is None
+    assert settled.unlock(secret) == (new_key if swapped else old_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -284,7 +285,9 @@ def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) ->
     ):
         text = "\n".join(dump(path, key))
         assert fnr(10) not in text, path
-        assert "2017" not in text.replace("2017-", ""), path
+        # Hashes and digests are 64 hex digits and hold "2017" in about 1.5 % of runs.
+        without_hashes = re.sub(r"[0-9a-f]{64}", "", text)
+        assert "2017" not in without_hashes.replace("2017-", ""), path
     events = raw_rows(
         db.path,
         key,

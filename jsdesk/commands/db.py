@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError, exit_at_least
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 
@@ -68,11 +68,26 @@ def ask_new_passphrase(env_name: str = PASSPHRASE_ENV) -> str:
     return first
 
 
-def open_database(args: argparse.Namespace) -> Any:
+EXIT_BACKUP_FAILED = ExitCode.DISK  # the command did its work; the backup failed
+
+
+def open_database(args: argparse.Namespace, *, allow_damaged: bool = False) -> Any:
+    """Open the database; a failed daily backup is shown at once and ends in exit 5.
+
+    A damaged database is refused (exit 4, naming the newest good backup) unless
+    ``allow_damaged`` (``db check`` reports the damage itself).
+    """
     from jsdesk.storage import Database
 
     path = db_path(args)
-    return Database.open(path, ask_secret(f"Passordfrase for {path}: "))
+    db = Database.open(path, ask_secret(f"Passordfrase for {path}: "))
+    if db.damage is not None and not allow_damaged:
+        db.close()
+        raise UserError(db.damage, 4)
+    if db.backup_problem is not None:
+        print(f"Advarsel: {db.backup_problem}", file=sys.stderr)
+        exit_at_least(EXIT_BACKUP_FAILED)
+    return db
 
 
 def _ask(prompt: str, option: str) -> str:
@@ -139,7 +154,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    with open_database(args) as db:
+    with open_database(args, allow_damaged=True) as db:
         report = db.check()
     problems = [line for line in report.integrity if line != "ok"]
     print(f"SQLite-integritet: {'ok' if not problems else 'FEIL'}")
@@ -180,15 +195,71 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_loss(preview: Any) -> str:
+    """What a restore from ``preview.backup_path`` discards, in Bokmål."""
+    if preview.lost is None:
+        return (
+            "Den nåværende databasen kan ikke leses, så det er ukjent hvor mange endringer "
+            "som går tapt. Den tas vare på som en kopi."
+        )
+    if preview.lost == 0:
+        return "Ingen endringer går tapt: sikkerhetskopien har alt den nåværende databasen har."
+    local = preview.newest.astimezone() if preview.newest is not None else None
+    when = f", den nyeste {local:%d.%m.%Y kl. %H:%M}" if local is not None else ""
+    return (
+        f"{preview.lost} endringer gjort etter sikkerhetskopien ble laget{when}, blir forkastet "
+        "(den nåværende databasen tas vare på som en kopi)."
+    )
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from jsdesk.storage import Database
 
     path = db_path(args)
-    aside = Database.restore(path, args.path, ask_secret(f"Passordfrase for {path}: "))
+
+    def confirm(preview: Any) -> bool:
+        print(f"Gjenoppretter {path} fra {preview.backup_path}.")
+        print(describe_loss(preview))
+        if args.yes or preview.lost == 0:
+            return True
+        if not sys.stdin.isatty():
+            raise UserError(
+                "Gjenoppretting forkaster endringer og må bekreftes: kjør kommandoen i et "
+                "terminalvindu, eller legg til --yes i skript. Ingenting er endret.",
+                ExitCode.USAGE,
+            )
+        return input("Vil du gjenopprette likevel? Skriv «ja» for å fortsette: ").strip() == "ja"
+
+    aside = Database.restore(
+        path, args.path, ask_secret(f"Passordfrase for {path}: "), confirm=confirm
+    )
     print(f"Databasen {path} er gjenopprettet fra {args.path}.")
     if aside is not None:
         print(f"Den forrige databasen er tatt vare på som {aside}.")
     return 0
+
+
+REKEY_EXPLAINED = (
+    "Bytte av passordfrase uten ny nøkkel pakker bare databasenøkkelen inn på nytt: den "
+    "gamle passordfrasen åpner ikke lenger denne nøkkelfilen, men en KOPI av nøkkelfilen "
+    "(f.eks. ved en sikkerhetskopi på en minnepinne) åpner fortsatt databasen med den gamle "
+    "passordfrasen, og gjenopprettingsnøkkelen er den samme. Med ny nøkkel (--rekey) "
+    "krypteres databasen og sikkerhetskopiene på nytt med en ny tilfeldig nøkkel, og du får "
+    "en ny gjenopprettingsnøkkel: gamle kopier av nøkkelfilen åpner da ingenting."
+)
+
+
+def _wants_rekey(args: argparse.Namespace) -> bool:
+    if args.rekey:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    print(REKEY_EXPLAINED)
+    answer = input(
+        "Kan den gamle passordfrasen være kjent for andre, eller en kopi av nøkkelfilen "
+        "ha kommet på avveie? Da bør databasen få ny nøkkel. Ny nøkkel? [J/n]: "
+    )
+    return answer.strip().lower() not in {"n", "nei"}
 
 
 def cmd_change_passphrase(args: argparse.Namespace) -> int:
@@ -199,8 +270,23 @@ def cmd_change_passphrase(args: argparse.Namespace) -> int:
         path, ask_secret(f"Nåværende passordfrase eller gjenopprettingsnøkkel for {path}: ")
     )
     with db:
-        db.change_passphrase(ask_new_passphrase("JSDESK_NEW_PASSPHRASE"))
-    print("Passordfrasen er endret. Gjenopprettingsnøkkelen virker fortsatt.")
+        new = ask_new_passphrase("JSDESK_NEW_PASSPHRASE")
+        rekey = _wants_rekey(args)
+        recovery_key = db.change_passphrase(new, rekey=rekey)
+        problem = db.rekey_problem
+    if recovery_key is None:
+        print("Passordfrasen er endret. Gjenopprettingsnøkkelen virker fortsatt.")
+        print(REKEY_EXPLAINED)
+        return 0
+    print("Passordfrasen er endret, og databasen og sikkerhetskopiene har fått ny nøkkel.")
+    print("Gamle kopier av nøkkelfilen og den gamle gjenopprettingsnøkkelen virker ikke lenger.")
+    print()
+    print("NY GJENOPPRETTINGSNØKKEL (vises bare denne ene gangen):")
+    print(f"    {recovery_key}")
+    print("Skriv den ned og oppbevar den trygt.")
+    if problem is not None:
+        print(f"Advarsel: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -229,6 +315,11 @@ def register(subparsers: Any) -> None:
     restore = sub.add_parser("restore", help="gjenopprett databasen fra en sikkerhetskopi")
     add_db_argument(restore)
     restore.add_argument("path", type=Path, metavar="FIL", help="sikkerhetskopien")
+    restore.add_argument(
+        "--yes",
+        action="store_true",
+        help="ikke spør: forkast endringene etter sikkerhetskopien (for skript)",
+    )
     restore.set_defaults(func=cmd_restore)
 
     change = sub.add_parser(
@@ -236,4 +327,10 @@ def register(subparsers: Any) -> None:
         help="bytt passordfrase (ny fra prompt eller JSDESK_NEW_PASSPHRASE)",
     )
     add_db_argument(change)
+    change.add_argument(
+        "--rekey",
+        action="store_true",
+        help="gi databasen ny nøkkel og ny gjenopprettingsnøkkel (når den gamle passordfrasen "
+        "kan være kjent for andre); i et terminalvindu blir du spurt",
+    )
     change.set_defaults(func=cmd_change_passphrase)

@@ -261,6 +261,7 @@ def _code_checker(variable: Variable, label: str) -> ValueChecker:
                     FindingCode.TOO_MANY_CODES,
                     f"{label} har {len(value)} valg, men kodelisten har bare {len(periods)} "
                     "koder. Fjern valgene som er for mye.",
+                    Severity.ERROR,
                 )
             )
             return None, problems

@@ -11,19 +11,23 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage.keys import KeyFile, key_file_path
+from jsdesk.storage.keys import KeyFile, key_file_path, write_atomic
 from jsdesk.storage.models import AuditEvent, utc_now
 from jsdesk.storage.sessions import DatabaseCore
+
+log = logging.getLogger("jsdesk.storage")
 
 GENESIS = "0" * 64
 
@@ -214,14 +218,19 @@ def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainRepo
     return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))
 
 
-AUDIT_ANCHOR = "audit_head"  # key-file entry: newest audit event at the last close
+AUDIT_ANCHOR = "audit_head"  # key-file entry of earlier versions: newest event at close
+
+
+def anchor_file_path(db_path: Path) -> Path:
+    """``<database>.anker``: the newest audit event, rewritten after every write."""
+    return db_path.with_name(db_path.name + ".anker")
 
 
 class AuditMixin(DatabaseCore):
     """The audit chain of ``Database``: events outside record changes, the anchor, checks.
 
-    The anchor (newest event at the last close) is kept in the key file, outside
-    the database, so that cutting the chain's end off is detected.
+    The anchor (newest event after every committed write) is kept outside the
+    database in ``<database>.anker``, so that cutting the chain's end off is detected.
     """
 
     def _record_event(self, action: str, **fields: Any) -> None:
@@ -230,7 +239,15 @@ class AuditMixin(DatabaseCore):
             append(session, at=utc_now(), action=action, **fields)
 
     def _save_audit_anchor(self, *, force: bool = False) -> None:
-        """Move the anchor to the newest event, unless the chain no longer reaches it."""
+        """Move the anchor to the newest event, unless the chain no longer reaches it.
+
+        The anchor lives outside the database (``<database>.anker``) and follows
+        every committed write, so a database that comes back with fewer events
+        (WAL frames dropped after a crash, an older copy put in its place) is
+        noticed at the next open. It is replaced by rename without fsync: after a
+        power loss it can only be older (or unreadable, then the key file's
+        anchor from earlier versions is used), never ahead of the database.
+        """
         old = None if force else self._audit_anchor()
         with self.read() as session:
             newest = head(session)
@@ -240,22 +257,67 @@ class AuditMixin(DatabaseCore):
                     return  # the chain was cut or changed: keep the evidence for db check
         if newest is None:
             return
-        key_path = key_file_path(self.path)
-        key_file = KeyFile.read(key_path)
-        key_file.extra[AUDIT_ANCHOR] = {"id": newest[0], "hash": newest[1]}
-        key_file.write(key_path)
+        data = json.dumps({"id": newest[0], "hash": newest[1]}).encode("ascii")
+        write_atomic(anchor_file_path(self.path), data, durable=False)
+
+    def _after_commit(self) -> None:
+        # The open checked that the chain reaches the anchor, and writes only
+        # append: the newest event is the new anchor without checking again.
+        self._anchor_quietly(checked=True)
+
+    def _anchor_quietly(self, *, checked: bool = False) -> None:
+        if self.damage is not None:
+            return  # keep the anchor that shows what is missing
+        try:
+            self._save_audit_anchor(force=checked)
+        except (UserError, OSError):
+            log.warning("Could not record the audit anchor")
 
     def _audit_anchor(self) -> tuple[int, str] | None:
+        raw: object = None
         try:
-            raw = KeyFile.read(key_file_path(self.path)).extra.get(AUDIT_ANCHOR)
-        except UserError:
-            return None
+            raw = json.loads(anchor_file_path(self.path).read_bytes())
+        except (OSError, ValueError):
+            try:
+                raw = KeyFile.read(key_file_path(self.path)).extra.get(AUDIT_ANCHOR)
+            except UserError:
+                return None
         if (
             isinstance(raw, dict)
             and isinstance(raw.get("id"), int)
             and isinstance(raw.get("hash"), str)
         ):
             return raw["id"], raw["hash"]
+        return None
+
+    def _behind_anchor(self) -> str | None:
+        """A message when the database has lost events the anchor saw, else None."""
+        from jsdesk.storage.errors import restore_hint
+
+        anchor = self._audit_anchor()
+        if anchor is None:
+            return None
+        with self.read() as session:
+            newest = head(session)
+            at_anchor = session.get(AuditEvent, anchor[0])
+            at_anchor_hash = None if at_anchor is None else at_anchor.hash
+        hint = restore_hint(self.path)
+        newest_id = 0 if newest is None else newest[0]
+        if newest_id < anchor[0]:
+            missing = anchor[0] - newest_id
+            return (
+                f"Databasen {self.path} mangler de {missing} nyeste endringene (revisjonsloggen "
+                f"slutter ved hendelse {newest_id}, men jsdesk har sett hendelse {anchor[0]}). "
+                "De kan ha gått tapt ved et krasj med skade på disken, eller en eldre kopi er "
+                "lagt på plass uten «jsdesk db restore». Det lages ingen ny sikkerhetskopi før "
+                f"dette er ordnet, så de eldre er beholdt. {hint}"
+            )
+        if at_anchor_hash != anchor[1]:
+            return (
+                f"Revisjonsloggen i {self.path} stemmer ikke med det jsdesk sist så (hendelse "
+                f"{anchor[0]}): databasen er byttet ut eller endret utenfor jsdesk. Det lages "
+                f"ingen ny sikkerhetskopi før dette er ordnet. {hint}"
+            )
         return None
 
     def verify_audit(self) -> ChainReport:

@@ -78,3 +78,30 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(
             "BEGIN" if options.get("jsdesk_read", False) else "BEGIN IMMEDIATE"
         )
+
+
+def sqlite_sidecars(path: Path) -> list[Path]:
+    """The ``-wal``/``-shm``/``-journal`` files SQLite keeps beside ``path``."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def recover_sidecar_modes(path: Path) -> list[Path]:
+    """Make read-only sidecars writable again when the database itself is writable.
+
+    SQLite creates ``-wal``/``-shm`` with the database file's mode: after one
+    open of a read-only (0444) database they stay 0444, and once the database
+    is writable again every open fails. Returns the sidecars that could not be
+    fixed (not ours), for the message.
+    """
+    import os
+
+    if not os.access(path, os.W_OK):
+        return []
+    stuck = []
+    for sidecar in sqlite_sidecars(path):
+        if sidecar.exists() and not os.access(sidecar, os.W_OK):
+            try:
+                os.chmod(sidecar, 0o600)
+            except OSError:
+                stuck.append(sidecar)
+    return stuck

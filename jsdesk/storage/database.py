@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -25,8 +26,8 @@ from sqlalchemy.exc import DatabaseError
 from jsdesk.errors import UserError
 from jsdesk.storage import audit, backup, schema
 from jsdesk.storage.audit import AuditMixin
-from jsdesk.storage.backup import BackupsMixin, check_backup_file
-from jsdesk.storage.connection import make_engine
+from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
+from jsdesk.storage.connection import make_engine, recover_sidecar_modes
 from jsdesk.storage.errors import (
     classify,
     corrupt_error,
@@ -38,6 +39,7 @@ from jsdesk.storage.keys import (
     RECOVERY_UNCONFIRMED,
     KeyFile,
     KeysMixin,
+    create_private_file,
     fsync_dir,
     key_file_path,
     unlock_key,
@@ -59,7 +61,7 @@ from jsdesk.storage.submissions import SubmissionsMixin
 
 log = logging.getLogger("jsdesk.storage")
 
-__all__ = ["CheckReport", "Database", "Settings", "default_db_path"]
+__all__ = ["CheckReport", "Database", "RestorePreview", "Settings", "default_db_path"]
 
 
 def default_db_path() -> Path:
@@ -125,6 +127,7 @@ class Database(
         try:
             with translate_errors(path):
                 key_file.write(key_file_path(path))
+                create_private_file(path)  # SQLite gives -wal/-shm the same mode
                 engine = make_engine(path, db_key)
                 with engine.connect() as conn:
                     schema.upgrade(conn)
@@ -163,6 +166,15 @@ class Database(
             )
         lock = acquire_lock(path)
         try:
+            backup.remove_partial_files(path)  # left by a backup or restore that was killed
+            stuck = recover_sidecar_modes(path)
+            if stuck:
+                raise UserError(
+                    f"Databasen {path} kan ikke åpnes for skriving fordi disse filene ved siden "
+                    f"av den er skrivebeskyttet: {', '.join(str(p) for p in stuck)}. Be IT gi "
+                    "deg skrivetilgang til dem (de tilhører en annen bruker). Ingenting er endret.",
+                    5,
+                )
             db_key = unlock_key(path, secret)
             engine = make_engine(path, db_key)
             try:
@@ -183,6 +195,7 @@ class Database(
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
                 revision = schema.current_revision(conn)
                 conn.rollback()
+                damage = backup.open_check(self.path, conn.connection.driver_connection)
         except DatabaseError as exc:
             kind = classify(exc) or "corrupt"
             raise environment_error(kind, self.path) from exc
@@ -197,6 +210,15 @@ class Database(
                 4,
             )
         now = utc_now()
+        if damage:
+            # Reported, not refused: the data can still be read; no backup is made
+            # from a damaged file, so the good backups stay.
+            self.damage = self._damaged_error(damage).message
+        else:
+            self.damage = self._behind_anchor()
+        if self.damage is not None:
+            self._settings = self._load_settings()
+            return
         if revision != head:
             self.backup(backup.timestamped_backup_path(self.path, "for-oppgradering", now))
             with translate_errors(self.path), self._engine.connect() as conn:
@@ -210,16 +232,24 @@ class Database(
             try:
                 self.ensure_daily_backup(now)
             except UserError as exc:
-                self.backup_problem = f"Dagens sikkerhetskopi ble ikke laget: {exc.message}"
+                self.backup_problem = f"Dagens sikkerhetskopi ble ikke laget. {exc.message}"
                 log.warning("Daily backup failed")
 
     @classmethod
-    def restore(cls, path: Path, backup_path: Path, secret: str) -> Path | None:
+    def restore(
+        cls,
+        path: Path,
+        backup_path: Path,
+        secret: str,
+        confirm: Callable[[RestorePreview], bool] | None = None,
+    ) -> Path | None:
         """Replace the database at ``path`` with ``backup_path``.
 
-        The backup is checked first (key, integrity, schema version); only then
-        is the current database (with its WAL) copied aside and replaced. Returns
-        the copy of the replaced database, or None when there was none.
+        The backup is checked first (key, integrity, schema version); then
+        ``confirm`` (when given) is shown what will be lost and may say no;
+        only then is the current database (with its WAL) copied aside and
+        replaced. Returns the copy of the replaced database, or None when there
+        was none.
         """
         path, backup_path = Path(path), Path(backup_path)
         if not backup_path.is_file():
@@ -233,6 +263,12 @@ class Database(
                     write_atomic(key_path, kept.read_bytes())
             db_key = unlock_key(path, secret)
             check_backup_file(backup_path, db_key)
+            if (
+                confirm is not None
+                and path.exists()
+                and not confirm(backup.restore_preview(path, backup_path, db_key))
+            ):
+                raise UserError("Gjenopprettingen er avbrutt. Ingenting er endret.", 1)
             with translate_errors(path):
                 aside = backup.copy_files_aside(path, "for-gjenoppretting", utc_now())
                 staging = path.with_name(path.name + ".gjenopprettes")
@@ -260,10 +296,7 @@ class Database(
         """Record the audit anchor, close every connection, release the lock (idempotent)."""
         if not self._closed:
             self._closed = True
-            try:
-                self._save_audit_anchor()
-            except (UserError, OSError):
-                log.warning("Could not record the audit anchor in the key file")
+            self._anchor_quietly()
         with self._query_lock:
             self._close_query_connection()
         self._engine.dispose()

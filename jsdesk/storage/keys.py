@@ -48,6 +48,23 @@ RECOVERY_GROUP_LENGTH = 4
 MAX_DELAY_SECONDS = 30.0
 # Key-file entry present while the recovery key has not been confirmed as written down.
 RECOVERY_UNCONFIRMED = "recovery_unconfirmed"
+# Sane bounds for every number a key file carries. A damaged or hostile key file
+# must not make an unlock hang (iterations=1e9), exhaust memory (2^40 KiB) or
+# crash on a huge integer; anything outside these bounds is refused before use.
+KDF_BOUNDS: dict[str, dict[str, tuple[int, int]]] = {
+    "argon2id": {
+        "memory_kib": (8, 1024 * 1024),  # at most 1 GiB
+        "iterations": (1, 64),
+        "lanes": (1, 16),
+    },
+    "scrypt": {"n": (2, 2**20), "r": (1, 8), "p": (1, 4)},  # at most 1 GiB
+}
+SALT_BYTES = (16, 64)
+NONCE_BYTES = 12  # AES-GCM
+WRAPPED_BYTES = 32 + 16  # a 256-bit key and the GCM tag
+MAX_FAILED_ATTEMPTS = 1_000_000
+MAX_KEY_FILE_BYTES = 1024 * 1024
+REKEY_PENDING = "rekey_pending"  # key-file entry while the database key is being replaced
 
 
 def key_file_path(db_path: Path) -> Path:
@@ -86,6 +103,8 @@ def failure_delay(failures: int) -> float:
     """Seconds to wait after the given number of consecutive failed attempts."""
     if failures <= 0:
         return 0.0
+    if failures > 16:
+        return MAX_DELAY_SECONDS
     return float(min(0.5 * 2 ** (failures - 1), MAX_DELAY_SECONDS))
 
 
@@ -143,6 +162,36 @@ def current_kdf() -> tuple[str, dict[str, int]]:
     }
 
 
+class KeyFieldError(ValueError):
+    """A key-file field that is missing, of the wrong type or outside its bounds."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"feltet «{field_name}» {problem}")
+        self.field_name = field_name
+
+
+def _bounded_int(value: object, name: str, low: int, high: int) -> int:
+    # bool is an int in Python; a float (1e9) or a string is not a valid count.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise KeyFieldError(name, "mangler eller er ikke et heltall")
+    if not low <= value <= high:
+        raise KeyFieldError(name, f"må være mellom {low} og {high}")
+    return value
+
+
+def _bytes_field(value: object, name: str, low: int, high: int) -> bytes:
+    if not isinstance(value, str) or len(value) > 4 * high:
+        raise KeyFieldError(name, "mangler eller er ikke base64-tekst av riktig lengde")
+    try:
+        data = _unb64(value)
+    except ValueError:
+        raise KeyFieldError(name, "er ikke gyldig base64") from None
+    if not low <= len(data) <= high:
+        expected = f"{low}" if low == high else f"{low}–{high}"
+        raise KeyFieldError(name, f"må være {expected} byte (er {len(data)})")
+    return data
+
+
 @dataclass
 class Slot:
     """The database key wrapped under a key derived from one secret."""
@@ -194,17 +243,27 @@ class Slot:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Slot:
+    def from_json(cls, data: object, name: str) -> Slot:
+        """A slot from the key file; ``KeyFieldError`` names the first field out of bounds."""
+        if not isinstance(data, dict):
+            raise KeyFieldError(name, "er ikke et JSON-objekt")
         kdf = data.get("kdf")
-        if kdf not in KDF_PARAMETERS or data.get("cipher") != "aes-256-gcm":
-            raise ValueError("unknown key derivation or cipher")
-        params = {name: int(data[name]) for name in KDF_PARAMETERS[kdf]}
-        if any(value <= 0 for value in params.values()):
-            raise ValueError("key derivation parameters out of range")
+        if kdf not in KDF_PARAMETERS:
+            raise KeyFieldError(f"{name}.kdf", "er en ukjent nøkkelutledning")
+        if data.get("cipher") != "aes-256-gcm":
+            raise KeyFieldError(f"{name}.cipher", "er et ukjent chiffer")
+        params = {
+            param: _bounded_int(data.get(param), f"{name}.{param}", *KDF_BOUNDS[kdf][param])
+            for param in KDF_PARAMETERS[kdf]
+        }
+        if kdf == SCRYPT and params["n"] & (params["n"] - 1):
+            raise KeyFieldError(f"{name}.n", "må være en potens av 2")
         return cls(
-            salt=_unb64(data["salt"]),
-            nonce=_unb64(data["nonce"]),
-            wrapped=_unb64(data["wrapped"]),
+            salt=_bytes_field(data.get("salt"), f"{name}.salt", *SALT_BYTES),
+            nonce=_bytes_field(data.get("nonce"), f"{name}.nonce", NONCE_BYTES, NONCE_BYTES),
+            wrapped=_bytes_field(
+                data.get("wrapped"), f"{name}.wrapped", WRAPPED_BYTES, WRAPPED_BYTES
+            ),
             kdf=kdf,
             params=params,
         )
@@ -238,6 +297,46 @@ class KeyFile:
             db_key = self.recovery.unwrap(normalise_recovery_key(secret), "recovery")
         return db_key
 
+    def pending(self) -> tuple[Slot, Slot] | None:
+        """The new key's slots while a re-keying is under way (see ``Database._rekey``)."""
+        raw = self.extra.get(REKEY_PENDING)
+        if raw is None:
+            return None
+        try:
+            if not isinstance(raw, dict):
+                raise KeyFieldError(REKEY_PENDING, "er ikke et JSON-objekt")
+            return (
+                Slot.from_json(raw.get("passphrase"), f"{REKEY_PENDING}.passphrase"),
+                Slot.from_json(raw.get("recovery"), f"{REKEY_PENDING}.recovery"),
+            )
+        except KeyFieldError:
+            return None
+
+    def set_pending(self, slots: tuple[Slot, Slot] | None) -> None:
+        if slots is None:
+            self.extra.pop(REKEY_PENDING, None)
+        else:
+            self.extra[REKEY_PENDING] = {
+                "passphrase": slots[0].to_json(),
+                "recovery": slots[1].to_json(),
+            }
+
+    def promote_pending(self) -> None:
+        """The pending slots become the key file's slots."""
+        slots = self.pending()
+        if slots is not None:
+            self.passphrase, self.recovery = slots
+        self.set_pending(None)
+
+    def unlock_pending(self, secret: str) -> bytes | None:
+        slots = self.pending()
+        if slots is None:
+            return None
+        db_key = slots[0].unwrap(secret, "passphrase")
+        if db_key is None:
+            db_key = slots[1].unwrap(normalise_recovery_key(secret), "recovery")
+        return db_key
+
     def rewrap_passphrase(self, db_key: bytes, new_passphrase: str) -> None:
         check_passphrase(new_passphrase)
         self.passphrase = Slot.wrap(db_key, new_passphrase, "passphrase")
@@ -255,7 +354,11 @@ class KeyFile:
     @classmethod
     def read(cls, path: Path) -> KeyFile:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_KEY_FILE_BYTES + 1)
+            if len(raw) > MAX_KEY_FILE_BYTES:
+                raise ValueError("too large")
+            data = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
             raise UserError(
                 f"Nøkkelfilen {path} mangler. Den ligger vanligvis ved siden av databasen og "
@@ -263,27 +366,34 @@ class KeyFile:
                 "gjenopprett fra en sikkerhetskopi med «jsdesk db restore FIL».",
                 2,
             ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise UserError(
                 f"Nøkkelfilen {path} kan ikke leses ({exc.__class__.__name__}). Legg tilbake "
                 "nøkkelfilen fra en kopi, eller gjenopprett fra en sikkerhetskopi med "
                 "«jsdesk db restore FIL».",
                 2,
             ) from None
-        try:
-            if not isinstance(data, dict) or data.get("format") != KEY_FILE_FORMAT:
-                raise ValueError("unknown format")
-            known = {"format", "program", "passphrase", "recovery", "failed_attempts"}
-            return cls(
-                passphrase=Slot.from_json(data["passphrase"]),
-                recovery=Slot.from_json(data["recovery"]),
-                failed_attempts=int(data.get("failed_attempts", 0)),
-                extra={k: v for k, v in data.items() if k not in known},
-            )
-        except (KeyError, TypeError, ValueError):
+        if not isinstance(data, dict) or data.get("format") != KEY_FILE_FORMAT:
             raise UserError(
                 f"Nøkkelfilen {path} har et ukjent eller skadet innhold. Den kan være laget av "
                 "en nyere jsdesk. Oppdater jsdesk, eller legg tilbake nøkkelfilen fra en kopi.",
+                2,
+            )
+        try:
+            known = {"format", "program", "passphrase", "recovery", "failed_attempts"}
+            return cls(
+                passphrase=Slot.from_json(data.get("passphrase"), "passphrase"),
+                recovery=Slot.from_json(data.get("recovery"), "recovery"),
+                failed_attempts=_bounded_int(
+                    data.get("failed_attempts", 0), "failed_attempts", 0, MAX_FAILED_ATTEMPTS
+                ),
+                extra={k: v for k, v in data.items() if k not in known},
+            )
+        except KeyFieldError as exc:
+            raise UserError(
+                f"Nøkkelfilen {path} er skadet: {exc}. Ingenting er endret, og databasen er "
+                "ikke forsøkt åpnet. Legg tilbake nøkkelfilen fra en kopi (det ligger en i "
+                "mappen med sikkerhetskopier).",
                 2,
             ) from None
 
@@ -291,19 +401,25 @@ class KeyFile:
         write_atomic(path, json.dumps(self.to_json(), indent=2).encode("utf-8") + b"\n")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` via a temporary file (mode 0600), fsync and rename.
+
+    With ``durable=False`` nothing is fsynced: a reader sees the old or the new
+    content, but after a power loss the old content may come back.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -320,6 +436,57 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def private_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only (0600 on POSIX).
+
+    On Windows, files in the user's profile inherit an owner-only ACL; chmod
+    there only sets the read-only flag, so nothing is done.
+    """
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) if needed; a folder jsdesk creates gets mode 0700."""
+    if path.is_dir():
+        return
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(path, 0o700)  # mkdir's mode is reduced by the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file with mode 0600 (fails if it exists).
+
+    SQLite gives a database's ``-wal``/``-shm``/``-journal`` the mode of the
+    database file, so creating the database file this way keeps them private too.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    private_file(path)
+
+
+def _settle_rekey(
+    db_path: Path, key_file: KeyFile, old: bytes | None, new: bytes | None
+) -> bytes | None:
+    """Finish or undo a re-keying that a crash interrupted; the key the file takes."""
+    from jsdesk.storage.backup import opens_with
+
+    key_path = key_file_path(db_path)
+    if new is not None and opens_with(db_path, new):
+        key_file.promote_pending()
+    elif old is not None and opens_with(db_path, old):
+        key_file.set_pending(None)
+        new = None
+    else:
+        return None  # neither: the secret is wrong for the key the file takes
+    try:
+        key_file.write(key_path)
+    except OSError:
+        log.warning("Could not settle an interrupted re-keying in the key file")
+    return new if new is not None else old
+
+
 def unlock_key(db_path: Path, secret: str) -> bytes:
     """The database key for ``secret``, with a growing delay after failed attempts."""
     key_path = key_file_path(db_path)
@@ -329,8 +496,10 @@ def unlock_key(db_path: Path, secret: str) -> bytes:
     if delay:
         time.sleep(delay)
     db_key = key_file.unlock(secret)
+    if key_file.pending() is not None:
+        db_key = _settle_rekey(db_path, key_file, db_key, key_file.unlock_pending(secret))
     if db_key is None:
-        key_file.failed_attempts += 1
+        key_file.failed_attempts = min(key_file.failed_attempts + 1, MAX_FAILED_ATTEMPTS)
         try:
             key_file.write(key_path)
         except OSError:
@@ -363,8 +532,18 @@ class KeysMixin(DatabaseCore):
         """Seconds the next unlock attempt will wait (for a countdown in the UI)."""
         return failure_delay(KeyFile.read(key_file_path(Path(path))).failed_attempts)
 
-    def change_passphrase(self, new_passphrase: str) -> None:
-        """Rewrap the database key under a new passphrase; the recovery key still works."""
+    def change_passphrase(self, new_passphrase: str, *, rekey: bool = False) -> str | None:
+        """A new passphrase; with ``rekey`` also a new database key and recovery key.
+
+        Without ``rekey`` the database key is only rewrapped: the recovery key
+        still works, and so does any copy of the key file with the OLD
+        passphrase (a key file next to a backup on a USB stick). With ``rekey``
+        the database and its backups are re-encrypted under a new random key
+        and a new recovery key is returned (show it once): old key-file copies
+        open nothing any more.
+        """
+        if rekey:
+            return self._rekey(new_passphrase)
         key_path = key_file_path(self.path)
         key_file = KeyFile.read(key_path)
         key_file.rewrap_passphrase(self._key, new_passphrase)
@@ -373,6 +552,7 @@ class KeysMixin(DatabaseCore):
         except OSError:
             raise environment_error("readonly", key_path) from None
         self._record_event("passordfrase endret")
+        return None
 
     @property
     def recovery_key_confirmed(self) -> bool:
@@ -404,3 +584,56 @@ class KeysMixin(DatabaseCore):
         except OSError:
             raise environment_error("readonly", key_path) from None
         self._record_event("gjenopprettingsnøkkel bekreftet")
+
+    def _rekey(self, new_passphrase: str) -> str:
+        """Re-encrypt under a new key (SQLCipher-specific: ``sqlcipher_export``).
+
+        Crash-safe order: the key file first gets the new key as a pending slot
+        pair, then the re-encrypted copy replaces the database by rename, then the
+        pending slots become the key file's slots. An open in between finds out
+        which key the file on disk takes (``_settle_rekey``).
+        """
+        from jsdesk.storage import backup
+        from jsdesk.storage.connection import make_engine
+        from jsdesk.storage.errors import translate_errors
+
+        check_passphrase(new_passphrase)
+        key_path = key_file_path(self.path)
+        key_file = KeyFile.read(key_path)
+        new_key = os.urandom(32)
+        new_recovery = new_recovery_key()
+        key_file.set_pending(
+            (
+                Slot.wrap(new_key, new_passphrase, "passphrase"),
+                Slot.wrap(new_key, normalise_recovery_key(new_recovery), "recovery"),
+            )
+        )
+        with translate_errors(key_path):
+            key_file.write(key_path)
+        self._record_event("passordfrase endret, ny databasenøkkel")
+        old_key = self._key
+        staging = self.path.with_name(f".{self.path.name}.omkrypteres.tmp")
+        with self._query_lock:
+            self._close_query_connection()
+        self._engine.dispose()
+        with translate_errors(self.path):
+            backup.export_rekeyed(self.path, old_key, staging, new_key)
+            for suffix in ("-wal", "-shm"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            os.replace(staging, self.path)
+            fsync_dir(self.path.parent)
+            key_file.promote_pending()
+            key_file.failed_attempts = 0
+            key_file.write(key_path)
+        self._bind(new_key, make_engine(self.path, new_key))
+        self._after_commit()  # the anchor follows the new file
+        failed = backup.rekey_backups(self.path, old_key, new_key)
+        backup.keep_key_copy(self.path, backup.backup_dir(self.path))
+        self.rekey_problem = (
+            "Disse sikkerhetskopiene kunne ikke krypteres med den nye nøkkelen og er merket "
+            f"«gammel-nøkkel» (de åpnes bare med den gamle nøkkelfilen): "
+            f"{', '.join(p.name for p in failed)}."
+            if failed
+            else None
+        )
+        return new_recovery

@@ -9,6 +9,7 @@ from filelock import FileLock, Timeout
 
 from jsdesk.errors import UserError
 from jsdesk.storage.errors import environment_error
+from jsdesk.storage.keys import private_dir
 
 
 def lock_file_path(db_path: Path) -> Path:
@@ -16,14 +17,19 @@ def lock_file_path(db_path: Path) -> Path:
 
 
 def acquire_lock(db_path: Path, *, create_folder: bool = False) -> Any:
-    """Lock ``db_path`` for this process; with ``create_folder``, make its folder first."""
+    """Lock ``db_path`` for this process; with ``create_folder``, make its folder first (0700).
+
+    The lock file sits beside the resolved path, so opening the same database
+    through a symlink (or another spelling of the path) meets the same lock.
+    """
     if create_folder:
         try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(db_path.parent)
         except OSError:
             raise environment_error("readonly", db_path) from None
 
-    lock = FileLock(str(lock_file_path(db_path)), timeout=0, thread_local=False)
+    real = db_path.resolve()
+    lock = FileLock(str(lock_file_path(real)), timeout=0, thread_local=False, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

@@ -27,20 +27,29 @@ class DatabaseCore:
 
     def __init__(self, path: Path, key: bytes, engine: Engine, lock: Any) -> None:
         self.path = path
+        self._lock = lock
+        self._query_conn: Connection | None = None
+        self._query_lock = threading.Lock()
+        self._bind(key, engine)
+        self._settings: Settings | None = None
+        self.backup_problem: str | None = None  # set when today's backup failed on open
+        self.damage: str | None = None  # set when a check found the database damaged
+        self.rekey_problem: str | None = None  # backups left under the old key
+        self._closed = False
+
+    def _bind(self, key: bytes, engine: Engine) -> None:
+        """Use ``engine`` (on the database encrypted with ``key``) for every session."""
         self._key = key
         self._engine = engine
-        self._lock = lock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(jsdesk_read=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
-        self._query_conn: Connection | None = None
-        self._query_lock = threading.Lock()
         self._query_engine = engine.execution_options(
             jsdesk_read=True, jsdesk_single_statement=True
         )
-        self._settings: Settings | None = None
-        self.backup_problem: str | None = None  # set when today's backup failed on open
-        self._closed = False
+
+    def _after_commit(self) -> None:
+        """Called after every committed write (the audit part moves its anchor)."""
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -85,3 +94,4 @@ class DatabaseCore:
         """One transaction, committed (on disk: WAL + synchronous=FULL) on exit."""
         with translate_errors(self.path), self._sessions() as session, session.begin():
             yield session
+        self._after_commit()

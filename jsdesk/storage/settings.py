@@ -56,16 +56,20 @@ class SettingsMixin(DatabaseCore):
                 return row.blob
             return None if row.value is None else json.loads(row.value)
 
-    def set_setting(self, key: str, value: object) -> None:
-        """Store a JSON-compatible value or ``bytes`` (committed at once, audited)."""
+    def set_setting(self, key: str, value: object, *, secret: bool = False) -> None:
+        """Store a JSON-compatible value or ``bytes`` (committed at once, audited).
+
+        The audit trail records that a setting changed; for binary values and
+        for ``secret`` ones (passwords, keys) it records that and nothing of the value.
+        """
         now = utc_now()
         with self.write() as session:
             old = session.get(Setting, key)
             old_value: object = None
             if old is not None:
-                old_value = "<binær>" if old.blob is not None else old.value
+                old_value = _shown_setting(old.value, old.blob is not None, secret)
             self._put_setting(session, key, value, now)
-            shown = "<binær>" if isinstance(value, bytes) else value
+            shown = _shown_setting(value, isinstance(value, bytes), secret)
             audit.append(
                 session, at=now, action="innstilling", variable=key, old=old_value, new=shown
             )
@@ -86,3 +90,13 @@ class SettingsMixin(DatabaseCore):
 
 def _opt_str(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+SECRET_SHOWN = "<hemmelig, endret>"
+
+
+def _shown_setting(value: object, binary: bool, secret: bool) -> object:
+    """What the audit trail keeps of a setting's value."""
+    if secret:
+        return SECRET_SHOWN
+    return "<binær>" if binary else value

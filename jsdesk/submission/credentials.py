@@ -39,7 +39,7 @@ class SettingsStore(Protocol):
 
     def get_setting(self, key: str, default: object = None) -> Any: ...
 
-    def set_setting(self, key: str, value: object) -> None: ...
+    def set_setting(self, key: str, value: object, *, secret: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def save_credentials(store: SettingsStore, credentials: SigningCredentials) -> N
     secret = store.get_setting(KEY_SECRET_SETTING)
     if not isinstance(secret, str) or not secret:
         secret = secrets.token_urlsafe(32)
-        store.set_setting(KEY_SECRET_SETTING, secret)
+        store.set_setting(KEY_SECRET_SETTING, secret, secret=True)
     key_der = credentials.key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -90,6 +90,18 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.hide()
         outer.addWidget(self.banner)
+        # Storage problems (damaged database, failed daily backup) stay visible until
+        # they are gone: a status-bar message that fades is easy to miss.
+        self.storage_warning = QLabel("", central)
+        self.storage_warning.setObjectName("lagringsvarsel")
+        self.storage_warning.setAccessibleName("Varsel om lagring")
+        self.storage_warning.setWordWrap(True)
+        self.storage_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.storage_warning.setStyleSheet(
+            "background:#fde2e1;border:2px solid #a4262c;color:#000;padding:4px;"
+        )
+        self.storage_warning.hide()
+        outer.addWidget(self.storage_warning)
         self.stack = QStackedWidget(central)
         outer.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -435,11 +447,18 @@ class MainWindow(QMainWindow):
     def _daily_backup(self) -> None:
         if not self.context.is_open:
             return
-        try:
-            made = self.context.require_db().ensure_daily_backup()
-        except UserError as exc:
-            self.statusBar().showMessage(f"Sikkerhetskopi feilet: {exc.message}", 15000)
+        db = self.context.require_db()
+        if db.damage is not None:
+            self._show_storage_warning(db.damage)
             return
+        try:
+            made = db.ensure_daily_backup()
+        except UserError as exc:
+            self._show_storage_warning(
+                db.damage or f"FEIL: Dagens sikkerhetskopi ble ikke laget. {exc.message}"
+            )
+            return
+        self._show_storage_warning(None)
         if made is not None:
             self.statusBar().showMessage("Dagens sikkerhetskopi er laget.", 8000)
 
@@ -469,11 +488,19 @@ class MainWindow(QMainWindow):
         self.installation_label.setText(f"Kommune: {text}")
         self.installation_label.setAccessibleName(f"Installasjonen gjelder {text}")
 
+    def _show_storage_warning(self, text: str | None) -> None:
+        if text is None:
+            self.storage_warning.hide()
+            return
+        self.storage_warning.setText(text)
+        self.storage_warning.show()
+
     def _opened(self, db: Database) -> None:
         self.context.open(db)
         self.overview.fill_filters()
         self._show_installation()
         self._show_banner()
+        self._show_storage_warning(db.damage)
         self.refresh()
         self.stack.setCurrentWidget(self.overview)
         self._set_unlocked_actions(True)
