@@ -8,8 +8,8 @@ verifies) and then appends one event, "sladdet hemmelighet", naming the
 events it scrubbed. History is not rewritten silently: the chain grows by
 the record of what was removed and why.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 21:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
