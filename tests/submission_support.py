@@ -6,9 +6,14 @@ import io
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from jsdesk import __version__
 from jsdesk.submission.container import build_container
@@ -121,3 +126,115 @@ def copy_db(template: Path, folder: Path) -> Path:
         if source.is_file() and not source.name.endswith(".lock"):
             (folder / source.name).write_bytes(source.read_bytes())
     return folder / template.name
+
+
+# --- A small PKI for trust tests: root CA -> intermediate CA -> leaf, each adjustable ----------
+
+CRL_URL = "http://crl.jsdesk.invalid/test.crl"  # declared, never fetched (validation is offline)
+
+
+def issue_certificate(
+    name: str,
+    issuer: SigningCredentials | None = None,
+    *,
+    ca: bool = False,
+    key_usage: set[str] | None = None,
+    extended_key_usage: list[x509.ObjectIdentifier] | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    key: rsa.RSAPrivateKey | None = None,
+) -> SigningCredentials:
+    """A certificate for ``name`` issued by ``issuer`` (self-signed without one).
+
+    ``key_usage`` names cryptography's KeyUsage fields that are set (None: no
+    extension). Issued certificates declare a CRL distribution point, as real ones do.
+    """
+
+    now = datetime.now(UTC)
+    private = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject if issuer else subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - timedelta(days=10))
+        .not_valid_after(not_after or now + timedelta(days=60))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(CRL_URL)], None, None, None
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    if key_usage is not None:
+        fields = {
+            f: f in key_usage
+            for f in (
+                "digital_signature",
+                "content_commitment",
+                "key_encipherment",
+                "data_encipherment",
+                "key_agreement",
+                "key_cert_sign",
+                "crl_sign",
+                "encipher_only",
+                "decipher_only",
+            )
+        }
+        builder = builder.add_extension(x509.KeyUsage(**fields), critical=True)
+    if extended_key_usage is not None:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage(extended_key_usage),
+            critical=False,
+        )
+    signing_key = issuer.key if issuer else private
+    certificate = builder.sign(signing_key, hashes.SHA256())  # type: ignore[arg-type]
+    chain = (issuer.certificate, *issuer.chain) if issuer else ()
+    return SigningCredentials(certificate=certificate, key=private, chain=chain)
+
+
+CA_USAGE = {"key_cert_sign", "crl_sign"}
+SIGNER_USAGE = {"digital_signature", "content_commitment"}
+
+
+@cache
+def pki_chain() -> tuple[SigningCredentials, SigningCredentials, SigningCredentials]:
+    """(root CA, intermediate CA, virksomhet leaf): a Buypass-like chain, made once."""
+    root = issue_certificate("TEST Rot-CA", ca=True, key_usage=CA_USAGE)
+    intermediate = issue_certificate("TEST Utsteder-CA", root, ca=True, key_usage=CA_USAGE)
+    leaf = issue_certificate(
+        "TEST Virksomhet 0301", intermediate, key_usage=SIGNER_USAGE | {"key_encipherment"}
+    )
+    return root, intermediate, leaf
+
+
+def make_crl(issuer: SigningCredentials, revoked: dict[int, datetime]) -> bytes:
+    """A DER CRL by ``issuer`` listing serial -> revocation time."""
+
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - timedelta(hours=1))
+        .next_update(now + timedelta(days=7))
+    )
+    for serial, when in revoked.items():
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+        )
+    crl = builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
+    return crl.public_bytes(serialization.Encoding.DER)

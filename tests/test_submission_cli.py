@@ -122,9 +122,54 @@ def test_cli_encrypted__decrypt_with_p12__exit_0(
     assert main(["submission", "verify", str(made)]) == 2
     assert "--decrypt-with" in capsys.readouterr().out
     monkeypatch.setenv("JSDESK_P12_PASSWORD", "mottaker-passord")
-    assert (
-        main(["submission", "verify", str(made), "--decrypt-with", str(env / "mottaker.p12")]) == 0
+    assert main(["cert", "export", str(env / "signer.pem")]) == 0
+    code = main(
+        [
+            *("submission", "verify", str(made), "--trust", str(env / "signer.pem")),
+            *("--decrypt-with", str(env / "mottaker.p12")),
+        ]
     )
+    assert code == 0, capsys.readouterr().out
+
+
+def test_cli_verify__unknown_signer_without_trust__exit_1_and_signer_shown(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Re-signed by anyone with a self-signed certificate: never "alle kontroller holder".
+    made = _create(env, capsys)
+    assert main(["submission", "verify", str(made)]) == 1
+    out = capsys.readouterr().out
+    assert "FEIL Tillit" in out
+    assert "TEST jsdesk pilot 0301 signer" in out  # the signer is named
+    assert "alle kontroller holder" not in out
+    assert "består IKKE kontrollen" in out
+
+
+def test_cli_cert_trust__added_anchor__verify_holds_and_show_lists_it(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = _create(env, capsys)
+    assert main(["cert", "export", str(env / "signer.pem")]) == 0
+    assert main(["cert", "trust", str(env / "signer.pem")]) == 0
+    assert "Klarert heretter" in capsys.readouterr().out
+    assert main(["submission", "verify", str(made)]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["cert", "show"]) == 0
+    out = capsys.readouterr().out
+    added = out.split("lagt til med 'jsdesk cert trust' (1):")[1]
+    assert "TEST jsdesk pilot 0301 signer" in added.splitlines()[1]
+    assert "Buypass Class 3 Root CA" in out  # the shipped register anchor
+
+
+def test_cli_verify__garbage_trust_file__exit_2_bokmal(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = _create(env, capsys)
+    (env / "tull.pem").write_bytes(
+        b"-----BEGIN CERTIFICATE-----\ntull\n-----END CERTIFICATE-----\n"
+    )
+    assert main(["submission", "verify", str(made), "--trust", str(env / "tull.pem")]) == 2
+    assert "ikke et lesbart X.509-sertifikat" in capsys.readouterr().err
 
 
 def test_cli_create_test_cert__production__refused(

@@ -4,8 +4,9 @@
 ``JSDESK_P12_PASSWORD``); ``create-test`` makes a pilot certificate clearly
 named TEST (test installations only); ``show`` prints the current one and
 warns when it expires within 30 days; ``export`` writes it as PEM for the
-receiver's ``--trust``; ``recipient`` sets the certificate submissions are
-encrypted to.
+receiver's ``--trust``; ``trust`` adds a trust anchor for ``submission verify``
+(kept as PEM in ``trust/`` beside the database; CRLs go in ``crl/``);
+``recipient`` sets the certificate submissions are encrypted to.
 """
 
 from __future__ import annotations
@@ -17,8 +18,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsdesk.commands.db import add_db_argument, open_database
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from jsdesk.commands.db import add_db_argument, db_path, open_database
 from jsdesk.errors import UserError
+from jsdesk.submission.container import write_atomic
+from jsdesk.submission.trust import (
+    CRL_FOLDER,
+    TRUST_FOLDER,
+    CertificateProblem,
+    TrustStore,
+    load_certificates,
+    load_certificates_in,
+    load_crl,
+    load_crls_in,
+    shipped_anchors,
+)
 
 P12_PASSWORD_ENV = "JSDESK_P12_PASSWORD"
 
@@ -51,6 +67,25 @@ def load_p12_file(path: Path) -> Any:
         return load_pkcs12(data, ask_p12_password(path))
     except UserError as exc:
         raise UserError(f"{path}: {exc.message}", 2) from exc
+
+
+def installation_folder(args: argparse.Namespace) -> Path:
+    """The folder beside the database that holds ``trust/`` and ``crl/``."""
+    return db_path(args).parent
+
+
+def load_trust_store(args: argparse.Namespace) -> TrustStore:
+    """Trust anchors from ``--trust``, the shipped register certificates and ``cert trust``."""
+    try:
+        given = [
+            cert
+            for path in args.trust or ()
+            for cert in load_certificates(read_input_file(path), str(path))
+        ]
+        crls = [load_crl(read_input_file(path), str(path)) for path in args.crl or ()]
+        return TrustStore.load(given=given, crls=crls, installation=installation_folder(args))
+    except CertificateProblem as exc:
+        raise UserError(exc.message, 2) from exc
 
 
 def describe(credentials: Any) -> list[str]:
@@ -120,13 +155,50 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("Mottakersertifikat: ikke satt (innsendinger krypteres ikke uten --encrypt-to).")
     else:
         print(f"Mottakersertifikat: {recipient.subject.rfc4514_string()}")
+    print("\n".join(describe_trust(installation_folder(args))))
     return 0 if credentials is not None else 1
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives import serialization
+def describe_trust(folder: Path) -> list[str]:
+    """The trust anchors (shipped and added) and the CRLs in the installation."""
+    try:
+        added = load_certificates_in(folder / TRUST_FOLDER)
+        crls = load_crls_in(folder / CRL_FOLDER)
+    except CertificateProblem as exc:
+        return [f"Advarsel: {exc.message}"]
+    lines = ["Klarerte sertifikater (registerets, levert med programmet):"]
+    lines += [f"  {_fingerprint(c)}  {c.subject.rfc4514_string()}" for c in shipped_anchors()]
+    lines.append(f"Klarerte sertifikater lagt til med 'jsdesk cert trust' ({len(added)}):")
+    lines += [f"  {_fingerprint(c)}  {c.subject.rfc4514_string()}" for c in added]
+    lines.append(f"Tilbakekallingslister (CRL) i {folder / CRL_FOLDER}: {len(crls)}")
+    return lines
 
-    from jsdesk.submission.container import write_atomic
+
+def _fingerprint(certificate: x509.Certificate) -> str:
+    return str(certificate.fingerprint(hashes.SHA256()).hex()[:16])
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    try:
+        certificates = load_certificates(read_input_file(args.file), str(args.file))
+    except CertificateProblem as exc:
+        raise UserError(exc.message, 2) from exc
+    folder = installation_folder(args) / TRUST_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for certificate in certificates:
+        target = folder / f"{certificate.fingerprint(hashes.SHA256()).hex()}.pem"
+        if target.exists():
+            print(f"Allerede klarert: {certificate.subject.rfc4514_string()}")
+            continue
+        write_atomic(target, certificate.public_bytes(serialization.Encoding.PEM))
+        print(
+            f"Klarert heretter: {certificate.subject.rfc4514_string()} "
+            f"(SHA-256 {_fingerprint(certificate)}…)."
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
     from jsdesk.submission.credentials import load_credentials
 
     with open_database(args) as db:
@@ -179,6 +251,13 @@ def register(subparsers: Any) -> None:
     add_db_argument(export)
     export.add_argument("path", type=Path, metavar="FIL.pem")
     export.set_defaults(func=cmd_export)
+
+    trust = sub.add_parser(
+        "trust", help="klarer et sertifikat (utsteder eller signatar) for 'submission verify'"
+    )
+    add_db_argument(trust)
+    trust.add_argument("file", type=Path, metavar="SERT.pem")
+    trust.set_defaults(func=cmd_trust)
 
     recipient = sub.add_parser("recipient", help="sett mottakerens krypteringssertifikat")
     add_db_argument(recipient)

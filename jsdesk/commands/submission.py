@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsdesk.commands.cert import load_p12_file, read_input_file
+from jsdesk.commands.cert import load_p12_file, load_trust_store, read_input_file
 from jsdesk.commands.db import add_db_argument, open_database
 
 
@@ -63,12 +63,11 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import load_certificate_file
     from jsdesk.submission.verify import verify_file
 
-    trusted = [load_certificate_file(str(p), read_input_file(p)) for p in args.trust or ()]
+    trust = load_trust_store(args)
     credentials = load_p12_file(args.decrypt_with) if args.decrypt_with else None
-    report = verify_file(args.file, trusted=trusted, decrypt_with=credentials)
+    report = verify_file(args.file, trust=trust, decrypt_with=credentials)
     print(f"Kontroll av {args.file}:")
     for line in report.lines():
         print(f"  {line}")
@@ -118,8 +117,17 @@ def register(subparsers: Any) -> None:
         type=Path,
         action="append",
         metavar="SERT.pem",
-        help="klarert sertifikat (utsteder eller signatar); kan gis flere ganger",
+        help="klarert sertifikat (utsteder eller signatar) i tillegg til registerets og dem "
+        "lagt til med 'jsdesk cert trust'; kan gis flere ganger",
     )
+    verify.add_argument(
+        "--crl",
+        type=Path,
+        action="append",
+        metavar="FIL.crl",
+        help="tilbakekallingsliste (CRL, PEM eller DER) å kontrollere mot; kan gis flere ganger",
+    )
+    add_db_argument(verify)
     verify.add_argument(
         "--decrypt-with",
         type=Path,

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from jsdesk.submission.trust import Purpose, TrustStore, ValidatedPath, validate_certificate
+
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 # Digest algorithms a signature may use (asn1crypto name -> hashlib name and cryptography hash).
@@ -61,6 +63,14 @@ class SignatureInfo:
     @property
     def signer_name(self) -> str:
         return self.signer.subject.rfc4514_string()
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """A signature that holds, by a signer whose certificate path was validated."""
+
+    info: SignatureInfo
+    path: ValidatedPath
 
 
 def sign_detached(
@@ -177,16 +187,30 @@ def open_envelope(data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivat
         ) from exc
 
 
-def verify_detached(
-    signature: bytes,
-    content: bytes,
-    *,
-    trusted: Sequence[x509.Certificate] = (),
-) -> SignatureInfo:
-    """Check a detached CMS signature over ``content``; ``SignatureProblem`` when it fails.
+def verify_signed(signature: bytes, content: bytes, trust: TrustStore) -> VerifiedSignature:
+    """Check a detached CMS signature over ``content`` and its signer's certificate path.
 
-    With ``trusted`` certificates, the signer must be one of them or be issued
-    (directly or through certificates carried in the signature) by one of them.
+    The one call for anything jsdesk accepts only when signed by someone it
+    trusts (submission files, update packages): ``SignatureProblem`` when the
+    signature does not hold, ``CertificateProblem`` (``UntrustedCertificate``
+    for an unknown signer) when the signer cannot be relied on.
+    """
+    info = verify_detached(signature, content)
+    path = validate_certificate(
+        info.signer,
+        Purpose.SIGNING,
+        trust,
+        intermediates=info.chain,
+        moment=info.signing_time,
+    )
+    return VerifiedSignature(info=info, path=path)
+
+
+def verify_detached(signature: bytes, content: bytes) -> SignatureInfo:
+    """Check the cryptography of a detached CMS signature over ``content``.
+
+    Says nothing about whether the signer is trusted: ``verify_signed`` (or
+    ``trust.validate_certificate``) does that.
     """
     from asn1crypto import cms
     from asn1crypto import tsp as _tsp  # noqa: F401  registers signing-certificate-v2 with cms
@@ -212,7 +236,7 @@ def verify_detached(
             )
         certs = [_load_cert(c.dump()) for c in signed["certificates"] if c.name == "certificate"]
         listed_digests = {a["algorithm"].native for a in signed["digest_algorithms"]}
-        return _check_signer(signer_infos[0], certs, listed_digests, content, trusted)
+        return _check_signer(signer_infos[0], certs, listed_digests, content)
     except SignatureProblem:
         raise
     except (
@@ -240,7 +264,6 @@ def _check_signer(
     certs: list[x509.Certificate],
     listed_digests: set[str],
     content: bytes,
-    trusted: Sequence[x509.Certificate],
 ) -> SignatureInfo:
     from asn1crypto import cms
 
@@ -293,16 +316,8 @@ def _check_signer(
         hash_cls(),
     )
 
-    if not signer.not_valid_before_utc <= signing_time <= signer.not_valid_after_utc:
-        raise SignatureProblem(
-            "Signatarens sertifikat var ikke gyldig da filen ble signert "
-            f"({signing_time:%d.%m.%Y %H:%M} UTC; gyldig "
-            f"{signer.not_valid_before_utc:%d.%m.%Y}–{signer.not_valid_after_utc:%d.%m.%Y})."
-        )
     _check_signing_certificate(values.get("signing_certificate_v2", []), signer)
     chain = tuple(c for c in certs if c != signer)
-    if trusted:
-        _check_trust(signer, chain, trusted)
     return SignatureInfo(signer=signer, signing_time=signing_time, chain=chain)
 
 
@@ -371,44 +386,3 @@ def _check_signature_value(
         raise SignatureProblem(
             "Signaturen er ugyldig: den passer ikke med sertifikatet eller innholdet er endret."
         ) from exc
-
-
-def _check_trust(
-    signer: x509.Certificate,
-    chain: tuple[x509.Certificate, ...],
-    trusted: Sequence[x509.Certificate],
-) -> None:
-    current = signer
-    for _ in range(len(chain) + 1):
-        if current in trusted:
-            return
-        for anchor in trusted:
-            if _is_ca(anchor) and _issued_by(current, anchor):
-                return
-        issuer = next(
-            (c for c in chain if c != current and _is_ca(c) and _issued_by(current, c)), None
-        )
-        if issuer is None:
-            break
-        current = issuer
-    raise SignatureProblem(
-        "Signatarens sertifikat er ikke utstedt av et sertifikat du har oppgitt som klarert "
-        f"({signer.subject.rfc4514_string()})."
-    )
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    """Only a CA certificate may vouch for another (a leaf cannot issue certificates)."""
-    try:
-        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
-    except (x509.ExtensionNotFound, ValueError):
-        return False
-    return constraints.value.ca
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True

@@ -24,6 +24,12 @@ from cryptography.x509.oid import NameOID
 
 from jsdesk.errors import UserError
 from jsdesk.submission.cms import SigningKey
+from jsdesk.submission.trust import (
+    CertificateProblem,
+    TrustStore,
+    shipped_anchors,
+    validate_recipient,
+)
 
 EXPIRY_WARNING_DAYS = 30
 TEST_MARKER = "TEST"
@@ -189,9 +195,26 @@ def load_credentials(store: SettingsStore) -> SigningCredentials | None:
     return SigningCredentials(certificate=certs[0], key=key, chain=tuple(certs[1:]))
 
 
-def save_recipient(store: SettingsStore, certificate: x509.Certificate) -> None:
+def require_recipient_usable(
+    certificate: x509.Certificate,
+    trust: TrustStore | None = None,
+    chain: tuple[x509.Certificate, ...] = (),
+) -> None:
+    """Refuse a recipient certificate that is a CA, expired, not for encryption or not RSA."""
     if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
         raise UserError("Mottakersertifikatet må ha en RSA-nøkkel for CMS-kryptering.")
+    try:
+        validate_recipient(
+            certificate,
+            trust or TrustStore(anchors=tuple(shipped_anchors())),
+            intermediates=chain,
+        )
+    except CertificateProblem as exc:
+        raise UserError(f"Mottakersertifikatet kan ikke brukes: {exc.message}") from exc
+
+
+def save_recipient(store: SettingsStore, certificate: x509.Certificate) -> None:
+    require_recipient_usable(certificate)
     store.set_setting(RECIPIENT_SETTING, certificate.public_bytes(serialization.Encoding.PEM))
 
 

@@ -43,6 +43,7 @@ from jsdesk.submission.credentials import (
     expiry_warning,
     load_credentials,
     load_recipient,
+    require_recipient_usable,
     require_usable,
 )
 from jsdesk.submission.payload import FORMAT_VERSION, encode_payload
@@ -202,6 +203,8 @@ def create_submission(
     require_usable(creds.certificate, now)
     warnings = [w for w in (expiry_warning(creds.certificate, now),) if w]
     recipient = recipient or load_recipient(db)
+    if recipient is not None:
+        require_recipient_usable(recipient)
     if not settings.test_installation:
         if creds.is_test:
             raise UserError(

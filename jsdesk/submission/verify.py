@@ -32,6 +32,13 @@ from jsdesk.submission.container import (
 from jsdesk.submission.credentials import SigningCredentials
 from jsdesk.submission.manifest import ManifestProblem, parse_manifest
 from jsdesk.submission.payload import PayloadProblem, decode_payload
+from jsdesk.submission.trust import (
+    CertificateProblem,
+    Purpose,
+    TrustStore,
+    UntrustedCertificate,
+    validate_certificate,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -86,6 +93,7 @@ class Report:
 def verify_file(
     path: Path,
     *,
+    trust: TrustStore | None = None,
     trusted: Sequence[x509.Certificate] = (),
     decrypt_with: SigningCredentials | None = None,
     check_rules: bool = True,
@@ -96,16 +104,26 @@ def verify_file(
         report = Report(unreadable=True)
         report.add("Fil", False, exc.message)
         return report
-    return verify_bytes(data, trusted=trusted, decrypt_with=decrypt_with, check_rules=check_rules)
+    return verify_bytes(
+        data, trust=trust, trusted=trusted, decrypt_with=decrypt_with, check_rules=check_rules
+    )
 
 
 def verify_bytes(
     data: bytes,
     *,
+    trust: TrustStore | None = None,
     trusted: Sequence[x509.Certificate] = (),
     decrypt_with: SigningCredentials | None = None,
     check_rules: bool = True,
 ) -> Report:
+    """Check ``data`` as the receiver would.
+
+    The signer must be vouched for by a trust anchor: those in ``trust`` (see
+    ``TrustStore.load``) and the certificates in ``trusted``. A signature by
+    anyone else is reported, with the signer, and the file does not pass.
+    """
+    trust = (trust or TrustStore()).with_anchors(trusted)
     report = Report()
     if not data.startswith(_ZIP_MAGIC):
         opened = _open_envelope(report, data, decrypt_with)
@@ -124,7 +142,7 @@ def verify_bytes(
     report.add("Beholder", True, "ASiC-E-struktur, mimetype og oppføringer er i orden.")
     if not _check_manifest(report, container):
         return report
-    if not _check_signature(report, container, trusted):
+    if not _check_signature(report, container, trust):
         return report
     document = _check_payload(report, container)
     if document is None:
@@ -189,27 +207,45 @@ def _check_manifest(report: Report, container: Container) -> bool:
     return report.add("Sjekksum", True, f"SHA-256 for {PAYLOAD_NAME} stemmer med manifestet.")
 
 
-def _check_signature(
-    report: Report, container: Container, trusted: Sequence[x509.Certificate]
-) -> bool:
+def _check_signature(report: Report, container: Container, trust: TrustStore) -> bool:
     try:
-        info = cms.verify_detached(container.signature, container.manifest, trusted=trusted)
+        info = cms.verify_detached(container.signature, container.manifest)
     except cms.SignatureProblem as exc:
         return report.add("Signatur", False, exc.message)
     report.signer = info.signer_name
     report.add(
         "Signatur",
         True,
-        f"gyldig, signert {info.signing_time:%d.%m.%Y %H:%M:%S} UTC av {info.signer_name}; "
-        "sertifikatet var gyldig da.",
+        f"gyldig, signert {info.signing_time:%d.%m.%Y %H:%M:%S} UTC av {info.signer_name}.",
     )
-    if trusted:
-        report.add("Tillit", True, "Signatarens sertifikat er utstedt av et klarert sertifikat.")
-    else:
-        report.notes.append(
-            "Merk: tillit er ikke kontrollert (oppgi --trust CERT.pem for å kontrollere utsteder)."
+    try:
+        path = validate_certificate(
+            info.signer,
+            Purpose.SIGNING,
+            trust,
+            intermediates=info.chain,
+            moment=info.signing_time,
         )
-    return True
+    except UntrustedCertificate as exc:
+        return report.add(
+            "Tillit",
+            False,
+            f"{exc.message} Oppgi utstederen med --trust SERT.pem eller legg den til med "
+            "'jsdesk cert trust SERT.pem' hvis du stoler på den.",
+        )
+    except CertificateProblem as exc:
+        return report.add("Tillit", False, f"{exc.message} Signatar: {info.signer_name}.")
+    anchor = path.anchor.subject.rfc4514_string()
+    revocation = (
+        "tilbakekalling kontrollert mot oppgitte CRL-er"
+        if path.revocation_checked
+        else "tilbakekalling ikke kontrollert (ingen CRL oppgitt)"
+    )
+    return report.add(
+        "Tillit",
+        True,
+        f"sertifikatkjeden til {anchor} holder ved signeringstidspunktet; {revocation}.",
+    )
 
 
 def _check_payload(report: Report, container: Container) -> dict[str, Any] | None:
