@@ -176,6 +176,18 @@ def envelope(content: bytes, recipient: x509.Certificate) -> bytes:
     return builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
 
 
+def content_kind(data: bytes) -> str | None:
+    """The CMS content type of ``data`` (``"enveloped_data"``, ``"signed_data"``, …) or None."""
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(data, strict=True)
+        kind = info["content_type"].native
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 def open_envelope(data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
     """Decrypt DER CMS EnvelopedData; ``SignatureProblem`` when it is not for this key."""
     try:

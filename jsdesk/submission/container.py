@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import time
 import zipfile
 import zlib
@@ -34,6 +35,11 @@ PAYLOAD_NAME = "submission.json"
 MANIFEST_NAME = "META-INF/ASiCManifest.xml"
 SIGNATURE_NAME = "META-INF/signature.p7s"
 EXPECTED_NAMES = ("mimetype", PAYLOAD_NAME, MANIFEST_NAME, SIGNATURE_NAME)
+# Entries other tools add and ASiC-E allows; read past, never used: the folder entry
+# `zip -r` writes, and the ODF-style manifest some signing tools add.
+META_INF_DIR = "META-INF/"
+ODF_MANIFEST_NAME = "META-INF/manifest.xml"
+OPTIONAL_NAMES = (META_INF_DIR, ODF_MANIFEST_NAME)
 
 # Limits for reading: a 10,000-record submission is about 10 MB of JSON.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -42,6 +48,8 @@ MAX_ENTRY_BYTES = {
     PAYLOAD_NAME: 256 * 1024 * 1024,
     MANIFEST_NAME: 64 * 1024,
     SIGNATURE_NAME: cms.MAX_SIGNATURE_BYTES,
+    META_INF_DIR: 0,
+    ODF_MANIFEST_NAME: 64 * 1024,
 }
 MAX_RATIO = 200  # uncompressed / compressed; real payloads compress ~10-30x
 _CHUNK = 1 << 16
@@ -101,6 +109,7 @@ def read_container(data: bytes) -> Container:
     if len(data) > MAX_FILE_BYTES:
         raise ContainerUnreadable("Filen er for stor til å være en innsendingsfil.")
     try:
+        check_zip_structure(data)
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise ContainerUnreadable(
@@ -120,6 +129,136 @@ def read_container(data: bytes) -> Container:
     )
 
 
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_END_SIGNATURE = b"PK\x05\x06"
+_DESCRIPTOR_SIGNATURE = b"PK\x07\x08"
+_END_SIZE = 22
+_LOCAL_SIZE = 30
+_CENTRAL_SIZE = 46
+
+
+def check_zip_structure(data: bytes) -> None:
+    """The ZIP's bytes hold exactly what its central directory lists, and nothing else.
+
+    A ZIP can be read two ways: through the central directory at its end (as
+    jsdesk and most tools do) or by streaming the local headers from the start.
+    A hostile file makes the two disagree (a hidden ``submission.json`` local
+    entry that a streaming reader would take) or carries data the signature
+    does not cover. So: the end-of-central-directory record ends the file, its
+    comment is empty, the first entry starts at byte 0, every local header
+    matches one central entry (name, method, sizes) and the entries follow one
+    another without gaps up to the central directory, which ends where the end
+    record starts.
+    """
+    if len(data) < _END_SIZE or data[-_END_SIZE : -_END_SIZE + 4] != _END_SIGNATURE:
+        found = data.rfind(_END_SIGNATURE, max(0, len(data) - _END_SIZE - 0xFFFF))
+        if found >= 0 and found + _END_SIZE < len(data):
+            raise ContainerProblem(
+                "Beholderen har data etter ZIP-ens sluttpost eller en ZIP-kommentar; "
+                "det godtas ikke."
+            )
+        raise ContainerUnreadable(
+            "Filen kan ikke åpnes som ASiC-E-beholder (ZIP): den er skadet, avkortet "
+            "eller av feil type."
+        )
+    end = len(data) - _END_SIZE
+    disk, cd_disk, count_here, count, cd_size, cd_offset, comment_length = struct.unpack(
+        "<HHHHIIH", data[end + 4 : end + _END_SIZE]
+    )
+    if comment_length:
+        raise ContainerProblem("Beholderen har en ZIP-kommentar; den skal være tom.")
+    if disk or cd_disk or count_here != count:
+        raise ContainerProblem("Beholderen er en delt (flerdelt) ZIP; det godtas ikke.")
+    if cd_offset + cd_size != end:
+        raise ContainerProblem(
+            "Beholderen har data mellom ZIP-katalogen og sluttposten, eller foran første "
+            "oppføring; det godtas ikke."
+        )
+    entries = _central_entries(data, cd_offset, count, end)
+    position = 0
+    for name, method, flags, compressed, local_offset in sorted(entries, key=lambda e: e[4]):
+        if local_offset != position:
+            raise ContainerProblem(
+                "Beholderen har skjulte data eller lokale oppføringer som ikke står i "
+                f"ZIP-katalogen (foran {name!r}); det godtas ikke."
+            )
+        position = _local_entry_end(data, name, method, flags, compressed, local_offset, cd_offset)
+    if position != cd_offset:
+        raise ContainerProblem(
+            "Beholderen har skjulte data eller lokale oppføringer etter siste oppføring; "
+            "det godtas ikke."
+        )
+
+
+def _central_entries(
+    data: bytes, offset: int, count: int, end: int
+) -> list[tuple[str, int, int, int, int]]:
+    entries: list[tuple[str, int, int, int, int]] = []
+    position = offset
+    for _ in range(count):
+        if data[position : position + 4] != _CENTRAL_SIGNATURE:
+            raise ContainerUnreadable("ZIP-katalogen i beholderen er skadet.")
+        fields = struct.unpack("<HHHHHHIIIHHHHHII", data[position + 4 : position + _CENTRAL_SIZE])
+        flags, method, compressed = fields[2], fields[3], fields[7]
+        name_length, extra_length, comment_length, local_offset = (
+            fields[9],
+            fields[10],
+            fields[11],
+            fields[15],
+        )
+        raw_name = data[position + _CENTRAL_SIZE : position + _CENTRAL_SIZE + name_length]
+        entries.append((_decode_name(raw_name, flags), method, flags, compressed, local_offset))
+        position += _CENTRAL_SIZE + name_length + extra_length + comment_length
+    if position != end:
+        raise ContainerProblem(
+            "ZIP-katalogen har flere eller færre oppføringer enn sluttposten oppgir."
+        )
+    return entries
+
+
+def _local_entry_end(
+    data: bytes, name: str, method: int, flags: int, compressed: int, offset: int, limit: int
+) -> int:
+    """Where the local entry at ``offset`` ends; it must agree with its central entry."""
+    header = data[offset : offset + _LOCAL_SIZE]
+    if len(header) < _LOCAL_SIZE or header[:4] != _LOCAL_SIGNATURE:
+        raise ContainerProblem(f"Den lokale ZIP-oppføringen for {name!r} mangler eller er skadet.")
+    (
+        _version,
+        local_flags,
+        local_method,
+        _t,
+        _d,
+        _crc,
+        local_compressed,
+        _size,
+        name_length,
+        extra_length,
+    ) = struct.unpack("<HHHHHIIIHH", header[4:])
+    raw_name = data[offset + _LOCAL_SIZE : offset + _LOCAL_SIZE + name_length]
+    if _decode_name(raw_name, local_flags) != name or local_method != method:
+        raise ContainerProblem(
+            f"Den lokale ZIP-oppføringen for {name!r} stemmer ikke med ZIP-katalogen."
+        )
+    position: int = offset + _LOCAL_SIZE + name_length + extra_length + compressed
+    if flags & 0x08:  # sizes follow the data in a data descriptor
+        if data[position : position + 4] == _DESCRIPTOR_SIGNATURE:
+            position += 4
+        position += 12
+    elif local_compressed != compressed:
+        raise ContainerProblem(
+            f"Den lokale ZIP-oppføringen for {name!r} oppgir en annen størrelse enn ZIP-katalogen."
+        )
+    if position > limit:
+        raise ContainerProblem(f"Oppføringen {name!r} går inn i ZIP-katalogen.")
+    return position
+
+
+def _decode_name(raw: bytes, flags: int) -> str:
+    return raw.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+
+
 def _check_layout(infos: list[zipfile.ZipInfo]) -> None:
     names = [info.filename for info in infos]
     for name in names:
@@ -128,13 +267,16 @@ def _check_layout(infos: list[zipfile.ZipInfo]) -> None:
                 f"Beholderen har en oppføring med et farlig filnavn ({name!r}): absolutte stier, "
                 "'..', bakoverskråstrek og stasjonsbokstaver er ikke tillatt."
             )
+    for info in infos:
+        if info.filename == META_INF_DIR and (info.file_size or info.compress_size):
+            raise ContainerProblem("Mappeoppføringen 'META-INF/' skal være tom.")
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ContainerProblem(f"Beholderen har duplikate oppføringer: {', '.join(duplicates)}.")
     missing = [name for name in EXPECTED_NAMES if name not in names]
     if missing:
         raise ContainerProblem(f"Beholderen mangler oppføringer: {', '.join(missing)}.")
-    extra = [name for name in names if name not in EXPECTED_NAMES]
+    extra = [name for name in names if name not in EXPECTED_NAMES + OPTIONAL_NAMES]
     if extra:
         raise ContainerProblem(f"Beholderen har uventede oppføringer: {', '.join(extra)}.")
     first = infos[0]
@@ -163,6 +305,8 @@ def _check_layout(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _is_path_trick(name: str) -> bool:
+    if name == META_INF_DIR:
+        return False
     return (
         name.startswith(("/", "\\"))
         or "\\" in name

@@ -19,6 +19,8 @@ ASIC_NS = "http://uri.etsi.org/02918/v1.2.1#"
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 SHA256_URI = "http://www.w3.org/2001/04/xmlenc#sha256"
 SIGNATURE_MIME = "application/x-pkcs7-signature"
+# What a CAdES SigReference may say: jsdesk writes the first, other ASiC-E tools the second.
+SIGNATURE_MIMES = (SIGNATURE_MIME, "application/pkcs7-signature")
 MAX_MANIFEST_BYTES = 64 * 1024
 
 
@@ -71,6 +73,12 @@ def parse_manifest(data: bytes) -> Manifest:
     sig_refs = root.findall(f"{{{ASIC_NS}}}SigReference")
     if len(sig_refs) != 1:
         raise ManifestProblem("Manifestet skal ha nøyaktig én SigReference.")
+    signature_mime = sig_refs[0].get("MimeType")
+    if signature_mime is not None and signature_mime not in SIGNATURE_MIMES:
+        raise ManifestProblem(
+            f"Manifestets SigReference oppgir {signature_mime!r}; en CAdES-signatur skal være "
+            f"{' eller '.join(SIGNATURE_MIMES)}."
+        )
     digests: dict[str, bytes] = {}
     for ref in root.findall(f"{{{ASIC_NS}}}DataObjectReference"):
         uri = ref.get("URI", "")

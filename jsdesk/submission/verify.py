@@ -45,6 +45,12 @@ EXIT_FAILED = 1
 EXIT_UNREADABLE = 2
 MAX_LISTED_RECORDS = 10
 _ZIP_MAGIC = b"PK\x03\x04"
+_NOT_AN_ENVELOPE = {
+    "signed_data": "Filen er en CMS SignedData (en signatur alene), ikke en ASiC-E-beholder "
+    "eller en kryptert innsendingsfil (EnvelopedData).",
+    "data": "Filen er en CMS Data-struktur, ikke en kryptert innsendingsfil (EnvelopedData).",
+    None: "Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt (EnvelopedData).",
+}
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,11 @@ def _open_envelope(
     if not data.startswith(b"\x30"):
         report.unreadable = True
         report.add("Fil", False, "Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt.")
+        return None
+    kind = cms.content_kind(data)
+    if kind != "enveloped_data":
+        report.unreadable = True
+        report.add("Fil", False, _NOT_AN_ENVELOPE.get(kind, _NOT_AN_ENVELOPE[None]))
         return None
     if credentials is None:
         report.unreadable = True
