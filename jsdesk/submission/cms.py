@@ -1,12 +1,18 @@
 """Detached CMS signatures over the manifest, and CMS envelopes around the container.
 
-Enveloping uses ``cryptography``'s PKCS#7 builder; signing assembles the
-SignedData with ``asn1crypto`` (to add signing-certificate-v2) and signs with
-``cryptography``. ``openssl cms`` accepts both. ``cryptography`` has no public
-API to *verify* CMS, so verification parses the SignedData with ``asn1crypto`` and checks each step
-with ``cryptography``: the message digest against the manifest, the signature
-over the DER-encoded signed attributes, the signer certificate's validity at the
-signing time, and (optionally) that the certificate chains to a trusted one.
+Both structures are assembled with ``asn1crypto`` and the operations done with
+``cryptography``: the SignedData (CAdES, with signing-certificate-v2 and, when a
+time-stamping service is configured, a signature time-stamp) and the
+EnvelopedData (RSAES-OAEP SHA-256 key transport, AES-256-CBC; PKCS#1 v1.5
+envelopes are still read). ``openssl cms`` and BouncyCastle accept both.
+
+``cryptography`` has no public API to *verify* CMS, so verification parses the
+SignedData with ``asn1crypto`` and checks each step with ``cryptography``: the
+message digest against the manifest, the signature over the DER-encoded signed
+attributes and the ESS signing-certificate-v2 binding. The signer's certificate
+path (validity at the signing time, issuers, key usage, revocation) is validated
+by pyhanko-certvalidator through ``jsdesk.submission.trust``; ``verify_signed``
+does both.
 
 Every failure on the verifying side is a ``SignatureProblem`` with a Bokmål
 message; the input is treated as hostile and never trusted to be well formed.
@@ -14,17 +20,20 @@ message; the input is treated as hostile and never trusted to be well formed.
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.ciphers import algorithms
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from jsdesk.submission.trust import Purpose, TrustStore, ValidatedPath, validate_certificate
 
@@ -163,17 +172,100 @@ def sign_detached(
     return result
 
 
-def envelope(content: bytes, recipient: x509.Certificate) -> bytes:
-    """Encrypt ``content`` to ``recipient`` as DER CMS EnvelopedData with AES-256."""
-    if not isinstance(recipient.public_key(), rsa.RSAPublicKey):
+class EnvelopePadding(enum.Enum):
+    """RSA key transport in an EnvelopedData."""
+
+    OAEP = "rsaes_oaep"  # RSAES-OAEP, SHA-256 and MGF1-SHA-256: eFormidling's profile, default
+    PKCS1V15 = "rsaes_pkcs1v15"  # what jsdesk wrote before; still read
+
+
+_OAEP_SHA256 = padding.OAEP(
+    mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+)
+# Content encryption algorithms an envelope may use (asn1crypto name -> key length).
+_CONTENT_CIPHERS = {"aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32}
+_OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+def envelope(
+    content: bytes,
+    recipient: x509.Certificate,
+    *,
+    key_transport: EnvelopePadding = EnvelopePadding.OAEP,
+) -> bytes:
+    """Encrypt ``content`` to ``recipient`` as DER CMS EnvelopedData.
+
+    The receiver's profile (Digdir's eFormidling integration point): AES-256-CBC
+    content encryption and RSAES-OAEP key transport with SHA-256 and
+    MGF1-SHA-256. ``cryptography``'s envelope builder offers only PKCS#1 v1.5, so
+    the structure is built with ``asn1crypto`` and the operations done with
+    ``cryptography``.
+    """
+    from asn1crypto import algos, cms
+    from asn1crypto import x509 as asn1_x509
+
+    public_key = recipient.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
         raise ValueError("recipient certificate must hold an RSA key")
-    builder = (
-        pkcs7.PKCS7EnvelopeBuilder()
-        .set_data(content)
-        .set_content_encryption_algorithm(algorithms.AES256)
-        .add_recipient(recipient)
+    content_key = os.urandom(32)
+    iv = os.urandom(16)
+    padder = sym_padding.PKCS7(128).padder()
+    padded = padder.update(content) + padder.finalize()
+    encryptor = Cipher(algorithms.AES256(content_key), modes.CBC(iv)).encryptor()
+    encrypted_content = encryptor.update(padded) + encryptor.finalize()
+    if key_transport is EnvelopePadding.OAEP:
+        encrypted_key = public_key.encrypt(content_key, _OAEP_SHA256)
+        key_algorithm = cms.KeyEncryptionAlgorithm(
+            {
+                "algorithm": "rsaes_oaep",
+                "parameters": algos.RSAESOAEPParams(
+                    {
+                        "hash_algorithm": {"algorithm": "sha256"},
+                        "mask_gen_algorithm": {
+                            "algorithm": "mgf1",
+                            "parameters": {"algorithm": "sha256"},
+                        },
+                    }
+                ),
+            }
+        )
+    else:
+        encrypted_key = public_key.encrypt(content_key, padding.PKCS1v15())
+        key_algorithm = cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_pkcs1v15"})
+    cert = asn1_x509.Certificate.load(recipient.public_bytes(serialization.Encoding.DER))
+    recipient_info = cms.KeyTransRecipientInfo(
+        {
+            "version": "v0",
+            "rid": cms.RecipientIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": cert.issuer, "serial_number": cert.serial_number}
+                    )
+                }
+            ),
+            "key_encryption_algorithm": key_algorithm,
+            "encrypted_key": encrypted_key,
+        }
     )
-    return builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+    enveloped = cms.EnvelopedData(
+        {
+            "version": "v0",
+            "recipient_infos": [cms.RecipientInfo({"ktri": recipient_info})],
+            "encrypted_content_info": {
+                "content_type": "data",
+                "content_encryption_algorithm": {"algorithm": "aes256_cbc", "parameters": iv},
+                "encrypted_content": encrypted_content,
+            },
+        }
+    )
+    info = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped})
+    result: bytes = info.dump()
+    return result
 
 
 def content_kind(data: bytes) -> str | None:
@@ -188,15 +280,125 @@ def content_kind(data: bytes) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    content: bytes
+    key_transport: EnvelopePadding
+    content_cipher: str
+
+
 def open_envelope(data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
     """Decrypt DER CMS EnvelopedData; ``SignatureProblem`` when it is not for this key."""
+    return open_envelope_details(data, certificate, key).content
+
+
+def open_envelope_details(
+    data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey
+) -> OpenedEnvelope:
+    """Decrypt an envelope with RSAES-OAEP or PKCS#1 v1.5 key transport and AES-CBC content."""
+    from asn1crypto import cms
+
+    not_for_us = SignatureProblem(
+        "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller "
+        "kryptert til en annen mottaker."
+    )
     try:
-        return pkcs7.pkcs7_decrypt_der(data, certificate, key, [])
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        info = cms.ContentInfo.load(data, strict=True)
+        if info["content_type"].native != "enveloped_data":
+            raise not_for_us
+        enveloped = info["content"]
+        _ = enveloped.native  # parse everything now (asn1crypto is lazy)
+        recipient_info = _our_recipient_info(enveloped["recipient_infos"], certificate)
+        if recipient_info is None:
+            raise not_for_us
+        algorithm = recipient_info["key_encryption_algorithm"]
+        content_key = _decrypt_content_key(
+            key,
+            algorithm["algorithm"].native,
+            algorithm["parameters"],
+            recipient_info["encrypted_key"].native,
+        )
+        encrypted = enveloped["encrypted_content_info"]
+        cipher_name = encrypted["content_encryption_algorithm"]["algorithm"].native
+        if _CONTENT_CIPHERS.get(cipher_name) != len(content_key):
+            raise SignatureProblem(
+                f"Konvolutten bruker en innholdskryptering jsdesk ikke godtar ({cipher_name})."
+            )
+        iv = encrypted["content_encryption_algorithm"]["parameters"].native
+        ciphertext = encrypted["encrypted_content"].native
+        if not isinstance(iv, bytes) or len(iv) != 16 or not isinstance(ciphertext, bytes):
+            raise not_for_us
+        decryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(ciphertext) + decryptor.finalize()
+        unpadder = sym_padding.PKCS7(128).unpadder()
+        content = unpadder.update(padded) + unpadder.finalize()
+    except SignatureProblem:
+        raise
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        OverflowError,
+        UnsupportedAlgorithm,
+    ) as exc:
+        raise not_for_us from exc
+    transport = (
+        EnvelopePadding.OAEP
+        if algorithm["algorithm"].native == "rsaes_oaep"
+        else EnvelopePadding.PKCS1V15
+    )
+    return OpenedEnvelope(content=content, key_transport=transport, content_cipher=cipher_name)
+
+
+def _our_recipient_info(recipient_infos: object, certificate: x509.Certificate) -> Any:
+    """The key-transport recipient info addressed to ``certificate``, if any."""
+    from asn1crypto import cms
+
+    assert isinstance(recipient_infos, cms.RecipientInfos)
+    issuer_der = certificate.issuer.public_bytes()
+    try:
+        ski = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except x509.ExtensionNotFound:
+        ski = None
+    for choice in recipient_infos:
+        if choice.name != "ktri":
+            continue
+        ktri = choice.chosen
+        rid = ktri["rid"]
+        if rid.name == "issuer_and_serial_number":
+            if (
+                rid.chosen["serial_number"].native == certificate.serial_number
+                and rid.chosen["issuer"].dump() == issuer_der
+            ):
+                return ktri
+        elif ski is not None and rid.chosen.native == ski:
+            return ktri
+    return None
+
+
+def _decrypt_content_key(
+    key: rsa.RSAPrivateKey, algorithm: str, parameters: Any, encrypted_key: bytes
+) -> bytes:
+    if algorithm == "rsaes_pkcs1v15":
+        return key.decrypt(encrypted_key, padding.PKCS1v15())
+    if algorithm != "rsaes_oaep":
         raise SignatureProblem(
-            "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller "
-            "kryptert til en annen mottaker."
-        ) from exc
+            f"Konvolutten bruker en nøkkeltransport jsdesk ikke godtar ({algorithm})."
+        )
+    hash_name = parameters["hash_algorithm"]["algorithm"].native
+    mgf = parameters["mask_gen_algorithm"]
+    mgf_hash = mgf["parameters"]["algorithm"].native
+    if mgf["algorithm"].native != "mgf1" or hash_name not in _OAEP_HASHES:
+        raise SignatureProblem("Konvolutten bruker OAEP-parametere jsdesk ikke godtar.")
+    if mgf_hash not in _OAEP_HASHES or parameters["p_source_algorithm"]["parameters"].native:
+        raise SignatureProblem("Konvolutten bruker OAEP-parametere jsdesk ikke godtar.")
+    oaep = padding.OAEP(
+        mgf=padding.MGF1(algorithm=_OAEP_HASHES[mgf_hash]()),
+        algorithm=_OAEP_HASHES[hash_name](),
+        label=None,
+    )
+    return key.decrypt(encrypted_key, oaep)
 
 
 def verify_signed(signature: bytes, content: bytes, trust: TrustStore) -> VerifiedSignature:

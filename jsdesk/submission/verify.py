@@ -183,13 +183,21 @@ def _open_envelope(
         report.add("Kryptering", False, "Dekryptering krever en RSA-nøkkel.")
         return None
     try:
-        opened = cms.open_envelope(data, credentials.certificate, credentials.key)
+        opened = cms.open_envelope_details(data, credentials.certificate, credentials.key)
     except cms.SignatureProblem as exc:
         report.unreadable = True
         report.add("Kryptering", False, exc.message)
         return None
-    report.add("Kryptering", True, "Filen er dekryptert (CMS EnvelopedData).")
-    return opened
+    transport = {
+        cms.EnvelopePadding.OAEP: "RSAES-OAEP",
+        cms.EnvelopePadding.PKCS1V15: "RSA PKCS#1 v1.5",
+    }[opened.key_transport]
+    report.add(
+        "Kryptering",
+        True,
+        f"Filen er dekryptert (CMS EnvelopedData, {transport}, {opened.content_cipher}).",
+    )
+    return opened.content
 
 
 def _check_manifest(report: Report, container: Container) -> bool:
