@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -238,3 +239,71 @@ def make_crl(issuer: SigningCredentials, revoked: dict[int, datetime]) -> bytes:
         )
     crl = builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
     return crl.public_bytes(serialization.Encoding.DER)
+
+
+# --- A local RFC 3161 time-stamping service on loopback (pyHanko's DummyTimeStamper) --------
+
+
+@cache
+def tsa_credentials() -> SigningCredentials:
+    """A TSA certificate (EKU timeStamping, critical) under the test PKI's intermediate CA."""
+    _root, intermediate, _leaf = pki_chain()
+    return issue_certificate(
+        "TEST Tidsstempeltjeneste",
+        intermediate,
+        key_usage={"digital_signature"},
+        extended_key_usage=[x509.oid.ExtendedKeyUsageOID.TIME_STAMPING],
+    )
+
+
+@contextmanager
+def local_tsa(tsa: SigningCredentials | None = None) -> Iterator[str]:
+    """Serve RFC 3161 time-stamps on 127.0.0.1 for the duration; yields the URL."""
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    tsa = tsa or tsa_credentials()
+
+    def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1(tsa.certificate),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa.key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        certs_to_embed=[asn1(c) for c in tsa.chain],
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            request = tsp.TimeStampReq.load(self.rfile.read(length))
+            answer = asyncio.run(stamper.async_request_tsa_response(request)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -143,10 +143,12 @@ def cmd_create_test(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from jsdesk.submission.credentials import load_credentials, load_recipient
+    from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
 
     with open_database(args) as db:
         credentials = load_credentials(db)
         recipient = load_recipient(db)
+        timestamp_url = db.get_setting(TIMESTAMP_URL_SETTING)
     if credentials is None:
         print("Ingen signeringssertifikat er satt opp ('jsdesk cert import FIL.p12').")
     else:
@@ -155,6 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("Mottakersertifikat: ikke satt (innsendinger krypteres ikke uten --encrypt-to).")
     else:
         print(f"Mottakersertifikat: {recipient.subject.rfc4514_string()}")
+    print(f"Tidsstempeltjeneste: {timestamp_url or 'ingen (signaturer uten tidsstempel, B-B)'}")
     print("\n".join(describe_trust(installation_folder(args))))
     return 0 if credentials is not None else 1
 
@@ -176,6 +179,26 @@ def describe_trust(folder: Path) -> list[str]:
 
 def _fingerprint(certificate: x509.Certificate) -> str:
     return str(certificate.fingerprint(hashes.SHA256()).hex()[:16])
+
+
+def cmd_timestamp(args: argparse.Namespace) -> int:
+    from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
+
+    if args.url is None and not args.off:
+        raise UserError("Oppgi adressen til tidsstempeltjenesten, eller --off.", 2)
+    url = "" if args.off else args.url
+    if url and not url.startswith(("http://", "https://")):
+        raise UserError(f"«{url}» er ikke en http(s)-adresse.", 2)
+    with open_database(args) as db:
+        db.set_setting(TIMESTAMP_URL_SETTING, url)
+    if url:
+        print(
+            f"Innsendinger tidsstemples heretter av {url} (CAdES B-T) når tjenesten svarer; "
+            "ellers signeres de uten tidsstempel (B-B)."
+        )
+    else:
+        print("Innsendinger signeres uten tidsstempel (CAdES B-B).")
+    return 0
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
@@ -258,6 +281,14 @@ def register(subparsers: Any) -> None:
     add_db_argument(trust)
     trust.add_argument("file", type=Path, metavar="SERT.pem")
     trust.set_defaults(func=cmd_trust)
+
+    stamp = sub.add_parser(
+        "timestamp", help="sett tidsstempeltjenesten (RFC 3161) for CAdES B-T-signaturer"
+    )
+    add_db_argument(stamp)
+    stamp.add_argument("url", nargs="?", metavar="URL", help="tjenestens adresse (http/https)")
+    stamp.add_argument("--off", action="store_true", help="ingen tidsstempel (B-B)")
+    stamp.set_defaults(func=cmd_timestamp)
 
     recipient = sub.add_parser("recipient", help="sett mottakerens krypteringssertifikat")
     add_db_argument(recipient)

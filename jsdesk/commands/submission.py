@@ -51,7 +51,14 @@ def cmd_create(args: argparse.Namespace) -> int:
         def progress(phase: str, done: int, total: int) -> None:
             print(f"  {phase} … {done}/{total}", file=sys.stderr)
 
-        result = create_submission(db, plan, args.out, progress=progress, recipient=recipient)
+        result = create_submission(
+            db,
+            plan,
+            args.out,
+            progress=progress,
+            recipient=recipient,
+            timestamp_url=args.timestamp_url,
+        )
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     for item in result.dropped:
@@ -106,6 +113,11 @@ def register(subparsers: Any) -> None:
     )
     create.add_argument(
         "--encrypt-to", type=Path, metavar="SERT.pem", help="krypter til dette mottakersertifikatet"
+    )
+    create.add_argument(
+        "--timestamp-url",
+        metavar="URL",
+        help="tidsstempeltjeneste (RFC 3161) for denne filen; standard: 'jsdesk cert timestamp'",
     )
     create.add_argument("--dry-run", action="store_true", help="vis bare hva som blir med")
     create.set_defaults(func=cmd_create)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -66,8 +66,10 @@ class SignatureInfo:
     """What a valid signature tells about its signer."""
 
     signer: x509.Certificate
-    signing_time: datetime
+    signing_time: datetime  # the signer's own claim (signed attribute)
     chain: tuple[x509.Certificate, ...]
+    signature_value: bytes = b""
+    timestamp_token: bytes | None = None  # CAdES B-T: an RFC 3161 token over signature_value
 
     @property
     def signer_name(self) -> str:
@@ -89,8 +91,13 @@ def sign_detached(
     chain: Sequence[x509.Certificate] = (),
     *,
     signing_time: datetime | None = None,
+    timestamper: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
-    """A DER detached CMS SignedData (CAdES-BES) over ``content``.
+    """A DER detached CMS SignedData (CAdES-BES, B-B) over ``content``.
+
+    With ``timestamper`` (signature value -> DER time-stamp token, see
+    ``jsdesk.submission.timestamp``) the token is added as the unsigned
+    signature-time-stamp attribute: CAdES B-T.
 
     Signed attributes: content type, signing time, message digest and ESS
     signing-certificate-v2, which binds the signer certificate's SHA-256 hash
@@ -138,8 +145,15 @@ def sign_detached(
     else:
         signature = key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
         signature_algorithm = "sha256_ecdsa"
+    unsigned = {}
+    if timestamper is not None:
+        token = cms.ContentInfo.load(timestamper(signature))
+        unsigned["unsigned_attrs"] = cms.CMSAttributes(
+            [cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})]
+        )
     signer_info = cms.SignerInfo(
         {
+            **unsigned,
             "version": "v1",
             "sid": cms.SignerIdentifier(
                 {
@@ -482,6 +496,67 @@ def _check_signer(
     from asn1crypto import cms
 
     assert isinstance(signer_info, cms.SignerInfo)
+    signer, values = _check_signer_info(
+        signer_info,
+        certs,
+        listed_digests,
+        content,
+        content_type="data",
+        changed="Manifestet samsvarer ikke med signaturen: manifestet er endret etter signering.",
+    )
+    token = _signature_timestamp(signer_info)
+    times = values.get("signing_time", [])
+    if len(times) != 1:
+        raise SignatureProblem("Signaturen mangler signeringstidspunkt.")
+    signing_time: datetime = times[0].native
+    if signing_time.tzinfo is None:
+        signing_time = signing_time.replace(tzinfo=UTC)
+    ess = values.get("signing_certificate_v2", [])
+    if len(ess) != 1:
+        raise SignatureProblem(
+            "Signaturen mangler attributtet signing-certificate-v2 som binder sertifikatet."
+        )
+    _check_signing_certificate(ess[0], signer)
+    chain = tuple(c for c in certs if c != signer)
+    return SignatureInfo(
+        signer=signer,
+        signing_time=signing_time,
+        chain=chain,
+        signature_value=signer_info["signature"].native,
+        timestamp_token=token,
+    )
+
+
+def _signature_timestamp(signer_info: Any) -> bytes | None:
+    """The CAdES signature time-stamp token (the only unsigned attribute jsdesk accepts)."""
+    unsigned = signer_info["unsigned_attrs"]
+    if not unsigned.native:
+        return None
+    attributes = list(unsigned)
+    if len(attributes) != 1 or attributes[0]["type"].native != "signature_time_stamp_token":
+        raise SignatureProblem(
+            "Signaturen har usignerte attributter jsdesk ikke godtar (bare et tidsstempel)."
+        )
+    tokens = list(attributes[0]["values"])
+    if len(tokens) != 1:
+        raise SignatureProblem("Signaturen skal ha nøyaktig ett tidsstempel.")
+    token: bytes = tokens[0].dump()
+    return token
+
+
+def _check_signer_info(
+    signer_info: Any,
+    certs: list[x509.Certificate],
+    listed_digests: set[str],
+    content: bytes,
+    *,
+    content_type: str,
+    changed: str,
+) -> tuple[x509.Certificate, dict[str, list[Any]]]:
+    """What every CMS signer must satisfy: digest, signed attributes and the signature value.
+
+    Returns the signer certificate and the signed attributes by name.
+    """
     signer = _find_signer_cert(signer_info["sid"], certs)
     if signer_info["version"].native not in ("v1", "v3"):
         raise SignatureProblem("Signaturen har en ukjent SignerInfo-versjon.")
@@ -490,33 +565,23 @@ def _check_signer(
         raise SignatureProblem(f"Signaturen bruker en ukjent sjekksumalgoritme ({digest_name}).")
     if digest_name not in listed_digests:
         raise SignatureProblem("Signaturens liste over sjekksumalgoritmer stemmer ikke.")
-    if signer_info["unsigned_attrs"].native:
-        raise SignatureProblem("Signaturen har usignerte attributter, som jsdesk ikke godtar.")
     hashlib_name, hash_cls = _DIGESTS[digest_name]
 
     attrs = signer_info["signed_attrs"]
     if not attrs:
         raise SignatureProblem("Signaturen mangler signerte attributter (signeringstid, sjekksum).")
-    values: dict[str, list[object]] = {}
+    values: dict[str, list[Any]] = {}
     for attr in attrs:
         values.setdefault(attr["type"].native, []).extend(attr["values"])
     content_types = values.get("content_type", [])
-    if len(content_types) != 1 or content_types[0].native != "data":  # type: ignore[attr-defined]
+    if len(content_types) != 1 or content_types[0].native != content_type:
         raise SignatureProblem("Signaturens innholdstype-attributt mangler eller er feil.")
     digests = values.get("message_digest", [])
     if len(digests) != 1:
         raise SignatureProblem("Signaturen mangler sjekksum-attributtet (messageDigest).")
     expected = hashlib.new(hashlib_name, content).digest()
-    if digests[0].native != expected:  # type: ignore[attr-defined]
-        raise SignatureProblem(
-            "Manifestet samsvarer ikke med signaturen: manifestet er endret etter signering."
-        )
-    times = values.get("signing_time", [])
-    if len(times) != 1:
-        raise SignatureProblem("Signaturen mangler signeringstidspunkt.")
-    signing_time: datetime = times[0].native  # type: ignore[attr-defined]
-    if signing_time.tzinfo is None:
-        signing_time = signing_time.replace(tzinfo=UTC)
+    if digests[0].native != expected:
+        raise SignatureProblem(changed)
 
     # The signature covers the DER SET OF the attributes exactly as they were
     # received; asn1crypto keeps the original bytes, only the implicit [0] tag
@@ -529,30 +594,95 @@ def _check_signer(
         signed_bytes,
         hash_cls(),
     )
-
-    _check_signing_certificate(values.get("signing_certificate_v2", []), signer)
-    chain = tuple(c for c in certs if c != signer)
-    return SignatureInfo(signer=signer, signing_time=signing_time, chain=chain)
+    return signer, values
 
 
-def _check_signing_certificate(values: list[object], signer: x509.Certificate) -> None:
-    """The ESS signing-certificate-v2 attribute must name exactly the signer certificate."""
-    if len(values) != 1:
-        raise SignatureProblem(
-            "Signaturen mangler attributtet signing-certificate-v2 som binder sertifikatet."
-        )
-    ess_ids = values[0]["certs"]  # type: ignore[index]
+def _check_signing_certificate(ess: Any, signer: x509.Certificate) -> None:
+    """An ESS signing-certificate(-v2) attribute must name exactly the signer certificate."""
+    from asn1crypto import tsp
+
+    ess_ids = ess["certs"]
     if len(ess_ids) < 1:
-        raise SignatureProblem("Attributtet signing-certificate-v2 er tomt.")
+        raise SignatureProblem("Attributtet signing-certificate er tomt.")
     first = ess_ids[0]
-    algorithm = first["hash_algorithm"]["algorithm"].native
-    if algorithm not in _DIGESTS:
-        raise SignatureProblem(f"signing-certificate-v2 bruker ukjent algoritme ({algorithm}).")
+    # ESSCertIDv2 names its hash algorithm; ESSCertID (v1, in time-stamp tokens) is SHA-1.
+    v2 = isinstance(first, tsp.ESSCertIDv2)
+    algorithm = first["hash_algorithm"]["algorithm"].native if v2 else "sha1"
+    if algorithm not in (*_DIGESTS, "sha1"):
+        raise SignatureProblem(f"signing-certificate bruker ukjent algoritme ({algorithm}).")
+    hashlib_name = _DIGESTS[algorithm][0] if algorithm in _DIGESTS else algorithm
     der = signer.public_bytes(serialization.Encoding.DER)
-    if first["cert_hash"].native != hashlib.new(_DIGESTS[algorithm][0], der).digest():
+    if first["cert_hash"].native != hashlib.new(hashlib_name, der).digest():
         raise SignatureProblem(
             "Sertifikatet i signaturen er ikke det som ble signert med (signing-certificate-v2)."
         )
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    """What a valid signature time-stamp token (RFC 3161) says."""
+
+    time: datetime
+    tsa: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+    @property
+    def tsa_name(self) -> str:
+        return self.tsa.subject.rfc4514_string()
+
+
+def verify_timestamp_token(token: bytes, stamped: bytes) -> TimestampInfo:
+    """Check a time-stamp token over ``stamped`` (the signature value it time-stamps).
+
+    The token's signature, its ESS signing-certificate and the message imprint;
+    the TSA's certificate path is validated by ``trust.validate_certificate``
+    with ``Purpose.TIMESTAMPING``.
+    """
+    from asn1crypto import cms
+    from asn1crypto import tsp as _tsp  # noqa: F401  registers the TSTInfo content type
+
+    try:
+        info = cms.ContentInfo.load(token, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise SignatureProblem("Tidsstempelet er ikke en CMS SignedData.")
+        _ = info.native
+        signed = info["content"]
+        encapsulated = signed["encap_content_info"]
+        if encapsulated["content_type"].native != "tst_info":
+            raise SignatureProblem("Tidsstempelet inneholder ikke en TSTInfo.")
+        tst_info = encapsulated["content"].parsed
+        signer_infos = list(signed["signer_infos"])
+        if len(signer_infos) != 1:
+            raise SignatureProblem("Tidsstempelet skal ha nøyaktig én signatar.")
+        certs = [_load_cert(c.dump()) for c in signed["certificates"] if c.name == "certificate"]
+        listed = {a["algorithm"].native for a in signed["digest_algorithms"]}
+        tsa, values = _check_signer_info(
+            signer_infos[0],
+            certs,
+            listed,
+            tst_info.dump(),
+            content_type="tst_info",
+            changed="Tidsstempelets innhold er endret etter at det ble signert.",
+        )
+        ess = values.get("signing_certificate_v2", []) + values.get("signing_certificate", [])
+        if len(ess) != 1:
+            raise SignatureProblem("Tidsstempelet binder ikke tjenestens sertifikat (ESS).")
+        _check_signing_certificate(ess[0], tsa)
+        imprint = tst_info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        if algorithm not in _DIGESTS:
+            raise SignatureProblem(f"Tidsstempelet bruker ukjent sjekksumalgoritme ({algorithm}).")
+        expected = hashlib.new(_DIGESTS[algorithm][0], stamped).digest()
+        if imprint["hashed_message"].native != expected:
+            raise SignatureProblem("Tidsstempelet gjelder ikke denne signaturen.")
+        time: datetime = tst_info["gen_time"].native
+    except SignatureProblem:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise SignatureProblem("Tidsstempelet er skadet og kan ikke leses.") from exc
+    if time.tzinfo is None:
+        time = time.replace(tzinfo=UTC)
+    return TimestampInfo(time=time, tsa=tsa, chain=tuple(c for c in certs if c != tsa))
 
 
 def _find_signer_cert(sid: object, certs: list[x509.Certificate]) -> x509.Certificate:

@@ -80,10 +80,15 @@ def build_container(
     certificate: x509.Certificate,
     key: cms.SigningKey,
     chain: tuple[x509.Certificate, ...] = (),
+    *,
+    timestamper: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
-    """The signed ASiC-E container holding ``payload`` as ``submission.json``."""
+    """The signed ASiC-E container holding ``payload`` as ``submission.json``.
+
+    With ``timestamper`` the signature gets a signature time-stamp (CAdES B-T).
+    """
     manifest = build_manifest({PAYLOAD_NAME: ("application/json", payload)}, SIGNATURE_NAME)
-    signature = cms.sign_detached(manifest, certificate, key, chain)
+    signature = cms.sign_detached(manifest, certificate, key, chain, timestamper=timestamper)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(_entry("mimetype"), MIMETYPE, compress_type=zipfile.ZIP_STORED)

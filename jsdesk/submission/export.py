@@ -47,6 +47,13 @@ from jsdesk.submission.credentials import (
     require_usable,
 )
 from jsdesk.submission.payload import FORMAT_VERSION, encode_payload
+from jsdesk.submission.timestamp import (
+    TIMESTAMP_URL_SETTING,
+    TimestampUnavailable,
+    check_timestamp,
+    request_timestamp,
+)
+from jsdesk.submission.trust import CertificateProblem, TrustStore
 from jsdesk.submission.verify import verify_bytes
 
 if TYPE_CHECKING:
@@ -183,10 +190,14 @@ def create_submission(
     recipient: x509.Certificate | None = None,
     credentials: SigningCredentials | None = None,
     now: datetime | None = None,
+    timestamp_url: str | None = None,
 ) -> SubmissionResult:
     """Build, verify and write the submission file for ``plan``; then mark its records sent.
 
-    ``recipient`` defaults to the configured recipient certificate. A production
+    ``recipient`` defaults to the configured recipient certificate and
+    ``timestamp_url`` to the configured time-stamping service (``""``: none);
+    with a reachable one the signature is CAdES B-T, otherwise B-B with a
+    warning. A production
     installation refuses to write an unencrypted file or to sign with a test
     certificate. Safe to call from a worker thread (it touches no widgets).
     """
@@ -231,11 +242,25 @@ def create_submission(
 
     report(PHASE_BUILD, 0, 1)
     payload = encode_payload(header, [r for _pid, _version, r in records])
-    container = build_container(payload, creds.certificate, creds.key, creds.chain)
+    trust = TrustStore.load(installation=db.path.parent).with_anchors(
+        [creds.certificate, *creds.chain]
+    )
+    url = timestamp_url if timestamp_url is not None else db.get_setting(TIMESTAMP_URL_SETTING)
+    try:
+        container = build_container(
+            payload,
+            creds.certificate,
+            creds.key,
+            creds.chain,
+            timestamper=_timestamper(url, trust) if url else None,
+        )
+    except TimestampUnavailable as exc:
+        warnings.append(f"{exc.message} Filen er signert uten tidsstempel (CAdES B-B).")
+        container = build_container(payload, creds.certificate, creds.key, creds.chain)
     report(PHASE_BUILD, 1, 1)
 
     report(PHASE_VERIFY, 0, 1)
-    check = verify_bytes(container, trusted=[creds.certificate, *creds.chain])
+    check = verify_bytes(container, trust=trust)
     if not check.ok:
         raise UserError(
             "Innsendingsfilen besto ikke egenkontrollen og er ikke lagret:\n  "
@@ -293,6 +318,20 @@ def create_submission(
         period_from=plan.period_from,
         period_to=plan.period_to,
     )
+
+
+def _timestamper(url: str, trust: TrustStore) -> Callable[[bytes], bytes]:
+    """Fetch a token for a signature value and accept it only from a TSA the installation trusts."""
+
+    def stamp(signature: bytes) -> bytes:
+        token = request_timestamp(url, signature)
+        try:
+            check_timestamp(token, signature, trust)
+        except (cms.SignatureProblem, CertificateProblem) as exc:
+            raise TimestampUnavailable(f"Tidsstempelet brukes ikke: {exc.message}") from exc
+        return token
+
+    return stamp
 
 
 def file_name(

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from jsdesk.submission.container import (
 from jsdesk.submission.credentials import SigningCredentials
 from jsdesk.submission.manifest import ManifestProblem, parse_manifest
 from jsdesk.submission.payload import PayloadProblem, decode_payload
+from jsdesk.submission.timestamp import check_timestamp
 from jsdesk.submission.trust import (
     CertificateProblem,
     Purpose,
@@ -44,6 +46,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_UNREADABLE = 2
 MAX_LISTED_RECORDS = 10
+CLOCK_SKEW = timedelta(minutes=5)  # a signer's clock may run this far ahead of the TSA's
 _ZIP_MAGIC = b"PK\x03\x04"
 _NOT_AN_ENVELOPE = {
     "signed_data": "Filen er en CMS SignedData (en signatur alene), ikke en ASiC-E-beholder "
@@ -237,13 +240,38 @@ def _check_signature(report: Report, container: Container, trust: TrustStore) ->
         True,
         f"gyldig, signert {info.signing_time:%d.%m.%Y %H:%M:%S} UTC av {info.signer_name}.",
     )
+    moment = info.signing_time
+    if info.timestamp_token is not None:
+        try:
+            stamp = check_timestamp(info.timestamp_token, info.signature_value, trust)
+        except (cms.SignatureProblem, CertificateProblem) as exc:
+            return report.add("Tidsstempel", False, exc.message)
+        if info.signing_time > stamp.time + CLOCK_SKEW:
+            return report.add(
+                "Tidsstempel",
+                False,
+                f"Signaturen oppgir signeringstid {info.signing_time:%d.%m.%Y %H:%M:%S} UTC, "
+                f"etter tidsstempelet ({stamp.time:%d.%m.%Y %H:%M:%S} UTC).",
+            )
+        moment = stamp.time
+        report.add(
+            "Tidsstempel",
+            True,
+            f"signaturen fantes {stamp.time:%d.%m.%Y %H:%M:%S} UTC (CAdES B-T, tidsstempel fra "
+            f"{stamp.tsa_name}); sertifikatet kontrolleres på det tidspunktet.",
+        )
+    else:
+        report.notes.append(
+            "Merk: signaturen har ikke tidsstempel (CAdES B-B); signeringstiden er "
+            "signatarens egen opplysning."
+        )
     try:
         path = validate_certificate(
             info.signer,
             Purpose.SIGNING,
             trust,
             intermediates=info.chain,
-            moment=info.signing_time,
+            moment=moment,
         )
     except UntrustedCertificate as exc:
         return report.add(
@@ -263,7 +291,7 @@ def _check_signature(report: Report, container: Container, trust: TrustStore) ->
     return report.add(
         "Tillit",
         True,
-        f"sertifikatkjeden til {anchor} holder ved signeringstidspunktet; {revocation}.",
+        f"sertifikatkjeden til {anchor} holder {moment:%d.%m.%Y %H:%M} UTC; {revocation}.",
     )
 
 
