@@ -35,6 +35,19 @@ lint: $(STAMP)
 
 check: lint test
 
+## The test suite under coverage (QThread workers included); line and branch coverage per package.
+.PHONY: coverage
+coverage: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m coverage run -m pytest
+	$(BIN)/python -m coverage json -q -o coverage.json
+	$(BIN)/python scripts/coverage_by_package.py coverage.json
+
+## Mutation testing (mutmut) of rules, domain, submission and storage/audit.py; scores per package.
+## MUTATION_ARGS="--package audit --sample 5" narrows it (see scripts/mutation.py).
+.PHONY: mutation
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
+
 ## Fail when the SQLAlchemy models and the Alembic migrations differ (alembic check).
 .PHONY: alembic-check
 alembic-check: $(STAMP)

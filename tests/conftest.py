@@ -47,3 +47,10 @@ def _own_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = str(tmp_path_factory.mktemp("qsettings"))
     for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(settings_format, QSettings.Scope.UserScope, folder)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under coverage, measure the code QThread workers run too (tests/qthread_coverage.py)."""
+    from qthread_coverage import install
+
+    install()

@@ -16,6 +16,8 @@ from asn1crypto import cms as asn1_cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 from submission_support import credentials, flip, rewrite_zip, sample_container, sample_payload
 
@@ -506,3 +508,33 @@ def test_signature__certificate_expired_when_signed__rejected() -> None:
     report = _verify(data)
     assert report.exit_code == 1
     assert "var ikke gyldig på tidspunktet" in _failed(report)
+
+
+def test_envelope__default__oaep_sha256_mgf1_sha256_aes256() -> None:
+    from asn1crypto import cms as asn1_cms
+
+    wrapped = cms.envelope(sample_container(), credentials("mottaker").certificate)
+    enveloped = asn1_cms.ContentInfo.load(wrapped)["content"]
+    ktri = enveloped["recipient_infos"][0].chosen
+    algorithm = ktri["key_encryption_algorithm"]
+    assert algorithm["algorithm"].native == "rsaes_oaep"
+    assert algorithm["parameters"]["hash_algorithm"]["algorithm"].native == "sha256"
+    mgf = algorithm["parameters"]["mask_gen_algorithm"]
+    assert (mgf["algorithm"].native, mgf["parameters"]["algorithm"].native) == ("mgf1", "sha256")
+    content = enveloped["encrypted_content_info"]["content_encryption_algorithm"]
+    assert content["algorithm"].native == "aes256_cbc"
+
+
+def test_envelope__legacy_pkcs1v15_file__still_readable() -> None:
+    # What jsdesk wrote before (cryptography's builder: RSA PKCS#1 v1.5 key transport).
+    inner = sample_container()
+    legacy = (
+        pkcs7.PKCS7EnvelopeBuilder()
+        .set_data(inner)
+        .set_content_encryption_algorithm(algorithms.AES256)
+        .add_recipient(credentials("mottaker").certificate)
+        .encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+    )
+    report = _verify(legacy, decrypt_with=credentials("mottaker"))
+    assert report.exit_code == 0, report.lines()
+    assert "PKCS#1 v1.5" in report.checks[0].detail
