@@ -1,16 +1,19 @@
 """Mutation testing with mutmut for the packages where a silent break costs most.
 
     python scripts/mutation.py [--package NAME]... [--sample N] [--report-only]
+    make mutation [MUTATION_ARGS="--package audit --sample 5"]
 
-Runs ``mutmut run`` (configuration: ``[tool.mutmut]`` in pyproject.toml; each
-mutant is run against the tests of the selection that reach the mutated
-function) for the chosen packages — ``rules``, ``domain``, ``submission``
-(cms, container, verify, trust) and ``audit`` (storage/audit.py), all by
-default — and prints the score per package: killed / (mutants − excluded
-equivalent ones). ``--sample N`` runs every N-th mutant of each package (a
-fixed, reproducible sample, what CI runs); ``--report-only`` prints the scores of
-the last run. Mutants listed in ``EQUIVALENT`` (with why) are left out of the
-score. Exit code 1 when a package's score is below ``THRESHOLD``.
+Each package — ``rules``, ``domain``, ``submission`` (cms, container, verify,
+trust) and ``audit`` (storage/audit.py), all by default — is mutated in its own
+scratch copy of the project (``.mutation/<package>/``, with a ``[tool.mutmut]``
+written for that package alone), and each of its mutants is run against that
+package's tests (those of them that reach the mutated function, as mutmut
+selects). The script prints the score per package: killed / (mutants run −
+equivalent ones listed in ``EQUIVALENT``), and the survivors by name.
+
+``--sample N`` runs every N-th mutant of a package (a fixed, reproducible
+sample: what CI runs, see ``.ci/run``); ``--report-only`` prints the scores of
+the last run. Exit code 1 when a package's score is below ``THRESHOLD``.
 """
 
 from __future__ import annotations
@@ -18,85 +21,147 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = Path(sys.executable).with_name("mutmut")
+SCRATCH = ROOT / ".mutation"
 THRESHOLD = 90.0
+COPIED = ("jsdesk", "tests", "forms", "resources", "docs", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Package:
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
 
 PACKAGES = {
-    "rules": ["jsdesk.rules."],
-    "domain": ["jsdesk.domain."],
-    "submission": [
-        "jsdesk.submission.cms.",
-        "jsdesk.submission.container.",
-        "jsdesk.submission.verify.",
-        "jsdesk.submission.trust.",
-    ],
-    "audit": ["jsdesk.storage.audit."],
+    "rules": Package(
+        files=("jsdesk/rules/*",),
+        tests=(
+            "tests/test_expr.py",
+            "tests/test_rules_dependencies.py",
+            "tests/test_rules_imports.py",
+            "tests/test_rules_properties.py",
+            "tests/test_rules_stage_required.py",
+            "tests/test_rules_values.py",
+            "tests/test_form_rules_reference.py",
+        ),
+    ),
+    "domain": Package(
+        files=("jsdesk/domain/*",),
+        tests=("tests/test_fnr.py", "tests/test_registers.py"),
+    ),
+    "submission": Package(
+        files=(
+            "jsdesk/submission/cms.py",
+            "jsdesk/submission/container.py",
+            "jsdesk/submission/verify.py",
+            "jsdesk/submission/trust.py",
+        ),
+        tests=(
+            "tests/test_submission_container.py",
+            "tests/test_submission_structure.py",
+            "tests/test_submission_trust.py",
+            "tests/test_submission_timestamp.py",
+        ),
+    ),
+    "audit": Package(files=("jsdesk/storage/audit.py",), tests=("tests/test_storage_audit.py",)),
 }
 
-# Equivalent mutants: the program behaves the same with them (so no test can kill
-# them). Name -> why. Keep the list short and the reasons checkable.
+# Equivalent mutants: the program behaves the same with them, so no test can kill
+# them. mutmut name -> why. Keep the list short and each reason checkable.
 EQUIVALENT: dict[str, str] = {}
 
-KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # mutmut's exit codes for killed / timeout
-NOT_RUN = {None, 33, 34, 5}  # not checked, no tests reach it, skipped
+KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # mutmut's exit codes for killed and timeout
+NOT_RUN = {None, 33, 34, 5}  # not checked, no test reaches it, skipped
 
 
-def mutant_results() -> dict[str, int | None]:
-    """Every mutant's exit code from mutmut's state in ``mutants/``."""
+def workdir(package: str) -> Path:
+    return SCRATCH / package
+
+
+def prepare(package: str) -> Path:
+    """A fresh copy of the project whose [tool.mutmut] mutates ``package`` only."""
+    target = workdir(package)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    spec = PACKAGES[package]
+    config = (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["jsdesk"]\n'
+        f"only_mutate = {json.dumps(list(spec.files))}\n"
+        'also_copy = ["forms", "resources", "docs"]\n'
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(list(spec.tests))}\n"
+    )
+    with (target / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(config)
+    return target
+
+
+def run_mutmut(package: str, names: list[str]) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = ["nice", "-n", "10", str(MUTMUT), "run", *names]
+    subprocess.run(command, cwd=workdir(package), env=env, check=False)
+
+
+def mutant_results(package: str) -> dict[str, int | None]:
+    """Every mutant's exit code from mutmut's state in the package's ``mutants/``."""
     results: dict[str, int | None] = {}
-    for meta in (ROOT / "mutants").rglob("*.py.meta"):
+    for meta in (workdir(package) / "mutants").rglob("*.py.meta"):
         data = json.loads(meta.read_text(encoding="utf-8"))
         results.update(data.get("exit_code_by_key", {}))
     return results
 
 
-def package_of(name: str) -> str | None:
-    for package, prefixes in PACKAGES.items():
-        if any(name.startswith(prefix) for prefix in prefixes):
-            return package
-    return None
+def sample(names: list[str], every: int) -> list[str]:
+    return sorted(names)[::every]
 
 
-def run_mutmut(names: Iterable[str]) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    command = ["nice", "-n", "10", str(MUTMUT), "run", *names]
-    subprocess.run(command, cwd=ROOT, env=env, check=False)
+def mutate(package: str, every: int) -> None:
+    prepare(package)
+    if every == 1:
+        run_mutmut(package, [])
+        return
+    # mutmut makes its mutants on the first run; this one runs a single mutant.
+    run_mutmut(package, ["*__mutmut_1"])
+    chosen = sample(list(mutant_results(package)), every)
+    print(f"{package}: {len(chosen)} av {len(mutant_results(package))} mutanter (hver {every}.)")
+    run_mutmut(package, chosen)
 
 
-def all_mutant_names() -> list[str]:
-    """Generate the mutants (mutmut does on its first run) and list them."""
-    if not mutant_results():
-        # mutmut generates the mutants (and its test statistics) on its first run.
-        run_mutmut(["jsdesk.storage.audit.*__mutmut_1"])
-    return sorted(mutant_results())
-
-
-def report(packages: list[str], names: set[str] | None) -> int:
-    results = mutant_results()
+def report(packages: list[str], every: int) -> int:
     worst = 100.0
-    print(
-        f"{'pakke':<12}{'mutanter':>9}{'drept':>7}{'overlevde':>10}{'ikke kjørt':>11}{'score':>8}"
-    )
+    columns = ("mutanter", 9), ("kjørt", 7), ("drept", 7), ("overlevde", 10)
+    print(f"{'pakke':<12}" + "".join(f"{t:>{w}}" for t, w in columns) + f"{'score':>8}")
     for package in packages:
-        mine = {
-            n: code
-            for n, code in results.items()
-            if package_of(n) == package and (names is None or n in names)
+        results = mutant_results(package)
+        chosen = set(sample(list(results), every))
+        counted = {
+            n: c
+            for n, c in results.items()
+            if n in chosen and n not in EQUIVALENT and c not in NOT_RUN
         }
-        counted = {n: c for n, c in mine.items() if n not in EQUIVALENT and c not in NOT_RUN}
         killed = sum(1 for c in counted.values() if c in KILLED)
-        survived = [n for n, c in counted.items() if c not in KILLED]
-        not_run = len(mine) - len(counted)
+        survived = sorted(n for n, c in counted.items() if c not in KILLED)
         score = 100.0 * killed / len(counted) if counted else 0.0
         worst = min(worst, score)
         print(
-            f"{package:<12}{len(mine):>9}{killed:>7}{len(survived):>10}{not_run:>11}{score:>7.1f}%"
+            f"{package:<12}{len(results):>9}{len(counted):>7}{killed:>7}{len(survived):>10}"
+            f"{score:>7.1f}%"
         )
         for name in survived:
             print(f"    overlevde: {name}")
@@ -104,26 +169,16 @@ def report(packages: list[str], names: set[str] | None) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--package", action="append", choices=sorted(PACKAGES))
     parser.add_argument("--sample", type=int, default=1, metavar="N", help="every N-th mutant")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     packages = args.package or list(PACKAGES)
-    chosen: set[str] | None = None
     if not args.report_only:
-        names = [n for n in all_mutant_names() if package_of(n) in packages]
-        chosen = set(names[:: args.sample])
-        print(
-            f"Muterer {', '.join(packages)}: {len(chosen)} av {len(names)} mutanter"
-            + (f" (hver {args.sample}.)" if args.sample > 1 else ""),
-            flush=True,
-        )
-        run_mutmut(sorted(chosen))
-    elif args.sample > 1:
-        names = [n for n in sorted(mutant_results()) if package_of(n) in packages]
-        chosen = set(names[:: args.sample])
-    return report(packages, chosen)
+        for package in packages:
+            mutate(package, args.sample)
+    return report(packages, args.sample)
 
 
 if __name__ == "__main__":

@@ -188,11 +188,21 @@ def test_crl__signer_revoked_before_signing__rejected() -> None:
 def test_crl__revoked_after_signing__signature_still_holds() -> None:
     root, intermediate, _leaf = pki_chain()
     leaf = issue_certificate("TEST senere tilbakekalt", intermediate, key_usage=SIGNER_USAGE)
-    data = _signed(leaf)
-    crl = make_crl(intermediate, {leaf.certificate.serial_number: NOW + timedelta(minutes=5)})
-    report = _verify(data, TrustStore(anchors=(root.certificate,), crls=(crl,)))
-    assert report.exit_code == 0, report.lines()
-    assert "kontrollert mot oppgitte CRL-er" in _trust_check(report)
+    now = datetime.now(UTC)
+    content = b"manifest"
+    signed_at = now - timedelta(hours=2)
+    signature = cms.sign_detached(
+        content, leaf.certificate, leaf.key, leaf.chain, signing_time=signed_at
+    )
+    later = make_crl(intermediate, {leaf.certificate.serial_number: now - timedelta(hours=1)})
+    trust = TrustStore(anchors=(root.certificate,), crls=(later,))
+    verified = cms.verify_signed(signature, content, trust)
+    assert verified.path.revocation_checked
+    earlier = make_crl(intermediate, {leaf.certificate.serial_number: now - timedelta(hours=3)})
+    with pytest.raises(CertificateProblem, match="tilbakekalt"):
+        cms.verify_signed(
+            signature, content, TrustStore(anchors=(root.certificate,), crls=(earlier,))
+        )
 
 
 def test_crl__intermediate_revoked__rejected() -> None:
