@@ -38,9 +38,9 @@ check: lint test
 ## The test suite under coverage (QThread workers included); line and branch coverage per package.
 .PHONY: coverage
 coverage: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m coverage run -m pytest
-	$(BIN)/python -m coverage json -q -o coverage.json
-	$(BIN)/python scripts/coverage_by_package.py coverage.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m coverage run -m pytest; status=$$?; \
+	$(BIN)/python -m coverage json -q -o coverage.json && \
+	$(BIN)/python scripts/coverage_by_package.py coverage.json; exit $$status
 
 ## Mutation testing (mutmut) of rules, domain, submission and storage/audit.py; scores per package.
 ## MUTATION_ARGS="--package audit --sample 5" narrows it (see scripts/mutation.py).

@@ -71,7 +71,10 @@ PACKAGES = {
             "tests/test_submission_timestamp.py",
         ),
     ),
-    "audit": Package(files=("jsdesk/storage/audit.py",), tests=("tests/test_storage_audit.py",)),
+    "audit": Package(
+        files=("jsdesk/storage/audit.py",),
+        tests=("tests/test_storage_audit_chain.py", "tests/test_storage_audit.py"),
+    ),
 }
 
 # Equivalent mutants: the program behaves the same with them, so no test can kill
