@@ -247,3 +247,18 @@ def test_cli_cert_timestamp__set_shown_and_off(
     assert main(["cert", "show"]) == 0
     assert "Tidsstempeltjeneste: ingen" in capsys.readouterr().out
     assert main(["cert", "timestamp", "ftp://x"]) == 2
+
+
+def test_export__unreadable_file_in_trust_folder__bokmal_user_error(
+    template: Path, tmp_path: Path
+) -> None:
+    from jsdesk.errors import UserError
+
+    db_path = copy_db(template, tmp_path / "db")
+    (db_path.parent / "trust").mkdir()
+    (db_path.parent / "trust" / "tull.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\ntull\n")
+    out = tmp_path / "ut"
+    out.mkdir()
+    with Database.open(db_path, PASSPHRASE) as db, pytest.raises(UserError, match=r"tull\.pem"):
+        create_submission(db, plan_submission(db), out)
+    assert list(out.iterdir()) == []

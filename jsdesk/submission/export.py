@@ -242,9 +242,12 @@ def create_submission(
 
     report(PHASE_BUILD, 0, 1)
     payload = encode_payload(header, [r for _pid, _version, r in records])
-    trust = TrustStore.load(installation=db.path.parent).with_anchors(
-        [creds.certificate, *creds.chain]
-    )
+    try:
+        trust = TrustStore.load(installation=db.path.parent).with_anchors(
+            [creds.certificate, *creds.chain]
+        )
+    except CertificateProblem as exc:
+        raise UserError(f"Klarerte sertifikater kan ikke leses: {exc.message}") from exc
     url = timestamp_url if timestamp_url is not None else db.get_setting(TIMESTAMP_URL_SETTING)
     try:
         container = build_container(
