@@ -60,6 +60,11 @@ def test_format__known_inputs__same_digests_as_databases_already_written() -> No
         audit.event_hash(digest, 2, AT, "saksbehandler", "opprettet", None, None, digest)
         == "b8e9e45b35aae904458cef8824839b22983a0a879d67b80ea956cb6aeee5e7c6"
     )
+    # A Windows user name with Norwegian letters is hashed as UTF-8, not as \u escapes.
+    assert (
+        audit.event_hash(digest, 3, AT, "bjørn", "endret", 7, "kommunenavn", digest)
+        == "857e03b3869423dc2bbbeeaf920500552a3fc8313db51d5e37ed38ceb4282085"
+    )
 
 
 def test_encode_value__readable_letters_sorted_keys_and_none() -> None:
@@ -155,8 +160,11 @@ def test_verify__anchor__newest_removed_or_replaced_named(session: Session) -> N
     assert newest is not None and newest[0] == 3
     assert verify(session, newest).ok
     assert verify(session, (2, _events(session)[1].hash)).ok
-    missing = verify(session, (5, "0" * 64)).problems
-    assert missing and missing[0].startswith("Hendelse 4–5 mangler")
+    assert verify(session, (5, "0" * 64)).problems == (
+        "Hendelse 4–5 mangler: revisjonsloggen er kortere enn da jsdesk sist lukket databasen "
+        "(de nyeste hendelsene er fjernet, eller databasen er byttet ut med en eldre kopi uten "
+        "«jsdesk db restore»).",
+    )
     assert verify(session, (3, "f" * 64)).problems == (
         "Hendelse 3: stemmer ikke med det jsdesk lagret da databasen sist ble lukket.",
     )
