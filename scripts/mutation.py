@@ -133,7 +133,7 @@ def prepare(package: str) -> Path:
 
 
 def run_mutmut(package: str, names: list[str]) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "JSDESK_MUTATION": "1"}
     command = ["nice", "-n", "10", str(MUTMUT), "run", *names]
     subprocess.run(command, cwd=workdir(package), env=env, check=False)
 

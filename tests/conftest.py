@@ -54,3 +54,17 @@ def pytest_configure(config: pytest.Config) -> None:
     from qthread_coverage import install
 
     install()
+
+
+# Mutation runs (scripts/mutation.py) trace every line and run each test many times:
+# fewer examples, no deadline and no "too slow" health check there; normal runs unchanged.
+if os.environ.get("JSDESK_MUTATION"):
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "mutation",
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    settings.load_profile("mutation")
