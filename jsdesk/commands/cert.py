@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from jsdesk.commands.db import add_db_argument, db_path, open_database
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.trust import (
     CRL_FOLDER,
@@ -185,10 +185,10 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
     from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
 
     if args.url is None and not args.off:
-        raise UserError("Oppgi adressen til tidsstempeltjenesten, eller --off.", 2)
+        raise UserError("Oppgi adressen til tidsstempeltjenesten, eller --off.", ExitCode.USAGE)
     url = "" if args.off else args.url
     if url and not url.startswith(("http://", "https://")):
-        raise UserError(f"«{url}» er ikke en http(s)-adresse.", 2)
+        raise UserError(f"«{url}» er ikke en http(s)-adresse.", ExitCode.USAGE)
     with open_database(args) as db:
         db.set_setting(TIMESTAMP_URL_SETTING, url)
     if url:
