@@ -1,6 +1,6 @@
 """The main window's report actions: «Resultater …», «Mangler og feil …», «Eksporter liste …».
 
-``install(window)`` adds a menu "&Rapporter" with the three actions, enabled
+``install(window)`` adds a menu "R&apporter" (Alt+A) with the three actions, enabled
 only while the database is open, and opens the windows they name (the newest
 of each is kept for tests). «Mangler og feil» asks the main window to open a
 participation on a field when the user presses Enter on a problem.
@@ -56,7 +56,7 @@ class ReportActions(QObject):
             window, "action_export_list", "Eksporter &liste …", LIST_KEYS
         )
         self.action_list.triggered.connect(self.open_list_export)
-        menu = window.menuBar().addMenu("&Rapporter")
+        menu = window.menuBar().addMenu("R&apporter")
         menu.setObjectName("rapportmeny")
         for action in (self.action_results, self.action_quality, self.action_list):
             menu.addAction(action)
