@@ -48,7 +48,7 @@ def test_cli_create__dry_run__lists_left_out_and_writes_nothing(
     out = capsys.readouterr().out
     assert "Med i innsendingen:" in out
     assert "Utelatt fordi de ikke er komplette" in out
-    assert "Ikke komplett for fasen" in out
+    assert "Ikke komplett for stadiet" in out
     assert list((env / "ut").iterdir()) == []
 
 

@@ -62,7 +62,7 @@ def test_plan__mixed_records__complete_in_incomplete_out_with_reason(db: Databas
     assert set(plan.included) == complete
     assert {e.id for e in plan.excluded} == drafts
     for item in plan.excluded:
-        assert item.reason.startswith("Ikke komplett for fasen")
+        assert item.reason.startswith("Ikke komplett for stadiet")
         assert "*****" in item.masked_fnr
 
 

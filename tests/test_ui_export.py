@@ -197,7 +197,7 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
         masked = dialog.excluded.item(row, 0).text()
         assert masked.endswith("*****") and len(masked) == 11
         assert dialog.excluded.item(row, 1).text() == "kladd"
-        assert dialog.excluded.item(row, 2).text().startswith("Ikke komplett for fasen")
+        assert dialog.excluded.item(row, 2).text().startswith("Ikke komplett for stadiet")
 
     # No certificate yet: refused until a test certificate is made.
     assert "Ingen signeringssertifikat" in dialog.refusal.text()

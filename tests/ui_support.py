@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
     QRadioButton,
-    QSpinBox,
     QTableWidget,
     QWidget,
     QWizard,
@@ -170,10 +169,8 @@ def type_search(qtbot: QtBot, combo: QWidget, text: str) -> None:
 
 
 def spin(qtbot: QtBot, wizard: QWizard, name: str, value: int) -> None:
-    box = widget(wizard, name)
-    assert isinstance(box, QSpinBox)
-    qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(box, str(value))
+    """Type a number into a number field."""
+    type_text(qtbot, wizard, name, str(value))
 
 
 def next_page(qtbot: QtBot, wizard: QWizard) -> None:

@@ -11,9 +11,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsdesk.domain import fnr as fnr_module
+
+if TYPE_CHECKING:
+    from jsdesk.rules import Finding
 
 log = logging.getLogger("jsdesk.storage")
 
@@ -98,7 +101,7 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
         stage=str(evaluation.stage),
         valid=evaluation.valid,
         completeness=parts,
-        findings=[dict(f.to_json()) for f in evaluation.findings],
+        findings=[_stored(f) for f in evaluation.findings],
         fnr=fnr_text,
         synthetic=synthetic,
         person_id=person,
@@ -115,3 +118,12 @@ def mask(fnr: str | None) -> str:
     if len(fnr) == 11 and fnr.isascii() and fnr.isdigit():
         return fnr[:6] + "*****"  # as stored: compact already (the overview's hot path)
     return fnr_module.mask(fnr)
+
+
+def _stored(finding: Finding) -> dict[str, Any]:
+    """A finding as stored with the record; a warning on register data (FREG, PAD) is marked
+    so that it does not wait for acceptance (``results.open_warnings``)."""
+    stored = dict(finding.to_json())
+    if finding.register_data:
+        stored["register_data"] = True
+    return stored

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from jsdesk.errors import UserError
 from jsdesk.rules import form_by_version
@@ -33,6 +33,7 @@ from jsdesk.storage.results import (
     completeness_of,
     existing_periods,
     next_participation_id,
+    open_warnings,
     overlap_message,
     overlaps,
     status_for,
@@ -77,7 +78,10 @@ class ParticipationsMixin(DatabaseCore):
 
     @staticmethod
     def _apply(row: Participation, result: Assessment) -> None:
-        for name, value in columns_for(result, row.record_version, row.submitted_version).items():
+        session = object_session(row)
+        accepted = _accepted_of(session, row.id) if session is not None else set()
+        columns = columns_for(result, row.record_version, row.submitted_version, accepted)
+        for name, value in columns.items():
             setattr(row, name, value)
 
     def _get_row(self, session: Session, pid: int) -> Participation:
@@ -317,7 +321,11 @@ class ParticipationsMixin(DatabaseCore):
             )
             row.record_version += 1
             row.changed_at = now
-            row.status = status_for(row.valid, row.record_version, row.submitted_version)
+            session.flush()
+            waiting = open_warnings(row.findings, _accepted_of(session, pid))
+            row.status = status_for(
+                row.valid, row.record_version, row.submitted_version, open_warnings=len(waiting)
+            )
             audit.append(
                 session,
                 at=now,
@@ -413,6 +421,12 @@ class ParticipationsMixin(DatabaseCore):
                 )
                 records = [_record(row, warnings.get(row.id, ())) for row in rows]
             yield from records
+
+
+def _accepted_of(session: Session, pid: int) -> set[tuple[str, str, int | None]]:
+    query = select(AcceptedWarning.variable, AcceptedWarning.code, AcceptedWarning.index)
+    rows = session.execute(query.where(AcceptedWarning.participation_id == pid))
+    return {(variable, code, index) for variable, code, index in rows}
 
 
 def _warnings_of(session: Session, pids: list[int]) -> dict[int, tuple[AcceptedWarningInfo, ...]]:

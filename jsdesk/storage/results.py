@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +43,16 @@ class ParticipationRecord:
     completeness: Mapping[int, bool] | None = None
     person_id: str | None = None
     submitted_version: int | None = None
+
+    @property
+    def open_warnings(self) -> list[Mapping[str, Any]]:
+        """Warnings no one has accepted with a reason; they keep the record from komplett."""
+        return open_warnings(self.findings, accepted_keys(self.accepted_warnings))
+
+    @property
+    def complete(self) -> bool:
+        """No errors and every warning accepted: ready to be submitted."""
+        return self.valid and not self.open_warnings
 
 
 @dataclass(frozen=True)
@@ -114,10 +124,35 @@ def parse_search_date(text: str) -> date | None:
     return None
 
 
-def status_for(valid: bool, record_version: int, submitted_version: int | None) -> Status:
+WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
+
+
+def open_warnings(
+    findings: Iterable[Mapping[str, Any]], accepted: Iterable[WarningKey]
+) -> list[Mapping[str, Any]]:
+    """The warnings among ``findings`` (as stored) that no one has accepted with a reason."""
+    done = set(accepted)
+    return [
+        finding
+        for finding in findings
+        if finding.get("severity") == "warning"
+        and not finding.get("register_data")
+        and (finding.get("variable"), finding.get("code"), finding.get("index")) not in done
+    ]
+
+
+def accepted_keys(warnings: Iterable[AcceptedWarningInfo]) -> set[WarningKey]:
+    return {(w.variable, w.code, w.index) for w in warnings}
+
+
+def status_for(
+    valid: bool, record_version: int, submitted_version: int | None, *, open_warnings: int = 0
+) -> Status:
+    """Komplett needs no errors and every warning accepted; submitted records keep their
+    innsendt/endret status."""
     if submitted_version is not None:
         return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
-    return Status.KOMPLETT if valid else Status.KLADD
+    return Status.KOMPLETT if valid and not open_warnings else Status.KLADD
 
 
 def completeness_of(raw: Mapping[str, Any] | None) -> dict[int, bool]:
@@ -132,9 +167,14 @@ def next_participation_id(session: Session) -> int:
 
 
 def columns_for(
-    result: Assessment, record_version: int, submitted_version: int | None
+    result: Assessment,
+    record_version: int,
+    submitted_version: int | None,
+    accepted: Iterable[WarningKey] = (),
 ) -> dict[str, object]:
-    """Column values that follow from the assessment of a record's values."""
+    """Column values that follow from the assessment of a record's values (and the warnings
+    accepted for it)."""
+    waiting = len(open_warnings(result.findings, accepted))
     return {
         "fnr": result.fnr,
         "person_id": result.person_id,
@@ -146,7 +186,9 @@ def columns_for(
         "valid": result.valid,
         "completeness": {str(k): v for k, v in result.completeness.items()},
         "findings": list(result.findings),
-        "status": status_for(result.valid, record_version, submitted_version),
+        "status": status_for(
+            result.valid, record_version, submitted_version, open_warnings=waiting
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from jsdesk.submission.trust import CertificateProblem, TrustStore
 from jsdesk.submission.verify import verify_bytes
 
 if TYPE_CHECKING:
+    from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database, ParticipationRecord
 
 log = logging.getLogger("jsdesk.submission")
@@ -133,7 +134,7 @@ def plan_submission(
             continue
         if status != Status.KOMPLETT:  # kladd, endret, innsendt: look at the full record
             record = db.get_participation(summary.id)
-            if not record.valid:
+            if not record.complete:
                 excluded.append(
                     Excluded(summary.id, summary.masked_fnr, str(status), _reason(record))
                 )
@@ -172,13 +173,33 @@ def _summaries(db: Database, year: int | None) -> Iterable[Any]:
 
 
 def _reason(record: ParticipationRecord) -> str:
+    """Why a record is left out, in the form's words (labels, never internal names)."""
+    from jsdesk.rules import form_by_version
+
+    form = form_by_version(record.form_version)
     errors = [f for f in record.findings if f.get("severity") == "error"]
-    shown = [f"{f.get('variable')}: {f.get('message')}" for f in errors[:MAX_REASON_FINDINGS]]
+    shown = [_in_form_words(form, f) for f in errors[:MAX_REASON_FINDINGS]]
     more = len(errors) - len(shown)
-    text = "; ".join(shown) or "posten er ikke komplett"
+    text = "; ".join(shown)
     if more > 0:
         text += f" (og {more} feil til)"
-    return f"Ikke komplett for fasen «{record.stage}»: {text}"
+    waiting = record.open_warnings
+    if waiting and len(shown) < MAX_REASON_FINDINGS:
+        first = _in_form_words(form, waiting[0])
+        text += ("; " if text else "") + f"advarsel ikke godtatt: {first}"
+        if len(waiting) > 1:
+            text += f" (og {len(waiting) - 1} advarsler til)"
+    return f"Ikke komplett for stadiet «{record.stage}»: {text or 'posten er ikke komplett'}"
+
+
+def _in_form_words(form: FormDefinition, finding: Mapping[str, Any]) -> str:
+    """A stored finding's message, led by its variable's label unless it names it already."""
+    name = str(finding.get("variable"))
+    message = str(finding.get("message"))
+    label = form.variable(name).label if form.has_variable(name) else None
+    if label is None or f"«{label}»" in message:
+        return message
+    return f"«{label}»: {message}"
 
 
 def create_submission(
@@ -366,7 +387,7 @@ def _collect(
     for done, record in enumerate(db.iter_participations(planned), start=1):
         form = form_by_version(record.form_version)
         evaluation = evaluate(form, record.values, allow_synthetic=allow_synthetic)
-        if not evaluation.valid:
+        if not evaluation.valid or record.open_warnings:
             fnr = record.values.get(form.role_name(Role.IDENTITY))
             masked = mask(fnr) if isinstance(fnr, str) else ""
             dropped.append(Excluded(record.id, masked, str(record.status), _reason(record)))

@@ -113,16 +113,22 @@ def format_time(moment: datetime) -> str:
     return local.strftime("%H:%M:%S")
 
 
-_TYPED_DATE = re.compile(r"^\s*(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})\s*$")
+_TYPED_DATE = re.compile(r"^\s*(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4}|\d{2})\s*$")
 _COMPACT_DATE = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
 
 
-def parse_nb_date(text: str) -> date | None:
-    """A date typed as DD.MM.YYYY (or DDMMYYYY); None when it is not a real date."""
+def parse_nb_date(text: str, today: date | None = None) -> date | None:
+    """A date typed as DD.MM.ÅÅÅÅ, D.M.ÅÅÅÅ, D.M.ÅÅ or DDMMÅÅÅÅ; None when it is not a real date.
+
+    A two-digit year is this century's unless that would be more than ten years ahead.
+    """
     match = _TYPED_DATE.match(text) or _COMPACT_DATE.match(text)
     if match is None:
         return None
     day, month, year = (int(part) for part in match.groups())
+    if len(match.group(3)) == 2:
+        this_year = (today or date.today()).year
+        year += 2000 if 2000 + year <= this_year + 10 else 1900
     try:
         return date(year, month, day)
     except ValueError:

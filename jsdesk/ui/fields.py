@@ -15,20 +15,21 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QRadioButton,
-    QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -54,6 +55,17 @@ RADIO_MAX_CODES = 4
 NOT_ANSWERED = "– ikke besvart –"
 FETCHED_SOURCES = {"FREG": "hentes av registeret", "PAD": "hentes av registeret"}
 COMPUTED = "beregnes automatisk"
+
+# How a field with a problem looks. Never colour alone: an icon with an accessible name and
+# the words "Feil:" / "Advarsel:" / "Godtatt advarsel:" in the message under the field.
+ERROR, WARNING, ACCEPTED = "error", "warning", "accepted"
+PROBLEM_WORDS = {ERROR: "Feil", WARNING: "Advarsel", ACCEPTED: "Godtatt advarsel"}
+PROBLEM_ICONS = {
+    ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
+    WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    ACCEPTED: QStyle.StandardPixmap.SP_DialogApplyButton,
+}
+PROBLEM_BORDERS = {ERROR: "2px solid #b00020", WARNING: "2px dashed #8a5300"}
 
 
 def with_mnemonic(text: str, used: set[str]) -> str:
@@ -112,9 +124,17 @@ class Field(QObject):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.label)
-        line = QHBoxLayout()
-        layout.addLayout(line)
+        self.frame = QFrame(self.row)
+        self.frame.setObjectName(f"{self.name}_ramme")
+        line = QHBoxLayout(self.frame)
+        line.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.frame)
+        self.problem: str | None = None
+        self.problem_icon = QLabel(self.row)
+        self.problem_icon.setObjectName(f"{self.name}_ikon")
+        self.problem_icon.hide()
         self.editor = self._build(self.row, line)
+        line.insertWidget(0, self.problem_icon, 0, Qt.AlignmentFlag.AlignTop)
         self.editor.setObjectName(self.name)
         self.why_button = QToolButton(self.row)
         self.why_button.setObjectName(f"{self.name}_hvorfor")
@@ -197,7 +217,17 @@ class Field(QObject):
     def locked_reason(self) -> str | None:
         return self._locked_reason
 
-    def apply_state(self, state: VariableState | None, findings: Sequence[Finding]) -> None:
+    def apply_state(
+        self,
+        state: VariableState | None,
+        findings: Sequence[Finding],
+        *,
+        accepted: Mapping[Finding, str] | None = None,
+        shown: bool = True,
+    ) -> None:
+        """Show the engine's state and findings; ``accepted`` maps each accepted warning to
+        who accepted it, when and why; ``shown`` False keeps the problems out of sight (a new,
+        untouched record) while the summary still counts them."""
         enabled = state is None or (state.enabled and state.applicable)
         self._required = state is not None and state.required and enabled
         if enabled:
@@ -211,18 +241,43 @@ class Field(QObject):
                 widget.setEnabled(enabled)
         self.why_button.setVisible(self._locked_reason is not None)
         tooltip = self._locked_reason or (self.variable.description or self.variable.label)
-        for widget in self.input_widgets():
-            widget.setToolTip(tooltip)
         self.label.setToolTip(tooltip)
+        accepted = accepted or {}
         lines = []
-        for finding in findings:
-            prefix = "Feil" if str(finding.severity) == "error" else "Advarsel"
+        kinds = set()
+        for finding in findings if shown else ():
+            kind = ERROR if finding.is_error else ACCEPTED if finding in accepted else WARNING
+            kinds.add(kind)
             where = f"rad {finding.index + 1}: " if finding.index is not None else ""
-            lines.append(f"{prefix}: {where}{finding.message}")
+            line = f"{PROBLEM_WORDS[kind]}: {where}{finding.message}"
+            if kind == ACCEPTED:
+                line += f" ({accepted[finding]})"
+            lines.append(line)
         self._findings_text = "\n".join(lines)
+        self.problem = next((kind for kind in (ERROR, WARNING, ACCEPTED) if kind in kinds), None)
+        self._show_problem()
         self._update_label()
         self._update_message()
         self._update_accessibility()
+
+    def _show_problem(self) -> None:
+        problem = self.problem
+        if problem is None:
+            self.problem_icon.hide()
+            self.frame.setStyleSheet("")
+            return
+        size = self.problem_icon.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        icon = self.problem_icon.style().standardIcon(PROBLEM_ICONS[problem])
+        self.problem_icon.setPixmap(icon.pixmap(size, size))
+        self.problem_icon.setAccessibleName(PROBLEM_WORDS[problem])
+        self.problem_icon.setToolTip(self._findings_text)
+        self.problem_icon.show()
+        border = PROBLEM_BORDERS.get(problem)
+        self.frame.setStyleSheet(
+            f"QFrame#{self.frame.objectName()} {{ border: {border}; border-radius: 3px; }}"
+            if border
+            else ""
+        )
 
     def explain(self) -> None:
         box = QMessageBox(self.row)
@@ -253,6 +308,11 @@ class Field(QObject):
         text = "\n".join(parts)
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        tooltip = self._locked_reason or (self.variable.description or self.variable.label)
+        if self._findings_text:
+            tooltip = f"{self._findings_text}\n\n{tooltip}"
+        for widget in self.input_widgets():
+            widget.setToolTip(tooltip)
 
     def _update_accessibility(self) -> None:
         description = [self.variable.description or ""]
@@ -474,20 +534,65 @@ class MultiCodeField(Field):
             box.setChecked(code in chosen)
 
 
-class DateField(Field):
-    """DD.MM.YYYY line edit with a calendar popup (button, F4 or Alt+Down)."""
+class TypedField(Field):
+    """A line edit whose text is read as a value (a date, a number).
+
+    Nothing typed is lost: text that cannot be read is emitted (and so stored) exactly as
+    typed, so the rule engine reports it where it is and the caseworker finds it again.
+    Leaving the field shows a value that could be read in its normal form.
+    """
+
+    PLACEHOLDER = ""
 
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
         self.edit = QLineEdit(row)
-        self.edit.setPlaceholderText(DATE_FORMAT_HINT)
-        self.edit.setMaxLength(10)
-        self.edit.setValidator(
-            QRegularExpressionValidator(QRegularExpression(r"[0-9.\-/ ]{0,10}"), self.edit)
-        )
+        self.edit.setPlaceholderText(self.PLACEHOLDER)
         self.edit.textEdited.connect(self._typed)
         self.edit.editingFinished.connect(self._finished)
-        self.edit.installEventFilter(self)
         line.addWidget(self.edit, 1)
+        return self.edit
+
+    def parse(self, text: str) -> object:
+        """The value read from ``text``; None when it cannot be read."""
+        raise NotImplementedError
+
+    def display(self, value: object) -> str:
+        return "" if value is None else str(value)
+
+    def _typed(self, text: str) -> None:
+        if not text.strip():
+            self._emit(None)
+            return
+        parsed = self.parse(text)
+        self._emit(text if parsed is None else parsed)
+
+    def _finished(self) -> None:
+        parsed = self.parse(self.edit.text())
+        if parsed is not None and self.display(parsed) != self.edit.text():
+            self.edit.setText(self.display(parsed))
+
+    def value(self) -> object:
+        text = self.edit.text()
+        if not text.strip():
+            return None
+        parsed = self.parse(text)
+        return text if parsed is None else parsed
+
+    def _show(self, value: object) -> None:
+        self.edit.setText(self.display(value))
+
+
+class DateField(TypedField):
+    """DD.MM.ÅÅÅÅ line edit with a calendar popup (button, F4 or Alt+Down).
+
+    Also reads 1.9.2025, 01092025 and 1.9.25; shows DD.MM.ÅÅÅÅ once the field is left.
+    """
+
+    PLACEHOLDER = DATE_FORMAT_HINT
+
+    def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
+        edit = super()._build(row, line)
+        self.edit.installEventFilter(self)
         self.calendar_button = QToolButton(row)
         self.calendar_button.setObjectName(f"{self.variable.name}_kalender")
         self.calendar_button.setText("Kalender")
@@ -497,28 +602,28 @@ class DateField(Field):
         self.calendar_button.clicked.connect(self.open_calendar)
         line.addWidget(self.calendar_button)
         self.calendar: QCalendarWidget | None = None
-        return self.edit
+        return edit
 
     def input_widgets(self) -> Sequence[QWidget]:
         return [self.edit, self.calendar_button]
 
-    def _typed(self, text: str) -> None:
-        if not text.strip():
-            self.set_note(None)
-            self._emit(None)
-            return
+    def parse(self, text: str) -> object:
         typed = parse_nb_date(text)
-        if typed is not None:
-            self.set_note(None)
-            self._emit(typed.isoformat())
+        return typed.isoformat() if typed is not None else None
+
+    def display(self, value: object) -> str:
+        return format_iso_date(value)
 
     def _finished(self) -> None:
+        super()._finished()
         text = self.edit.text()
-        if text.strip() and parse_nb_date(text) is None:
+        if text.strip() and self.parse(text) is None:
             self.set_note(
                 f"«{text}» er ikke en gyldig dato. Skriv datoen som {DATE_FORMAT_HINT}, "
                 "for eksempel 15.01.2024."
             )
+        else:
+            self.set_note(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.edit and event.type() == QEvent.Type.KeyPress:
@@ -556,39 +661,21 @@ class DateField(Field):
         self.set_note(None)
         self._emit(chosen.isoformat())
 
-    def value(self) -> object:
-        typed = parse_nb_date(self.edit.text())
-        return typed.isoformat() if typed is not None else None
 
-    def _show(self, value: object) -> None:
-        self.edit.setText(format_iso_date(value))
-
-
-class NumberField(Field):
-    """Spin box whose lowest value reads "Ikke besvart" (no answer)."""
+class NumberField(TypedField):
+    """A whole number (or a year); letters are kept as typed and flagged by the rules."""
 
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
-        self.spin = QSpinBox(row)
-        if str(self.variable.type) == "year":
-            self.spin.setRange(1899, 2100)
-        else:
-            self.spin.setRange(-1, 999)
-        self.spin.setSpecialValueText("Ikke besvart")
-        self.spin.setValue(self.spin.minimum())
-        self.spin.valueChanged.connect(self._changed)
-        line.addWidget(self.spin)
+        self.PLACEHOLDER = "ÅÅÅÅ" if str(self.variable.type) == "year" else "tall"
+        edit = super()._build(row, line)
+        self.edit.setMaximumWidth(160)
         line.addStretch(1)
-        return self.spin
+        return edit
 
-    def _changed(self, value: int) -> None:
-        self._emit(None if value == self.spin.minimum() else value)
-
-    def value(self) -> object:
-        current = self.spin.value()
-        return None if current == self.spin.minimum() else current
-
-    def _show(self, value: object) -> None:
-        self.spin.setValue(value if isinstance(value, int) else self.spin.minimum())
+    def parse(self, text: str) -> object:
+        stripped = text.strip()
+        digits = stripped.removeprefix("-")
+        return int(stripped) if digits.isascii() and digits.isdigit() else None
 
 
 class TextField(Field):
@@ -606,13 +693,14 @@ class TextField(Field):
 
 
 class FnrField(Field):
-    """Fødselsnummer with a live check while typing (via jsdesk.domain.fnr)."""
+    """Fødselsnummer with a live check while typing (via jsdesk.domain.fnr).
+
+    Every keystroke is stored as typed, also an incomplete number, so nothing is lost and
+    the rule engine reports what is wrong with it."""
 
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
         self.edit = QLineEdit(row)
-        self.edit.setMaxLength(11)
         self.edit.setPlaceholderText("11 sifre")
-        self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,11}"), row))
         self.edit.textEdited.connect(self._typed)
         line.addWidget(self.edit, 1)
         return self.edit
@@ -623,10 +711,12 @@ class FnrField(Field):
             self.set_note(None)
             self._emit(None)
             return
-        if len(digits) < 11:
+        if len(digits) < 11 and digits.isdigit():
             self.set_note(f"Fødselsnummeret har {len(digits)} av 11 sifre.")
-            return
-        self.set_note(check_fnr(digits))
+        elif len(digits) == 11 and digits.isdigit():
+            self.set_note(check_fnr(digits))
+        else:
+            self.set_note(None)
         self._emit(digits)
 
     def value(self) -> object:

@@ -137,17 +137,20 @@ class GroupTableField(Field):
         item = self.table.item(row, column)
         if item is None:
             return
+        note = None
         if str(field.type) == "date":
+            # Text that is not a date is kept as typed; the rules report it on this row.
             text = item.text()
             typed = parse_nb_date(text)
             if text.strip() and typed is None:
-                self.set_note(
+                note = (
                     f"Rad {row + 1}: «{text}» er ikke en gyldig dato. "
                     f"Skriv datoen som {DATE_FORMAT_HINT}."
                 )
-                return
             self._loading = True
-            item.setData(VALUE_ROLE, typed.isoformat() if typed is not None else None)
+            item.setData(
+                VALUE_ROLE, typed.isoformat() if typed is not None else (text.strip() or None)
+            )
             if typed is not None:
                 item.setText(format_iso_date(typed))
             self._loading = False
@@ -155,7 +158,7 @@ class GroupTableField(Field):
             self._loading = True
             item.setData(VALUE_ROLE, item.text().strip() or None)
             self._loading = False
-        self.set_note(None)
+        self.set_note(note)
         self._emit(self.value())
 
     def value(self) -> object:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton, QWidget
 
 from jsdesk.forms import FormDefinition, VarType
 from jsdesk.ui.app import application, create_main_window
@@ -65,14 +65,10 @@ def _enter(wizard: ParticipationWizard, form: FormDefinition, name: str, value: 
         edit = _child(wizard, QLineEdit, name)
         assert isinstance(edit, QLineEdit)
         _type(edit, date.fromisoformat(str(value)).strftime("%d.%m.%Y"))
-    elif variable.type in (VarType.FNR, VarType.STRING):
+    elif variable.type in (VarType.FNR, VarType.STRING, VarType.INTEGER, VarType.YEAR):
         edit = _child(wizard, QLineEdit, name)
         assert isinstance(edit, QLineEdit)
         _type(edit, str(value))
-    elif variable.type in (VarType.INTEGER, VarType.YEAR):
-        spin = _child(wizard, QSpinBox, name)
-        assert isinstance(spin, QSpinBox)
-        spin.setValue(int(str(value)))
     elif variable.type is VarType.MULTICODE:
         assert isinstance(value, list)
         for code in value:

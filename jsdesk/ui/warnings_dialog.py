@@ -6,7 +6,7 @@ Signals (on ``AcceptWarningsDialog``): ``accepted_reasons(list)`` with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -30,12 +30,19 @@ class AcceptWarningsDialog(QDialog):
     accepted_reasons = Signal(list)
 
     def __init__(
-        self, form: FormDefinition, warnings: Sequence[Finding], parent: QWidget | None = None
+        self,
+        form: FormDefinition,
+        warnings: Sequence[Finding],
+        parent: QWidget | None = None,
+        *,
+        reasons: Mapping[Finding, str] | None = None,
     ) -> None:
+        """``reasons``: the reasons already given, shown so they can be read and changed."""
         super().__init__(parent)
         self.setObjectName("godta_advarsler_dialog")
         self.setWindowTitle("Godta advarsler")
         self._warnings = list(warnings)
+        self._given = dict(reasons or {})
         self.reasons: list[QLineEdit] = []
         layout = QVBoxLayout(self)
         if not self._warnings:
@@ -53,6 +60,7 @@ class AcceptWarningsDialog(QDialog):
                 label = finding.variable
             edit = QLineEdit(self)
             edit.setObjectName(f"begrunnelse_{position}")
+            edit.setText(self._given.get(finding, ""))
             edit.setAccessibleName(f"Begrunnelse for advarsel om {label}")
             caption = QLabel(f"{label}: {finding.message}", self)
             caption.setWordWrap(True)
@@ -65,7 +73,7 @@ class AcceptWarningsDialog(QDialog):
         chosen = [
             (finding, edit.text().strip())
             for finding, edit in zip(self._warnings, self.reasons, strict=True)
-            if edit.text().strip()
+            if edit.text().strip() and edit.text().strip() != self._given.get(finding)
         ]
         self.accepted_reasons.emit(chosen)
         self.accept()

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QRadioButton,
@@ -49,19 +50,35 @@ from jsdesk.errors import UserError
 from jsdesk.forms.model import Role
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.field_factory import domain_choices, make_field
-from jsdesk.ui.fields import ChoiceField, DateField, Field, ReadOnlyField, with_mnemonic
+from jsdesk.ui.fields import (
+    PROBLEM_WORDS,
+    ChoiceField,
+    DateField,
+    Field,
+    ReadOnlyField,
+    with_mnemonic,
+)
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 from jsdesk.ui.window_state import place
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition, Part, Variable
     from jsdesk.rules import Evaluation, Finding
+    from jsdesk.storage import AcceptedWarningInfo
     from jsdesk.ui.context import AppContext
 
 REQUIRED_LEGEND = "Felt merket * er obligatoriske. Låste felt er merket (låst)."
 PREFERRED_SIZE = QSize(1100, 760)
 WINDOW_NAME = "veiviser"
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+CHECK_KEYS = "Ctrl+K"
+FIELD_ROLE = Qt.ItemDataRole.UserRole
+
+
+def accepted_text(info: AcceptedWarningInfo) -> str:
+    """«godtatt av kari 01.12.2026 kl. 20:15: begrunnelse»"""
+    moment = info.accepted_at.astimezone() if info.accepted_at.tzinfo else info.accepted_at
+    return f"godtatt av {info.user} {moment.strftime('%d.%m.%Y kl. %H:%M')}: «{info.reason}»"
 
 
 def page_name(number: int) -> str:
@@ -85,6 +102,17 @@ class FormPage(QWizardPage):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         outer.addWidget(self.summary)
+        # Every problem of the page, each one activates (Enter, click) to its field; the list
+        # scrolls instead of growing.
+        self.problems = QListWidget(self)
+        self.problems.setObjectName(f"{page_name(part.number)}_problemer")
+        self.problems.setAccessibleName(f"Feil og advarsler i del {part.number}")
+        self.problems.setAccessibleDescription("Enter flytter til feltet.")
+        self.problems.setWordWrap(True)
+        self.problems.setMaximumHeight(96)
+        self.problems.hide()
+        self.problems.installEventFilter(self)
+        outer.addWidget(self.problems)
         legend = QLabel(REQUIRED_LEGEND, self)
         legend.setWordWrap(True)
         outer.addWidget(legend)
@@ -95,6 +123,20 @@ class FormPage(QWizardPage):
         self.body_layout = QVBoxLayout(self.body)
         self.scroll_area.setWidget(self.body)
         outer.addWidget(self.scroll_area, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Enter on a problem goes to its field; the wizard must not take it as "Neste".
+        if (
+            watched is self.problems
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            item = self.problems.currentItem()
+            if item is not None:
+                self.problems.itemActivated.emit(item)
+            return True
+        return super().eventFilter(watched, event)
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
@@ -139,14 +181,16 @@ class FormPage(QWizardPage):
             found.append(other)
         return found
 
-    def focus_first(self) -> None:
-        """Focus the first input the caseworker can type into (read-only values are skipped)."""
+    def focus_first(self, *, skip_identity: bool = False) -> None:
+        """Focus the first input the caseworker can type into (read-only values are skipped).
+        The cursor goes in without selecting the text, so one key press never overwrites a
+        value; ``skip_identity`` keeps it out of the fødselsnummer (an opened record)."""
         for field in self.fields:
-            if field.read_only:
+            if field.read_only or (skip_identity and str(field.variable.type) == "fnr"):
                 continue
             for widget in field_focus_chain(field):
                 if widget.isEnabled():
-                    widget.setFocus(Qt.FocusReason.TabFocusReason)
+                    widget.setFocus(Qt.FocusReason.OtherFocusReason)
                     return
 
     def isComplete(self) -> bool:
@@ -210,6 +254,10 @@ class ParticipationWizard(QWizard):
         self._choices_period: object = None
         self._undo: dict[str, object] | None = None
         self.opened_record: dict[str, object] = {}
+        self._accepted: tuple[AcceptedWarningInfo, ...] = ()
+        # A new record shows no problems until a field is left or a check is asked for.
+        self._show_all = participation_id is not None
+        self._start_focus_done = False
         self.setObjectName("wizard")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.HaveHelpButton, True)
@@ -225,6 +273,7 @@ class ParticipationWizard(QWizard):
         self._build_pages()
         self.helpRequested.connect(self.show_help)
         self.currentIdChanged.connect(self._page_changed)
+        QShortcut(QKeySequence(CHECK_KEYS), self, self.check)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.next)
         for number in self.pages:
@@ -291,6 +340,11 @@ class ParticipationWizard(QWizard):
         self.print_button.setToolTip("Alle fire deler til skriver eller PDF, for saksarkivet.")
         self.print_button.clicked.connect(self.print_participation)
         layout.addWidget(self.print_button)
+        self.check_button = QPushButton(f"Kontroller ({CHECK_KEYS})", side)
+        self.check_button.setObjectName("kontroller")
+        self.check_button.setToolTip("Viser alle feil og advarsler i skjemaet.")
+        self.check_button.clicked.connect(self.check)
+        layout.addWidget(self.check_button)
         self.accept_button = QPushButton("Godta advarsler …", side)
         self.accept_button.setObjectName("godta_advarsler")
         self.accept_button.clicked.connect(self.accept_warnings)
@@ -322,6 +376,8 @@ class ParticipationWizard(QWizard):
                 page.add_field(field)
                 self.fields[variable.name] = field
             page.finish_layout()
+            page.problems.itemActivated.connect(self._problem_chosen)
+            page.problems.itemClicked.connect(self._problem_chosen)
             self.setPage(part.number, page)
             self.pages[part.number] = page
             self.page_list.addItem(f"Del {part.number}: {part.title}")
@@ -332,6 +388,7 @@ class ParticipationWizard(QWizard):
         else:
             stored = self.context.require_db().get_participation(self.participation_id)
             self.record = {k: v for k, v in dict(stored.values).items() if v is not None}
+            self._accepted = stored.accepted_warnings
             self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
             self.status_label.setText(f"Status: {stored.status}")
             changed = (
@@ -476,26 +533,33 @@ class ParticipationWizard(QWizard):
 
         evaluation = evaluate(self.form, self.record, allow_synthetic=self.context.allow_synthetic)
         self.evaluation = evaluation
+        self._render(evaluation)
+        return evaluation
+
+    def _render(self, evaluation: Evaluation) -> None:
+        """Give every field its state and findings, and every page its summary."""
         by_variable: dict[str, list[Finding]] = defaultdict(list)
         for finding in evaluation.findings:
             by_variable[self._group_of.get(finding.variable, finding.variable)].append(finding)
+        accepted = self.accepted_texts(evaluation.warnings)
         for name, field in self.fields.items():
             state = evaluation.states.get(name)
             findings = by_variable.get(name, [])
             derived = evaluation.derived.get(name)
-            key = (state, tuple(findings), derived)
+            shown = self._show_all
+            accepted_here = {f: accepted[f] for f in findings if f in accepted}
+            key = (state, tuple(findings), derived, shown, tuple(accepted_here.items()))
             if self._last_state.get(name) == key:
                 continue
             self._last_state[name] = key
-            field.apply_state(state, findings)
+            field.apply_state(state, findings, accepted=accepted_here, shown=shown)
             if isinstance(field, ReadOnlyField):
                 field.set_derived(derived)
         self._offer_period_choices(evaluation)
-        self._update_summaries(by_variable)
+        self._update_summaries(by_variable, accepted)
         for page in self.pages.values():
             page.describe_read_only()
         self._update_restore_button()
-        return evaluation
 
     def _offer_period_choices(self, evaluation: Evaluation) -> None:
         """Lists of domain values follow the participation's period (start to end/today)."""
@@ -508,26 +572,54 @@ class ParticipationWizard(QWizard):
                 if choices is not None:
                     field.set_choices(choices)
 
-    def _update_summaries(self, by_variable: Mapping[str, list[Finding]]) -> None:
+    def accepted_texts(self, warnings: tuple[Finding, ...]) -> dict[Finding, str]:
+        """Each accepted warning with who accepted it, when and why (the latest acceptance)."""
+        texts: dict[Finding, str] = {}
+        for warning in warnings:
+            for info in self._accepted:
+                if (info.variable, info.code, info.index) == (
+                    warning.variable,
+                    str(warning.code),
+                    warning.index,
+                ):
+                    texts[warning] = accepted_text(info)
+        return texts
+
+    def _update_summaries(
+        self, by_variable: Mapping[str, list[Finding]], accepted: Mapping[Finding, str]
+    ) -> None:
         for number, page in self.pages.items():
-            errors = warnings = 0
-            lines = []
+            errors = warnings = done = hidden = 0
+            page.problems.clear()
             for field in page.fields:
                 for finding in by_variable.get(field.name, []):
-                    is_error = str(finding.severity) == "error"
-                    errors += is_error
-                    warnings += not is_error
-                    kind = "Feil" if is_error else "Advarsel"
+                    kind = "error" if finding.is_error else "warning"
+                    if finding in accepted:
+                        kind = "accepted"
+                    errors += kind == "error"
+                    warnings += kind == "warning"
+                    done += kind == "accepted"
+                    if not self._show_all:
+                        hidden += 1
+                        continue
                     label = field.variable.label
                     named = f"«{label}»" in finding.message
-                    about = "" if named else f"{label}: "
-                    lines.append(f"• {kind}: {about}{finding.message}")
-            if errors or warnings:
-                head = f"Del {number}: {errors} feil og {warnings} advarsler."
+                    about = "" if named else f"«{label}»: "
+                    where = f"rad {finding.index + 1}: " if finding.index is not None else ""
+                    text = f"{PROBLEM_WORDS[kind]}: {where}{about}{finding.message}"
+                    item = QListWidgetItem(text)
+                    item.setData(FIELD_ROLE, field.name)
+                    item.setToolTip(accepted.get(finding, "Enter eller klikk flytter til feltet."))
+                    page.problems.addItem(item)
+            if errors or warnings or done:
+                head = f"Del {number}: {errors} feil og {warnings} advarsler"
+                head += f" ({done} godtatt)." if done else "."
             else:
                 head = f"Del {number}: ingen feil eller advarsler."
-            shown = lines[:6] + ([f"… og {len(lines) - 6} til."] if len(lines) > 6 else [])
-            page.summary.setText("\n".join([head, *shown]))
+            if hidden:
+                head += f" Trykk {CHECK_KEYS} (Kontroller) for å se alle."
+            page.summary.setText(head)
+            page.problems.setVisible(page.problems.count() > 0)
             item = self.page_list.item(number - 1)
             if item is not None:
                 mark = "ok" if not errors else f"{errors} feil"
@@ -653,6 +745,38 @@ class ParticipationWizard(QWizard):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def check(self) -> None:
+        """Show every problem in the form, also on a new record's untouched fields."""
+        self._show_all = True
+        if self.evaluation is not None:
+            self._render(self.evaluation)
+
+    def _problem_chosen(self, item: QListWidgetItem) -> None:
+        name = item.data(FIELD_ROLE)
+        if isinstance(name, str):
+            self.focus_field(name)
+
+    def focus_field(self, name: str) -> None:
+        """Go to the field's page, scroll it into view and put the cursor in it."""
+        field = self.fields[name]
+        self.go_to_page(field.variable.part)
+        page = self.pages.get(field.variable.part)
+        if page is not None:
+            page.scroll_area.ensureWidgetVisible(field.row)
+        target = next((w for w in field_focus_chain(field) if w.isEnabled()), field.focus_widget())
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _start_field(self) -> str | None:
+        """For an opened record: the first field with an error that one can type into."""
+        if self.evaluation is None or self.participation_id is None:
+            return None
+        for finding in self.evaluation.errors:
+            name = self._group_of.get(finding.variable, finding.variable)
+            field = self.fields.get(name)
+            if field is not None and not field.read_only and not field.locked:
+                return name
+        return None
+
     # -- navigation, help, warnings -------------------------------------------
     def go_to_page(self, number: int) -> None:
         if number not in self.pages:
@@ -676,8 +800,14 @@ class ParticipationWizard(QWizard):
         self.page_list.blockSignals(True)
         self.page_list.setCurrentRow(page_id - 1)
         self.page_list.blockSignals(False)
+        if not self._start_focus_done:
+            self._start_focus_done = True
+            start = self._start_field()
+            if start is not None:
+                self.focus_field(start)
+                return
         if not self.page_list.hasFocus():
-            page.focus_first()
+            page.focus_first(skip_identity=self.participation_id is not None)
 
     def _page_of(self, field: Field) -> FormPage | None:
         return next((p for p in self.pages.values() if field in p.fields), None)
@@ -690,10 +820,13 @@ class ParticipationWizard(QWizard):
             widget = widget.parentWidget()
         return None
 
-    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         field = self._field_for(new)
         if field is not None:
             self._show_help_for(field)
+        left = self._field_for(old)
+        if left is not None and left is not field and not self._show_all:
+            self.check()
 
     def _show_help_for(self, field: Field) -> None:
         variable = field.variable
@@ -730,7 +863,15 @@ class ParticipationWizard(QWizard):
     def accept_warnings(self) -> None:
         if self.evaluation is None or self.participation_id is None:
             return
-        dialog = AcceptWarningsDialog(self.form, self.evaluation.warnings_to_accept, self)
+        warnings = self.evaluation.warnings_to_accept
+        reasons = {
+            finding: info.reason
+            for finding in warnings
+            for info in self._accepted
+            if (info.variable, info.code, info.index)
+            == (finding.variable, str(finding.code), finding.index)
+        }
+        dialog = AcceptWarningsDialog(self.form, warnings, self, reasons=reasons)
         dialog.accepted_reasons.connect(self._store_accepted)
         dialog.open()
 
@@ -746,7 +887,12 @@ class ParticipationWizard(QWizard):
                 reason,
                 index=finding.index,
             )
+        self._accepted = db.get_participation(self.participation_id).accepted_warnings
         self._refresh_status()
+        if self.evaluation is not None:
+            self._render(self.evaluation)
+        self.saved.emit(self.participation_id)
+        self.context.changed.emit()
 
     def focus_variable(self, variable: str) -> None:
         """Show the page of ``variable`` (a group field: its group) and put the cursor there."""
