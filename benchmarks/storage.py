@@ -121,6 +121,8 @@ class RawOverview:
                 _day(end),
                 json.loads(completeness) if completeness is not None else None,
                 datetime.fromisoformat(changed).replace(tzinfo=UTC),
+                form_version,
+                json.loads(findings) if findings is not None else None,
             )
             for (
                 pid,
@@ -133,6 +135,8 @@ class RawOverview:
                 end,
                 completeness,
                 changed,
+                form_version,
+                findings,
             ) in self.conn.execute(text, values)
         ]
 

@@ -321,3 +321,55 @@ def open_existing(
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
     return window
+
+
+def test_overview__edited_participation_moves__selection_follows_and_enter_opens_it(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [
+        person(date(1970 + i % 30, 1 + i % 12, 1 + i % 27), 100 + i, "2024-02-15")
+        for i in range(200)
+    ]
+    window = open_existing(qtbot, tmp_path, monkeypatch, records)
+    table, model = window.table, window.overview.model
+    table.setFocus()
+    table.setCurrentIndex(model.index(150, 0))
+    chosen = window.overview.selected_id()
+    assert chosen is not None
+    wizard = window.open_participation(chosen)
+    assert wizard is not None
+    qtbot.waitUntil(wizard.isActiveWindow)
+    type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")
+    wizard.close()
+    qtbot.waitUntil(lambda: table.currentIndex().row() == 0)  # newest change first
+    assert window.overview.selected_id() == chosen
+    window.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert [w.participation_id for w in window.wizards] == [chosen]
+    window.close()
+
+
+def test_overview__problem_column__counts_and_every_problem_in_the_forms_words(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsdesk.ui.participations_model import COLUMNS
+
+    record = person(date(1990, 1, 2), 400, "2024-03-01", antall_barn="to", omsorgsansvar_barn=1)
+    window = open_existing(qtbot, tmp_path, monkeypatch, [record])
+    column = [c.title for c in COLUMNS].index("Feil/advarsler")
+    model = window.overview.model
+    index = model.index(0, column)
+    assert window.table.isColumnHidden(column) is False
+    cell = index.data()
+    (summary,) = [model.summary(0)]
+    assert summary is not None and len(summary.errors) > 1
+    assert cell.startswith(f"{len(summary.errors)} feil, 0 advarsler")
+    details = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert details == index.data(Qt.ItemDataRole.AccessibleDescriptionRole)
+    assert details.count("Feil: ") == len(summary.errors)
+    assert "«Antall barn»" in details and "«Kommune nr»" in details
+    for internal in ("antall_barn", "kommunenummer", "deltatt_intro"):
+        assert internal not in details
+    window.close()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session, object_session
 
 from jsdesk.errors import UserError
@@ -39,6 +39,7 @@ from jsdesk.storage.results import (
     status_for,
 )
 from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.submissions import CHUNK
 
 if TYPE_CHECKING:
     from jsdesk.storage.form_migration import MigrationPlan
@@ -383,7 +384,12 @@ class ParticipationsMixin(DatabaseCore):
         query = queries.summary_query(shape, order_by, descending)
         params["offset"], params["limit"] = offset, limit
         with self.read_connection() as conn:
-            return [queries.summary(*row) for row in conn.execute(query, params)]
+            rows = list(conn.execute(query, params))
+            accepted = _accepted_for(conn, [row[0] for row in rows if row[-1]])
+            return [
+                queries.summary(*row).with_accepted(accepted.get(row[0], frozenset()))
+                for row in rows
+            ]
 
     def count_participations(
         self,
@@ -421,6 +427,21 @@ class ParticipationsMixin(DatabaseCore):
                 )
                 records = [_record(row, warnings.get(row.id, ())) for row in rows]
             yield from records
+
+
+def _accepted_for(
+    conn: Connection, pids: list[int]
+) -> dict[int, frozenset[tuple[str, str, int | None]]]:
+    """Accepted warnings of these participations (one IN query per chunk)."""
+    found: dict[int, set[tuple[str, str, int | None]]] = {}
+    table = AcceptedWarning.__table__
+    for start in range(0, len(pids), CHUNK):
+        query = select(
+            table.c.participation_id, table.c.variable, table.c.code, table.c.index
+        ).where(table.c.participation_id.in_(pids[start : start + CHUNK]))
+        for pid, variable, code, index in conn.execute(query):
+            found.setdefault(pid, set()).add((variable, code, index))
+    return {pid: frozenset(keys) for pid, keys in found.items()}
 
 
 def _accepted_of(session: Session, pid: int) -> set[tuple[str, str, int | None]]:

@@ -34,6 +34,8 @@ SUMMARY_COLUMNS = (
     Participation.avslutningsdato,
     Participation.completeness,
     Participation.changed_at,
+    Participation.form_version,
+    Participation.findings,
 )
 
 # How a search text is looked up; the values go in as bound parameters.
@@ -153,6 +155,8 @@ def summary(
     avslutningsdato: date | None,
     completeness: dict[str, Any] | None,
     changed_at: datetime,
+    form_version: str,
+    findings: list[dict[str, Any]] | None,
 ) -> ParticipationSummary:
     """The overview's dataclass from one row of ``SUMMARY_COLUMNS`` (already typed)."""
     return ParticipationSummary(
@@ -166,4 +170,6 @@ def summary(
         avslutningsdato=avslutningsdato,
         completeness={int(k): bool(v) for k, v in (completeness or {}).items()},
         changed_at=changed_at,
+        form_version=form_version,
+        findings=tuple(findings or ()),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from jsdesk.storage.assess import Assessment, mask
 from jsdesk.storage.models import AuditEvent, Participation, Status
+
+WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,25 @@ class ParticipationSummary:
     avslutningsdato: date | None
     completeness: dict[int, bool]
     changed_at: datetime
+    form_version: str = ""
+    findings: tuple[Mapping[str, Any], ...] = ()
+    accepted: frozenset[WarningKey] = frozenset()
+
+    def with_accepted(self, accepted: frozenset[WarningKey]) -> ParticipationSummary:
+        return replace(self, accepted=accepted) if accepted else self
+
+    @property
+    def errors(self) -> list[Mapping[str, Any]]:
+        return [f for f in self.findings if f.get("severity") == "error"]
+
+    @property
+    def open_warnings(self) -> list[Mapping[str, Any]]:
+        return open_warnings(self.findings, self.accepted)
+
+    @property
+    def accepted_warnings(self) -> list[Mapping[str, Any]]:
+        waiting = self.open_warnings
+        return [f for f in self.findings if f.get("severity") == "warning" and f not in waiting]
 
 
 @dataclass(frozen=True)
@@ -122,9 +143,6 @@ def parse_search_date(text: str) -> date | None:
             except ValueError:
                 return None
     return None
-
-
-WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
 
 
 def open_warnings(

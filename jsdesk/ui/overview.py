@@ -71,7 +71,7 @@ class OverviewPanel(QWidget):
         self.table.horizontalHeader().setSortIndicator(
             DEFAULT_SORT_COLUMN, Qt.SortOrder.DescendingOrder
         )
-        for column, width in enumerate((130, 80, 110, 120, 90, 170, 150)):
+        for column, width in enumerate((130, 80, 110, 120, 90, 90, 150, 150)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
         self.count_label = QLabel("", page)
@@ -132,15 +132,22 @@ class OverviewPanel(QWidget):
         self.update_count()
 
     def refresh(self) -> None:
-        """Reload from storage, keeping the selected row and the scroll position."""
+        """Reload from storage. The selection stays on the same participation wherever it
+        moved in the sort order (else on the same row); the scroll position is kept unless
+        the participation moved out of sight."""
         row = self.table.currentIndex().row()
         column = max(self.table.currentIndex().column(), 0)
+        chosen = self.selected_id()
         scrolled = self.table.verticalScrollBar().value()
         self.model.refresh()
         self.update_count()
-        if 0 <= row < self.model.rowCount():
-            self.table.setCurrentIndex(self.model.index(row, column))
+        moved = self.model.row_of(chosen, near=row) if chosen is not None else None
+        target = moved if moved is not None else row
         self.table.verticalScrollBar().setValue(scrolled)
+        if 0 <= target < self.model.rowCount():
+            index = self.model.index(target, column)
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
 
     def update_count(self) -> None:
         count = self.model.rowCount()

@@ -8,11 +8,13 @@ page of summaries when a row in it is first shown, keeping a few pages cached, s
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from jsdesk.errors import UserError
 from jsdesk.ui.bokmal import format_iso_date
 
 if TYPE_CHECKING:
@@ -38,9 +40,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("Stadium", "stage"),
     Column("Status", "status"),
     Column("Utfylt per del", None),
+    Column("Feil/advarsler", None),
     Column("Sist endret", "changed_at"),
 )
-DEFAULT_SORT_COLUMN = 7
+PROBLEM_COLUMN = 7
+DEFAULT_SORT_COLUMN = 8
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,16 @@ def completeness_text(completeness: dict[int, bool]) -> str:
     return "  ".join(
         f"{part} {'✓' if done else '–'}" for part, done in sorted(completeness.items())
     )
+
+
+def problem_count_text(summary: ParticipationSummary) -> str:
+    """«2 feil, 1 advarsel (1 godtatt)»; words, not colour."""
+    errors, waiting = len(summary.errors), len(summary.open_warnings)
+    accepted = len(summary.accepted_warnings)
+    if not (errors or waiting or accepted):
+        return "ingen"
+    text = f"{errors} feil, {waiting} {'advarsel' if waiting == 1 else 'advarsler'}"
+    return text + (f" ({accepted} godtatt)" if accepted else "")
 
 
 def changed_text(summary: ParticipationSummary) -> str:
@@ -141,7 +155,13 @@ class ParticipationsModel(QAbstractTableModel):
         return str(section + 1)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or role not in (
+        if not index.isValid():
+            return None
+        details = index.column() == PROBLEM_COLUMN and role in (
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleDescriptionRole,
+        )
+        if not details and role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.AccessibleTextRole,
         ):
@@ -149,7 +169,43 @@ class ParticipationsModel(QAbstractTableModel):
         summary = self.summary(index.row())
         if summary is None:
             return None
+        if details:
+            return self.problem_details(summary)
         return self.cell_text(summary, index.column())
+
+    def problem_details(self, summary: ParticipationSummary) -> str:
+        """Every problem in the form's words (labels), one per line, for tooltip and screen
+        reader."""
+        lines = [f"Feil: {self._words(summary, f)}" for f in summary.errors]
+        lines += [f"Advarsel: {self._words(summary, f)}" for f in summary.open_warnings]
+        lines += [f"Godtatt advarsel: {self._words(summary, f)}" for f in summary.accepted_warnings]
+        return "\n".join(lines) or "Ingen feil eller advarsler."
+
+    def _words(self, summary: ParticipationSummary, finding: Mapping[str, Any]) -> str:
+        message = str(finding.get("message", ""))
+        name = str(finding.get("variable", ""))
+        try:
+            form = self.context.form_for_version(summary.form_version)
+        except UserError:
+            return message
+        if not form.has_variable(name):
+            return message
+        label = form.variable(name).label
+        return message if f"«{label}»" in message else f"«{label}»: {message}"
+
+    def row_of(self, participation_id: int, near: int = 0) -> int | None:
+        """Where a participation is now in the sort order: looked for around ``near`` first,
+        then page by page (pages are fetched as the table would fetch them)."""
+        pages = (self._count + PAGE_SIZE - 1) // PAGE_SIZE
+        first = max(near, 0) // PAGE_SIZE
+        order = [first, 0, *[p for p in range(pages) if p not in (first, 0)]]
+        for number in dict.fromkeys(order):
+            if number >= pages:
+                continue
+            for offset, summary in enumerate(self._page(number)):
+                if summary.id == participation_id:
+                    return number * PAGE_SIZE + offset
+        return None
 
     def cell_text(self, summary: ParticipationSummary, column: int) -> str:
         """What the overview shows in ``column`` (also what «Eksporter liste …» writes)."""
@@ -168,6 +224,8 @@ class ParticipationsModel(QAbstractTableModel):
                 return str(summary.status)
             case 6:
                 return completeness_text(dict(summary.completeness))
+            case 7:
+                return problem_count_text(summary)
             case _:
                 return changed_text(summary)
 
