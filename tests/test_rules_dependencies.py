@@ -310,3 +310,17 @@ def test_locked__every_locked_value_is_an_error() -> None:
         "hovedarsak_avbrutt",
         *WORK_FIELDS,
     }
+
+
+def test_required_reason__one_of_many_codes_chosen__names_only_the_chosen_code() -> None:
+    from jsdesk.forms import form_by_version
+    from jsdesk.rules import evaluate
+
+    form = form_by_version("2023.1")
+    record = {"oppstartsdato": "2024-03-01", "sted_arbeidspraksis": [3, 4]}
+    evaluation = evaluate(form, record, allow_synthetic=True)
+    reason = evaluation.states["oppstartsdato_forste_praksis"].reason or ""
+    assert "«Hos private virksomheter og bedrifter» og «Hos frivillige organisasjoner»" in reason
+    assert "Hos offentlig arbeidsgiver" not in reason and "Praksis med fokus" not in reason
+    (required,) = [f for f in evaluation.findings if f.variable == "oppstartsdato_forste_praksis"]
+    assert "Hos offentlig arbeidsgiver" not in required.message

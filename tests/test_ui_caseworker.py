@@ -373,3 +373,18 @@ def test_overview__problem_column__counts_and_every_problem_in_the_forms_words(
     for internal in ("antall_barn", "kommunenummer", "deltatt_intro"):
         assert internal not in details
     window.close()
+
+
+def test_rule_message__private_practice_chosen__names_only_that_choice(
+    qtbot: QtBot, wizard: ParticipationWizard
+) -> None:
+    type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")
+    wizard.go_to_page(3)
+    press(qtbot, wizard, "sted_arbeidspraksis_3")
+    leave(qtbot, wizard)
+    field = wizard.fields["oppstartsdato_forste_praksis"]
+    text = field.message.text()
+    assert "«Hos private virksomheter og bedrifter»" in text
+    for other in ("Praksis med fokus arbeid", "Hos offentlig arbeidsgiver", "norskopplæring"):
+        assert other not in text
+    assert "Hos private virksomheter" in (field.locked_reason or field.editor.toolTip())

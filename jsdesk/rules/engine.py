@@ -43,7 +43,7 @@ from jsdesk.forms.model import (
 )
 from jsdesk.forms.model import Expression as FormExpression
 from jsdesk.rules.explain import Explainer
-from jsdesk.rules.expr import Env, Expression
+from jsdesk.rules.expr import Env, Expression, Node
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.values import (
     Coercer,
@@ -194,6 +194,8 @@ class _Plan:
                 self.unknown_start.clear()
             self.unknown_start[span] = found
         return found
+
+    explainer: Explainer | None = None
 
     def inapplicable_on(self, day: date) -> frozenset[str]:
         """Names of variables (group fields included) not valid on ``day``; cached."""
@@ -400,6 +402,25 @@ def _build_plan(form: FormDefinition) -> _Plan:
         closing=[p.name for p in top if p.closes_record],
         groups=[p for p in top if p.fields],
         register_hints={n: p.register_hint for n, p in by_name.items() if p.register_hint},
+        explainer=explain,
+    )
+
+
+def _required_now(
+    plan: _Plan,
+    vp: _VarPlan,
+    node: Node,
+    values: Mapping[str, object],
+    message: str,
+    state: VariableState,
+) -> tuple[str, VariableState]:
+    """The required message and state naming only the answers that make the field required
+    in this record (the prepared ones name every answer that could)."""
+    narrowed = plan.explainer.why_now(node, values) if plan.explainer else None
+    if narrowed is None:
+        return message, state
+    return _required_because(vp, narrowed), VariableState(
+        True, True, True, f"Obligatorisk fordi {narrowed}."
     )
 
 
@@ -630,6 +651,8 @@ def evaluate(
         message = vp.required_message
         if vp.enable is not None and vp.enable.required:
             required, state = True, vp.state_required
+            assert vp.enable.when is not None
+            message, state = _required_now(plan, vp, vp.enable.when.node, values, message, state)
         elif vp.base_required:
             if stage in vp.required_in:
                 required, state = True, vp.state_required
@@ -639,6 +662,8 @@ def evaluate(
             for when, why in vp.requires:
                 if when.run(env):
                     required = True
+                    narrowed = plan.explainer.why_now(when.node, values) if plan.explainer else None
+                    why = narrowed or why
                     message = _required_because(vp, why)
                     state = VariableState(True, True, True, f"Obligatorisk fordi {why}.")
                     break

@@ -9,6 +9,8 @@ can override the text with ``locked_reason``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from jsdesk.forms.model import FormDefinition, VarType
 from jsdesk.rules.expr import BoolOp, Call, Compare, ListLit, Literal, Name, Node, Not
 
@@ -94,6 +96,55 @@ class Explainer:
                 return None
             return _join([p for p in parts if p is not None], "og" if all_parts else "eller")
         return None
+
+    def why_now(self, node: Node, values: Mapping[str, object]) -> str | None:
+        """Why the condition holds for these values, naming only what applies: of an
+        «or» only the parts that hold, of a list only the codes that were chosen. None when
+        the condition is not one this can narrow (the caller keeps the general sentence)."""
+        if isinstance(node, BoolOp):
+            parts: list[str] = []
+            for operand in node.operands:
+                holds = self._holds(operand, values)
+                if holds is None:
+                    return None
+                if holds:
+                    part = self.why_now(operand, values)
+                    if part is None:
+                        return None
+                    parts.append(part)
+                elif node.op == "and":
+                    return None
+            return _join(parts, "og") if parts else None
+        chosen = self._chosen(node, values)
+        if chosen is None or not chosen[1]:
+            return None
+        name, codes = chosen
+        verb = "inneholder" if isinstance(values.get(name), list) else "er"
+        texts = self.value_text(name, ListLit(tuple(Literal(code) for code in codes)))
+        return f"{self.label(name)} {verb} {_join(texts, 'og')}" if texts else None
+
+    def _chosen(self, node: Node, values: Mapping[str, object]) -> tuple[str, list[object]] | None:
+        """For «x == v», «x in [..]», «x contains ..»: x and the listed values it has."""
+        if not isinstance(node, Compare) or not isinstance(node.left, Name):
+            return None
+        if node.op not in {"==", "in", "contains", "contains_any"}:
+            return None
+        items = node.right.items if isinstance(node.right, ListLit) else (node.right,)
+        if not all(isinstance(item, Literal) for item in items):
+            return None
+        listed = [item.value for item in items if isinstance(item, Literal)]
+        value = values.get(node.left.name)
+        given = value if isinstance(value, list) else [value]
+        return node.left.name, [code for code in listed if code in given]
+
+    def _holds(self, node: Node, values: Mapping[str, object]) -> bool | None:
+        if isinstance(node, BoolOp):
+            results = [self._holds(operand, values) for operand in node.operands]
+            if any(result is None for result in results):
+                return None
+            return any(results) if node.op == "or" else all(results)
+        chosen = self._chosen(node, values)
+        return None if chosen is None else bool(chosen[1])
 
     def why(self, node: Node, source: str) -> str:
         return self._explain(node, True) or f"vilkåret «{source}» er oppfylt"
