@@ -208,7 +208,7 @@ def test_page_summary__lists_every_problem__activating_one_moves_focus_there(
     assert len(findings) > 6
     assert problems.count() == len(findings)
     assert "… og" not in widget(wizard, "del2_oppsummering").text()
-    assert problems.maximumHeight() < 200
+    assert problems.height() < 200
     last = problems.item(problems.count() - 1)
     name = last.data(Qt.ItemDataRole.UserRole)
     problems.setCurrentItem(last)
@@ -365,7 +365,7 @@ def test_overview__problem_column__counts_and_every_problem_in_the_forms_words(
     cell = index.data()
     (summary,) = [model.summary(0)]
     assert summary is not None and len(summary.errors) > 1
-    assert cell.startswith(f"{len(summary.errors)} feil, 0 advarsler")
+    assert cell == f"{len(summary.errors)} feil"
     details = index.data(Qt.ItemDataRole.ToolTipRole)
     assert details == index.data(Qt.ItemDataRole.AccessibleDescriptionRole)
     assert details.count("Feil: ") == len(summary.errors)

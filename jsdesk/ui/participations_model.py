@@ -65,13 +65,15 @@ def completeness_text(completeness: dict[int, bool]) -> str:
 
 
 def problem_count_text(summary: ParticipationSummary) -> str:
-    """«2 feil, 1 advarsel (1 godtatt)»; words, not colour."""
+    """«2 feil, 1 advarsel, 1 godtatt»; only what there is, in words, not colour."""
     errors, waiting = len(summary.errors), len(summary.open_warnings)
     accepted = len(summary.accepted_warnings)
-    if not (errors or waiting or accepted):
-        return "ingen"
-    text = f"{errors} feil, {waiting} {'advarsel' if waiting == 1 else 'advarsler'}"
-    return text + (f" ({accepted} godtatt)" if accepted else "")
+    parts = [f"{errors} feil"] if errors else []
+    if waiting:
+        parts.append(f"{waiting} {'advarsel' if waiting == 1 else 'advarsler'}")
+    if accepted:
+        parts.append(f"{accepted} godtatt")
+    return ", ".join(parts) or "ingen"
 
 
 def changed_text(summary: ParticipationSummary) -> str:

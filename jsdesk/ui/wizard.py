@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -109,7 +109,6 @@ class FormPage(QWizardPage):
         self.problems.setAccessibleName(f"Feil og advarsler i del {part.number}")
         self.problems.setAccessibleDescription("Enter flytter til feltet.")
         self.problems.setWordWrap(True)
-        self.problems.setMaximumHeight(96)
         self.problems.hide()
         self.problems.installEventFilter(self)
         outer.addWidget(self.problems)
@@ -137,6 +136,14 @@ class FormPage(QWizardPage):
                 self.problems.itemActivated.emit(item)
             return True
         return super().eventFilter(watched, event)
+
+    def fit_problems(self) -> None:
+        """As high as its items up to four lines; scrolls beyond that."""
+        count = self.problems.count()
+        self.problems.setVisible(count > 0)
+        if count:
+            rows = sum(self.problems.sizeHintForRow(i) for i in range(min(count, 4)))
+            self.problems.setFixedHeight(rows + 2 * self.problems.frameWidth() + 4)
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
@@ -619,7 +626,7 @@ class ParticipationWizard(QWizard):
             if hidden:
                 head += f" Trykk {CHECK_KEYS} (Kontroller) for å se alle."
             page.summary.setText(head)
-            page.problems.setVisible(page.problems.count() > 0)
+            page.fit_problems()
             item = self.page_list.item(number - 1)
             if item is not None:
                 mark = "ok" if not errors else f"{errors} feil"
@@ -763,6 +770,9 @@ class ParticipationWizard(QWizard):
         page = self.pages.get(field.variable.part)
         if page is not None:
             page.scroll_area.ensureWidgetVisible(field.row)
+            # Again once the page is laid out (the first time it is shown).
+            area = page.scroll_area
+            QTimer.singleShot(0, area, lambda: area.ensureWidgetVisible(field.row))
         target = next((w for w in field_focus_chain(field) if w.isEnabled()), field.focus_widget())
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 
