@@ -79,8 +79,10 @@ class ParticipationsMixin(DatabaseCore):
 
     @staticmethod
     def _apply(row: Participation, result: Assessment) -> None:
+        # Accepted warnings matter only when there are warnings (saves a query per write).
         session = object_session(row)
-        accepted = _accepted_of(session, row.id) if session is not None else set()
+        warned = any(f.get("severity") == "warning" for f in result.findings)
+        accepted = _accepted_of(session, row.id) if warned and session is not None else set()
         columns = columns_for(result, row.record_version, row.submitted_version, accepted)
         for name, value in columns.items():
             setattr(row, name, value)
