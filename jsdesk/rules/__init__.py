@@ -5,6 +5,7 @@ See docs/form-format.md.
 
 from jsdesk.forms.model import Stage
 from jsdesk.rules.engine import Evaluation, dependencies, evaluate, prepare
+from jsdesk.rules.explain import in_form_words
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.form_files import (
     check_form_file,
@@ -30,6 +31,7 @@ __all__ = [
     "dependencies",
     "evaluate",
     "form_by_version",
+    "in_form_words",
     "load_form",
     "parse_records",
     "prepare",

@@ -151,3 +151,12 @@ class Explainer:
 
     def why_not(self, node: Node, source: str) -> str:
         return self._explain(node, False) or f"vilkåret «{source}» ikke er oppfylt"
+
+
+def in_form_words(form: FormDefinition, variable: str, message: str) -> str:
+    """A finding's message as the caseworker reads it: led by the variable's label (never its
+    internal name) unless the message names the label already."""
+    label = form.variable(variable).label if form.has_variable(variable) else None
+    if label is None or f"«{label}»" in message:
+        return message
+    return f"«{label}»: {message}"

@@ -57,7 +57,6 @@ from jsdesk.submission.trust import CertificateProblem, TrustStore
 from jsdesk.submission.verify import verify_bytes
 
 if TYPE_CHECKING:
-    from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database, ParticipationRecord
 
 log = logging.getLogger("jsdesk.submission")
@@ -174,32 +173,26 @@ def _summaries(db: Database, year: int | None) -> Iterable[Any]:
 
 def _reason(record: ParticipationRecord) -> str:
     """Why a record is left out, in the form's words (labels, never internal names)."""
-    from jsdesk.rules import form_by_version
+    from jsdesk.rules import form_by_version, in_form_words
 
     form = form_by_version(record.form_version)
+
+    def words(finding: Mapping[str, Any]) -> str:
+        return in_form_words(form, str(finding.get("variable")), str(finding.get("message")))
+
     errors = [f for f in record.findings if f.get("severity") == "error"]
-    shown = [_in_form_words(form, f) for f in errors[:MAX_REASON_FINDINGS]]
+    shown = [words(f) for f in errors[:MAX_REASON_FINDINGS]]
     more = len(errors) - len(shown)
     text = "; ".join(shown)
     if more > 0:
         text += f" (og {more} feil til)"
     waiting = record.open_warnings
     if waiting and len(shown) < MAX_REASON_FINDINGS:
-        first = _in_form_words(form, waiting[0])
+        first = words(waiting[0])
         text += ("; " if text else "") + f"advarsel ikke godtatt: {first}"
         if len(waiting) > 1:
             text += f" (og {len(waiting) - 1} advarsler til)"
     return f"Ikke komplett for stadiet «{record.stage}»: {text or 'posten er ikke komplett'}"
-
-
-def _in_form_words(form: FormDefinition, finding: Mapping[str, Any]) -> str:
-    """A stored finding's message, led by its variable's label unless it names it already."""
-    name = str(finding.get("variable"))
-    message = str(finding.get("message"))
-    label = form.variable(name).label if form.has_variable(name) else None
-    if label is None or f"«{label}»" in message:
-        return message
-    return f"«{label}»: {message}"
 
 
 def create_submission(

@@ -316,7 +316,7 @@ def _check_payload(report: Report, container: Container) -> dict[str, Any] | Non
 
 
 def _check_records(report: Report, document: dict[str, Any]) -> None:
-    from jsdesk.rules import evaluate, form_by_version
+    from jsdesk.rules import evaluate, form_by_version, in_form_words
 
     allow_synthetic = bool(document["header"]["test_data"])
     problems: list[str] = []
@@ -335,9 +335,9 @@ def _check_records(report: Report, document: dict[str, Any]) -> None:
             message = f"post {number}: ukjent skjemaversjon {version!r}"
         else:
             evaluation = evaluate(form, record["values"], allow_synthetic=allow_synthetic)
-            errors = [f"{f.variable}: {f.message}" for f in evaluation.errors]
+            errors = [in_form_words(form, f.variable, f.message) for f in evaluation.errors]
             if str(evaluation.stage) != record["stage"]:
-                errors.append(f"fase er {evaluation.stage}, men posten oppgir {record['stage']}")
+                errors.append(f"stadiet er {evaluation.stage}, men posten oppgir {record['stage']}")
             if not errors:
                 continue
             failed += 1

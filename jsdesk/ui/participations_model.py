@@ -184,16 +184,14 @@ class ParticipationsModel(QAbstractTableModel):
         return "\n".join(lines) or "Ingen feil eller advarsler."
 
     def _words(self, summary: ParticipationSummary, finding: Mapping[str, Any]) -> str:
+        from jsdesk.rules import in_form_words
+
         message = str(finding.get("message", ""))
-        name = str(finding.get("variable", ""))
         try:
             form = self.context.form_for_version(summary.form_version)
         except UserError:
             return message
-        if not form.has_variable(name):
-            return message
-        label = form.variable(name).label
-        return message if f"«{label}»" in message else f"«{label}»: {message}"
+        return in_form_words(form, str(finding.get("variable", "")), message)
 
     def row_of(self, participation_id: int, near: int = 0) -> int | None:
         """Where a participation is now in the sort order: looked for around ``near`` first,

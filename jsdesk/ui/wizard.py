@@ -595,6 +595,8 @@ class ParticipationWizard(QWizard):
     def _update_summaries(
         self, by_variable: Mapping[str, list[Finding]], accepted: Mapping[Finding, str]
     ) -> None:
+        from jsdesk.rules import in_form_words
+
         for number, page in self.pages.items():
             errors = warnings = done = hidden = 0
             page.problems.clear()
@@ -609,11 +611,9 @@ class ParticipationWizard(QWizard):
                     if not self._show_all:
                         hidden += 1
                         continue
-                    label = field.variable.label
-                    named = f"«{label}»" in finding.message
-                    about = "" if named else f"«{label}»: "
                     where = f"rad {finding.index + 1}: " if finding.index is not None else ""
-                    text = f"{PROBLEM_WORDS[kind]}: {where}{about}{finding.message}"
+                    words = in_form_words(self.form, field.name, finding.message)
+                    text = f"{PROBLEM_WORDS[kind]}: {where}{words}"
                     item = QListWidgetItem(text)
                     item.setData(FIELD_ROLE, field.name)
                     item.setToolTip(accepted.get(finding, "Enter eller klikk flytter til feltet."))
