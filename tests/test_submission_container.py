@@ -434,7 +434,8 @@ def test_rules__signed_file_with_incomplete_record__rules_check_fails() -> None:
     (rules,) = [c for c in report.checks if c.name == "Regler"]
     assert not rules.ok
     assert rules.detail.startswith("2 av 2 poster bryter skjemaets regler")
-    assert "fodselsnummer" in rules.detail
+    assert "«Fødselsnummer til deltaker»" in rules.detail
+    assert "fodselsnummer" not in rules.detail
 
 
 @pytest.mark.parametrize(
