@@ -313,8 +313,7 @@ def test_locked__every_locked_value_is_an_error() -> None:
 
 
 def test_required_reason__one_of_many_codes_chosen__names_only_the_chosen_code() -> None:
-    from jsdesk.forms import form_by_version
-    from jsdesk.rules import evaluate
+    from jsdesk.rules import evaluate, form_by_version
 
     form = form_by_version("2023.1")
     record = {"oppstartsdato": "2024-03-01", "sted_arbeidspraksis": [3, 4]}

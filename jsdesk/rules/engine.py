@@ -651,8 +651,9 @@ def evaluate(
         message = vp.required_message
         if vp.enable is not None and vp.enable.required:
             required, state = True, vp.state_required
-            assert vp.enable.when is not None
-            message, state = _required_now(plan, vp, vp.enable.when.node, values, message, state)
+            enabled_when = _compiled(vp.enable.when)
+            if enabled_when is not None:
+                message, state = _required_now(plan, vp, enabled_when.node, values, message, state)
         elif vp.base_required:
             if stage in vp.required_in:
                 required, state = True, vp.state_required
