@@ -197,7 +197,12 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
         masked = dialog.excluded.item(row, 0).text()
         assert masked.endswith("*****") and len(masked) == 11
         assert dialog.excluded.item(row, 1).text() == "kladd"
-        assert dialog.excluded.item(row, 2).text().startswith("Ikke komplett for stadiet")
+        reason = dialog.excluded.item(row, 2).text()
+        assert reason.startswith("Ikke komplett for stadiet")
+        # In the form's words: labels in «», never an internal variable name.
+        assert "«" in reason
+        internal = [v.name for v in window.context.form_for_new().variables if "_" in v.name]
+        assert not [name for name in internal if name in reason], reason
 
     # No certificate yet: refused until a test certificate is made.
     assert "Ingen signeringssertifikat" in dialog.refusal.text()
