@@ -47,7 +47,7 @@ class OverviewPanel(QWidget):
         for text, widget in (
             ("&Søk:", self.search),
             ("S&tatus:", self.status_filter),
-            ("St&adium:", self.stage_filter),
+            ("Stadi&um:", self.stage_filter),
             ("&År:", self.year_filter),
         ):
             label = QLabel(text, page)
