@@ -7,7 +7,7 @@ date. Each query is shown beside the same query in raw ``sqlite3`` on an
 unencrypted copy of the same data: the same SQL text and parameters, the same
 result objects, both warm, measured alternately, medians of ``--repeat`` runs.
 
-Targets (issue 3): each query under 50 ms and within 3x raw SQLite; import of
+Targets: each query under 50 ms and within 3x raw SQLite; import of
 100,000 records under 60 s.
 
     python benchmarks/storage.py [--records N] [--repeat R] [--keep MAPPE]

@@ -9,7 +9,7 @@ times ``plan_submission`` + ``create_submission`` from an encrypted database
 holding the records (the import is not timed), with the time of each phase
 (collect, build, verify, write, mark as submitted) and the ratio to plain JSON.
 
-Targets (issue 5): create within 3x plain JSON, verify under 5 s.
+Targets: create within 3x plain JSON, verify under 5 s.
 
     python benchmarks/submission.py [--records 10000] [--with-db]
 """

@@ -227,7 +227,7 @@ def _practice(record: dict[str, object]) -> bool:
 
 
 def _required_part_3_4(record: dict[str, object]) -> list[str]:
-    """The part-3/4 variables an avsluttet record must answer, per issue 2."""
+    """The part-3/4 variables an avsluttet record must answer, per the form."""
     required = [name for name in PART_3 if name != "oppstartsdato_forste_praksis"]
     required += ["hovedarsak_avslutning", "avslutningsdato", "fravar"]
     required += ["hovedinntektskilde_etter_avslutning"]

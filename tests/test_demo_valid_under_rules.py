@@ -1,4 +1,4 @@
-"""Generated demo records against the shipped form's rule engine (issue 6 proof)."""
+"""Generated demo records against the shipped form's rule engine."""
 
 from __future__ import annotations
 

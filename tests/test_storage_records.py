@@ -327,7 +327,7 @@ def test_iter_participations__chunks__every_record_with_its_warnings_in_order(
 
 def test_read_connection__page_cache__bounded_to_8_mib_per_connection(tmp_path: Path) -> None:
     # Up to three connections are open in the GUI; with 32 MiB each the peak RSS
-    # went past issue 4's 250 MB. A negative cache_size is a size in KiB.
+    # went past the GUI's 250 MB target. A negative cache_size is a size in KiB.
     db, _ = new_db(tmp_path)
     with db, db.read_connection() as conn:
         cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()

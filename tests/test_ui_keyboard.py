@@ -1,4 +1,4 @@
-"""Keyboard without traps (issue 10): Enter, Tab, arrows, code numbers, mnemonics, buttons.
+"""Keyboard without traps: Enter, Tab, arrows, code numbers, mnemonics, buttons.
 
 Each test is a defect a keyboard user met on the first version of the wizard.
 """

@@ -1,4 +1,4 @@
-"""Closing the wizard (issue 10): "Lukk" and Escape keep what is stored; "Angre endringer
+"""Closing the wizard: "Lukk" and Escape keep what is stored; "Angre endringer
 siden åpning" puts the record back as it was when the wizard opened, audited."""
 
 from __future__ import annotations

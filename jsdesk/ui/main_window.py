@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
     year_filter: QComboBox
     count_label: QLabel
     idle: IdleWatcher
-    submission_actions: SubmissionActions  # issue 5: export dialog and history
+    submission_actions: SubmissionActions  # export dialog and history
     report_actions: ReportActions
 
     def __init__(self, context: AppContext) -> None:
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
             self.stack.addWidget(panel)
         self._build_actions()
-        # Submissions (issue 5): "Send inn …" and "Innsendinger …" (jsdesk/ui/submission_actions.py)
+        # Submissions: "Send inn …" and "Innsendinger …" (jsdesk/ui/submission_actions.py)
         from jsdesk.ui import submission_actions
 
         self.submission_actions = submission_actions.install(self)
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
-        # Registry import (issue 6), all of it in jsdesk/ui/import_dialog.py.
+        # Registry import, all of it in jsdesk/ui/import_dialog.py.
         from jsdesk.ui.import_dialog import install_import_action
 
         self.action_import = install_import_action(self, file_menu, toolbar)
