@@ -16,6 +16,7 @@ from jsdesk.storage.results import (
     ImportedRecord,
     ParticipationRecord,
     ParticipationSummary,
+    RecordChange,
     SubmissionInfo,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "ImportedRecord",
     "ParticipationRecord",
     "ParticipationSummary",
+    "RecordChange",
     "Settings",
     "Status",
     "SubmissionInfo",

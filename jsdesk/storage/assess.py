@@ -1,7 +1,7 @@
 """What storage derives from a record's values: stage, validity, completeness.
 
-Delegates to the rule engine (``jsdesk.rules.evaluate``) with the form version
-the record was entered with, and to ``jsdesk.domain.fnr`` for the identity
+Delegates to the rule engine (``jsdesk.rules.evaluate``) with the form the
+record was entered with (given by the caller), and to ``jsdesk.domain.fnr`` for the identity
 columns (person_id, birth date) that make search fast.
 """
 
@@ -14,6 +14,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from jsdesk.domain import fnr as fnr_module
+from jsdesk.forms import FormDefinition, Role
+from jsdesk.rules import Evaluation, evaluate
 
 if TYPE_CHECKING:
     from jsdesk.rules import Finding
@@ -34,6 +36,7 @@ class Assessment:
     fodselsar: int | None = None
     oppstartsdato: date | None = None
     avslutningsdato: date | None = None
+    evaluation: Evaluation | None = None  # what the rule engine returned
 
 
 def parse_iso_date(value: object) -> date | None:
@@ -45,16 +48,14 @@ def parse_iso_date(value: object) -> date | None:
         return None
 
 
-def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: bool) -> Assessment:
-    """Evaluate ``values`` under ``form_version``; never raises for bad values.
+def assess(
+    values: Mapping[str, object], form: FormDefinition, *, allow_synthetic: bool
+) -> Assessment:
+    """Evaluate ``values`` under ``form`` (once); never raises for bad values.
 
     The stage and fodselsar computed here from the values alone are replaced by
     the rule engine's (it knows the form's part 4 and the FREG-derived year).
     """
-    from jsdesk.forms import Role
-    from jsdesk.rules import evaluate, form_by_version
-
-    form = form_by_version(form_version)  # UserError for a version this jsdesk lacks
     raw_fnr = values.get(form.role_name(Role.IDENTITY))
     fnr_text: str | None = None
     synthetic = False
@@ -109,6 +110,7 @@ def assess(values: Mapping[str, object], form_version: str, *, allow_synthetic: 
         fodselsar=derived_year if isinstance(derived_year, int) else base.fodselsar,
         oppstartsdato=start,
         avslutningsdato=end,
+        evaluation=evaluation,
     )
 
 

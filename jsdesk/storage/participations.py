@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session, object_session
 
 from jsdesk.errors import UserError
+from jsdesk.forms import FormDefinition, Role
 from jsdesk.rules import form_by_version
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
@@ -29,6 +30,7 @@ from jsdesk.storage.results import (
     ImportedRecord,
     ParticipationRecord,
     ParticipationSummary,
+    RecordChange,
     columns_for,
     completeness_of,
     existing_periods,
@@ -58,8 +60,17 @@ class ParticipationsMixin(DatabaseCore):
 
     # --- helpers ----------------------------------------------------------------
 
-    def _assess(self, values: Mapping[str, object], form_version: str) -> Assessment:
-        return assess(values, form_version, allow_synthetic=self.settings.test_installation)
+    def _assess(self, values: Mapping[str, object], form: FormDefinition) -> Assessment:
+        return assess(values, form, allow_synthetic=self.settings.test_installation)
+
+    @staticmethod
+    def _form(version: str, given: FormDefinition | None) -> FormDefinition:
+        """The form to evaluate a record of ``version`` with: the caller's, or the shipped one."""
+        if given is None:
+            return form_by_version(version)  # UserError for a version this jsdesk lacks
+        if given.version != version:
+            raise ValueError(f"form {given.version} given for a record of form {version}")
+        return given
 
     def _refuse_synthetic(self, result: Assessment) -> None:
         if result.synthetic and not self.settings.test_installation:
@@ -97,11 +108,20 @@ class ParticipationsMixin(DatabaseCore):
 
     def create_participation(self, values: Mapping[str, object], *, form_version: str) -> int:
         """Store a new participation; refuses overlapping periods for the same fnr."""
+        return self.add_participation(values, form=form_by_version(form_version)).participation_id
+
+    def add_participation(
+        self, values: Mapping[str, object], *, form: FormDefinition
+    ) -> RecordChange:
+        """Store a new participation of ``form``; returns its id and what was computed."""
+        now = utc_now()
         with self.write() as session:
-            stored, refused = self._store_new(session, [values], form_version, utc_now())
-            if refused:
-                raise UserError(refused[0][1], 1)
-            return stored[0].id
+            stored, refused = self._store_new(session, [values], form, now)
+        if refused:
+            raise UserError(refused[0][1], 1)
+        ((record, result),) = stored
+        assert result.evaluation is not None
+        return RecordChange(record.id, now, 1, record.status, result.evaluation)
 
     def import_records(
         self, records: Iterable[Mapping[str, object]], *, form_version: str
@@ -113,8 +133,9 @@ class ParticipationsMixin(DatabaseCore):
         production installation) rolls back the whole batch; the ``UserError``
         lists every refused record by its position (1-based).
         """
+        form = form_by_version(form_version)
         with self.write() as session:
-            stored, refused = self._store_new(session, list(records), form_version, utc_now())
+            stored, refused = self._store_new(session, list(records), form, utc_now())
             if refused:
                 lines = [f"post {position}: {message}" for position, message in refused]
                 raise UserError(
@@ -122,15 +143,15 @@ class ParticipationsMixin(DatabaseCore):
                     + "\n  ".join(lines),
                     1,
                 )
-        return stored
+        return [record for record, _ in stored]
 
     def _store_new(
         self,
         session: Session,
         records: list[Mapping[str, object]],
-        form_version: str,
+        form: FormDefinition,
         now: datetime,
-    ) -> tuple[list[ImportedRecord], list[tuple[int, str]]]:
+    ) -> tuple[list[tuple[ImportedRecord, Assessment]], list[tuple[int, str]]]:
         """Assess, check and insert new participations with multi-row inserts.
 
         Returns what was stored and, instead, (position, message) for every record
@@ -140,7 +161,7 @@ class ParticipationsMixin(DatabaseCore):
         refused: list[tuple[int, str]] = []
         for position, values in enumerate(records, start=1):
             clean = {k: v for k, v in values.items() if v is not None}
-            result = self._assess(clean, form_version)
+            result = self._assess(clean, form)
             try:
                 self._refuse_synthetic(result)
             except UserError as exc:
@@ -166,7 +187,7 @@ class ParticipationsMixin(DatabaseCore):
             {
                 **columns_for(result, 1, None),
                 "values": clean,
-                "form_version": form_version,
+                "form_version": form.version,
                 "record_version": 1,
                 "submitted_version": None,
                 "created_at": now,
@@ -191,22 +212,36 @@ class ParticipationsMixin(DatabaseCore):
             ],
         )
         return [
-            ImportedRecord(
-                position=position,
-                id=pid,
-                status=Status(str(row["status"])),
-                stage=result.stage,
-                findings=tuple(result.findings),
+            (
+                ImportedRecord(
+                    position=position,
+                    id=pid,
+                    status=Status(str(row["status"])),
+                    stage=result.stage,
+                    findings=tuple(result.findings),
+                ),
+                result,
             )
             for pid, row, (position, _, result) in zip(ids, rows, prepared, strict=True)
         ], []
 
-    def set_value(self, pid: int, variable: str, value: object) -> datetime:
-        """Change one field and commit at once (autosave); returns the save time."""
-        return self.set_values(pid, {variable: value})
+    def set_value(
+        self, pid: int, variable: str, value: object, *, form: FormDefinition | None = None
+    ) -> RecordChange:
+        """Change one field and commit at once (autosave); returns what was stored."""
+        return self.set_values(pid, {variable: value}, form=form)
 
-    def set_values(self, pid: int, values: Mapping[str, object]) -> datetime:
-        """Change several fields in one transaction; ``None`` clears a field."""
+    def set_values(
+        self, pid: int, values: Mapping[str, object], *, form: FormDefinition | None = None
+    ) -> RecordChange:
+        """Change several fields in ONE transaction; ``None`` clears a field.
+
+        The record is evaluated once, with ``form`` when given (it must be the
+        record's form version; the wizard passes the form it shows) or else the
+        shipped form of the record's version. The returned ``RecordChange`` holds
+        that evaluation, the status, the record version and the time, so the
+        caller need not read the record back.
+        """
         now = utc_now()
         with self.write() as session:
             row = self._get_row(session, pid)
@@ -221,13 +256,19 @@ class ParticipationsMixin(DatabaseCore):
                     new_values.pop(variable, None)
                 else:
                     new_values[variable] = value
+            record_form = self._form(row.form_version, form)
+            result = self._assess(new_values, record_form)
+            assert result.evaluation is not None
             if not changes:
-                return row.changed_at
-            result = self._assess(new_values, row.form_version)
-            from jsdesk.forms import Role
-            from jsdesk.rules import form_by_version
-
-            identity = form_by_version(row.form_version).role_name(Role.IDENTITY)
+                return RecordChange(
+                    pid,
+                    row.changed_at,
+                    row.record_version,
+                    Status(row.status),
+                    result.evaluation,
+                    written=False,
+                )
+            identity = record_form.role_name(Role.IDENTITY)
             if any(var == identity for var, _, _ in changes):
                 self._refuse_synthetic(result)
             self._refuse_overlap(session, result, row.id)
@@ -235,17 +276,15 @@ class ParticipationsMixin(DatabaseCore):
             row.record_version += 1
             row.changed_at = now
             self._apply(row, result)
-            for variable, old, value in changes:
-                audit.append(
-                    session,
-                    at=now,
-                    action="endret",
-                    participation_id=pid,
-                    variable=variable,
-                    old=old,
-                    new=value,
-                )
-        return now
+            audit.append_many(
+                session,
+                now,
+                [
+                    audit.NewEvent("endret", participation_id=pid, variable=var, old=old, new=new)
+                    for var, old, new in changes
+                ],
+            )
+            return RecordChange(pid, now, row.record_version, Status(row.status), result.evaluation)
 
     def apply_form_migration(self, plan: MigrationPlan) -> int:
         """Move every record of ``plan`` to its target form version in ONE transaction.
@@ -278,7 +317,7 @@ class ParticipationsMixin(DatabaseCore):
                 row.form_version = version
                 row.record_version += 1
                 row.changed_at = now
-                self._apply(row, self._assess(move.values, version))
+                self._apply(row, self._assess(move.values, plan.target))
                 audit.append(
                     session,
                     at=now,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jsdesk.rules import Evaluation
 from jsdesk.storage.assess import Assessment, mask
 from jsdesk.storage.models import AuditEvent, Participation, Status
 
@@ -55,6 +56,23 @@ class ParticipationRecord:
     def complete(self) -> bool:
         """No errors and every warning accepted: ready to be submitted."""
         return self.valid and not self.open_warnings
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """What one write to a participation stored and computed (as Anki's ``OpChanges``).
+
+    The caller shows this instead of reading the record back or evaluating again:
+    ``evaluation`` is the rule engine's result for the values now stored.
+    ``written`` is False when the values were already stored (nothing changed).
+    """
+
+    participation_id: int
+    changed_at: datetime
+    record_version: int
+    status: Status
+    evaluation: Evaluation
+    written: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The participation wizard: one page per form part, built from the form definition.
 
-Data flows one way: a field edit updates the in-memory record, is stored at once
-(autosave), the rule engine re-evaluates the record, and every field gets its
-state and findings back. A field that becomes locked while holding a value is
+Data flows one way: a field edit updates the in-memory record and is stored at once
+(autosave, one write transaction); storage evaluates the record once with this
+wizard's form and returns what it computed (``RecordChange``), and every field gets
+its state and findings from that evaluation. Nothing is read back or evaluated
+twice. A field that becomes locked while holding a value is
 cleared, with an "Angre" button that restores what was there.
 
 Keyboard: Enter moves to the next field (a focused button is pressed), Ctrl+Enter to
@@ -23,7 +25,6 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -48,6 +49,8 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.forms.model import Role
+from jsdesk.registry import provenance
+from jsdesk.rules import evaluate
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.field_factory import domain_choices, make_field
 from jsdesk.ui.fields import (
@@ -64,7 +67,7 @@ from jsdesk.ui.window_state import place
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition, Part, Variable
     from jsdesk.rules import Evaluation, Finding
-    from jsdesk.storage import AcceptedWarningInfo
+    from jsdesk.storage import AcceptedWarningInfo, RecordChange
     from jsdesk.ui.context import AppContext
 
 REQUIRED_LEGEND = "Felt merket * er obligatoriske. Låste felt er merket (låst)."
@@ -421,8 +424,6 @@ class ParticipationWizard(QWizard):
         """Registry values imported from an extract say where and when they came from."""
         if self.participation_id is None:
             return
-        from jsdesk.registry import provenance
-
         facts = provenance(self.context.require_db(), self.participation_id)
         for name, field in self.fields.items():
             has_value = self.record.get(name) not in (None, [])
@@ -432,14 +433,17 @@ class ParticipationWizard(QWizard):
     def _edited(self, name: str, value: object) -> None:
         previous = self.record.get(name)
         self._set_record(name, value)
-        if not self._store({name: value}):
+        change = self._store({name: value})
+        if change is None:
             return
         was_locked = {n: f.locked for n, f in self.fields.items()}
-        self.reevaluate()
+        self.show_evaluation(change.evaluation)
         cleared = self._clear_newly_locked(was_locked)
         if cleared:
-            self._store(dict.fromkeys(cleared))
-            self.reevaluate()
+            # Clearing what the edit locked is a second change of its own (undoable).
+            cleared_change = self._store(dict.fromkeys(cleared))
+            if cleared_change is not None:
+                self.show_evaluation(cleared_change.evaluation)
             self._offer_undo(name, previous, cleared)
         else:
             self._hide_undo()
@@ -485,35 +489,36 @@ class ParticipationWizard(QWizard):
         for name, value in restore.items():
             self._set_record(name, value)
             self.fields[name].set_value(value)
-        self._store(dict(restore))
-        self.reevaluate()
+        change = self._store(dict(restore))
+        if change is not None:
+            self.show_evaluation(change.evaluation)
 
-    def _store(self, values: Mapping[str, object]) -> bool:
+    def _store(self, values: Mapping[str, object]) -> RecordChange | None:
+        """Store ``values`` (one write transaction); None when storage refused them.
+
+        Storage evaluates the record once, with this wizard's form, and returns what
+        it computed: the caller shows that evaluation instead of evaluating again.
+        """
         db = self.context.require_db()
         try:
             if self.participation_id is None:
                 self._add_installation_values()
-                self.participation_id = db.create_participation(
-                    dict(self.record), form_version=self.form.version
-                )
-                moment = datetime.now()
+                change = db.add_participation(dict(self.record), form=self.form)
+                self.participation_id = change.participation_id
                 self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
-            elif len(values) == 1:
-                ((name, value),) = values.items()
-                moment = db.set_value(self.participation_id, name, value)
             else:
-                moment = db.set_values(self.participation_id, dict(values))
+                change = db.set_values(self.participation_id, dict(values), form=self.form)
         except UserError as exc:
             self.saved_label.setText(f"Ikke lagret: {exc.message}")
             if len(values) == 1:
                 (name,) = values
                 self.fields[name].set_note(f"Ikke lagret: {exc.message}")
-            return False
-        self.saved_label.setText(f"Lagret kl. {format_time(moment)}")
-        self._refresh_status()
+            return None
+        self.saved_label.setText(f"Lagret kl. {format_time(change.changed_at)}")
+        self.status_label.setText(f"Status: {change.status}")
         self.saved.emit(self.participation_id)
         self.context.changed.emit()
-        return True
+        return change
 
     def _refresh_status(self) -> None:
         if self.participation_id is None:
@@ -536,9 +541,13 @@ class ParticipationWizard(QWizard):
                 self.fields[variable.name].set_value(value)
 
     def reevaluate(self) -> Evaluation:
-        from jsdesk.rules import evaluate
-
+        """Evaluate the record here (when it is shown; an edit gets its evaluation from storage)."""
         evaluation = evaluate(self.form, self.record, allow_synthetic=self.context.allow_synthetic)
+        self.show_evaluation(evaluation)
+        return evaluation
+
+    def show_evaluation(self, evaluation: Evaluation) -> None:
+        """Every field's state and findings, and the page summaries, from ``evaluation``."""
         self.evaluation = evaluation
         self._render(evaluation)
         return evaluation
