@@ -18,7 +18,7 @@ def test_set_value__autosave__value_on_disk_for_a_new_process(tmp_path: Path) ->
     db, _ = new_db(tmp_path)
     with db:
         pid = db.create_participation(record(1), form_version=FORM_VERSION)
-        saved_at = db.set_value(pid, "ankomstar", 2019)
+        saved_at = db.set_value(pid, "ankomstar", 2019).changed_at
         # Read through a separate raw connection while the database is still open.
         rows = raw_rows(
             db.path,
