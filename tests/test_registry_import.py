@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
+from sqlalchemy import Engine, event
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
@@ -228,3 +229,42 @@ def test_registry_import_extract__api_for_gui__report_says_what_was_applied(
         assert report.outcome is not None and report.outcome.values_set == 3
         assert not report.complete  # the bad row was left out
         assert db.get_participation(first).values["sivilstand"] == "gift"
+
+
+def test_registry_import__several_participations__one_write_transaction(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = synthetic_numbers(3)
+    ids = _add(db_path, numbers)
+    extract = write_csv(
+        tmp_path / "freg.csv", FREG_HEADER, [(n, "SOM", "gift", 2015, "") for n in numbers]
+    )
+    writes: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if sql.startswith("BEGIN IMMEDIATE"):
+            writes.append(sql)
+
+    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+        event.listen(Engine, "before_cursor_execute", statement)
+        try:
+            report = import_extract(db, extract)
+        finally:
+            event.remove(Engine, "before_cursor_execute", statement)
+    assert report.outcome is not None and report.outcome.participations == 3
+    assert len(writes) == 1  # values, provenance and the import log: all or nothing
+    assert all(_values(db_path, pid)["sivilstand"] == "gift" for pid in ids)
+
+
+def test_registry_import__participation_deleted__its_provenance_goes_too(
+    tmp_path: Path, db_path: Path
+) -> None:
+    (number,) = synthetic_numbers(1)
+    (pid,) = _add(db_path, [number])
+    extract = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(number, "SOM", "gift", 2015, "")])
+    assert _import(db_path, extract) == 0
+    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+        assert provenance(db, pid)["sivilstand"]["kilde"] == "FREG"
+        db.delete_participation(pid, reason="registrert ved en feil")
+        assert provenance(db, pid) == {}
+        assert db.get_setting(f"registerkilde:{pid}") is None

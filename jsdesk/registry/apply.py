@@ -4,7 +4,8 @@ Third stage of an import. ``plan_import`` reads the database and works out, per
 participation, which values are new, which would change an existing value, and
 which rows belong to nobody in the database; it writes nothing. ``apply_plan``
 then stores the new values (and the changes, only when the user accepted them)
-with their source and import date.
+with their source and import date, in one transaction
+(``Database.import_register_values``). The queries are storage's.
 
 Matching: a row belongs to every participation of the person with that
 fødselsnummer (found through ``person_id``, so no number is compared in clear
@@ -26,10 +27,6 @@ from jsdesk.forms import FormDefinition
 from jsdesk.registry.check import CheckedExtract, FregValues, GoodRow, PadResult
 from jsdesk.registry.extract import ExtractKind
 from jsdesk.storage import Database
-
-PROVENANCE_PREFIX = "registerkilde:"
-IMPORT_LOG_KEY = "registerimporter"
-_CHUNK = 500  # below SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -103,9 +100,9 @@ def plan_import(db: Database, checked: CheckedExtract) -> ImportPlan:
     new_values: list[ValueChange] = []
     changes: list[ValueChange] = []
     unchanged = 0
+    stored_values = db.values_of(touched)
     for pid in sorted(touched):
-        stored = db.get_participation(pid).values
-        for change in _value_changes(pid, stored, touched[pid].rows):
+        for change in _value_changes(pid, stored_values[pid], touched[pid].rows):
             if change.old == change.new:
                 unchanged += 1
             elif change.is_change:
@@ -129,19 +126,16 @@ def apply_plan(
     per_participation: dict[int, list[ValueChange]] = defaultdict(list)
     for item in chosen:
         per_participation[item.participation_id].append(item)
-    source = plan.checked.kind.value
-    for pid, items in sorted(per_participation.items()):
-        stored = db.get_participation(pid).values
-        values = _merged_values(stored, items)
-        db.set_values(pid, values)
-        _record_provenance(db, pid, values, source=source, file_name=source_name, day=day)
+    stored = db.values_of(per_participation)
+    updates = {pid: _merged_values(stored[pid], items) for pid, items in per_participation.items()}
     outcome = ImportOutcome(
         participations=len(per_participation),
         values_set=len(plan.new_values),
         changes_applied=len(plan.changes) if accept_changes else 0,
         changes_left=0 if accept_changes else len(plan.changes),
     )
-    _log_import(db, plan, outcome, source_name=source_name, day=day)
+    facts = {"kilde": plan.checked.kind.value, "fil": source_name, "importert": day.isoformat()}
+    db.import_register_values(updates, facts=facts, log_entry=_log_entry(plan, outcome, facts))
     return outcome
 
 
@@ -151,35 +145,15 @@ def apply_plan(
 def _participations_by_person(
     db: Database, person_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[_Participation]]:
-    """The participations of the given persons, by person id.
-
-    Reads storage's indexed ``person_id`` column directly (read-only, in chunks),
-    so the cost follows the extract's size, not the database's; paging through
-    ``query_participations`` took 40 s on a 100,000-record database.
-    """
-    from sqlalchemy import select
-
-    from jsdesk.storage.models import Participation
-
-    wanted = sorted({str(person) for person in person_ids})
-    result: dict[uuid.UUID, list[_Participation]] = defaultdict(list)
-    with db.read() as session:
-        for first in range(0, len(wanted), _CHUNK):
-            query = select(
-                Participation.id,
-                Participation.person_id,
-                Participation.oppstartsdato,
-                Participation.avslutningsdato,
-            ).where(Participation.person_id.in_(wanted[first : first + _CHUNK]))
-            for row in session.execute(query):
-                result[uuid.UUID(str(row.person_id))].append(
-                    _Participation(
-                        row.id,
-                        _date_or_none(row.oppstartsdato),
-                        _date_or_none(row.avslutningsdato),
-                    )
-                )
-    return result
+    """The participations of the given persons, by person id (storage's indexed lookup)."""
+    found = db.participations_of_persons(str(person) for person in person_ids)
+    return {
+        uuid.UUID(person): [
+            _Participation(pid, _date_or_none(start), _date_or_none(end))
+            for pid, start, end in rows
+        ]
+        for person, rows in found.items()
+    }
 
 
 def _covers(participation: _Participation, test_date: dt.date) -> bool:
@@ -273,53 +247,22 @@ def _code_text(form: FormDefinition, variable: str, code: object) -> str:
 
 def provenance(db: Database, pid: int) -> dict[str, dict[str, str]]:
     """Where the registry values of a participation came from: variable -> source facts."""
-    stored = db.get_setting(PROVENANCE_PREFIX + str(pid))
-    return dict(stored) if isinstance(stored, dict) else {}
+    return db.provenance(pid)
 
 
-def _record_provenance(
-    db: Database,
-    pid: int,
-    values: Mapping[str, object],
-    *,
-    source: str,
-    file_name: str,
-    day: dt.date,
-) -> None:
-    facts = provenance(db, pid)
-    for variable in values:
-        facts[variable] = {"kilde": source, "fil": file_name, "importert": day.isoformat()}
-    _set_setting(db, PROVENANCE_PREFIX + str(pid), facts)
-
-
-def _log_import(
-    db: Database, plan: ImportPlan, outcome: ImportOutcome, *, source_name: str, day: dt.date
-) -> None:
-    stored = db.get_setting(IMPORT_LOG_KEY)
-    history = list(stored) if isinstance(stored, list) else []
-    history.append(
-        {
-            "kilde": plan.checked.kind.value,
-            "fil": source_name,
-            "importert": day.isoformat(),
-            "rader": plan.checked.row_count,
-            "feilrader": len(plan.checked.bad_lines),
-            "ukjente_personer": len(plan.unknown),
-            "deltakelser": outcome.participations,
-            "nye_verdier": outcome.values_set,
-            "endringer_tatt_inn": outcome.changes_applied,
-            "endringer_ikke_tatt_inn": outcome.changes_left,
-        }
-    )
-    _set_setting(db, IMPORT_LOG_KEY, history)
-
-
-def _set_setting(db: Database, key: str, value: object) -> None:
-    db.set_setting(key, value)
-    # set_setting drops the cached installation settings; reading them again here,
-    # outside any transaction, keeps a later set_values from reading them inside its
-    # own write transaction (which storage cannot do yet).
-    _ = db.settings
+def _log_entry(
+    plan: ImportPlan, outcome: ImportOutcome, facts: Mapping[str, str]
+) -> dict[str, object]:
+    return {
+        **facts,
+        "rader": plan.checked.row_count,
+        "feilrader": len(plan.checked.bad_lines),
+        "ukjente_personer": len(plan.unknown),
+        "deltakelser": outcome.participations,
+        "nye_verdier": outcome.values_set,
+        "endringer_tatt_inn": outcome.changes_applied,
+        "endringer_ikke_tatt_inn": outcome.changes_left,
+    }
 
 
 __all__ = [

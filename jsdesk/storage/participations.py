@@ -7,9 +7,10 @@ completeness; storage keeps status in step with it and with submissions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session, object_session
@@ -22,10 +23,12 @@ from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
+    Setting,
     Status,
     utc_now,
 )
 from jsdesk.storage.results import (
+    CHUNK,
     AcceptedWarningInfo,
     ImportedRecord,
     ParticipationRecord,
@@ -46,6 +49,12 @@ from jsdesk.storage.submissions import CHUNK
 if TYPE_CHECKING:
     from jsdesk.storage.form_migration import MigrationPlan
     from jsdesk.storage.settings import Settings
+
+
+# Where a participation's register values came from (settings key per participation,
+# value: variable -> {"kilde", "fil", "importert"}), and the history of register imports.
+PROVENANCE_PREFIX = "registerkilde:"
+IMPORT_LOG_KEY = "registerimporter"
 
 
 class ParticipationsMixin(DatabaseCore):
@@ -391,6 +400,7 @@ class ParticipationsMixin(DatabaseCore):
             self._get_row(session, pid)
             session.execute(delete(AcceptedWarning).where(AcceptedWarning.participation_id == pid))
             session.execute(delete(Participation).where(Participation.id == pid))
+            session.execute(delete(Setting).where(Setting.key == PROVENANCE_PREFIX + str(pid)))
             audit.scrub(session, pid)
             audit.append(
                 session,
@@ -400,6 +410,108 @@ class ParticipationsMixin(DatabaseCore):
                 new={"begrunnelse": reason},
             )
         self._after_delete(pid)
+
+    # --- register extracts (FREG, PAD) -----------------------------------------------
+
+    def participations_of_persons(
+        self, person_ids: Iterable[str]
+    ) -> dict[str, list[tuple[int, date | None, date | None]]]:
+        """person_id -> (id, start, end) of each of that person's participations.
+
+        Reads the indexed ``person_id`` column in chunks, so the cost follows the
+        number of persons asked about, not the size of the database.
+        """
+        wanted = sorted(set(person_ids))
+        found: dict[str, list[tuple[int, date | None, date | None]]] = {}
+        with self.read() as session:
+            for first in range(0, len(wanted), CHUNK):
+                query = select(
+                    Participation.id,
+                    Participation.person_id,
+                    Participation.oppstartsdato,
+                    Participation.avslutningsdato,
+                ).where(Participation.person_id.in_(wanted[first : first + CHUNK]))
+                for pid, person, start, end in session.execute(query):
+                    found.setdefault(str(person), []).append((pid, start, end))
+        return found
+
+    def values_of(self, pids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The stored values of the given participations (one read transaction)."""
+        wanted = sorted(set(pids))
+        found: dict[int, dict[str, Any]] = {}
+        with self.read() as session:
+            for first in range(0, len(wanted), CHUNK):
+                query = select(Participation.id, Participation.values).where(
+                    Participation.id.in_(wanted[first : first + CHUNK])
+                )
+                found.update((pid, dict(values)) for pid, values in session.execute(query))
+        return found
+
+    def provenance(self, pid: int) -> dict[str, dict[str, str]]:
+        """Where the register values of a participation came from: variable -> facts."""
+        with self.read() as session:
+            stored = _json_setting(session, PROVENANCE_PREFIX + str(pid))
+        return dict(stored) if isinstance(stored, dict) else {}
+
+    def import_register_values(
+        self,
+        updates: Mapping[int, Mapping[str, object]],
+        *,
+        facts: Mapping[str, str],
+        log_entry: Mapping[str, object],
+    ) -> None:
+        """Store a register import in ONE transaction: all of it, or nothing.
+
+        ``updates`` maps participation id to the values to set (merged into what is
+        stored, with an audit event per changed value); each of those variables gets
+        ``facts`` (source, file, date) as its provenance; ``log_entry`` is added to
+        the import history.
+        """
+        now = utc_now()
+        with self.write() as session:
+            for pid, values in sorted(updates.items()):
+                row = self._get_row(session, pid)
+                new_values = dict(row.values)
+                changes = [
+                    (name, new_values.get(name), value)
+                    for name, value in values.items()
+                    if new_values.get(name) != value
+                ]
+                for name, _old, value in changes:
+                    if value is None:
+                        new_values.pop(name, None)
+                    else:
+                        new_values[name] = value
+                if changes:
+                    result = self._assess(new_values, self._form(row.form_version, None))
+                    self._refuse_overlap(session, result, row.id)
+                    row.values = new_values
+                    row.record_version += 1
+                    row.changed_at = now
+                    self._apply(row, result)
+                    audit.append_many(
+                        session,
+                        now,
+                        [
+                            audit.NewEvent("endret", participation_id=pid, variable=n, old=o, new=v)
+                            for n, o, v in changes
+                        ],
+                    )
+                key = PROVENANCE_PREFIX + str(pid)
+                known = _json_setting(session, key)
+                provenance = dict(known) if isinstance(known, dict) else {}
+                provenance.update({name: dict(facts) for name in values})
+                _put_json_setting(session, key, provenance, now)
+            history = _json_setting(session, IMPORT_LOG_KEY)
+            entries = list(history) if isinstance(history, list) else []
+            _put_json_setting(session, IMPORT_LOG_KEY, [*entries, dict(log_entry)], now)
+            audit.append(
+                session,
+                at=now,
+                action="registerimport",
+                variable=str(log_entry.get("kilde", "")),
+                new={"fil": log_entry.get("fil"), "deltakelser": len(updates)},
+            )
 
     # --- read ---------------------------------------------------------------------
 
@@ -529,3 +641,16 @@ def _record(row: Participation, warnings: tuple[AcceptedWarningInfo, ...]) -> Pa
         person_id=row.person_id,
         submitted_version=row.submitted_version,
     )
+
+
+def _json_setting(session: Session, key: str) -> object:
+    row = session.get(Setting, key)
+    return None if row is None or row.value is None else json.loads(row.value)
+
+
+def _put_json_setting(session: Session, key: str, value: object, now: datetime) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False), changed_at=now))
+    else:
+        row.blob, row.value, row.changed_at = None, json.dumps(value, ensure_ascii=False), now

@@ -16,6 +16,7 @@ from jsdesk.storage.assess import Assessment, mask
 from jsdesk.storage.models import AuditEvent, Participation, Status
 
 WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
+CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,8 @@ from sqlalchemy.orm import Session
 
 from jsdesk.storage import audit
 from jsdesk.storage.models import Participation, Submission, SubmittedRecord, utc_now
-from jsdesk.storage.results import SubmissionInfo, status_for
+from jsdesk.storage.results import CHUNK, SubmissionInfo, status_for
 from jsdesk.storage.sessions import DatabaseCore
-
-CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
 
 
 class SubmissionsMixin(DatabaseCore):
