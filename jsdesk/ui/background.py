@@ -1,13 +1,14 @@
-"""Slow work off the UI thread: a job runs in a ``QThread``, results come back as signals.
+"""Slow work off the UI thread: one abstraction for every dialog that needs it.
 
-The job is a plain function that gets a ``report(phase, done, total)`` callback and
-never touches widgets. Its return value, or the exception it raised, is delivered to
-the UI thread by queued signals (the thread object lives in the UI thread), the way
-Anki's ``aqt/operations`` hands results back.
-
-Signals (on ``BackgroundJob``): ``progressed(str, int, int)`` from ``report``;
-``succeeded(object)`` with the job's return value; ``failed(object)`` with the
-exception. Exactly one of ``succeeded``/``failed`` is emitted per run.
+A job is a plain function that gets a ``report(phase, done, total)`` callback and
+never touches widgets. ``BackgroundJob`` runs it in a ``QThread`` and calls back on
+the UI thread, the way Anki's ``aqt/operations`` hands results back:
+``on_progress(phase, done, total)`` for each report, then exactly one of
+``on_success(result)`` or ``on_failure(exception)``. The thread has finished and
+is released before that last callback runs, so ``running`` is already False in
+it; dialogs do no teardown of their own. A failure that is not a ``UserError`` (a
+bug) is raised again on the UI thread after ``on_failure`` has let the dialog
+recover, so it reaches the application's error handling instead of being hidden.
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from jsdesk.errors import UserError
+
 Report = Callable[[str, int, int], None]
 Job = Callable[[Report], object]
 
 
-class BackgroundJob(QThread):
+class _Worker(QThread):
+    """Runs the job; signals (queued to the UI thread) carry progress and the outcome."""
+
     progressed = Signal(str, int, int)
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, job: Job, parent: QObject | None = None) -> None:
+    def __init__(self, job: Job, parent: QObject) -> None:
         super().__init__(parent)
         self._job = job
 
@@ -39,3 +44,56 @@ class BackgroundJob(QThread):
             self.failed.emit(exc)
             return
         self.succeeded.emit(result)
+
+
+class BackgroundJob(QObject):
+    """One run of ``job`` in a worker thread, with success, failure and progress callbacks."""
+
+    def __init__(
+        self,
+        parent: QObject,
+        job: Job,
+        *,
+        on_success: Callable[[object], None],
+        on_failure: Callable[[BaseException], None],
+        on_progress: Report | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._on_success = on_success
+        self._on_failure = on_failure
+        self._worker: _Worker | None = _Worker(job, self)
+        if on_progress is not None:
+            self._worker.progressed.connect(on_progress)
+        self._worker.succeeded.connect(self._succeeded)
+        self._worker.failed.connect(self._failed)
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def start(self) -> BackgroundJob:
+        assert self._worker is not None, "a BackgroundJob runs once"
+        self._worker.start()
+        return self
+
+    def wait(self, timeout_ms: int = 60_000) -> bool:
+        """Block until the worker has finished (for closing the window, and tests)."""
+        return self._worker is None or self._worker.wait(timeout_ms)
+
+    def _release(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        self.deleteLater()
+
+    def _succeeded(self, result: object) -> None:
+        self._release()
+        self._on_success(result)
+
+    def _failed(self, exc: object) -> None:
+        self._release()
+        assert isinstance(exc, BaseException)
+        self._on_failure(exc)
+        if not isinstance(exc, UserError):
+            raise exc  # a bug: not renamed; the application's error handling takes it

@@ -409,11 +409,13 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self._tell("Lager innsendingsfilen …", error=False)
         self._set_busy(True)
-        self._job = BackgroundJob(job, self)
-        self._job.progressed.connect(self._progressed)
-        self._job.succeeded.connect(self._succeeded)
-        self._job.failed.connect(self._failed)
-        self._job.start()
+        self._job = BackgroundJob(
+            self,
+            job,
+            on_success=self._succeeded,
+            on_failure=self._failed,
+            on_progress=self._progressed,
+        ).start()
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (
@@ -431,10 +433,7 @@ class ExportDialog(QDialog):
         self.busy_changed.emit(busy)
 
     def _end_job(self) -> None:
-        if self._job is not None:
-            self._job.wait()
-            self._job.deleteLater()
-            self._job = None
+        self._job = None
         self._set_busy(False)
 
     @Slot(str, int, int)
@@ -442,7 +441,6 @@ class ExportDialog(QDialog):
         self.progress.setValue(overall_progress(phase, done, total))
         self.phase.setText(f"{phase} ({done} av {total})" if total > 1 else phase)
 
-    @Slot(object)
     def _succeeded(self, result: object) -> None:
         from jsdesk.submission.export import SubmissionResult
 
@@ -480,8 +478,7 @@ class ExportDialog(QDialog):
         self.receipt.open()
         return self.receipt
 
-    @Slot(object)
-    def _failed(self, exc: object) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self._end_job()
         self.progress.setValue(0)
         self.phase.setText("")
@@ -493,8 +490,12 @@ class ExportDialog(QDialog):
             )
             self._update()
             return
-        assert isinstance(exc, BaseException)
-        raise exc  # a bug: not renamed, the application's error handling takes it
+        self._tell(
+            "Innsendingsfilen ble ikke laget på grunn av en feil i jsdesk. Ingen poster er "
+            "merket som innsendt.",
+            error=True,
+        )
+        self._update()  # BackgroundJob raises the bug again for the error handling
 
     def _tell(self, text: str, *, error: bool) -> None:
         show_status(self.message, text, error=error)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -50,6 +50,8 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.registry import apply_plan, check_extract, plan_import, read_extract
+from jsdesk.ui.background import BackgroundJob, Job, Report
 from jsdesk.ui.bokmal import translate_button_box
 from jsdesk.ui.window_state import last_folder, place, remember_folder
 
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.registry import ImportOutcome, ImportPlan, ValueChange
     from jsdesk.storage import Database
-    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.host import MainWindowHost
 
 MAX_LISTED = 500  # rows shown per list; the rest are counted
 FILE_FILTER = "Registeruttrekk (*.csv *.json);;Alle filer (*)"
@@ -71,45 +73,15 @@ def _n(count: int, one: str, many: str) -> str:
 # --- the worker ---------------------------------------------------------------------------
 
 
-class _Job(QThread):
-    """Runs ``work(report_stage)`` off the UI thread; the result comes back as a signal.
-
-    ``done(object)`` with the result, ``failed(str)`` with a Bokmål message for a
-    ``UserError``. A bug is reported as ``failed`` too (so the dialog does not stay
-    busy) and then raised again, so it is not hidden.
-    """
-
-    stage = Signal(str)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, work: Callable[[Callable[[str], None]], object], parent: QObject) -> None:
-        super().__init__(parent)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            result = self._work(self.stage.emit)
-        except UserError as exc:
-            self.failed.emit(exc.message)
-            return
-        except Exception:
-            self.failed.emit("Importen stoppet på grunn av en feil i jsdesk. Ingenting er endret.")
-            raise
-        self.done.emit(result)
-
-
 def _plan_work(
     db: Database, path: Path, form: FormDefinition, allow_synthetic: bool, today: dt.date
-) -> Callable[[Callable[[str], None]], object]:
-    def work(stage: Callable[[str], None]) -> object:
-        from jsdesk.registry import check_extract, plan_import, read_extract
-
-        stage(f"Leser {path.name} …")
+) -> Job:
+    def work(report: Report) -> object:  # worker thread: no widgets here
+        report(f"Leser {path.name} …", 0, 3)
         extract = read_extract(path)
-        stage(f"Kontrollerer {_n(len(extract.rows), 'rad', 'rader')} …")
+        report(f"Kontrollerer {_n(len(extract.rows), 'rad', 'rader')} …", 1, 3)
         checked = check_extract(extract, form, allow_synthetic=allow_synthetic, today=today)
-        stage("Finner deltakelsene radene hører til …")
+        report("Finner deltakelsene radene hører til …", 2, 3)
         return plan_import(db, checked)
 
     return work
@@ -117,11 +89,9 @@ def _plan_work(
 
 def _apply_work(
     db: Database, plan: ImportPlan, accept_changes: bool, file_name: str, today: dt.date
-) -> Callable[[Callable[[str], None]], object]:
-    def work(stage: Callable[[str], None]) -> object:
-        from jsdesk.registry import apply_plan
-
-        stage("Lagrer verdiene …")
+) -> Job:
+    def work(report: Report) -> object:  # worker thread: no widgets here
+        report("Lagrer verdiene …", 0, 1)
         return apply_plan(
             db, plan, accept_changes=accept_changes, source_name=file_name, today=today
         )
@@ -154,7 +124,7 @@ class ImportDialog(QDialog):
         self.today = today or dt.date.today()
         self.plan: ImportPlan | None = None
         self.outcome: ImportOutcome | None = None
-        self._job: _Job | None = None
+        self._job: BackgroundJob | None = None
         self.setObjectName("import_dialog")
         self.setWindowTitle(f"Importer registeruttrekk – {path.name}")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -265,26 +235,29 @@ class ImportDialog(QDialog):
             self._applied,
         )
 
-    def _run(
-        self, work: Callable[[Callable[[str], None]], object], then: Callable[[object], None]
-    ) -> None:
-        job = _Job(work, self)
-        job.stage.connect(self.status.setText)
-        job.done.connect(then)
-        job.failed.connect(self._failed)
-        job.finished.connect(self._job_finished)
-        self._job = job
+    def _run(self, work: Job, then: Callable[[object], None]) -> None:
+        def succeeded(result: object) -> None:
+            then(result)
+            self._job_finished()
+
+        def failed(exc: BaseException) -> None:
+            self._failed(exc)
+            self._job_finished()
+
+        self._job = BackgroundJob(
+            self,
+            work,
+            on_success=succeeded,
+            on_failure=failed,
+            on_progress=lambda phase, _done, _total: self.status.setText(phase),
+        )
         self.progress.show()
         self.close_button.setEnabled(False)
         self.busy_changed.emit(True)
-        job.start()
+        self._job.start()
 
     def _job_finished(self) -> None:
-        job = self._job
         self._job = None
-        if job is not None:
-            job.wait()
-            job.deleteLater()
         self.progress.hide()
         self.close_button.setEnabled(True)
         self.busy_changed.emit(False)
@@ -296,7 +269,12 @@ class ImportDialog(QDialog):
         """Block until the worker (if any) has finished; for closing and tests."""
         return self._job is None or self._job.wait(timeout_ms)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: BaseException) -> None:
+        message = (
+            exc.message
+            if isinstance(exc, UserError)
+            else "Importen stoppet på grunn av en feil i jsdesk. Ingenting er endret."
+        )
         self.status.setText(f"Filen {self.path.name} ble ikke importert.\n{message}")
         self.apply_button.hide()
 
@@ -428,10 +406,10 @@ class ImportDialog(QDialog):
 class ImportController(QObject):
     """Owns the overview's import action: file chooser → ``ImportDialog`` → refresh."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: MainWindowHost) -> None:
+        super().__init__(window.as_widget())
         self.window = window
-        self.action = QAction("Importer &registeruttrekk …", window)
+        self.action = QAction("Importer &registeruttrekk …", window.as_widget())
         self.action.setObjectName("action_import")
         self.action.setShortcut(QKeySequence("Ctrl+I"))
         self.action.setToolTip("Importer registeruttrekk fra FREG eller PAD (Ctrl+I)")
@@ -443,7 +421,7 @@ class ImportController(QObject):
         window.context.locked.connect(lambda: self.action.setEnabled(False))
         self.dialog: ImportDialog | None = None
         # Closing the window closes the database: let a running worker finish first.
-        window.installEventFilter(self)
+        window.as_widget().installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close and self.dialog is not None:
@@ -453,7 +431,7 @@ class ImportController(QObject):
     def choose_file(self) -> QFileDialog | None:
         if not self.window.context.is_open:
             return None
-        chooser = QFileDialog(self.window, "Velg registeruttrekk (FREG eller PAD)")
+        chooser = QFileDialog(self.window.as_widget(), "Velg registeruttrekk (FREG eller PAD)")
         chooser.setObjectName("import_filvelger")
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
@@ -474,7 +452,7 @@ class ImportController(QObject):
             path,
             context.form_for_new(),
             allow_synthetic=context.allow_synthetic,
-            parent=self.window,
+            parent=self.window.as_widget(),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.busy_changed.connect(self._busy)
@@ -492,26 +470,18 @@ class ImportController(QObject):
 
     def _busy(self, busy: bool) -> None:
         # The idle lock closes the database: not while the worker uses it.
-        if not self._window_built():
-            return
         if busy:
-            self.window.idle.stop()
-        elif self.window.context.is_open:
-            self.window.idle.start()
-
-    def _window_built(self) -> bool:
-        return hasattr(self.window, "idle")
+            self.window.pause_idle_lock()
+        else:
+            self.window.resume_idle_lock()
 
     def _imported(self, _outcome: object, touched: object) -> None:
         self.window.refresh()
-        ids = touched if isinstance(touched, frozenset) else frozenset()
-        for wizard in list(self.window.wizards):
-            if wizard.participation_id in ids:
-                wizard.reload()
+        self.window.reload_wizards(touched if isinstance(touched, frozenset) else frozenset())
         self.window.statusBar().showMessage("Registeruttrekket er importert.", 10000)
 
 
-def install_import_action(window: MainWindow, menu: QMenu, toolbar: QToolBar) -> QAction:
+def install_import_action(window: MainWindowHost, menu: QMenu, toolbar: QToolBar) -> QAction:
     """Add the import action to the overview's menu and toolbar; returns the action."""
     controller = ImportController(window)
     controller.setObjectName("import_controller")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self._hidden_wizards: list[ParticipationWizard] = []
         self._sandbox_dir: Path | None = None
         self._pending_db: Database | None = None  # open, but its recovery key unconfirmed
+        self._toolbar: QToolBar | None = None
         self._built = False
         self.setObjectName("main_window")
         self.setWindowTitle(APP_TITLE)
@@ -137,6 +139,11 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
             self.stack.addWidget(panel)
+        self.idle = IdleWatcher(15, self)
+        self.idle.idle.connect(lambda: self.lock(idle=True))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
         self._build_actions()
         # Submissions: "Send inn …" and "Innsendinger …" (jsdesk/ui/submission_actions.py)
         from jsdesk.ui import submission_actions
@@ -159,11 +166,6 @@ class MainWindow(QMainWindow):
         self._backup_timer.setSingleShot(True)
         self._backup_timer.setInterval(500)
         self._backup_timer.timeout.connect(self._daily_backup)
-        self.idle = IdleWatcher(15, self)
-        self.idle.idle.connect(lambda: self.lock(idle=True))
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         self._set_unlocked_actions(False)
 
     def _action(self, name: str, text: str, keys: str | QKeySequence.StandardKey) -> QAction:
@@ -220,8 +222,6 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addAction(action)
         self._build_sort_menu()
-        from PySide6.QtWidgets import QToolBar
-
         toolbar = QToolBar("Verktøylinje", self)
         toolbar.setObjectName("verktoylinje")
         toolbar.setMovable(False)
@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
+        self._toolbar = toolbar
         # Registry import, all of it in jsdesk/ui/import_dialog.py.
         from jsdesk.ui.import_dialog import install_import_action
 
@@ -567,6 +568,26 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.overview.refresh()
+
+    # -- what the dialogs may ask (jsdesk.ui.host.MainWindowHost) ----------------------
+    @property
+    def toolbar(self) -> QToolBar | None:
+        return self._toolbar
+
+    def as_widget(self) -> QWidget:
+        return self
+
+    def pause_idle_lock(self) -> None:
+        self.idle.stop()
+
+    def resume_idle_lock(self) -> None:
+        if self.context.is_open:
+            self.idle.start()
+
+    def reload_wizards(self, participation_ids: frozenset[int]) -> None:
+        for wizard in list(self.wizards):
+            if wizard.participation_id in participation_ids:
+                wizard.reload()
 
     def selected_id(self) -> int | None:
         index = self.table.currentIndex()

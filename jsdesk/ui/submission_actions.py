@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QToolBar
 
 if TYPE_CHECKING:
     from jsdesk.ui.export_dialog import ExportDialog
-    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.host import MainWindowHost
     from jsdesk.ui.submissions_view import SubmissionsDialog
 
 EXPORT_KEYS = "Ctrl+E"
@@ -26,14 +25,14 @@ HISTORY_KEYS = "Ctrl+H"
 class SubmissionActions(QObject):
     """Owns the two actions and the dialogs they open (the newest of each, for tests)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: MainWindowHost) -> None:
+        super().__init__(window.as_widget())
         self.setObjectName("innsendingshandlinger")
         self.window = window
         self.export_dialog: ExportDialog | None = None
         self.submissions_dialog: SubmissionsDialog | None = None
         self.exporting = False
-        window.installEventFilter(self)
+        window.as_widget().installEventFilter(self)
         self.action_export = window_action(window, "action_export", "&Send inn …", EXPORT_KEYS)
         self.action_export.triggered.connect(self.open_export)
         self.action_submissions = window_action(
@@ -44,7 +43,7 @@ class SubmissionActions(QObject):
         menu.setObjectName("innsendingsmeny")
         menu.addAction(self.action_export)
         menu.addAction(self.action_submissions)
-        toolbar = window.findChild(QToolBar, "verktoylinje")
+        toolbar = window.toolbar
         if toolbar is not None:
             toolbar.addSeparator()
             toolbar.addAction(self.action_export)
@@ -64,7 +63,7 @@ class SubmissionActions(QObject):
             return None
         from jsdesk.ui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self.window.context, self.window)
+        dialog = ExportDialog(self.window.context, self.window.as_widget())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exported.connect(self._exported)
         dialog.busy_changed.connect(self._busy)
@@ -97,12 +96,16 @@ class SubmissionActions(QObject):
         # main window, see eventFilter) until it is done.
         self.exporting = busy
         if busy:
-            self.window.idle.stop()
+            self.window.pause_idle_lock()
         else:
-            self.window.idle.start()
+            self.window.resume_idle_lock()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close and self.exporting:
+        if (
+            watched is self.window.as_widget()
+            and event.type() == QEvent.Type.Close
+            and self.exporting
+        ):
             event.ignore()
             self.window.statusBar().showMessage(
                 "Vent til innsendingsfilen er ferdig før du avslutter.", 8000
@@ -116,7 +119,7 @@ class SubmissionActions(QObject):
             return None
         from jsdesk.ui.submissions_view import SubmissionsDialog
 
-        dialog = SubmissionsDialog(self.window.context, self.window)
+        dialog = SubmissionsDialog(self.window.context, self.window.as_widget())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.submissions_dialog = dialog
         dialog.destroyed.connect(lambda _obj=None: self._forget_submissions(dialog))
@@ -129,9 +132,9 @@ class SubmissionActions(QObject):
             self.submissions_dialog = None
 
 
-def window_action(window: MainWindow, name: str, text: str, keys: str) -> QAction:
+def window_action(window: MainWindowHost, name: str, text: str, keys: str) -> QAction:
     """A window-wide action with its shortcut shown in the tooltip (also for report_actions)."""
-    action = QAction(text, window)
+    action = QAction(text, window.as_widget())
     action.setObjectName(name)
     action.setShortcut(QKeySequence(keys))
     action.setToolTip(f"{text.replace('&', '')} ({QKeySequence(keys).toString()})")
@@ -139,5 +142,5 @@ def window_action(window: MainWindow, name: str, text: str, keys: str) -> QActio
     return action
 
 
-def install(window: MainWindow) -> SubmissionActions:
+def install(window: MainWindowHost) -> SubmissionActions:
     return SubmissionActions(window)
