@@ -119,8 +119,13 @@ def apply_plan(
     accept_changes: bool,
     source_name: str,
     today: dt.date | None = None,
+    form: FormDefinition | None = None,
 ) -> ImportOutcome:
-    """Store the plan's new values, and its changes when ``accept_changes``."""
+    """Store the plan's new values, and its changes when ``accept_changes``.
+
+    ``form`` is the form the extract was checked with; records of its version are
+    evaluated with it (storage takes the shipped form for other versions).
+    """
     day = today or dt.date.today()
     chosen = list(plan.new_values) + (list(plan.changes) if accept_changes else [])
     per_participation: dict[int, list[ValueChange]] = defaultdict(list)
@@ -135,7 +140,8 @@ def apply_plan(
         changes_left=0 if accept_changes else len(plan.changes),
     )
     facts = {"kilde": plan.checked.kind.value, "fil": source_name, "importert": day.isoformat()}
-    db.import_register_values(updates, facts=facts, log_entry=_log_entry(plan, outcome, facts))
+    log_entry = _log_entry(plan, outcome, facts)
+    db.import_register_values(updates, facts=facts, log_entry=log_entry, form=form)
     return outcome
 
 

@@ -15,6 +15,7 @@ from jsdesk.forms import FormDefinition
 from jsdesk.registry.apply import ImportOutcome, ImportPlan, apply_plan, plan_import
 from jsdesk.registry.check import CheckedExtract, check_extract
 from jsdesk.registry.extract import read_extract
+from jsdesk.rules import default_form
 from jsdesk.storage import Database
 
 
@@ -53,18 +54,19 @@ def import_extract(
     Changes to stored values are applied only with ``accept_changes``.
     Raises ``ExtractFileError`` when the file cannot be read as an extract.
     """
-    from jsdesk.rules import default_form
-
     day = today or dt.date.today()
+    form = form or default_form()
     extract = read_extract(path)
     checked = check_extract(
         extract,
-        form or default_form(),
+        form,
         allow_synthetic=db.settings.test_installation,
         today=day,
     )
     plan = plan_import(db, checked)
     if checked.problems and not apply_good_rows:
         return ImportReport(checked, plan, None)
-    outcome = apply_plan(db, plan, accept_changes=accept_changes, source_name=path.name, today=day)
+    outcome = apply_plan(
+        db, plan, accept_changes=accept_changes, source_name=path.name, today=day, form=form
+    )
     return ImportReport(checked, plan, outcome)

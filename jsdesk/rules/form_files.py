@@ -74,10 +74,11 @@ _registered: dict[str, FormDefinition] = {}
 def register_form(form: FormDefinition) -> None:
     """Make ``form`` findable by ``form_by_version`` in this process only.
 
-    Used by the pilot sandbox, whose draft form is not shipped: storage, the rule
-    engine and the exports look records' forms up by version. A registered form
-    takes precedence over a shipped form with the same version. Nothing is written
-    anywhere; ``unregister_form`` undoes it (the sandbox does so when it closes).
+    For tools and tests that stand in for a future shipped version. jsdesk itself
+    passes an unshipped form (the pilot sandbox's draft) explicitly to whoever
+    evaluates with it (``Database.set_values(..., form=...)``) instead. A registered
+    form takes precedence over a shipped form with the same version. Nothing is
+    written anywhere; ``unregister_form`` undoes it.
     """
     _registered[form.version] = form
 

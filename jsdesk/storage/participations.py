@@ -73,13 +73,17 @@ class ParticipationsMixin(DatabaseCore):
         return assess(values, form, allow_synthetic=self.settings.test_installation)
 
     @staticmethod
-    def _form(version: str, given: FormDefinition | None) -> FormDefinition:
-        """The form to evaluate a record of ``version`` with: the caller's, or the shipped one."""
-        if given is None:
-            return form_by_version(version)  # UserError for a version this jsdesk lacks
-        if given.version != version:
+    def _form(version: str, given: FormDefinition | None, *, strict: bool = True) -> FormDefinition:
+        """The form to evaluate a record of ``version`` with: the caller's, or the shipped one.
+
+        With ``strict``, a given form of another version is a bug (the wizard passes
+        the form of the record it shows); without, it is used only for its version.
+        """
+        if given is not None and given.version == version:
+            return given
+        if given is not None and strict:
             raise ValueError(f"form {given.version} given for a record of form {version}")
-        return given
+        return form_by_version(version)  # UserError for a version this jsdesk lacks
 
     def _refuse_synthetic(self, result: Assessment) -> None:
         if result.synthetic and not self.settings.test_installation:
@@ -459,13 +463,15 @@ class ParticipationsMixin(DatabaseCore):
         *,
         facts: Mapping[str, str],
         log_entry: Mapping[str, object],
+        form: FormDefinition | None = None,
     ) -> None:
         """Store a register import in ONE transaction: all of it, or nothing.
 
         ``updates`` maps participation id to the values to set (merged into what is
         stored, with an audit event per changed value); each of those variables gets
         ``facts`` (source, file, date) as its provenance; ``log_entry`` is added to
-        the import history.
+        the import history. Records of ``form``'s version are evaluated with it (a
+        pilot sandbox's draft form), others with the shipped form of their version.
         """
         now = utc_now()
         with self.write() as session:
@@ -483,7 +489,8 @@ class ParticipationsMixin(DatabaseCore):
                     else:
                         new_values[name] = value
                 if changes:
-                    result = self._assess(new_values, self._form(row.form_version, None))
+                    record_form = self._form(row.form_version, form, strict=False)
+                    result = self._assess(new_values, record_form)
                     self._refuse_overlap(session, result, row.id)
                     row.values = new_values
                     row.record_version += 1

@@ -88,12 +88,17 @@ def _plan_work(
 
 
 def _apply_work(
-    db: Database, plan: ImportPlan, accept_changes: bool, file_name: str, today: dt.date
+    db: Database,
+    plan: ImportPlan,
+    accept_changes: bool,
+    file_name: str,
+    today: dt.date,
+    form: FormDefinition,
 ) -> Job:
     def work(report: Report) -> object:  # worker thread: no widgets here
         report("Lagrer verdiene …", 0, 1)
         return apply_plan(
-            db, plan, accept_changes=accept_changes, source_name=file_name, today=today
+            db, plan, accept_changes=accept_changes, source_name=file_name, today=today, form=form
         )
 
     return work
@@ -230,7 +235,12 @@ class ImportDialog(QDialog):
         self.apply_button.setEnabled(False)
         self._run(
             _apply_work(
-                self.db, self.plan, self.accept_changes.isChecked(), self.path.name, self.today
+                self.db,
+                self.plan,
+                self.accept_changes.isChecked(),
+                self.path.name,
+                self.today,
+                self.form,
             ),
             self._applied,
         )

@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
     def _start_sandbox(self) -> None:
         import secrets
 
-        from jsdesk.rules import check_form_file, load_form, register_form
+        from jsdesk.rules import check_form_file, load_form
         from jsdesk.storage import Database
 
         form_path = self.context.options.form_path
@@ -390,10 +390,9 @@ class MainWindow(QMainWindow):
                 name="skjemafeil_dialog",
             )
             return
+        # The pilot form is passed explicitly wherever a record of it is evaluated
+        # (the wizard, the registry import); nothing process-wide learns of it.
         self.context.pilot_form = load_form(form_path)
-        # Storage and the rule engine look a record's form up by version: make the
-        # pilot's (unshipped) version known to them for this process.
-        register_form(self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
         from jsdesk.domain.code_domains import OSLO_BYDELER
 
@@ -745,8 +744,4 @@ class MainWindow(QMainWindow):
         if self._sandbox_dir is not None:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             self._sandbox_dir = None
-        if self.context.pilot_form is not None:
-            from jsdesk.rules import unregister_form
-
-            unregister_form(self.context.pilot_form)
         super().closeEvent(event)
