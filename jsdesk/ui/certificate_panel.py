@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,11 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.submission import credentials as credential_store
+from jsdesk.submission.credentials import (
+    SigningCredentials,
+    expiry_warning,
+    load_credentials,
+    load_pkcs12,
+    require_usable,
+    save_credentials,
+)
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.context import AppContext
-
-if TYPE_CHECKING:
-    from jsdesk.submission.credentials import SigningCredentials
 
 ERROR_STYLE = "color:#a00000;font-weight:bold;"
 WARNING_STYLE = "color:#7a4b00;font-weight:bold;"
@@ -48,8 +53,6 @@ def certificate_problem(
     credentials: SigningCredentials | None, test_installation: bool, now: datetime
 ) -> str | None:
     """Why these credentials cannot sign now (Bokmål), or ``None`` when they can."""
-    from jsdesk.submission.credentials import require_usable
-
     if credentials is None:
         how = (
             "Lag et testsertifikat eller importer virksomhetssertifikatet (PKCS#12) nedenfor."
@@ -128,8 +131,6 @@ class CertificatePanel(QGroupBox):
     # -- state -----------------------------------------------------------------
     def refresh(self) -> None:
         """Read the stored certificate and show it, with its warning or refusal."""
-        from jsdesk.submission.credentials import expiry_warning, load_credentials
-
         db = self.context.require_db()
         test_installation = db.settings.test_installation
         self.create_test.setVisible(test_installation)
@@ -168,8 +169,6 @@ class CertificatePanel(QGroupBox):
         show_status(self.message, text, error=error)
 
     def _stored(self, credentials: SigningCredentials, what: str) -> None:
-        from jsdesk.submission.credentials import save_credentials
-
         save_credentials(self.context.require_db(), credentials)
         self.refresh()
         self._tell(f"{what} er lagret (nøkkelen kryptert i databasen).", error=False)
@@ -184,9 +183,7 @@ class CertificatePanel(QGroupBox):
         organisation = db.settings.kommunenummer
 
         def job(_report: Report) -> object:
-            from jsdesk.submission import credentials
-
-            return credentials.create_test_credentials(organisation)
+            return credential_store.create_test_credentials(organisation)
 
         self.create_test.setEnabled(False)
         self._tell("Lager testsertifikat …", error=False)
@@ -196,8 +193,6 @@ class CertificatePanel(QGroupBox):
         self.busy_changed.emit(True)
 
     def _test_created(self, credentials: object) -> None:
-        from jsdesk.submission.credentials import SigningCredentials
-
         self._finish_job()
         assert isinstance(credentials, SigningCredentials)
         if not self.context.is_open:
@@ -233,8 +228,6 @@ class CertificatePanel(QGroupBox):
     @Slot()
     def import_p12(self) -> None:
         """Read the chosen file with its password and store it (the rules of ``cert import``)."""
-        from jsdesk.submission.credentials import load_pkcs12, require_usable
-
         text = self.p12_path.text().strip()
         if not text:
             self._tell("Velg PKCS#12-filen med virksomhetssertifikatet først.", error=True)

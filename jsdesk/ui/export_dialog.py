@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices
@@ -52,15 +51,14 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.submission.credentials import load_certificate_file, load_recipient, save_recipient
+from jsdesk.submission.export import Plan, SubmissionResult, create_submission, plan_submission
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.receipt import ReceiptDialog
 from jsdesk.ui.window_state import last_folder, place, remember_folder
-
-if TYPE_CHECKING:
-    from jsdesk.submission.export import Plan, SubmissionResult
 
 FIRST_YEAR = 2023
 WINDOW_NAME = "send_inn"
@@ -290,8 +288,6 @@ class ExportDialog(QDialog):
 
     def refresh_plan(self) -> None:
         """Plan again for the chosen selection and show what goes in and what is left out."""
-        from jsdesk.submission.export import plan_submission
-
         db = self.context.require_db()
         every = self.all_in_year.isChecked()
         year = self.year.currentData() if every else None
@@ -317,8 +313,6 @@ class ExportDialog(QDialog):
     # -- what stops an export --------------------------------------------------------
     def blockers(self) -> list[str]:
         """Every reason the export cannot run now (Bokmål); empty when it can."""
-        from jsdesk.submission.credentials import load_recipient
-
         db = self.context.require_db()
         found: list[str] = []
         nothing = self._nothing_to_send()
@@ -350,8 +344,6 @@ class ExportDialog(QDialog):
         )
 
     def _update(self) -> None:
-        from jsdesk.submission.credentials import load_recipient
-
         db = self.context.require_db()
         recipient = load_recipient(db)
         if recipient is not None:
@@ -386,8 +378,6 @@ class ExportDialog(QDialog):
     @Slot()
     def start_export(self) -> None:
         """Start ``create_submission`` in a worker thread, unless something stops it."""
-        from jsdesk.submission.export import create_submission
-
         if self.busy or self.certificate.busy:
             return
         found = self.blockers()
@@ -442,8 +432,6 @@ class ExportDialog(QDialog):
         self.phase.setText(f"{phase} ({done} av {total})" if total > 1 else phase)
 
     def _succeeded(self, result: object) -> None:
-        from jsdesk.submission.export import SubmissionResult
-
         assert isinstance(result, SubmissionResult)
         self._end_job()
         self.last_result = result
@@ -521,8 +509,6 @@ class ExportDialog(QDialog):
 
     def set_recipient_file(self, path: Path) -> None:
         """Store the certificate in ``path`` as the recipient files are encrypted to."""
-        from jsdesk.submission.credentials import load_certificate_file, save_recipient
-
         try:
             data = path.read_bytes()
         except OSError as exc:

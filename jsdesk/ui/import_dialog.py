@@ -50,7 +50,15 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
-from jsdesk.registry import apply_plan, check_extract, plan_import, read_extract
+from jsdesk.registry import (
+    ImportOutcome,
+    ImportPlan,
+    apply_plan,
+    check_extract,
+    describe_value,
+    plan_import,
+    read_extract,
+)
 from jsdesk.ui.background import BackgroundJob, Job, Report
 from jsdesk.ui.bokmal import translate_button_box
 from jsdesk.ui.window_state import last_folder, place, remember_folder
@@ -290,8 +298,6 @@ class ImportDialog(QDialog):
 
     # -- showing the plan -----------------------------------------------------
     def _planned(self, result: object) -> None:
-        from jsdesk.registry import ImportPlan
-
         assert isinstance(result, ImportPlan)
         self.plan = result
         checked = result.checked
@@ -323,8 +329,6 @@ class ImportDialog(QDialog):
         (first or self.apply_button).setFocus()
 
     def _change_text(self, change: ValueChange) -> str:
-        from jsdesk.registry import describe_value
-
         label = (
             self.form.variable(change.variable).label
             if self.form.has_variable(change.variable)
@@ -374,8 +378,6 @@ class ImportDialog(QDialog):
         self.apply_button.setAccessibleDescription(" ".join(hints))
 
     def _applied(self, result: object) -> None:
-        from jsdesk.registry import ImportOutcome
-
         assert isinstance(result, ImportOutcome) and self.plan is not None
         self.outcome = result
         self.apply_button.hide()

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from jsdesk.ui.host import MainWindowHost
     from jsdesk.ui.submissions_view import SubmissionsDialog
 
+# The dialogs (and the submission package under them: cryptography, pyHanko) are
+# imported when first opened, not at start-up, which they would slow down
+# (benchmarks/startup.py).
 EXPORT_KEYS = "Ctrl+E"
 HISTORY_KEYS = "Ctrl+H"
 
