@@ -22,7 +22,7 @@ TIERS: tuple[frozenset[str], ...] = (
     frozenset({"forms"}),
     frozenset({"rules"}),
     frozenset({"storage"}),
-    frozenset({"registry", "submission", "demo"}),
+    frozenset({"registry", "submission", "demo", "about", "notices"}),
     frozenset({"ui", "commands"}),
     frozenset({"selftest"}),
     frozenset({"cli"}),
