@@ -1,4 +1,4 @@
-"""Fits a laptop (issue 10): every window and dialog lies within the available geometry of
+"""Fits a laptop: every window and dialog lies within the available geometry of
 a 1366×768 screen with a 40 px taskbar (1366×728), with every button on screen; window
 sizes and positions are remembered; the installation's municipality is in the title."""
 

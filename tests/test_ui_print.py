@@ -1,4 +1,4 @@
-""" "Skriv ut deltakelse" (issue 10): all four parts with labels and values, the
+""" "Skriv ut deltakelse": all four parts with labels and values, the
 fødselsnummer only when asked for; printed, or saved as PDF on a machine without printers."""
 
 from __future__ import annotations

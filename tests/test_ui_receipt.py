@@ -1,4 +1,4 @@
-"""After "Send inn" (issue 10): no red "Ingen poster" above the success, and a receipt with
+"""After "Send inn": no red "Ingen poster" above the success, and a receipt with
 file, folder, count, period, SHA-256 and the installation's own "what now" text, with
 "Åpne mappen" and "Skriv ut kvittering" (PDF on a machine without printers)."""
 

@@ -1,4 +1,4 @@
-"""The recovery key (issue 10): the database is not used before the key is confirmed; a
+"""The recovery key: the database is not used before the key is confirmed; a
 window closed on the key screen gets a new key next start (the old one stops working);
 "Kopier", "Skriv ut" and "Lagre som fil …"; no clashing mnemonics on the start screens."""
 
