@@ -25,13 +25,9 @@ def start_job(
     failed: Callable[[object], None],
     progressed: Callable[[str, int, int], None],
 ) -> BackgroundJob:
-    worker = BackgroundJob(job, context)
-    worker.progressed.connect(progressed)
-    worker.succeeded.connect(succeeded)
-    worker.failed.connect(failed)
-    worker.finished.connect(worker.deleteLater)
-    worker.start()
-    return worker
+    return BackgroundJob(
+        context, job, on_success=succeeded, on_failure=failed, on_progress=progressed
+    ).start()
 
 
 def default_folder() -> str:
