@@ -178,7 +178,7 @@ def test_register_data__problem__warning_without_acceptance_and_record_complete(
     )
     assert evaluation.valid
     assert evaluation.warnings_to_accept == ()
-    assessment = assess(record, shipped_form().version, allow_synthetic=True)
+    assessment = assess(record, shipped_form(), allow_synthetic=True)
     assert assessment.valid and all(assessment.completeness.values())
 
 
