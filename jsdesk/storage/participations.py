@@ -44,7 +44,6 @@ from jsdesk.storage.results import (
     status_for,
 )
 from jsdesk.storage.sessions import DatabaseCore
-from jsdesk.storage.submissions import CHUNK
 
 if TYPE_CHECKING:
     from jsdesk.storage.form_migration import MigrationPlan

@@ -550,7 +550,6 @@ class ParticipationWizard(QWizard):
         """Every field's state and findings, and the page summaries, from ``evaluation``."""
         self.evaluation = evaluation
         self._render(evaluation)
-        return evaluation
 
     def _render(self, evaluation: Evaluation) -> None:
         """Give every field its state and findings, and every page its summary."""
