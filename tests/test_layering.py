@@ -33,7 +33,7 @@ EXCEPTIONS = {
     ("commands", "ui"): "jsdesk report draws its PDF with Qt (ui.report_pdf, imported for it)",
 }
 # Plain modules every layer may use; they import only each other.
-FOUNDATION = frozenset({"jsdesk", "errors", "paths", "logs", "argparse_nb"})
+FOUNDATION = frozenset({"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext"})
 
 
 def tier_of(unit: str) -> int:
