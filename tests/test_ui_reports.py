@@ -188,7 +188,7 @@ def test_list_export__overview_rows_chosen_columns_masked_by_default(
     )
     assert rows[0] == [
         "Fødselsnummer", "Fødselsår", "Oppstartsdato", "Avslutningsdato", "Stadium", "Status",
-        "Sist endret",
+        "Feil/advarsler", "Sist endret",
     ]  # fmt: skip
     assert len(rows) == 1 + 9
     assert all(row[0].endswith("*****") for row in rows[1:])
