@@ -28,21 +28,21 @@ WORKER = textwrap.dedent(
 SCRIPT = textwrap.dedent(
     """
     import sys
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QObject
     app = QCoreApplication([])
     if sys.argv[1] == "hook":
         from qthread_coverage import install
         assert install()
     from jsdesk.ui.background import BackgroundJob
     import worker
-    job = BackgroundJob(worker.work)
     results = []
-    job.succeeded.connect(results.append)
     loop = QEventLoop()
-    job.finished.connect(loop.quit)
-    job.start()
+    def outcome(value):
+        results.append(value)
+        loop.quit()
+    owner = QObject()
+    BackgroundJob(owner, worker.work, on_success=outcome, on_failure=outcome).start()
     loop.exec()
-    job.wait()
     assert results == [3], results
     """
 )
