@@ -110,6 +110,30 @@ class ParticipationsMixin(DatabaseCore):
         for name, value in columns.items():
             setattr(row, name, value)
 
+    def _write_changes(
+        self,
+        session: Session,
+        row: Participation,
+        new_values: dict[str, Any],
+        result: Assessment,
+        changes: Iterable[tuple[str, object, object]],
+        now: datetime,
+    ) -> None:
+        """Store changed values on ``row`` (a new record version) with one audit event each."""
+        self._refuse_overlap(session, result, row.id)
+        row.values = new_values
+        row.record_version += 1
+        row.changed_at = now
+        self._apply(row, result)
+        audit.append_many(
+            session,
+            now,
+            [
+                audit.NewEvent("endret", participation_id=row.id, variable=var, old=old, new=new)
+                for var, old, new in changes
+            ],
+        )
+
     def _get_row(self, session: Session, pid: int) -> Participation:
         row = session.get(Participation, pid)
         if row is None:
@@ -283,19 +307,7 @@ class ParticipationsMixin(DatabaseCore):
             identity = record_form.role_name(Role.IDENTITY)
             if any(var == identity for var, _, _ in changes):
                 self._refuse_synthetic(result)
-            self._refuse_overlap(session, result, row.id)
-            row.values = new_values
-            row.record_version += 1
-            row.changed_at = now
-            self._apply(row, result)
-            audit.append_many(
-                session,
-                now,
-                [
-                    audit.NewEvent("endret", participation_id=pid, variable=var, old=old, new=new)
-                    for var, old, new in changes
-                ],
-            )
+            self._write_changes(session, row, new_values, result, changes, now)
             return RecordChange(pid, now, row.record_version, Status(row.status), result.evaluation)
 
     def apply_form_migration(self, plan: MigrationPlan) -> int:
@@ -490,19 +502,7 @@ class ParticipationsMixin(DatabaseCore):
                 if changes:
                     record_form = self._form(row.form_version, form, strict=False)
                     result = self._assess(new_values, record_form)
-                    self._refuse_overlap(session, result, row.id)
-                    row.values = new_values
-                    row.record_version += 1
-                    row.changed_at = now
-                    self._apply(row, result)
-                    audit.append_many(
-                        session,
-                        now,
-                        [
-                            audit.NewEvent("endret", participation_id=pid, variable=n, old=o, new=v)
-                            for n, o, v in changes
-                        ],
-                    )
+                    self._write_changes(session, row, new_values, result, changes, now)
                 key = PROVENANCE_PREFIX + str(pid)
                 known = _json_setting(session, key)
                 provenance = dict(known) if isinstance(known, dict) else {}
