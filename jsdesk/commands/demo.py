@@ -44,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="Frø (standard 1).")
     parser.add_argument(
+        "--kommune",
+        metavar="NR",
+        help="installasjonens kommunenummer i dag (standard Oslo); alle deltakelsene hører til den",
+    )
+    parser.add_argument(
         "--db", type=Path, metavar="FIL", help="ny databasefil (må ikke finnes fra før)"
     )
     parser.set_defaults(func=run_demo)
@@ -61,15 +66,20 @@ def _positive(text: str) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from jsdesk.commands.db import ask_new_passphrase, db_path
-    from jsdesk.domain.code_domains import OSLO_BYDELER
+    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+    from jsdesk.errors import ExitCode, UserError
     from jsdesk.storage import Database
 
+    kommune = args.kommune or OSLO_BYDELER.kommunenummer
+    if not MUNICIPALITIES.is_current_today(kommune, dt.date.today()):
+        raise UserError(
+            f"--kommune {kommune}: ikke et kommunenummer som gjelder i dag (f.eks. 3301).",
+            ExitCode.USAGE,
+        )
     path = db_path(args)
     secret = ask_new_passphrase()
     started = time.perf_counter()
-    db, recovery_key = Database.create(
-        path, secret, kommunenummer=OSLO_BYDELER.kommunenummer, test_installation=True
-    )
+    db, recovery_key = Database.create(path, secret, kommunenummer=kommune, test_installation=True)
     with db:
         stats = fill_demo_database(db, args.participants, seed=args.seed)
     elapsed = time.perf_counter() - started
@@ -94,7 +104,8 @@ class DemoStats:
 def fill_demo_database(
     db: Database, count: int, *, seed: int, today: dt.date | None = None
 ) -> DemoStats:
-    """Store ``count`` generated participations in ``db`` (a test installation)."""
+    """Store ``count`` generated participations of the installation's municipality (and
+    bydel) in ``db`` (a test installation)."""
     from jsdesk.demo import generate_participations
     from jsdesk.rules import default_form
 
@@ -105,7 +116,10 @@ def fill_demo_database(
             "Demodata kan bare lagres i en testinstallasjon (syntetiske fødselsnumre).", 1
         )
     form = default_form()
-    participations = generate_participations(count, seed, today=today)
+    settings = db.settings  # every participation is the installation's own
+    participations = generate_participations(
+        count, seed, today=today, kommunenummer=settings.kommunenummer, bydel=settings.bydel
+    )
     stats = DemoStats()
     for first in range(0, count, _BATCH):
         batch = participations[first : first + _BATCH]

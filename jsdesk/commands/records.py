@@ -120,6 +120,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
     for warning in record.accepted_warnings:
         print(f"  godtatt advarsel {warning.variable} ({warning.code}): {warning.reason}")
+    for finding in record.findings:  # as stored: checked as this installation's record
+        kind = "feil" if finding.get("severity") == "error" else "advarsel"
+        print(f"  {kind} {finding.get('code')} {finding.get('variable')}: {finding.get('message')}")
     return 0
 
 

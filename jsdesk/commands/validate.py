@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError
 
 
 def register(subparsers: Any) -> None:
@@ -36,6 +36,14 @@ def register(subparsers: Any) -> None:
         help="godta syntetiske testfødselsnumre (Tenor), for pilot og demo",
     )
     parser.add_argument(
+        "--kommune",
+        metavar="NR",
+        help=(
+            "installasjonens kommunenummer: en deltakelse med et kommunenummer kommunen ikke "
+            "hadde i deltakelsesperioden, er en feil (som i databasen og innsendingen)"
+        ),
+    )
+    parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="utformat (standard: text)"
     )
     parser.set_defaults(func=run)
@@ -56,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             ) from None
     else:
         form = default_form()
+    installation = _installation(args.kommune)
 
     results: list[dict[str, object]] = []
     unreadable = False
@@ -68,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"Feil: {exc.message}", file=sys.stderr)
             continue
         for index, record in enumerate(records):
-            evaluation = evaluate(form, record, allow_synthetic=args.allow_synthetic)
+            evaluation = evaluate(
+                form, record, allow_synthetic=args.allow_synthetic, installation=installation
+            )
             any_errors = any_errors or not evaluation.valid
             results.append(
                 {
@@ -91,6 +102,21 @@ def run(args: argparse.Namespace) -> int:
     if unreadable:
         return 2
     return 1 if any_errors else 0
+
+
+def _installation(number: str | None) -> str | None:
+    """``--kommune NR``: a number that names a municipality in some year's list."""
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+
+    if number is None:
+        return None
+    if MUNICIPALITIES.latest_name(number) is None:
+        raise UserError(
+            f"--kommune {number}: ikke et kommunenummer i kommunelistene (skriv fire sifre, "
+            "f.eks. 3301).",
+            exit_code=ExitCode.USAGE,
+        )
+    return number
 
 
 def _print_text(results: list[dict[str, Any]]) -> None:

@@ -2,10 +2,13 @@
 
 Every fødselsnummer is a Tenor synthetic number (month + 80; some D-numbers, a
 few with 2032-rule control digits), never a real person's. The mixes are meant
-to look like a real register: municipalities with Oslo's bydeler, both stages,
-every end reason, drop-outs with their reason, Norskprøve results, multi-selects
-that respect their exclusive "no measure" codes, dates from the register's
-opening until today.
+to look like one installation's register: every participation belongs to the
+installation's municipality (``kommunenummer``, Oslo unless given), with the number
+that municipality had on the start date (Drammen's are 3005 before 2024 and 3301
+from 2024); Oslo's spread over its bydeler, or all in the installation's ``bydel``;
+both stages, every end reason, drop-outs with their reason, Norskprøve results,
+multi-selects that respect their exclusive "no measure" codes, dates from the
+register's opening until today.
 
 Outcomes the caller must know about:
 
@@ -24,7 +27,6 @@ The same ``seed`` and ``today`` always give the same records.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import random
 from collections.abc import Mapping, Sequence
@@ -37,16 +39,6 @@ from jsdesk.domain.period import Period
 
 REGISTER_OPENED = date(2023, 1, 1)
 FINANSIERINGSTYPE_LAST_DAY = date(2025, 12, 31)
-
-# Municipalities that run projects in the demo, by name (their numbers change with
-# the 2024 reform; Ålesund was split). Oslo reports per bydel.
-PROJECT_MUNICIPALITIES = (
-    "Drammen", "Tromsø", "Bergen", "Trondheim", "Stavanger", "Kristiansand", "Fredrikstad",
-    "Sandnes", "Sarpsborg", "Skien", "Ålesund", "Bodø", "Larvik", "Tønsberg", "Porsgrunn",
-    "Lillestrøm", "Bærum", "Asker", "Hamar", "Haugesund", "Moss", "Arendal", "Molde", "Halden",
-    "Kongsberg", "Lillehammer", "Steinkjer", "Harstad", "Levanger", "Rana", "Gjøvik",
-)  # fmt: skip
-OSLO_SHARE = 0.3
 
 # hovedarsak_avslutning codes that make the type of work (41-43) required, and drop-out.
 WORK_END_REASONS = frozenset({1, 2, 8, 9, 10, 11, 12})
@@ -173,28 +165,53 @@ class DemoParticipation:
     warnings: tuple[str, ...] = ()  # variables given a deliberate warning
 
 
-def generate_records(n: int, seed: int, *, today: date | None = None) -> list[dict[str, object]]:
+def generate_records(
+    n: int,
+    seed: int,
+    *,
+    today: date | None = None,
+    kommunenummer: str = OSLO_BYDELER.kommunenummer,
+    bydel: str | None = None,
+) -> list[dict[str, object]]:
     """``n`` synthetic records (see module docstring); incomplete ones are not marked in them."""
-    return [p.record for p in generate_participations(n, seed, today=today)]
+    return [
+        p.record
+        for p in generate_participations(
+            n, seed, today=today, kommunenummer=kommunenummer, bydel=bydel
+        )
+    ]
 
 
 def generate_participations(
-    n: int, seed: int, *, today: date | None = None
+    n: int,
+    seed: int,
+    *,
+    today: date | None = None,
+    kommunenummer: str = OSLO_BYDELER.kommunenummer,
+    bydel: str | None = None,
 ) -> list[DemoParticipation]:
-    """``n`` synthetic participations with their completeness flag, deterministic per seed."""
-    generator = _Generator(random.Random(seed), today or date.today())
+    """``n`` synthetic participations of the installation ``kommunenummer`` (and ``bydel``)
+    with their completeness flag, deterministic per seed."""
+    generator = _Generator(random.Random(seed), today or date.today(), kommunenummer, bydel)
     return [generator.participation() for _ in range(n)]
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, today: date) -> None:
+    def __init__(
+        self, rng: random.Random, today: date, kommunenummer: str, bydel: str | None
+    ) -> None:
         if today < REGISTER_OPENED:
             raise ValueError("today must not be before the register opened (2023-01-01)")
         self.rng = rng
         self.today = today
         self.days_open = (today - REGISTER_OPENED).days
         self.numbers: set[str] = set()
-        self.bydeler = [choice.value for choice in OSLO_BYDELER.choices(Period.day(today))]
+        self.kommunenummer = kommunenummer
+        self.bydeler = (
+            [bydel]
+            if bydel
+            else [choice.value for choice in OSLO_BYDELER.choices(Period.day(today))]
+        )
 
     def participation(self) -> DemoParticipation:
         rng = self.rng
@@ -270,13 +287,14 @@ class _Generator:
         return birth_date
 
     def _project(self, record: dict[str, object], start: date) -> None:
+        """The installation's municipality, by the number it had on the start date."""
         rng = self.rng
-        if rng.random() < OSLO_SHARE:
-            record["kommunenummer"] = OSLO_BYDELER.kommunenummer
+        numbers = sorted(MUNICIPALITIES.numbers_of(self.kommunenummer, Period.day(start)))
+        if not numbers:
+            raise ValueError(f"kommune {self.kommunenummer} did not exist on {start}")
+        record["kommunenummer"] = rng.choice(numbers)
+        if MUNICIPALITIES.reports_per_bydel(record["kommunenummer"]):
             record["bydel"] = rng.choice(self.bydeler)
-        else:
-            name = rng.choice(PROJECT_MUNICIPALITIES)
-            record["kommunenummer"] = _numbers_by_name(start.year)[name]
         if start <= FINANSIERINGSTYPE_LAST_DAY:
             record["finansieringstype"] = FINANSIERINGSTYPE(rng)
         record["oppstartsdato"] = start.isoformat()
@@ -380,17 +398,3 @@ class _Generator:
         candidates = list(_DROPPABLE) + [name for name in _DROPPABLE_WHEN_SET if name in record]
         for name in self.rng.sample(candidates, self.rng.randint(1, 3)):
             del record[name]
-
-
-@functools.cache
-def _numbers_by_name(year: int) -> dict[str, str]:
-    """Project municipality name -> its kommunenummer in ``year`` (names may carry Sami forms)."""
-    numbers: dict[str, str] = {}
-    for nr, full_name in MUNICIPALITIES.in_force(Period.day(date(year, 7, 1))).items():
-        for name in full_name.split(" - "):
-            if name in PROJECT_MUNICIPALITIES:
-                numbers[name] = nr
-    missing = set(PROJECT_MUNICIPALITIES) - numbers.keys()
-    if missing:
-        raise LookupError(f"project municipalities missing in {year}: {sorted(missing)}")
-    return numbers

@@ -108,10 +108,12 @@ class MunicipalityNumbers:
         """kommunenummer -> its name on the last day of ``period`` it was in force."""
         return _in_force(*self._clamped(period))
 
-    def choices(self, period: Period) -> tuple[Choice, ...]:
-        return tuple(
-            Choice(nr, f"{nr} {name}") for nr, name in sorted(self.in_force(period).items())
-        )
+    def choices(self, period: Period, *, installation: str | None = None) -> tuple[Choice, ...]:
+        """The numbers in force in ``period``; with ``installation`` (the installation's
+        kommunenummer), only the numbers that municipality had in the period."""
+        in_force = self.in_force(period)
+        numbers = self.numbers_of(installation, period) if installation else in_force.keys()
+        return tuple(Choice(nr, f"{nr} {in_force[nr]}") for nr in sorted(numbers))
 
     def name_of(self, nr: object, period: Period) -> str | None:
         """The municipality's name (see ``in_force``), None when not in force in ``period``."""
@@ -119,10 +121,16 @@ class MunicipalityNumbers:
             return None
         return self.in_force(period).get(nr)
 
-    def check(self, value: object, period: Period, *, label: str = "") -> DomainFinding | None:
-        if isinstance(value, str) and value in self.in_force(period):
-            return None
+    def check(
+        self, value: object, period: Period, *, label: str = "", installation: str | None = None
+    ) -> DomainFinding | None:
+        """None when ``value`` was in force in ``period`` and, with ``installation`` (the
+        installation's kommunenummer), was that municipality's number in the period."""
         label = label or self.default_label
+        if isinstance(value, str) and value in self.in_force(period):
+            if installation and value not in self.numbers_of(installation, period):
+                return self._other_municipality(value, period, label, installation)
+            return None
         hint = "Bruk kommunenummeret som gjaldt i deltakelsesperioden."
         if isinstance(value, str):
             for year in registers.municipality_years():
@@ -138,6 +146,36 @@ class MunicipalityNumbers:
             f"«{label}» ({_shown(value)}) fantes ikke i kommunelisten i deltakelsesperioden "
             f"{period.text()}. {hint}",
         )
+
+    def _other_municipality(
+        self, value: str, period: Period, label: str, installation: str
+    ) -> DomainFinding:
+        own = sorted(self.numbers_of(installation, period))
+        name = (
+            self.name_of(own[-1], period) if own else self.latest_name(installation)
+        ) or installation
+        if own:
+            numbers = " eller ".join(own)
+            hint = f"I deltakelsesperioden hadde {name} nummer {numbers}."
+        else:
+            hint = f"{name} ({installation}) fantes ikke i deltakelsesperioden {period.text()}."
+        other = self.name_of(value, period) or value
+        return DomainFinding(
+            "OTHER_MUNICIPALITY",
+            f"«{label}» ({value} {other}) hører ikke til installasjonens kommune, {name}. "
+            f"{hint} Deltakelsen kan ikke sendes inn fra denne installasjonen.",
+        )
+
+    @staticmethod
+    def latest_name(nr: object) -> str | None:
+        """The municipality's latest name in the shipped lists (None for an unknown number)."""
+        if not isinstance(nr, str):
+            return None
+        for year in reversed(registers.municipality_years()):
+            name = registers.municipalities_in(year).get(nr)
+            if name is not None:
+                return name
+        return None
 
     def numbers_of(self, nr: str, period: Period) -> frozenset[str]:
         """The numbers the municipality ``nr`` had during ``period``.

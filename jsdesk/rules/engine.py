@@ -494,8 +494,16 @@ def evaluate(
     *,
     allow_synthetic: bool = False,
     today: date | None = None,
+    installation: str | None = None,
 ) -> Evaluation:
-    """Evaluate ``record`` against ``form``; never raises on any JSON-like input."""
+    """Evaluate ``record`` against ``form``; never raises on any JSON-like input.
+
+    ``installation`` is the kommunenummer of the installation the record belongs to
+    (``Settings.kommunenummer``): the variable with ``role: municipality`` must then be
+    one of the numbers that municipality had during the participation
+    (``OTHER_MUNICIPALITY``). Without it (``jsdesk validate`` without ``--kommune``)
+    any number in force is accepted.
+    """
     plan = _plan(form)
     today = today or date.today()
     out = _Collector(plan.register_hints)
@@ -557,7 +565,7 @@ def evaluate(
     else:
         codes_over = Period(form.register_opened, max(today, form.register_opened))
         inapplicable, uncertain = plan.applicability_without_start(codes_over)
-    ctx = Context(reference, today, allow_synthetic, period, codes_over)
+    ctx = Context(reference, today, allow_synthetic, period, codes_over, installation or None)
 
     # 4. applicability and value checks
     values: dict[str, object] = {}

@@ -36,6 +36,7 @@ class FindingCode(StrEnum):
     DERIVED_MISMATCH = "DERIVED_MISMATCH"  # a given value disagrees with the derived one
     INVALID_UUID = "INVALID_UUID"
     INVALID_KOMMUNENUMMER = "INVALID_KOMMUNENUMMER"
+    OTHER_MUNICIPALITY = "OTHER_MUNICIPALITY"  # not the installation's municipality's number
     INVALID_BYDEL = "INVALID_BYDEL"
     INVALID_SIVILSTAND = "INVALID_SIVILSTAND"
     INVALID_COUNTRY = "INVALID_COUNTRY"

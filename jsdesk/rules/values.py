@@ -17,7 +17,7 @@ from datetime import date
 
 from jsdesk.domain.code_domains import Choice
 from jsdesk.domain.period import Period
-from jsdesk.forms.model import Domain, Variable, VarType
+from jsdesk.forms.model import Domain, Role, Variable, VarType
 from jsdesk.rules.findings import FindingCode, Severity
 
 TypeProblem = tuple[FindingCode, str]
@@ -30,10 +30,19 @@ class Context:
     """What value checks need besides the value.
 
     ``reference_date`` (the start date) decides which codes apply; ``period`` (start
-    to end, or to today while active) is what domain objects are asked about.
+    to end, or to today while active) is what domain objects are asked about;
+    ``installation`` is the installation's kommunenummer when the record belongs to
+    one (the variable with ``role: municipality`` must then be that municipality's).
     """
 
-    __slots__ = ("allow_synthetic", "codes_over", "period", "reference_date", "today")
+    __slots__ = (
+        "allow_synthetic",
+        "codes_over",
+        "installation",
+        "period",
+        "reference_date",
+        "today",
+    )
 
     def __init__(
         self,
@@ -42,10 +51,12 @@ class Context:
         allow_synthetic: bool,
         period: Period | None = None,
         codes_over: Period | None = None,
+        installation: str | None = None,
     ) -> None:
         self.reference_date = reference_date
         self.today = today
         self.allow_synthetic = allow_synthetic
+        self.installation = installation
         self.period = period or Period.day(reference_date)
         # A code applies when valid on some day of this span: the start date, or every
         # day a start could be while the start date is unknown.
@@ -206,6 +217,8 @@ def value_checker(variable: Variable) -> ValueChecker | None:
         return _code_checker(variable, label)
     if variable.type is VarType.FNR:
         return _fnr_checker(label)
+    if variable.role is Role.MUNICIPALITY and variable.domain == Domain.KOMMUNENUMMER:
+        return _municipality_checker(label)
     if variable.domain is not None:
         return _domain_checker(str(variable.domain), label)
     return None
@@ -318,6 +331,25 @@ def _fnr_checker(label: str) -> ValueChecker:
             return normalised, []
         problem = (FindingCode(finding.code), finding.message, Severity(finding.severity))
         return (None if finding.is_error else normalised), [problem]
+
+    return check
+
+
+def _municipality_checker(label: str) -> ValueChecker:
+    """The project municipality: in force in the period, and the installation's own."""
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+
+    bare = label.strip("«»")
+
+    def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
+        finding = MUNICIPALITIES.check(value, ctx.period, label=bare, installation=ctx.installation)
+        if finding is None:
+            return value, []
+        problem = (FindingCode(finding.code), finding.message, Severity(finding.severity))
+        # Another municipality's number is still a municipality: the name is derived and
+        # the bydel stays open for Oslo, so nothing else is cleared or flagged because of it.
+        kept = finding.code == FindingCode.OTHER_MUNICIPALITY or not finding.is_error
+        return (value if kept else None), [problem]
 
     return check
 

@@ -49,9 +49,16 @@ def parse_iso_date(value: object) -> date | None:
 
 
 def assess(
-    values: Mapping[str, object], form: FormDefinition, *, allow_synthetic: bool
+    values: Mapping[str, object],
+    form: FormDefinition,
+    *,
+    allow_synthetic: bool,
+    installation: str | None = None,
 ) -> Assessment:
     """Evaluate ``values`` under ``form`` (once); never raises for bad values.
+
+    ``installation`` is the installation's kommunenummer: a participation of another
+    municipality is an error (the rule engine asks the municipality domain).
 
     The stage and fodselsar computed here from the values alone are replaced by
     the rule engine's (it knows the form's part 4 and the FREG-derived year).
@@ -92,7 +99,7 @@ def assess(
         oppstartsdato=start,
         avslutningsdato=end,
     )
-    evaluation = evaluate(form, values, allow_synthetic=allow_synthetic)
+    evaluation = evaluate(form, values, allow_synthetic=allow_synthetic, installation=installation)
     parts = {part.number: True for part in form.parts}
     for finding in evaluation.errors:
         if form.has_variable(finding.variable):

@@ -92,7 +92,7 @@ def plan_migration(
     db: Database, target: FormDefinition, *, today: dt.date | None = None
 ) -> MigrationPlan:
     """The dry run: what moving every record to ``target`` would do. Writes nothing."""
-    allow_synthetic = db.settings.test_installation
+    rules_context = db.settings.rules_context()
     moves: list[RecordMove] = []
     unreadable: list[UnreadableRecord] = []
     already = 0
@@ -117,8 +117,8 @@ def plan_migration(
             )
             continue
         values, removed = _fit_values(record.values, target)
-        before = evaluate(old, record.values, allow_synthetic=allow_synthetic, today=today)
-        after = evaluate(target, values, allow_synthetic=allow_synthetic, today=today)
+        before = evaluate(old, record.values, **rules_context, today=today)
+        after = evaluate(target, values, **rules_context, today=today)
         known = {(f.variable, f.index, f.code) for f in before.errors}
         new_errors = tuple(f for f in after.errors if (f.variable, f.index, f.code) not in known)
         fnr = record.values.get(old.role_name(Role.IDENTITY))

@@ -69,7 +69,7 @@ class ParticipationsMixin(DatabaseCore):
     # --- helpers ----------------------------------------------------------------
 
     def _assess(self, values: Mapping[str, object], form: FormDefinition) -> Assessment:
-        return assess(values, form, allow_synthetic=self.settings.test_installation)
+        return assess(values, form, **self.settings.rules_context())
 
     @staticmethod
     def _form(version: str, given: FormDefinition | None, *, strict: bool = True) -> FormDefinition:

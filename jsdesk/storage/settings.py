@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,13 @@ SETTING_TEST_INSTALLATION = "test_installation"
 SETTING_CREATED_AT = "created_at"
 
 
+class RulesContext(TypedDict):
+    """What the rule engine needs of the installation (keyword arguments of ``evaluate``)."""
+
+    allow_synthetic: bool  # a test installation accepts synthetic (Tenor) numbers
+    installation: str | None  # the installation's kommunenummer
+
+
 @dataclass(frozen=True)
 class Settings:
     """Installation settings every part needs."""
@@ -27,6 +34,13 @@ class Settings:
     bydel: str | None
     test_installation: bool
     created_at: str | None = None
+
+    def rules_context(self) -> RulesContext:
+        """``evaluate(form, record, **settings.rules_context())``: a record of this
+        installation is checked as one (synthetic numbers, its own municipality)."""
+        return RulesContext(
+            allow_synthetic=self.test_installation, installation=self.kommunenummer or None
+        )
 
 
 class SettingsMixin(DatabaseCore):

@@ -372,14 +372,14 @@ def _collect(
     from jsdesk.rules import evaluate, form_by_version
 
     installation = _installation_id(db)
-    allow_synthetic = db.settings.test_installation
+    rules_context = db.settings.rules_context()
     planned = plan.included
     total = len(planned)
     records: list[tuple[int, int, dict[str, Any]]] = []
     dropped: list[Excluded] = []
     for done, record in enumerate(db.iter_participations(planned), start=1):
         form = form_by_version(record.form_version)
-        evaluation = evaluate(form, record.values, allow_synthetic=allow_synthetic)
+        evaluation = evaluate(form, record.values, **rules_context)
         if not evaluation.valid or record.open_warnings:
             fnr = record.values.get(form.role_name(Role.IDENTITY))
             masked = mask(fnr) if isinstance(fnr, str) else ""

@@ -334,7 +334,12 @@ def _check_records(report: Report, document: dict[str, Any]) -> None:
             failed += 1
             message = f"post {number}: ukjent skjemaversjon {version!r}"
         else:
-            evaluation = evaluate(form, record["values"], allow_synthetic=allow_synthetic)
+            evaluation = evaluate(
+                form,
+                record["values"],
+                allow_synthetic=allow_synthetic,
+                installation=document["header"]["kommunenummer"],
+            )
             errors = [in_form_words(form, f.variable, f.message) for f in evaluation.errors]
             if str(evaluation.stage) != record["stage"]:
                 errors.append(f"stadiet er {evaluation.stage}, men posten oppgir {record['stage']}")

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database
+    from jsdesk.storage.settings import RulesContext
 
 DEFAULT_IDLE_MINUTES = 15
 IDLE_SETTING = "idle_lock_minutes"
@@ -54,6 +55,15 @@ class AppContext(QObject):
         if self.options.sandbox:
             return True
         return self.db is not None and bool(self.db.settings.test_installation)
+
+    @property
+    def installation(self) -> str | None:
+        """The installation's kommunenummer (None while the database is locked)."""
+        return (self.db.settings.kommunenummer or None) if self.db is not None else None
+
+    def rules_context(self) -> RulesContext:
+        """``evaluate(..., **context.rules_context())``: records as this installation's."""
+        return {"allow_synthetic": self.allow_synthetic, "installation": self.installation}
 
     def form_for_new(self) -> FormDefinition:
         if self.pilot_form is not None:

@@ -27,19 +27,28 @@ if TYPE_CHECKING:
     from jsdesk.forms import Variable
 
 
-def domain_choices(domain: str | None, period: Period | None = None) -> dict[str, str] | None:
+def domain_choices(
+    variable: Variable, period: Period | None = None, *, installation: str | None = None
+) -> dict[str, str] | None:
     """What the caseworker may pick for a string variable with a named domain.
 
     Asked of the domain object for the participation's ``period`` (today when not
-    given); None when the domain has no choices (or the variable no domain).
+    given); None when the domain has no choices (or the variable no domain). The
+    project municipality (``role: municipality``) of an installation offers only the
+    numbers the installation's municipality (``installation``) had in the period.
     """
-    from jsdesk.domain.code_domains import choice_domain
+    from jsdesk.domain.code_domains import MUNICIPALITIES, choice_domain
+    from jsdesk.forms import Role
 
-    found = choice_domain(domain)
+    found = choice_domain(variable.domain)
     if found is None:
         return None
     chosen = period or Period.day(date.today())
-    return {choice.value: choice.label for choice in found.choices(chosen)}
+    if variable.role is Role.MUNICIPALITY and found is MUNICIPALITIES and installation:
+        offered = MUNICIPALITIES.choices(chosen, installation=installation)
+    else:
+        offered = found.choices(chosen)
+    return {choice.value: choice.label for choice in offered}
 
 
 def make_field(
@@ -63,7 +72,7 @@ def make_field(
         return NumberField(variable, label_text, parent)
     if kind == "fnr":
         return FnrField(variable, label_text, parent)
-    choices = domain_choices(variable.domain)
+    choices = domain_choices(variable)
     if choices is not None:
         return ChoiceField(variable, label_text, parent, choices)
     return TextField(variable, label_text, parent)

@@ -191,12 +191,12 @@ class FormPage(QWizardPage):
             found.append(other)
         return found
 
-    def focus_first(self, *, skip_identity: bool = False) -> None:
+    def focus_first(self, *, skip: str | None = None) -> None:
         """Focus the first input the caseworker can type into (read-only values are skipped).
         The cursor goes in without selecting the text, so one key press never overwrites a
-        value; ``skip_identity`` keeps it out of the fødselsnummer (an opened record)."""
+        value; ``skip`` names a variable to pass over (the identity of an opened record)."""
         for field in self.fields:
-            if field.read_only or (skip_identity and str(field.variable.type) == "fnr"):
+            if field.read_only or field.name == skip:
                 continue
             for widget in field_focus_chain(field):
                 if widget.isEnabled():
@@ -261,7 +261,7 @@ class ParticipationWizard(QWizard):
             field.name: variable.name for variable in form.variables for field in variable.fields
         }
         self._last_state: dict[str, object] = {}
-        self._choices_period: object = None
+        self._choices_period: object = object()  # the lists are offered at the first render
         self._undo: dict[str, object] | None = None
         self.opened_record: dict[str, object] = {}
         self._accepted: tuple[AcceptedWarningInfo, ...] = ()
@@ -542,7 +542,7 @@ class ParticipationWizard(QWizard):
 
     def reevaluate(self) -> Evaluation:
         """Evaluate the record here (when it is shown; an edit gets its evaluation from storage)."""
-        evaluation = evaluate(self.form, self.record, allow_synthetic=self.context.allow_synthetic)
+        evaluation = evaluate(self.form, self.record, **self.context.rules_context())
         self.show_evaluation(evaluation)
         return evaluation
 
@@ -583,7 +583,9 @@ class ParticipationWizard(QWizard):
         self._choices_period = evaluation.period
         for field in self.fields.values():
             if isinstance(field, ChoiceField):
-                choices = domain_choices(field.variable.domain, evaluation.period)
+                choices = domain_choices(
+                    field.variable, evaluation.period, installation=self.context.installation
+                )
                 if choices is not None:
                     field.set_choices(choices)
 
@@ -825,7 +827,13 @@ class ParticipationWizard(QWizard):
                 self.focus_field(start)
                 return
         if not self.page_list.hasFocus():
-            page.focus_first(skip_identity=self.participation_id is not None)
+            page.focus_first(skip=self._identity_of_opened())
+
+    def _identity_of_opened(self) -> str | None:
+        """The variable the form declares ``role: identity``, for an opened record: the
+        focus never lands there by itself (one key press would overwrite the identity)."""
+        identity = self.form.role_variable(Role.IDENTITY)
+        return identity.name if identity is not None and self.participation_id else None
 
     def _page_of(self, field: Field) -> FormPage | None:
         return next((p for p in self.pages.values() if field in p.fields), None)
