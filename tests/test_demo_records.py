@@ -93,16 +93,34 @@ def test_fodselsar__every_record__matches_birth_date(
             assert p.record["fodselsar"] == info.birth_year
 
 
-def test_kommunenummer__every_record__in_force_on_start_date(
+def test_kommunenummer__every_record__the_installations_oslo_in_force_on_start_date(
     participations: list[DemoParticipation],
 ) -> None:
-    starts = Counter()
     for p in participations:
         start = date.fromisoformat(str(p.record["oppstartsdato"]))
         assert MUNICIPALITIES.check(p.record["kommunenummer"], Period.day(start)) is None
-        starts[p.record["kommunenummer"]] += 1
-    assert {"3005", "3301", "1507", "1508", "0301"} <= starts.keys()
-    assert len(starts) > 30
+    assert {p.record["kommunenummer"] for p in participations} == {"0301"}
+
+
+@pytest.mark.parametrize(("installation", "before_2024", "from_2024"), [
+    ("3301", {"3005"}, {"3301"}),  # Drammen, renumbered
+    ("1508", {"1507"}, {"1508"}),  # Ålesund, split from the old Ålesund
+])  # fmt: skip
+def test_kommunenummer__renumbered_installation__its_number_on_each_start_date(
+    installation: str, before_2024: set[str], from_2024: set[str]
+) -> None:
+    people = generate_participations(300, 4, today=TODAY, kommunenummer=installation)
+    by_year: dict[bool, set[object]] = {True: set(), False: set()}
+    for p in people:
+        start = date.fromisoformat(str(p.record["oppstartsdato"]))
+        by_year[start.year < 2024].add(p.record["kommunenummer"])
+        assert "bydel" not in p.record
+    assert by_year == {True: before_2024, False: from_2024}
+
+
+def test_bydel__installation_with_bydel__every_oslo_record_in_it() -> None:
+    people = generate_participations(100, 4, today=TODAY, bydel="030105")
+    assert {p.record["bydel"] for p in people} == {"030105"}
 
 
 def test_bydel__oslo_only__administrative(participations: list[DemoParticipation]) -> None:

@@ -3,7 +3,9 @@
 For participations over random periods across the 2024 municipality reform, every
 input variable whose domain has choices (kommunenummer, bydel) is offered by the
 wizard (``domain_choices`` for the evaluation's period, what the wizard's list shows)
-and accepted by the engine for the same set of values.
+and accepted by the engine for the same set of values: for a record checked without
+an installation (``jsdesk validate``) and for installations of municipalities that
+were renumbered (Drammen), split (Haram, from Ålesund) or report per bydel (Oslo).
 """
 
 from __future__ import annotations
@@ -60,10 +62,10 @@ def test_choice_variables__shipped_form__kommunenummer_and_bydel() -> None:
     assert len(_CHANGING) > 200  # the 2024 reform renumbered over a hundred municipalities
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(period=periods)
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(period=periods, installation=st.sampled_from([None, "3301", "1580", "0301"]))
 def test_offered_and_accepted__any_period_across_the_reform__same_set(
-    period: tuple[date, int | None],
+    period: tuple[date, int | None], installation: str | None
 ) -> None:
     start, length = period
     end = None if length is None else min(start + timedelta(days=length), TODAY)
@@ -74,10 +76,12 @@ def test_offered_and_accepted__any_period_across_the_reform__same_set(
         evaluation = None
         for candidate in CANDIDATES[variable.name]:
             record = {**base, variable.name: candidate}
-            evaluation = evaluate(FORM, record, allow_synthetic=True, today=TODAY)
+            evaluation = evaluate(
+                FORM, record, allow_synthetic=True, today=TODAY, installation=installation
+            )
             if not evaluation.findings_for(variable.name) and candidate:
                 accepted.add(candidate)
         assert evaluation is not None and evaluation.period is not None
-        offered = domain_choices(variable.domain, evaluation.period)
+        offered = domain_choices(variable, evaluation.period, installation=installation)
         assert offered is not None
         assert accepted == set(offered) & set(CANDIDATES[variable.name]), variable.name
