@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from engine_support import avsluttet_record, codes_for, run, tenor
+from sqlalchemy import select
 from storage_helpers import PASSPHRASE
 
 from jsdesk.cli import main
@@ -22,6 +23,7 @@ from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.domain.period import Period
 from jsdesk.rules import FindingCode, default_form, evaluate
 from jsdesk.storage import Database, Status
+from jsdesk.storage.models import AuditEvent
 
 DRAMMEN = "3301"  # the installation's number today
 TODAY = date(2026, 11, 29)
@@ -203,3 +205,30 @@ def test_demo_command__database__every_record_the_installations(
     assert len(records) == 60
     assert {r.values["kommunenummer"] for r in records} <= {"1507", "1580"}  # Haram, ex Ålesund
     assert not any(f["code"] == "OTHER_MUNICIPALITY" for r in records for f in r.findings)
+
+
+def test_open__findings_stored_on_an_older_basis__every_record_assessed_again(
+    tmp_path: Path,
+) -> None:
+    from jsdesk.storage.participations import ASSESSMENT_BASIS, ASSESSMENT_BASIS_SETTING
+
+    path = tmp_path / "jsdesk.db"
+    db, _key = Database.create(path, PASSPHRASE, kommunenummer="5501", test_installation=True)
+    with db:  # a record of a Tromsø installation, stored as one
+        db.import_records(
+            [drammen_2023(fodselsnummer=tenor(), kommunenummer="5401")],
+            form_version=default_form().version,
+        )
+        assert db.get_participation(1).status is Status.KOMPLETT
+        # As a database from before the check would be: findings of an older basis.
+        db.set_setting("kommunenummer", DRAMMEN)
+        db.set_setting(ASSESSMENT_BASIS_SETTING, "eldre")
+    with Database.open(path, PASSPHRASE) as db:
+        record = db.get_participation(1)
+        assert record.status is Status.KLADD
+        assert [f["code"] for f in record.findings] == ["OTHER_MUNICIPALITY"]
+        assert record.record_version == 1  # values untouched
+        assert db.get_setting(ASSESSMENT_BASIS_SETTING) == ASSESSMENT_BASIS
+        with db.read() as session:
+            events = list(session.scalars(select(AuditEvent.action)))
+    assert events.count("regler kjørt på nytt") == 1

@@ -47,7 +47,11 @@ from jsdesk.storage.keys import (
 )
 from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import utc_now
-from jsdesk.storage.participations import ParticipationsMixin
+from jsdesk.storage.participations import (
+    ASSESSMENT_BASIS,
+    ASSESSMENT_BASIS_SETTING,
+    ParticipationsMixin,
+)
 from jsdesk.storage.reporting import ReportingMixin
 from jsdesk.storage.settings import (
     SETTING_BYDEL,
@@ -140,6 +144,7 @@ class Database(
                     (SETTING_BYDEL, bydel),
                     (SETTING_TEST_INSTALLATION, test_installation),
                     (SETTING_CREATED_AT, now.isoformat()),
+                    (ASSESSMENT_BASIS_SETTING, ASSESSMENT_BASIS),
                 ):
                     db._put_setting(session, key, value, now)
                 audit.append(
@@ -226,6 +231,7 @@ class Database(
                 conn.commit()
             self._record_event("oppgradert", old=revision, new=head)
         self._settings = self._load_settings()
+        self.refresh_assessments()  # once, when the stored findings are of an older basis
         if daily_backup:
             # A failed daily backup must not lock the user out of the data: the
             # problem is kept for the UI and the log, and tried again next open.

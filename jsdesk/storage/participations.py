@@ -55,6 +55,12 @@ if TYPE_CHECKING:
 PROVENANCE_PREFIX = "registerkilde:"
 IMPORT_LOG_KEY = "registerimporter"
 
+# What the stored findings of every participation were computed with. A new value makes
+# the next open assess every record again (``refresh_assessments``): the installation's
+# municipality became part of the check in issue 10.
+ASSESSMENT_BASIS_SETTING = "vurderingsgrunnlag"
+ASSESSMENT_BASIS = "installasjonens-kommune"
+
 
 class ParticipationsMixin(DatabaseCore):
     """Record operations of ``Database`` (see ``jsdesk.storage.database``)."""
@@ -362,6 +368,37 @@ class ParticipationsMixin(DatabaseCore):
                         new=move.values.get(variable),
                     )
         return len(plan.moves)
+
+    def refresh_assessments(self) -> int:
+        """Assess every participation again when its stored findings were computed on an
+        older basis (``ASSESSMENT_BASIS``); returns how many changed validity or status.
+
+        Values and record versions stay as they are; one audit event records the run.
+        A record of a form version this jsdesk lacks keeps what it had.
+        """
+        with self.read() as session:
+            if _json_setting(session, ASSESSMENT_BASIS_SETTING) == ASSESSMENT_BASIS:
+                return 0
+        now = utc_now()
+        changed = 0
+        with self.write() as session:
+            for row in session.scalars(select(Participation).order_by(Participation.id)):
+                try:
+                    form = self._form(row.form_version, None)
+                except UserError:
+                    continue
+                before = (row.valid, row.status)
+                self._apply(row, self._assess(row.values, form))
+                changed += (row.valid, row.status) != before
+            _put_json_setting(session, ASSESSMENT_BASIS_SETTING, ASSESSMENT_BASIS, now)
+            audit.append(
+                session,
+                at=now,
+                action="regler kjørt på nytt",
+                variable=ASSESSMENT_BASIS_SETTING,
+                new={"grunnlag": ASSESSMENT_BASIS, "endret": changed},
+            )
+        return changed
 
     def accept_warning(
         self, pid: int, variable: str, code: str, reason: str, index: int | None = None

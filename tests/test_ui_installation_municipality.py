@@ -1,0 +1,182 @@
+"""Issue 10, the right municipality, in the GUI: the wizard offers and fills in only the
+installation's municipality, another municipality's number is shown as an error on the
+field, in the page summary, in the overview and in the Send inn preview; an opened
+record never puts the focus in the identity the form declares (``role: identity``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QListWidget
+from pytestqt.qtbot import QtBot
+from ui_support import (
+    FORM_VERSION,
+    PASSPHRASE,
+    make_db,
+    new_wizard,
+    person,
+    synthetic,
+    type_text,
+    widget,
+)
+
+from jsdesk.forms import FormDefinition
+from jsdesk.rules import load_form, register_form, shipped_form_paths, unregister_form
+from jsdesk.storage import Database
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.wizard import ParticipationWizard
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+DRAMMEN = "3301"
+
+
+def open_window(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    records: list[dict[str, object]],
+    *,
+    kommunenummer: str = DRAMMEN,
+    bydel: str | None = None,
+) -> MainWindow:
+    db_path = tmp_path / "jsdesk.db"
+    make_db(db_path, records, kommunenummer=kommunenummer, bydel=bydel)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    return window
+
+
+def offered(wizard: ParticipationWizard, name: str) -> list[str]:
+    combo = wizard.fields[name].editor
+    assert isinstance(combo, QComboBox)
+    return [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i)]
+
+
+def opened(qtbot: QtBot, window: MainWindow, pid: int) -> ParticipationWizard:
+    wizard = window.open_participation(pid)
+    assert wizard is not None
+    qtbot.waitUntil(wizard.isActiveWindow)
+    return wizard
+
+
+def test_wizard__drammen_installation__fills_in_and_offers_only_drammens_numbers(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(qtbot, tmp_path, monkeypatch, [])
+    wizard = new_wizard(qtbot, window)
+    assert offered(wizard, "kommunenummer") == [DRAMMEN]  # no start yet: today's number
+    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1987, 6, 14), 310))
+    type_text(qtbot, wizard, "oppstartsdato", "01.03.2023")
+    qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)
+    assert offered(wizard, "kommunenummer") == ["3005", DRAMMEN]  # 2023 to today
+    assert wizard.fields["kommunenummer"].value() == DRAMMEN  # filled in
+    assert wizard.fields["kommunenummer"].problem is None
+    assert window.context.require_db().settings.kommunenummer == DRAMMEN
+    window.close()
+
+
+def test_wizard__oslo_bydel_installation__bydel_filled_in_changeable_to_other_bydeler(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(qtbot, tmp_path, monkeypatch, [], kommunenummer="0301", bydel="030105")
+    wizard = new_wizard(qtbot, window)
+    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1987, 6, 14), 310))
+    assert offered(wizard, "kommunenummer") == ["0301"]
+    assert wizard.fields["bydel"].value() == "030105"
+    bydeler = offered(wizard, "bydel")
+    assert "030101" in bydeler and "030115" in bydeler
+    assert all(b.startswith("0301") for b in bydeler)
+    assert "030116" not in bydeler and "030199" not in bydeler  # statistical areas, unknown
+    window.close()
+
+
+def test_other_municipality__shown_on_field_summary_overview_and_send_inn_preview(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsdesk.ui.export_dialog import ExportDialog
+    from jsdesk.ui.participations_model import COLUMNS
+
+    other = person(date(1990, 1, 2), 400, "2024-03-01", kommunenummer="0301", bydel="030101")
+    window = open_window(qtbot, tmp_path, monkeypatch, [other])
+
+    column = [c.title for c in COLUMNS].index("Feil/advarsler")
+    details = window.overview.model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+    assert "«Kommune nr»" in details and "hører ikke til installasjonens kommune" in details
+
+    wizard = opened(qtbot, window, 1)
+    field = wizard.fields["kommunenummer"]
+    assert field.problem == "error"
+    assert "hører ikke til installasjonens kommune, Drammen" in field.message.text()
+    assert field.problem_icon.isVisibleTo(wizard)
+    assert "0301" in field.editor.currentText()  # type: ignore[attr-defined]  # kept, shown
+    assert wizard.fields["bydel"].problem is None  # not locked or cleared because of it
+    problems = wizard.findChild(QListWidget, "del1_problemer")
+    assert problems is not None
+    texts = [problems.item(i).text() for i in range(problems.count())]
+    assert any("hører ikke til installasjonens kommune" in text for text in texts)
+    assert QApplication.focusWidget() in field.input_widgets()  # the first error
+    wizard.close()
+
+    dialog = ExportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.plan is not None and dialog.plan.included == ()
+    assert dialog.excluded.rowCount() == 1
+    reason = dialog.excluded.item(0, 2).text()
+    assert "hører ikke til installasjonens kommune" in reason
+    dialog.close()
+    window.close()
+
+
+@pytest.fixture
+def text_identity_form(tmp_path: Path) -> Iterator[FormDefinition]:
+    """A copy of the shipped form whose identity (``role: identity``) is a text field."""
+    (shipped,) = (p for p in shipped_form_paths() if FORM_VERSION.split(".")[0] in p.name)
+    data: dict[str, Any] = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["form"]["version"] = "2098.1"
+    (identity,) = (v for v in data["variables"] if v.get("role") == "identity")
+    identity["type"] = "string"
+    path = tmp_path / "jobbsjansen-2098.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    form = load_form(path)
+    register_form(form)
+    yield form
+    unregister_form(form)
+
+
+def test_open_existing__focus_skips_the_variable_with_role_identity_whatever_its_type(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text_identity_form: FormDefinition,
+) -> None:
+    from jsdesk.demo import generate_records
+
+    complete = next(r for r in generate_records(20, 5) if not r.get("avslutningsdato"))
+    db_path = tmp_path / "jsdesk.db"
+    db, _key = Database.create(
+        db_path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
+    )
+    with db:
+        pid = db.create_participation(complete, form_version=text_identity_form.version)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    wizard = opened(qtbot, window, pid)
+    assert wizard.form is text_identity_form
+    assert wizard.evaluation is not None and wizard.evaluation.errors == ()
+    identity = wizard.fields["fodselsnummer"]
+    assert not identity.read_only  # a text field, not a fødselsnummer field
+    assert QApplication.focusWidget() not in identity.input_widgets()
+    assert QApplication.focusWidget() in wizard.fields["kommunenummer"].input_widgets()
+    window.close()
