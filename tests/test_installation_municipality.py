@@ -232,3 +232,36 @@ def test_open__findings_stored_on_an_older_basis__every_record_assessed_again(
         with db.read() as session:
             events = list(session.scalars(select(AuditEvent.action)))
     assert events.count("regler kjørt på nytt") == 1
+
+
+def test_verify__record_of_another_municipality_than_the_header__rules_check_fails() -> None:
+    """The receiver's check: every record belongs to the municipality the file is from."""
+    from submission_support import credentials, sample_header
+
+    from jsdesk.submission.container import build_container
+    from jsdesk.submission.payload import encode_payload
+    from jsdesk.submission.verify import verify_bytes
+
+    own = drammen_2023(fodselsnummer=tenor(individual=101))
+    other = drammen_2023(fodselsnummer=tenor(individual=201), kommunenummer="5401")
+    header = {**sample_header(2), "kommunenummer": DRAMMEN, "kommunenavn": "Drammen"}
+    records = [
+        {
+            "record_id": f"00000000-0000-4000-8000-00000000000{n}",
+            "record_version": 1,
+            "form_version": default_form().version,
+            "stage": "avsluttet",
+            "status": "komplett",
+            "correction": False,
+            "values": values,
+            "accepted_warnings": [],
+        }
+        for n, values in enumerate((own, other), start=1)
+    ]
+    creds = credentials()
+    container = build_container(encode_payload(header, records), creds.certificate, creds.key)
+    report = verify_bytes(container, trusted=[creds.certificate])
+    (rules,) = [c for c in report.checks if c.name == "Regler"]
+    assert not rules.ok
+    assert rules.detail.startswith("1 av 2 poster bryter skjemaets regler")
+    assert "hører ikke til installasjonens kommune, Drammen" in rules.detail

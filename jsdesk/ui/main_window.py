@@ -685,16 +685,14 @@ class MainWindow(QMainWindow):
         participation_id = self.selected_id()
         if participation_id is None:
             return
-        from jsdesk.forms import VarType
+        from jsdesk.forms import Role
 
         stored = self.context.require_db().get_participation(participation_id)
         form = self.context.form_for_version(stored.form_version)
-        for variable in form.variables:
-            if variable.type == VarType.FNR:
-                number = stored.values.get(variable.name)
-                if isinstance(number, str):
-                    self.model.reveal(index.row(), number)
-                return
+        identity = form.role_variable(Role.IDENTITY)  # the form says which is the identity
+        number = stored.values.get(identity.name) if identity is not None else None
+        if isinstance(number, str):
+            self.model.reveal(index.row(), number)
 
     def show_settings(self) -> None:
         from datetime import date
