@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QListWidget
 from pytestqt.qtbot import QtBot
 from ui_support import (
@@ -123,8 +123,24 @@ def test_other_municipality__shown_on_field_summary_overview_and_send_inn_previe
     assert wizard.fields["bydel"].problem is None  # not locked or cleared because of it
     problems = wizard.findChild(QListWidget, "del1_problemer")
     assert problems is not None
-    texts = [problems.item(i).text() for i in range(problems.count())]
-    assert any("hører ikke til installasjonens kommune" in text for text in texts)
+    (item,) = [
+        problems.item(i)
+        for i in range(problems.count())
+        if "hører ikke til installasjonens kommune" in problems.item(i).text()
+    ]
+
+    def whole_message_shown() -> bool:
+        """The message wrapped at the list's width fits its row, and the row the list."""
+        rect = problems.visualItemRect(item)
+        wrapped = problems.fontMetrics().boundingRect(
+            QRect(0, 0, rect.width(), 10_000), Qt.TextFlag.TextWordWrap, item.text()
+        )
+        return rect.height() >= wrapped.height() and problems.viewport().height() >= rect.bottom()
+
+    qtbot.waitUntil(whole_message_shown)
+    wizard.resize(640, wizard.height())  # narrower: the message wraps to more lines
+    qtbot.waitUntil(lambda: problems.visualItemRect(item).width() < 500)
+    qtbot.waitUntil(whole_message_shown)
     assert QApplication.focusWidget() in field.input_widgets()  # the first error
     wizard.close()
 

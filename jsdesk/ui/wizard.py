@@ -27,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -76,6 +76,8 @@ WINDOW_NAME = "veiviser"
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 CHECK_KEYS = "Ctrl+K"
 FIELD_ROLE = Qt.ItemDataRole.UserRole
+PROBLEM_LINES = 6  # the page's problem list grows to this many text lines, then scrolls
+PROBLEM_PADDING = 6  # pixels around an item's wrapped text
 
 
 def accepted_text(info: AcceptedWarningInfo) -> str:
@@ -127,6 +129,12 @@ class FormPage(QWizardPage):
         outer.addWidget(self.scroll_area, 1)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.problems
+            and isinstance(event, QResizeEvent)
+            and event.size().width() != event.oldSize().width()
+        ):
+            QTimer.singleShot(0, self.fit_problems)  # wrapped heights follow the width
         # Enter on a problem goes to its field; the wizard must not take it as "Neste".
         if (
             watched is self.problems
@@ -141,12 +149,26 @@ class FormPage(QWizardPage):
         return super().eventFilter(watched, event)
 
     def fit_problems(self) -> None:
-        """As high as its items up to four lines; scrolls beyond that."""
+        """As high as its first four items, each wrapped to the list's width so that no
+        message is cut off (at most ``PROBLEM_LINES`` lines); scrolls beyond that."""
         count = self.problems.count()
         self.problems.setVisible(count > 0)
-        if count:
-            rows = sum(self.problems.sizeHintForRow(i) for i in range(min(count, 4)))
-            self.problems.setFixedHeight(rows + 2 * self.problems.frameWidth() + 4)
+        if not count:
+            return
+        # A list view does not wrap an item's height by itself: give each item the height
+        # its text needs at the list's width (done again when the width changes).
+        width = max(80, self.problems.viewport().width() - 2 * PROBLEM_PADDING)
+        metrics = self.problems.fontMetrics()
+        heights = []
+        for row in range(count):
+            item = self.problems.item(row)
+            box = metrics.boundingRect(
+                QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, item.text()
+            )
+            heights.append(box.height() + PROBLEM_PADDING)
+            item.setSizeHint(QSize(width, heights[-1]))
+        shown = min(sum(heights[:4]), metrics.lineSpacing() * PROBLEM_LINES + 4 * PROBLEM_PADDING)
+        self.problems.setFixedHeight(shown + 2 * self.problems.frameWidth() + 2)
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
