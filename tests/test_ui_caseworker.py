@@ -309,6 +309,25 @@ def test_open_existing__with_error__focus_on_first_field_with_error(
     window.close()
 
 
+def test_open_existing__first_error_in_the_fnr__cursor_there_nothing_selected(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partial = FNR[:10]  # one digit short: an error on the identity itself
+    record = {"fodselsnummer": partial, "kommunenummer": "0301", "bydel": "030101"}
+    window = open_existing(qtbot, tmp_path, monkeypatch, [record])
+    wizard = window.open_participation(1)
+    assert wizard is not None
+    qtbot.waitUntil(wizard.isActiveWindow)
+    edit = wizard.fields["fodselsnummer"].editor
+    assert isinstance(edit, QLineEdit)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is edit)
+    qtbot.wait(50)
+    assert edit.selectedText() == ""  # one key press must not overwrite the identity
+    qtbot.keyClick(edit, Qt.Key.Key_7)
+    assert edit.text() != "7" and edit.text().startswith(partial[:6])
+    window.close()
+
+
 def open_existing(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[dict[str, object]]
 ) -> MainWindow:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -807,6 +808,9 @@ class ParticipationWizard(QWizard):
             QTimer.singleShot(0, area, lambda: area.ensureWidgetVisible(field.row))
         target = next((w for w in field_focus_chain(field) if w.isEnabled()), field.focus_widget())
         target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(target, QLineEdit):  # the cursor goes in; one key never overwrites it all
+            target.deselect()
+            QTimer.singleShot(0, target, target.deselect)
 
     def _start_field(self) -> str | None:
         """For an opened record: the first field with an error that one can type into."""
