@@ -8,6 +8,7 @@ message with the log file's path.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -36,6 +37,23 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "disken er full",
+    errno.EDQUOT: "diskkvoten er brukt opp",
+    errno.EFBIG: "filen blir for stor for disken",
+    errno.EROFS: "disken er skrivebeskyttet",
+    errno.EACCES: "du har ikke tilgang",
+    errno.EPERM: "du har ikke tilgang",
+    errno.ENOENT: "mappen eller filen finnes ikke",
+    errno.EIO: "lese- eller skrivefeil på disken",
+}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Bokmål (the system's own text only when unknown)."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 _exit_at_least = 0

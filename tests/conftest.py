@@ -68,3 +68,25 @@ if os.environ.get("JSDESK_MUTATION"):
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     settings.load_profile("mutation")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A test marked ``full_disk`` mounts a small tmpfs (tests/small_disk.py), which needs
+    root: without it, the test runs again, whole, as root of its own user and mount
+    namespace, and passes or fails with that run. It is never skipped."""
+    from small_disk import can_mount
+
+    if pyfuncitem.get_closest_marker("full_disk") is None or can_mount():
+        return None
+    import subprocess
+    import sys
+
+    command = ["unshare", "--map-root-user", "--mount", sys.executable, "-m", "pytest"]
+    command += ["-q", "-p", "no:cacheprovider", pyfuncitem.nodeid]
+    result = subprocess.run(
+        command, cwd=pyfuncitem.config.rootpath, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(command)}:\n{result.stdout}{result.stderr}", pytrace=False)
+    return True

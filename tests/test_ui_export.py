@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from small_disk import small_filesystem
 from submission_support import PASSPHRASE, copy_db, credentials
 
 from jsdesk.storage import Database, Status
@@ -381,32 +381,39 @@ def test_certificate__expired__export_refused(qtbot: QtBot, window: MainWindow, 
     assert list(out.iterdir()) == []
 
 
-def test_export__disk_full_while_writing__error_shown_no_file_no_status_change(
-    qtbot: QtBot, window: MainWindow, out: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.full_disk
+def test_export__disk_full_while_writing__bokmal_error_no_file_then_export_works(
+    qtbot: QtBot, window: MainWindow, out: Path, tmp_path: Path
 ) -> None:
     db = window.context.require_db()
     save_credentials(db, credentials())
     before = statuses(window)
     shown_before = overview_statuses(window)
-
-    def disk_full(*_args: object, **_kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(export, "write_atomic", disk_full)
     dialog = open_export(qtbot, window)
-    type_folder(qtbot, dialog, out)
-    press(qtbot, dialog.send)
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    # A real full disk: a 4 KiB tmpfs, smaller than the submission file (checked below).
+    with small_filesystem(tmp_path / "minnepinne", 4) as small:
+        type_folder(qtbot, dialog, small)
+        press(qtbot, dialog.send)
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+        assert list(small.iterdir()) == []  # nothing half-written, no temporary file
     text = dialog.message.text()
     assert text.startswith("Innsendingsfilen ble ikke laget: Kan ikke skrive")
+    assert "disken er full" in text and "No space" not in text
     assert "ingen poster er merket som innsendt" in text
     assert dialog.result_name.text() == "" and dialog.progress.value() == 0
     assert dialog.send.isEnabled() and dialog.close_button.isEnabled()
-    assert list(out.iterdir()) == []
     assert statuses(window) == before
     assert db.list_submissions() == []
     window.refresh()
     assert overview_statuses(window) == shown_before
+
+    # The program keeps working: the same dialog exports to a folder with room.
+    type_folder(qtbot, dialog, out)
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
+        press(qtbot, dialog.send)
+    written = done.args[0].path
+    assert written.parent == out and written.stat().st_size > 4 * 1024
+    assert len(db.list_submissions()) == 1 and statuses(window) != before
 
 
 def test_export__encrypted_to_recipient__p7m_file(

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from jsdesk.commands.db import add_db_argument, db_path, open_database
-from jsdesk.errors import ExitCode, UserError
+from jsdesk.errors import ExitCode, UserError, os_error_reason
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.trust import (
     CRL_FOLDER,
@@ -237,7 +237,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except FileExistsError as exc:
         raise UserError(f"{args.path} finnes fra før; velg et annet filnavn.", 1) from exc
     except OSError as exc:
-        raise UserError(f"Kan ikke skrive {args.path}: {exc.strerror or exc}.", 1) from exc
+        raise UserError(f"Kan ikke skrive {args.path}: {os_error_reason(exc)}.", 1) from exc
     print(f"Sertifikatet (uten privat nøkkel) er skrevet til {args.path}.")
     return 0
 

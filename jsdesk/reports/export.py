@@ -21,7 +21,7 @@ from typing import Any
 
 import xlsxwriter
 
-from jsdesk.errors import UserError
+from jsdesk.errors import UserError, os_error_reason
 from jsdesk.reports.quality import QualityItem
 from jsdesk.reports.results import KeyFigure, Results
 from jsdesk.reports.suppression import (
@@ -157,14 +157,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise UserError(f"Kan ikke skrive til mappen {folder}: {exc.strerror}.", 1) from exc
+        raise UserError(f"Kan ikke skrive til mappen {folder}: {os_error_reason(exc)}.", 1) from exc
     os.close(fd)
     temporary = Path(name)
     try:
         yield temporary
         os.replace(temporary, target)
     except OSError as exc:
-        raise UserError(f"Kunne ikke lagre {target.name}: {exc.strerror}.", 1) from exc
+        raise UserError(f"Kunne ikke lagre {target.name}: {os_error_reason(exc)}.", 1) from exc
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jsdesk.errors import UserError
+from jsdesk.errors import UserError, os_error_reason
 from jsdesk.storage import schema
 from jsdesk.storage.errors import classify, translate_errors
 from jsdesk.storage.keys import fsync_dir, key_file_path, private_dir, private_file
@@ -427,7 +427,7 @@ class BackupsMixin(DatabaseCore):
                 if classify(exc) is not None:
                     raise
                 raise UserError(
-                    f"Sikkerhetskopien {target} kunne ikke skrives ({exc.strerror or exc}). "
+                    f"Sikkerhetskopien {target} kunne ikke skrives ({os_error_reason(exc)}). "
                     "Databasen er ikke endret.",
                     5,
                 ) from None

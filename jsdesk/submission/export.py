@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from jsdesk import __version__
-from jsdesk.errors import UserError
+from jsdesk.errors import UserError, os_error_reason
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     build_container,
@@ -301,7 +301,7 @@ def create_submission(
         write_atomic(path, data, before_rename=compare_written)
     except OSError as exc:
         raise UserError(
-            f"Kan ikke skrive {path}: {exc.strerror or exc}. Ingen poster er merket som innsendt."
+            f"Kan ikke skrive {path}: {os_error_reason(exc)}. Ingen poster er merket som innsendt."
         ) from exc
     report(PHASE_WRITE, 1, 1)
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.domain.code_domains import MUNICIPALITIES, Choice
+from jsdesk.errors import os_error_reason
 
 MIN_PASSPHRASE = 12
 
@@ -288,7 +289,7 @@ class RecoveryPanel(QWidget):
         try:
             write_atomic(path, text.encode("utf-8"))
         except OSError as exc:
-            self.status.setText(f"Kunne ikke lagre {path}: {exc.strerror or exc}.")
+            self.status.setText(f"Kunne ikke lagre {path}: {os_error_reason(exc)}.")
             return
         self.status.setText(f"Nøkkelen er lagret i {path}. Flytt filen bort fra maskinen.")
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from jsdesk.errors import os_error_reason
 from jsdesk.ui.window_state import last_folder, remember_folder
 
 PDF_FILTER = "PDF-filer (*.pdf)"
@@ -144,7 +145,7 @@ def print_document(
         try:
             write_pdf(doc, path)
         except OSError as exc:
-            done(f"Kunne ikke lagre {path}: {exc.strerror or exc}.")
+            done(f"Kunne ikke lagre {path}: {os_error_reason(exc)}.")
             return
         done(f"Lagret som PDF: {path}")
 
