@@ -27,6 +27,11 @@ run: system-libs $(STAMP)
 test: system-libs $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
+## The 200-kill crash run (marker `soak`, left out of `make test`); .ci/run runs it.
+.PHONY: test-soak
+test-soak: system-libs $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m soak
+
 ## Lint, format check and strict typing of the package.
 lint: $(STAMP)
 	$(BIN)/ruff check jsdesk tests benchmarks
