@@ -55,7 +55,11 @@ PACKAGES = {
     ),
     "domain": Package(
         files=("jsdesk/domain/*",),
-        tests=("tests/test_fnr.py", "tests/test_registers.py"),
+        tests=(
+            "tests/test_fnr.py",
+            "tests/test_code_domains.py",
+            "tests/test_domain_choices_properties.py",
+        ),
     ),
     "submission": Package(
         files=(
@@ -73,7 +77,11 @@ PACKAGES = {
     ),
     "audit": Package(
         files=("jsdesk/storage/audit.py",),
-        tests=("tests/test_storage_audit_chain.py", "tests/test_storage_audit.py"),
+        tests=(
+            "tests/test_storage_audit_chain.py",
+            "tests/test_storage_audit.py",
+            "tests/test_storage_audit_anchor.py",
+        ),
     ),
 }
 
