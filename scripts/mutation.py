@@ -45,9 +45,9 @@ PACKAGES = {
         files=("jsdesk/rules/*",),
         tests=(
             "tests/test_expr.py",
+            "tests/test_rules_decisions.py",
             "tests/test_rules_dependencies.py",
-            "tests/test_rules_imports.py",
-            "tests/test_rules_properties.py",
+            "tests/test_rules_form_paths.py",
             "tests/test_rules_stage_required.py",
             "tests/test_rules_values.py",
             "tests/test_form_rules_reference.py",

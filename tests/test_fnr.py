@@ -392,3 +392,56 @@ def test_analyse__arbitrary_eleven_digits__only_fnr_error(value: str) -> None:
     else:
         assert info.number == value
         assert (info.birth_date is None) is info.rule_2032
+
+
+# --- what the caseworker reads -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "Fødselsnummer må skrives som tekst med 11 sifre."),
+        ("1234567890", "Fødselsnummer må bestå av nøyaktig 11 sifre (fant 10 tegn)."),
+        (
+            "1508901234a",
+            "Fødselsnummer må bestå av nøyaktig 11 sifre (fant 11 tegn, ikke bare sifre).",
+        ),
+    ],
+)
+def test_analyse__format_problem__message_tells_what_was_typed_wrong(
+    value: object, message: str
+) -> None:
+    with pytest.raises(FnrError) as caught:
+        analyse(value)
+    assert caught.value.message == message == str(caught.value)
+
+
+def test_analyse__each_problem__its_own_whole_message() -> None:
+    def message(number: str, today: date = TODAY) -> str:
+        with pytest.raises(FnrError) as caught:
+            analyse(number, today=today)
+        return caught.value.message
+
+    retype = "Sjekk at nummeret er skrevet riktig."
+    person = "Oppgi personens fødselsnummer eller D-nummer."
+    assert message(TENOR_2032[:10] + "0") == (
+        f"Fødselsnummer har feil kontrollsiffer (de to siste sifrene). {retype}"
+    )
+    assert message(_with_control_digits("154590")) == (
+        "Fødselsnummer er et H-nummer (hjelpenummer fra helsesektoren) og kan ikke brukes. "
+        + person
+    )
+    assert message(_with_control_digits("812345")) == (
+        "Fødselsnummer er et FH-nummer (felles hjelpenummer uten fødselsdato) og kan ikke "
+        "brukes. " + person
+    )
+    assert message(_with_control_digits("318490")) == (
+        "Fødselsnummer inneholder ingen gyldig fødselsdato: de seks første sifrene må være "
+        "dag, måned og år (DDMMÅÅ)."
+    )
+    assert message(_with_control_digits("158545", range(600, 700))) == (
+        "Fødselsnummer har et individnummer som ikke passer med fødselsåret, så "
+        f"fødselsåret kan ikke bestemmes. {retype}"
+    )
+    future = synthetic_number(date(2026, 11, 30), 501)
+    assert message(future, date(2026, 11, 29)) == "Fødselsnummer har en fødselsdato fram i tid."
