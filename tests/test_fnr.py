@@ -445,3 +445,62 @@ def test_analyse__each_problem__its_own_whole_message() -> None:
     )
     future = synthetic_number(date(2026, 11, 30), 501)
     assert message(future, date(2026, 11, 29)) == "Fødselsnummer har en fødselsdato fram i tid."
+
+
+# --- synthetic_number against an independent computation -----------------------------
+
+
+def _expected_synthetic(birth_date: date, individual: int, residues: tuple[int, ...]) -> str | None:
+    """The Tenor number the test's own control-digit helper makes (None: none exists)."""
+    base = f"{birth_date.day:02d}{birth_date.month + 80:02d}{birth_date.year % 100:02d}"
+    for residue in residues:
+        number = _control_digits(f"{base}{individual:03d}", residue)
+        if number is not None:
+            return number
+    return None
+
+
+@pytest.mark.parametrize("rule_2032", [False, True])
+def test_synthetic_number__every_individual__control_digits_as_computed_independently(
+    rule_2032: bool,
+) -> None:
+    birth_date = date(1990, 5, 15)  # individual numbers 000-499 give 1900-1999
+    residues = (1, 2, 3) if rule_2032 else (0,)
+    made = missing = 0
+    for individual in range(500):
+        expected = _expected_synthetic(birth_date, individual, residues)
+        if expected is None:
+            missing += 1
+            with pytest.raises(ValueError, match="gir ingen gyldige kontrollsifre"):
+                synthetic_number(birth_date, individual, rule_2032=rule_2032)
+        else:
+            made += 1
+            assert synthetic_number(birth_date, individual, rule_2032=rule_2032) == expected
+    # Classic numbers: both outcomes occur (the 2032 rule has three chances, always one).
+    # k1 = 9, the largest digit, is among the numbers made.
+    assert made and (missing or rule_2032)
+    assert any(
+        (number := _expected_synthetic(birth_date, i, residues)) is not None and number[9] == "9"
+        for i in range(500)
+    )
+
+
+def test_synthetic_number__individual_range__0_and_999_accepted_outside_refused() -> None:
+    def first_date_accepting(individual: int, year: int) -> str:
+        for day in range(1, 29):
+            try:
+                return synthetic_number(date(year, 1, day), individual)
+            except ValueError as exc:
+                assert "0-999" not in str(exc)
+        raise AssertionError(f"no day in January {year} gives individual {individual:03d}")
+
+    assert first_date_accepting(0, 1950)[6:9] == "000"
+    assert first_date_accepting(999, 2010)[6:9] == "999"
+    for individual in (-1, 1000):
+        with pytest.raises(ValueError, match=f"individnummer må være 0-999, fikk {individual}"):
+            synthetic_number(date(1990, 5, 15), individual)
+
+
+@pytest.mark.parametrize("value", [None, 30908299902, "١٢٣٤٥٦٧٨٩٠١", "3090829990"])
+def test_mask__not_eleven_ascii_digits__fully_hidden_never_raises(value: object) -> None:
+    assert mask(value) == "*" * 11  # type: ignore[arg-type]
