@@ -60,6 +60,7 @@ PACKAGES = {
         tests=(
             "tests/test_fnr.py",
             "tests/test_code_domains.py",
+            "tests/test_code_domains_messages.py",
             "tests/test_domain_choices_properties.py",
         ),
     ),

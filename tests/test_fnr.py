@@ -504,3 +504,54 @@ def test_synthetic_number__individual_range__0_and_999_accepted_outside_refused(
 @pytest.mark.parametrize("value", [None, 30908299902, "١٢٣٤٥٦٧٨٩٠١", "3090829990"])
 def test_mask__not_eleven_ascii_digits__fully_hidden_never_raises(value: object) -> None:
     assert mask(value) == "*" * 11  # type: ignore[arg-type]
+
+
+def test_fodselsnummer_domain__each_refusal__whole_message_on_the_field() -> None:
+    from jsdesk.domain.code_domains import FODSELSNUMMER, DomainFinding
+    from jsdesk.domain.period import Period
+
+    period = Period(date(2025, 1, 1), date(2025, 12, 31))
+    person = "Oppgi personens fødselsnummer eller D-nummer."
+
+    def check(number: object, *, allow_synthetic: bool = False) -> DomainFinding | None:
+        return FODSELSNUMMER.check(
+            number, period, label="Fnr", today=TODAY, allow_synthetic=allow_synthetic
+        )
+
+    assert check(_with_control_digits("154590")) == DomainFinding(
+        "H_NUMBER",
+        "«Fnr» er et H-nummer (hjelpenummer fra helsesektoren), som registeret ikke godtar. "
+        + person,
+    )
+    assert check(_with_control_digits("812345")) == DomainFinding(
+        "FH_NUMBER",
+        "«Fnr» er et FH-nummer (felles hjelpenummer uten fødselsdato), som registeret ikke "
+        f"godtar. {person}",
+    )
+    assert check(TENOR_2032[:10] + "0") == DomainFinding(
+        "INVALID_FNR",
+        "«Fnr» er ugyldig: har feil kontrollsiffer (de to siste sifrene). "
+        "Sjekk at nummeret er skrevet riktig.",
+    )
+    assert FODSELSNUMMER.check(None, period) == DomainFinding(
+        "INVALID_FNR", "«Fødselsnummer» er ugyldig: må skrives som tekst med 11 sifre."
+    )
+    assert check(TENOR_2032) == DomainFinding(
+        "SYNTHETIC_FNR",
+        "«Fnr» er et syntetisk testnummer (Tenor), som bare godtas i testinstallasjoner "
+        "(--allow-synthetic). Oppgi personens ekte fødselsnummer eller D-nummer.",
+    )
+    assert check(TENOR_2032, allow_synthetic=True) is None
+    rule_2032 = _with_control_digits("150590", k1_residue=1)
+    assert check(rule_2032) == DomainFinding(
+        "FNR_2032_RULE",
+        "«Fnr» har kontrollsifre som bare er gyldige etter regelen for numre tildelt fra 2032. "
+        "Før 2032 er det mye mer sannsynlig en skrivefeil: kontroller nummeret.",
+        "warning",
+    )
+    born_after_today = synthetic_number(TODAY.replace(day=TODAY.day + 1), 501)
+    assert check(born_after_today, allow_synthetic=True) == DomainFinding(
+        "INVALID_FNR", "«Fnr» er ugyldig: har en fødselsdato fram i tid."
+    )
+    from_2032 = Period(date(2032, 1, 1), date(2032, 2, 1))
+    assert FODSELSNUMMER.check(rule_2032, from_2032, today=TODAY) is None
