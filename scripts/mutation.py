@@ -106,6 +106,10 @@ EQUIVALENT: dict[str, str] = {
     "jsdesk.storage.audit.x_scrub__mutmut_19": (
         "getattr without default: an UPDATE result always has rowcount"
     ),
+    "jsdesk.storage.audit.x_verify__mutmut_2": (
+        "anchor_hash starts as '' instead of None: both differ from every stored hash, and "
+        "it is only compared when the anchor's event was not found"
+    ),
     "jsdesk.storage.audit.x_verify__mutmut_12": "yield_per batch size 1001: same rows, order",
     "jsdesk.storage.audit.xǁAuditMixinǁ_save_audit_anchor__mutmut_1": (
         "default of force changed: every caller passes force"
