@@ -248,3 +248,13 @@ def test_porsanger__every_year__official_name_with_eng(year: int) -> None:
 def test_municipality_names__no_list__spells_porsangu_without_eng() -> None:
     for path in resources_dir().glob("kommuner_*.csv"):
         assert "Porsángu" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_sivilstand__new_freg_value_without_a_label__offered_under_its_own_spelling(
+    empty_resources: Path,
+) -> None:
+    (empty_resources / "freg_sivilstandstype.csv").write_text(
+        "freg_enum\ngift\nnyVerdiFraFreg\n", encoding="utf-8"
+    )
+    labels = {choice.value: choice.label for choice in SIVILSTAND.choices(ENDED_2023)}
+    assert labels == {"gift": "Gift", "nyVerdiFraFreg": "nyVerdiFraFreg"}

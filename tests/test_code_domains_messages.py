@@ -14,7 +14,9 @@ from jsdesk.domain.code_domains import (
     OSLO_BYDELER,
     SIVILSTAND,
     DomainFinding,
+    analyse_cached,
 )
+from jsdesk.domain.fnr import FnrError, analyse
 from jsdesk.domain.period import Period
 
 PERIOD = Period(date(2023, 5, 1), date(2023, 12, 31))
@@ -109,3 +111,14 @@ def test_period__overlaps__closed_spans_meet_on_a_shared_day(
 ) -> None:
     period = Period(date(2024, 1, 1), date(2024, 3, 31))
     assert period.overlaps(valid_from, valid_to) is meets
+
+
+@pytest.mark.parametrize("value", [None, 30908299902, "123", "30908299902", "30908299903"])
+def test_analyse_cached__any_value__same_answer_as_fnr_analyse(value: object) -> None:
+    today = date(2026, 11, 29)
+    try:
+        expected: object = analyse(value, today=today)
+    except FnrError as exc:
+        expected = (exc.code, exc.message)
+    got = analyse_cached(value, today)
+    assert ((got.code, got.message) if isinstance(got, FnrError) else got) == expected
