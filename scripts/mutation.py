@@ -141,6 +141,11 @@ EQUIVALENT: dict[str, str] = {
     "jsdesk.storage.audit.xǁAuditMixinǁ_audit_anchor__mutmut_1": (
         "initial raw '' instead of None: every path assigns raw or returns before it is read"
     ),
+    "jsdesk.domain.fnr.x__weighted_k1_sum__mutmut_6": "zip(strict=None) is falsy like False",
+    "jsdesk.domain.fnr.x_analyse__mutmut_64": (
+        "day 32 let through the range check fails the calendar check right after, with the "
+        "same DATE problem and message"
+    ),
 }
 
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # mutmut's exit codes for killed and timeout

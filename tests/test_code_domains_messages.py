@@ -35,6 +35,7 @@ COUNTRY_HELP = (
         (True, "en ukjent verdi"),
         ("Et langt navn på et land som ikke finnes", "«Et langt navn på ...»"),  # 17 + ...
         ("12345678901", "en tekst med mange sifre"),  # never an identity number in a message
+        ("1234 56789", "en tekst med mange sifre"),  # nine digits: part of one, maybe
         ("12345678", "«12345678»"),
     ],
 )
