@@ -94,6 +94,10 @@ EQUIVALENT: dict[str, str] = {
     "jsdesk.storage.audit.x_append_many__mutmut_77": (
         "the row key 'scrubbed' misspelt: the column's default is the same False"
     ),
+    "jsdesk.storage.audit.x_append_many__mutmut_57": (
+        "the row key 'id' misspelt: the database assigns the same id, newest + 1 (rows "
+        "cannot be deleted, a trigger refuses it)"
+    ),
     "jsdesk.storage.audit.x_event_hash__mutmut_5": "ensure_ascii=None is falsy like False",
     "jsdesk.storage.audit.x_value_digest__mutmut_4": "ensure_ascii=None is falsy like False",
     "jsdesk.storage.audit.x_head__mutmut_3": (

@@ -109,6 +109,17 @@ def test_append__events_stored_in_order_linked_from_genesis(session: Session) ->
     assert report.ok and report.events == 4 and report.scrubbed == 0
 
 
+def test_append__one_event__every_field_stored_as_given(session: Session) -> None:
+    append(session, at=AT, action="slettet", participation_id=9)
+    append(session, at=AT, action="endret", participation_id=7, variable="tiltak", old=1, new=2)
+    first, second = _events(session)
+    assert (first.action, first.participation_id, first.variable) == ("slettet", 9, None)
+    assert (first.old_value, first.new_value) == (None, None)
+    assert (second.action, second.participation_id, second.variable) == ("endret", 7, "tiltak")
+    assert (second.old_value, second.new_value) == ("1", "2")
+    assert verify(session).ok
+
+
 def test_append_many__nothing__no_event(session: Session) -> None:
     append_many(session, AT, [])
     assert _events(session) == []
