@@ -18,6 +18,7 @@ import sqlcipher3
 from cryptography.hazmat.backends.openssl import backend
 
 from jsdesk import __version__
+from jsdesk.domain import installed
 from jsdesk.paths import resources_dir
 from jsdesk.rules.form_files import load_form, shipped_form_paths
 
@@ -45,6 +46,22 @@ def reference_data_versions() -> list[tuple[str, str]]:
         for path in sorted(folder.iterdir())
         if path.suffix in _REFERENCE_SUFFIXES
     ]
+
+
+def installed_package_versions() -> list[tuple[str, str]]:
+    """Update packages installed in the user's data folder (docs/packages.md)."""
+    today = installed.today()
+    lines = []
+    for package in installed.installed_packages():
+        manifest = package.manifest
+        state = "i bruk" if package.in_effect(today) else "ikke i bruk ennå"
+        lines.append(
+            (
+                f"Oppdateringspakke {manifest.name} {manifest.version}",
+                f"gyldig fra {manifest.valid_from:%d.%m.%Y} ({state})",
+            )
+        )
+    return lines
 
 
 def _distribution_version(name: str) -> str:
@@ -87,6 +104,7 @@ def version_lines(qt_runtime: str | None = None) -> list[tuple[str, str]]:
         ("jsdesk", __version__),
         *form_versions(),
         *reference_data_versions(),
+        *installed_package_versions(),
         *component_versions(qt_runtime),
     ]
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "registry": "jsdesk.commands.registry",
     "demo": "jsdesk.commands.demo",
     "report": "jsdesk.commands.report",
+    "package": "jsdesk.commands.package",
 }
 
 

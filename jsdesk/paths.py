@@ -24,3 +24,27 @@ def forms_dir() -> Path:
 
 def resources_dir() -> Path:
     return app_root() / "resources"
+
+
+DATA_DIR_ENV = "JSDESK_DATA_DIR"
+
+
+def user_data_folder() -> Path:
+    """The user's data folder: ``JSDESK_DATA_DIR`` when set, else the platform's own.
+
+    Installed update packages live here (``pakker/``); the database's default
+    place is the same folder (``jsdesk.storage.default_db_path``).
+    """
+    import os
+
+    from platformdirs import user_data_dir
+
+    given = os.environ.get(DATA_DIR_ENV)
+    if given:
+        return Path(given).expanduser()
+    return Path(user_data_dir("jsdesk", appauthor=False))
+
+
+def publishers_dir() -> Path:
+    """The form owner's publisher certificates shipped with jsdesk (update packages)."""
+    return resources_dir() / "publishers"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,21 @@ def _own_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = str(tmp_path_factory.mktemp("qsettings"))
     for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(settings_format, QSettings.Scope.UserScope, folder)
+
+
+@pytest.fixture(autouse=True)
+def _own_data_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Update packages install into a fresh data folder per test, never the user's own;
+    after a test that installed one, the shipped data are read again."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("JSDESK_DATA_DIR", str(folder))
+    yield folder
+    if (folder / "pakker").exists():
+        from jsdesk.packages.install import reload_installed
+
+        reload_installed()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -23,6 +23,7 @@ TIERS: tuple[frozenset[str], ...] = (
     frozenset({"rules"}),
     frozenset({"storage"}),
     frozenset({"registry", "submission", "reports", "demo", "about", "notices"}),
+    frozenset({"packages"}),  # update packages: signed with the submission code
     frozenset({"ui", "commands"}),
     frozenset({"selftest"}),
     frozenset({"cli"}),

@@ -19,7 +19,7 @@ from jsdesk.errors import ExitCode, UserError
 from jsdesk.forms import FormDefinition, FormLoadError
 from jsdesk.forms.diff import diff_forms
 from jsdesk.rules import check_form_file, load_form
-from jsdesk.storage.form_migration import MigrationPlan, plan_migration
+from jsdesk.storage.form_migration import plan_migration, report_lines
 
 
 def register(subparsers: Any) -> None:
@@ -142,40 +142,3 @@ def run_migrate(args: argparse.Namespace) -> int:
         moved = db.apply_form_migration(plan)
         print(f"Flyttet {moved} registreringer til skjemaversjon {target.version}.")
     return 1 if plan.unreadable else 0
-
-
-def report_lines(plan: MigrationPlan) -> list[str]:
-    """The dry-run report in Bokmål, one line per fact."""
-    target = plan.target.version
-    lines = [
-        f"Flytting til skjemaversjon {target}: {len(plan.moves)} registreringer flyttes, "
-        f"{plan.already_on_target} er allerede på {target}.",
-    ]
-    for item in plan.unreadable:
-        lines.append(f"  Kan ikke flyttes: deltakelse {item.participation_id} ({item.reason}).")
-    if not plan.moves:
-        return lines
-    lines.append(
-        f"Verdier fjernes i: {len(plan.changed)}; "
-        f"blir ufullstendige: {len(plan.becoming_incomplete)}; "
-        f"med verdier som ikke lenger passer: {len(plan.with_values_not_fitting)}."
-    )
-    for move in plan.moves:
-        facts = []
-        if move.removed:
-            facts.append("verdier fjernes: " + ", ".join(sorted(move.removed)))
-        if move.becomes_incomplete:
-            facts.append("blir ufullstendig")
-        if not facts and not move.new_errors:
-            continue
-        head = (
-            f"  Deltakelse {move.participation_id} ({move.masked_fnr}, fra {move.from_version}): "
-            + ("; ".join(facts) if facts else "nye feil")
-        )
-        lines.append(head)
-        for finding in move.no_longer_fit:
-            where = finding.variable + (f"[{finding.index}]" if finding.index is not None else "")
-            lines.append(f"    passer ikke lenger: {where}: {finding.message}")
-        for finding in move.newly_required:
-            lines.append(f"    mangler nå: {finding.variable}: {finding.message}")
-    return lines

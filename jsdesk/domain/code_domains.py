@@ -219,6 +219,12 @@ def _in_force(first_year: int, last_year: int) -> Mapping[str, str]:
     return names
 
 
+def forget_cached() -> None:
+    """Ask the registers again on next use (an update package was installed)."""
+    registers.forget_cached()
+    _in_force.cache_clear()
+
+
 def _ancestors(nr: str) -> set[str]:
     return _follow(nr, backwards=True)
 

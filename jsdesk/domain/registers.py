@@ -7,12 +7,18 @@ module only reads them; what is valid when is answered by the domain objects in
 on a date is ``kommuner_<year>.csv`` for that date's year, clamped to the years
 shipped (a date before the oldest list uses the oldest, a date after the newest uses
 the newest).
+
+An installed update package may carry any of these files
+(:mod:`jsdesk.domain.installed`): from its valid-from date it is read instead of
+the shipped one, and a ``kommuner_<year>.csv`` for a year not shipped adds that
+year. ``forget_cached`` makes the next question read the files again.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,10 +26,61 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
+from jsdesk.domain import installed
 from jsdesk.errors import UserError
 from jsdesk.paths import resources_dir
 
 _KOMMUNE_FILE = re.compile(r"kommuner_(\d{4})\.csv")
+
+# The reference files a package may carry, with the columns each must have.
+MUNICIPALITY_COLUMNS = ("kommunenummer", "kommunenavn")
+CHANGE_COLUMNS = ("fra_kommunenummer", "til_kommunenummer", "gyldig_fra", "endring")
+BYDEL_COLUMNS = ("bydelsnummer", "bydelsnavn")
+SIVILSTAND_COLUMNS = ("freg_enum",)
+_FIXED_FILES = {
+    "kommuner_endringer.csv": CHANGE_COLUMNS,
+    "oslo_bydeler.csv": BYDEL_COLUMNS,
+    "freg_sivilstandstype.csv": SIVILSTAND_COLUMNS,
+}
+
+
+def reference_columns(name: str) -> tuple[str, ...] | None:
+    """The columns the reference file ``name`` must have; None when no such file is known."""
+    if _KOMMUNE_FILE.fullmatch(name):
+        return MUNICIPALITY_COLUMNS
+    return _FIXED_FILES.get(name)
+
+
+def municipality_list_year(name: str) -> int | None:
+    """2027 for ``kommuner_2027.csv``, None for any other file."""
+    match = _KOMMUNE_FILE.fullmatch(name)
+    return int(match[1]) if match else None
+
+
+def read_reference_rows(data: bytes, name: str) -> list[dict[str, str]]:
+    """The rows of a reference file's bytes (a package's); UserError when unusable."""
+    columns = reference_columns(name)
+    if columns is None:
+        raise UserError(f"«{name}» er ikke en referansedatafil jsdesk kjenner.")
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"{name} kan ikke leses ({exc}).") from exc
+    missing = [c for c in columns if c not in (reader.fieldnames or ())]
+    if missing:
+        raise UserError(f"{name} mangler kolonnen {', '.join(missing)}.")
+    if not rows:
+        raise UserError(f"{name} har ingen rader.")
+    return rows
+
+
+def forget_cached() -> None:
+    """Read every list again on next use (after an update package was installed)."""
+    installed.forget_installed()
+    for cached in (municipality_changes, oslo_bydeler, freg_sivilstand, municipality_years):
+        cached.cache_clear()
+    _municipalities.cache_clear()
 
 
 def municipalities_in(year: int) -> Mapping[str, str]:
@@ -44,10 +101,7 @@ class MunicipalityChange:
 
 @functools.cache
 def municipality_changes() -> tuple[MunicipalityChange, ...]:
-    rows = _read_csv(
-        "kommuner_endringer.csv",
-        ("fra_kommunenummer", "til_kommunenummer", "gyldig_fra", "endring"),
-    )
+    rows = _read_csv("kommuner_endringer.csv", CHANGE_COLUMNS)
     return tuple(
         MunicipalityChange(
             row["fra_kommunenummer"],
@@ -62,7 +116,7 @@ def municipality_changes() -> tuple[MunicipalityChange, ...]:
 @functools.cache
 def oslo_bydeler() -> Mapping[str, str]:
     """bydelsnummer -> bydelsnavn for every bydel in the list, statistical areas included."""
-    rows = _read_csv("oslo_bydeler.csv", ("bydelsnummer", "bydelsnavn"))
+    rows = _read_csv("oslo_bydeler.csv", BYDEL_COLUMNS)
     return MappingProxyType({row["bydelsnummer"]: row["bydelsnavn"] for row in rows})
 
 
@@ -70,7 +124,7 @@ def oslo_bydeler() -> Mapping[str, str]:
 def freg_sivilstand() -> frozenset[str]:
     """FREG's sivilstand values, e.g. "gift", "enkeEllerEnkemann"."""
     return frozenset(
-        row["freg_enum"] for row in _read_csv("freg_sivilstandstype.csv", ("freg_enum",))
+        row["freg_enum"] for row in _read_csv("freg_sivilstandstype.csv", SIVILSTAND_COLUMNS)
     )
 
 
@@ -83,7 +137,8 @@ def municipality_years() -> tuple[int, ...]:
         raise UserError(
             f"Programfilene i {folder} kan ikke leses ({exc.strerror}). Installer jsdesk på nytt."
         ) from exc
-    years = sorted(int(m[1]) for name in names if (m := _KOMMUNE_FILE.fullmatch(name)))
+    names += installed.reference_file_names()
+    years = sorted({int(m[1]) for name in names if (m := _KOMMUNE_FILE.fullmatch(name))})
     if not years:
         raise UserError(
             f"Kommunelistene (kommuner_ÅÅÅÅ.csv) mangler i {folder}. Installer jsdesk på nytt."
@@ -93,12 +148,12 @@ def municipality_years() -> tuple[int, ...]:
 
 @functools.cache
 def _municipalities(year: int) -> Mapping[str, str]:
-    rows = _read_csv(f"kommuner_{year}.csv", ("kommunenummer", "kommunenavn"))
+    rows = _read_csv(f"kommuner_{year}.csv", MUNICIPALITY_COLUMNS)
     return MappingProxyType({row["kommunenummer"]: row["kommunenavn"] for row in rows})
 
 
 def _read_csv(name: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    path: Path = resources_dir() / name
+    path: Path = installed.reference_file(name) or resources_dir() / name
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)

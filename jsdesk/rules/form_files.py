@@ -9,15 +9,19 @@ engine. ``check_form_file`` returns every problem for ``jsdesk form check``;
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import date
 from pathlib import Path
 
+from jsdesk.domain.installed import installed_form_paths
 from jsdesk.errors import UserError
 from jsdesk.forms.loader import read_form_file
 from jsdesk.forms.model import FormDefinition, FormLoadError, FormProblem
 from jsdesk.paths import forms_dir
 from jsdesk.rules.engine import prepare
 from jsdesk.rules.rule_parsing import parse_rules
+
+log = logging.getLogger("jsdesk.forms")
 
 
 def check_form_file(path: Path) -> list[FormProblem]:
@@ -45,8 +49,17 @@ def shipped_form_paths() -> list[Path]:
 
 @functools.cache
 def _shipped_forms() -> tuple[FormDefinition, ...]:
+    """The shipped forms and those of installed update packages in effect today."""
     forms: list[FormDefinition] = []
-    for path in shipped_form_paths():
+    shipped = shipped_form_paths()
+    for path in installed_form_paths():
+        try:
+            form = load_form(path)
+        except FormLoadError as exc:  # checked when installed; the shipped forms remain
+            log.warning("Installert skjema %s brukes ikke: %s", path, exc)
+            continue
+        forms.append(form)
+    for path in shipped:
         try:
             forms.append(load_form(path))
         except FormLoadError as exc:
@@ -57,6 +70,11 @@ def _shipped_forms() -> tuple[FormDefinition, ...]:
     if not forms:
         raise UserError(f"Fant ingen skjemadefinisjoner i {forms_dir()}. Installer jsdesk på nytt.")
     return tuple(forms)
+
+
+def forget_cached_forms() -> None:
+    """Load the forms again on next use (an update package with a form was installed)."""
+    _shipped_forms.cache_clear()
 
 
 def default_form() -> FormDefinition:
@@ -94,7 +112,7 @@ def form_by_version(version: str) -> FormDefinition:
     registered = _registered.get(version)
     if registered is not None:
         return registered
-    for form in _shipped_forms():
+    for form in reversed(_shipped_forms()):  # a shipped form wins over an installed one
         if form.version == version:
             return form
     raise UserError(f"Skjemaversjon «{version}» finnes ikke i denne utgaven av jsdesk.")

@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +237,13 @@ class AuditMixin(DatabaseCore):
         """One audit event in its own transaction (for changes that are not records)."""
         with self.write() as session:
             append(session, at=utc_now(), action=action, **fields)
+
+    def record_package_installed(self, name: str, version: str, valid_from: date) -> None:
+        """An audit event for an update package installed while this database was open."""
+        self._record_event(
+            "oppdateringspakke installert",
+            new={"pakke": name, "versjon": version, "gyldig_fra": valid_from.isoformat()},
+        )
 
     def _save_audit_anchor(self, *, force: bool = False) -> None:
         """Move the anchor to the newest event, unless the chain no longer reaches it.

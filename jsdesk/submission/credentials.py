@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from jsdesk.errors import UserError
 from jsdesk.submission.cms import SigningKey
@@ -91,9 +91,18 @@ def to_pkcs12(credentials: SigningCredentials, password: str) -> bytes:
 
 
 def create_test_credentials(
-    organisation: str, *, days: int = 365, now: datetime | None = None
+    organisation: str,
+    *,
+    days: int = 365,
+    now: datetime | None = None,
+    role: str = "pilot",
+    code_signing: bool = False,
 ) -> SigningCredentials:
-    """A self-signed RSA certificate for pilots, clearly named as a test certificate."""
+    """A self-signed RSA certificate for pilots, clearly named as a test certificate.
+
+    ``role`` names its use in the common name; ``code_signing`` adds the
+    extendedKeyUsage codeSigning (a test publisher of update packages).
+    """
     now = now or datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     name = x509.Name(
@@ -101,11 +110,11 @@ def create_test_credentials(
             x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"{TEST_MARKER} {organisation}"),
             x509.NameAttribute(
-                NameOID.COMMON_NAME, f"{TEST_MARKER} jsdesk pilot {organisation} (ikke ekte)"
+                NameOID.COMMON_NAME, f"{TEST_MARKER} jsdesk {role} {organisation} (ikke ekte)"
             ),
         ]
     )
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -129,8 +138,12 @@ def create_test_credentials(
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
     )
+    if code_signing:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
+        )
+    cert = builder.sign(key, hashes.SHA256())
     return SigningCredentials(certificate=cert, key=key)
 
 
