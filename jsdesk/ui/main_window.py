@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from jsdesk.ui.participations_model import ParticipationsModel
     from jsdesk.ui.report_actions import ReportActions
     from jsdesk.ui.submission_actions import SubmissionActions
+    from jsdesk.ui.update_actions import UpdateActions
     from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
     idle: IdleWatcher
     submission_actions: SubmissionActions  # export dialog and history
     report_actions: ReportActions
+    update_actions: UpdateActions  # update packages (Fil → Installer oppdatering …)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -240,6 +242,10 @@ class MainWindow(QMainWindow):
         from jsdesk.ui.import_dialog import install_import_action
 
         self.action_import = install_import_action(self, file_menu, toolbar)
+        # Update packages: "Installer oppdatering …" and the watched folder (ui/update_actions.py)
+        from jsdesk.ui import update_actions
+
+        self.update_actions = update_actions.install(self, file_menu, self.action_quit)
 
     def _build_help_menu(self) -> None:
         """Hjelp → Om jsdesk: versions and licence notices (jsdesk/ui/about_dialog.py)."""
