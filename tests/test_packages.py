@@ -294,6 +294,9 @@ def test_package__new_form__diff_and_migration_dry_run_shown_before_anything_mov
     shown = capsys.readouterr().out
     assert "Skjema jobbsjansen-2026.yaml: versjon 2026.1" in shown
     assert "fjernet: variabel antall_barn" in shown  # form diff
+    # The shipped test cases the new version would change (forms/cases/).
+    assert "Testtilfeller i cases/ som får et annet utfall med 2026.1:" in shown
+    assert "antall_barn_aktiv-pa" in shown
     assert "Prøvekjøring av flytting (ingen registreringer flyttes nå)" in shown
     assert "3 registreringer flyttes" in shown
     assert f"Deltakelse {ids['children']} " in shown

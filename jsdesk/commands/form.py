@@ -19,6 +19,7 @@ from jsdesk.errors import ExitCode, UserError
 from jsdesk.forms import FormDefinition, FormLoadError
 from jsdesk.forms.diff import diff_forms
 from jsdesk.rules import check_form_file, load_form
+from jsdesk.rules.cases import changed_case_lines, read_cases, run_cases
 from jsdesk.storage.form_migration import plan_migration, report_lines
 
 
@@ -41,6 +42,7 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=run_check)
     register_diff(actions)
     register_migrate(actions)
+    register_test(actions)
     parser.set_defaults(func=lambda args: _help(parser))
 
 
@@ -77,6 +79,12 @@ def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentP
     parser.add_argument("old", type=Path, metavar="GAMMEL", help="Skjemafil for gammel versjon.")
     parser.add_argument("new", type=Path, metavar="NY", help="Skjemafil for ny versjon.")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        metavar="MAPPE",
+        help="testtilfeller som vises om NY endrer utfallet (standard: forms/cases/)",
+    )
     parser.set_defaults(func=run_diff)
 
 
@@ -107,7 +115,52 @@ def run_diff(args: argparse.Namespace) -> int:
         )
         for change in changes:
             print(f"  {change}")
+        for line in changed_case_lines(new, args.cases):
+            print(line)
     return 1 if changes else 0
+
+
+def register_test(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``test`` to ``jsdesk form``'s subcommands."""
+    parser = form_subparsers.add_parser(
+        "test",
+        help="kjør lagrede testtilfeller mot et skjema",
+        description=(
+            "Kontrollerer hvert testtilfelle (*.json) i MAPPE på nytt med SKJEMA og viser dem "
+            "som får et annet utfall (gyldig, fase, feil og advarsler per variabel og kode). "
+            "Avslutter med 0 når ingen er endret, 1 når minst ett er endret, 2 når en fil "
+            "ikke kan leses."
+        ),
+    )
+    parser.add_argument("form", type=Path, metavar="SKJEMA", help="Skjemafil.")
+    parser.add_argument("cases", type=Path, metavar="MAPPE", help="Mappe med testtilfeller.")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
+    parser.set_defaults(func=run_test)
+
+
+def run_test(args: argparse.Namespace) -> int:
+    form = load_form_for_user(args.form)
+    results = run_cases(form, read_cases(args.cases))
+    changed = [result for result in results if result.changed]
+    if args.format == "json":
+        report = {
+            "form_version": form.version,
+            "cases": len(results),
+            "changed": [result.to_json() for result in changed],
+        }
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 1 if changed else 0
+    if not changed:
+        print(f"{len(results)} testtilfeller, ingen endret utfall med {form.version}.")
+        return 0
+    rows = [("Testtilfelle", "Lagret utfall", f"Utfall med {form.version}")]
+    rows += [(r.case.name, r.case.outcome.short(), r.now.short()) for r in changed]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, before, now in rows:
+        print(f"{name.ljust(widths[0])}  {before.ljust(widths[1])}  {now}")
+    print(f"{len(changed)} av {len(results)} testtilfeller har endret utfall.")
+    return 1
 
 
 def register_migrate(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -127,6 +127,8 @@ def parse_manifest(data: bytes) -> PackageManifest:
         raise ManifestError("Manifestet er ikke UTF-8.") from None
     except UntrustedJsonError as exc:
         raise ManifestError(f"Manifestet er ikke gyldig JSON: {exc.detail}") from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise ManifestError(f"Manifestet er ikke gyldig JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ManifestError("Manifestet må være et JSON-objekt.")
     known = {"format", "name", "title", "version", "valid_from", "min_program_version", "content"}

@@ -43,7 +43,7 @@ from jsdesk.domain.installed import (
 )
 from jsdesk.errors import ExitCode, UserError
 from jsdesk.forms import FormDefinition, FormLoadError
-from jsdesk.jsontext import UntrustedJsonError, loads_untrusted
+from jsdesk.jsontext import loads_untrusted
 from jsdesk.rules import load_form
 from jsdesk.submission.cms import SignatureProblem, sign_detached, verify_signed
 from jsdesk.submission.credentials import SigningCredentials
@@ -151,7 +151,7 @@ def _read_description(path: Path) -> dict[str, str]:
         raw = loads_untrusted(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UserError(f"Kan ikke lese {path}: {exc.strerror or exc}.", 2) from exc
-    except (UnicodeDecodeError, UntrustedJsonError) as exc:
+    except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, UntrustedJsonError
         raise UserError(f"{path} er ikke gyldig JSON ({exc}).", 2) from exc
     known = {"name", "title", "version", "valid_from", "min_program_version"}
     if not isinstance(raw, dict) or not set(raw) <= known:

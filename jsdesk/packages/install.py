@@ -38,6 +38,7 @@ from jsdesk.domain.installed import (
 from jsdesk.forms.diff import diff_forms
 from jsdesk.packages.archive import PackageRefused, VerifiedPackage
 from jsdesk.rules import default_form, shipped_form_paths
+from jsdesk.rules.cases import changed_case_lines
 from jsdesk.rules.form_files import forget_cached_forms, load_form
 from jsdesk.storage.audit import os_user
 from jsdesk.storage.form_migration import plan_migration, report_lines
@@ -112,6 +113,7 @@ def preview(package: VerifiedPackage, db: Database | None = None) -> Preview:
                 f"{current.version} (skjemaet i bruk):"
             )
             lines += [f"  {change}" for change in changes]
+            lines += changed_case_lines(form)
             if db is not None:
                 lines.append("Prøvekjøring av flytting (ingen registreringer flyttes nå):")
                 lines += [f"  {line}" for line in report_lines(plan_migration(db, form))]

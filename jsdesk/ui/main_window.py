@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
     from jsdesk.ui.overview import OverviewPanel
     from jsdesk.ui.participations_model import ParticipationsModel
+    from jsdesk.ui.pilot import PilotSession
     from jsdesk.ui.report_actions import ReportActions
     from jsdesk.ui.submission_actions import SubmissionActions
     from jsdesk.ui.update_actions import UpdateActions
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.wizards: list[ParticipationWizard] = []
         self._hidden_wizards: list[ParticipationWizard] = []
         self._sandbox_dir: Path | None = None
+        self.pilot: PilotSession | None = None  # the sandbox's live form and feedback
         self._pending_db: Database | None = None  # open, but its recovery key unconfirmed
         self._toolbar: QToolBar | None = None
         self._built = False
@@ -399,6 +401,9 @@ class MainWindow(QMainWindow):
         # The pilot form is passed explicitly wherever a record of it is evaluated
         # (the wizard, the registry import); nothing process-wide learns of it.
         self.context.pilot_form = load_form(form_path)
+        from jsdesk.ui.pilot import PilotSession
+
+        self.pilot = PilotSession(self, form_path, self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))
         from jsdesk.domain.code_domains import OSLO_BYDELER
 
@@ -630,6 +635,8 @@ class MainWindow(QMainWindow):
         wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.finished.connect(lambda _result, w=wizard: self._wizard_closed(w))
         self.wizards.append(wizard)
+        if self.pilot is not None:
+            self.pilot.attach(wizard)
         wizard.show()
         wizard.activateWindow()
         return wizard

@@ -415,6 +415,32 @@ class ParticipationWizard(QWizard):
             self.pages[part.number] = page
             self.page_list.addItem(f"Del {part.number}: {part.title}")
 
+    def replace_form(self, form: FormDefinition) -> None:
+        """Rebuild every page for ``form`` in place, keeping the values entered (pilot sandbox).
+
+        Nothing is stored: the record stays as it is, values of variables the new form
+        no longer has stay in it (and show as findings), and the page shown stays shown.
+        """
+        current = self.currentId()
+        self.form = form
+        self._group_of = {
+            field.name: variable.name for variable in form.variables for field in variable.fields
+        }
+        for page_id in list(self.pageIds()):
+            page = self.page(page_id)
+            self.removePage(page_id)
+            page.deleteLater()
+        self.fields.clear()
+        self.pages.clear()
+        self.page_list.blockSignals(True)
+        self.page_list.clear()
+        self.page_list.blockSignals(False)
+        self._choices_period = None
+        self._build_pages()
+        self.restart()
+        self.go_to_page(current if current in self.pages else min(self.pages, default=0))
+        self._show_record()
+
     def _load(self) -> None:
         if self.participation_id is None:
             self.setWindowTitle("Ny deltakelse – jsdesk")
@@ -863,6 +889,10 @@ class ParticipationWizard(QWizard):
 
     def _page_of(self, field: Field) -> FormPage | None:
         return next((p for p in self.pages.values() if field in p.fields), None)
+
+    def focused_field(self) -> Field | None:
+        """The field that holds the keyboard focus, if any."""
+        return self._field_for(QApplication.focusWidget())
 
     def _field_for(self, widget: QWidget | None) -> Field | None:
         while widget is not None:
