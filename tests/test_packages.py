@@ -108,7 +108,7 @@ def test_package__2027_municipality_list__takes_effect_on_its_date(
         publisher_trust(),
     )
     lines = preview(package).lines
-    assert "tar effekt 01.01.2027" in "\n".join(lines)
+    assert "Gyldig fra 01.01.2027: tar effekt da" in "\n".join(lines)
     assert any("1 nye (5699 Nyheim)" in line and "mot listen for 2026" in line for line in lines)
     install_package(package)
 

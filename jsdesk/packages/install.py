@@ -94,7 +94,7 @@ def preview(package: VerifiedPackage, db: Database | None = None) -> Preview:
     when = (
         "tar effekt straks"
         if manifest.valid_from <= today()
-        else f"tar effekt {manifest.valid_from:%d.%m.%Y} (til da gjelder det som er i bruk nå)"
+        else "tar effekt da; til da gjelder det som er i bruk nå"
     )
     lines = [
         f"Pakke «{manifest.name}» versjon {manifest.version}"

@@ -161,6 +161,8 @@ class PilotSession(QObject):
         self.comments_dock.setWidget(self.comment_list)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.comments_dock)
         window.tabifyDockWidget(self.form_dock, self.comments_dock)
+        # The overview keeps most of a 1366×768 screen; the panels can be dragged larger.
+        window.resizeDocks([self.form_dock], [150], Qt.Orientation.Vertical)
         self._set_form_status(ok=True)
 
     def _build_actions(self) -> None:
@@ -293,6 +295,7 @@ class PilotSession(QObject):
         )
         self.comment_dialog = dialog
         dialog.show()
+        dialog.activateWindow()
         dialog.text.setFocus()
         return dialog
 
@@ -356,6 +359,7 @@ class PilotSession(QObject):
         dialog.accepted.connect(lambda: self.save_case(wizard, dialog.name.text()))
         self.case_dialog = dialog
         dialog.show()
+        dialog.activateWindow()
         dialog.name.setFocus()
         return dialog
 
