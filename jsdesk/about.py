@@ -17,8 +17,7 @@ from pathlib import Path
 import sqlcipher3
 from cryptography.hazmat.backends.openssl import backend
 
-from jsdesk import __version__
-from jsdesk.domain import installed
+from jsdesk import __version__, installed
 from jsdesk.paths import resources_dir
 from jsdesk.rules.form_files import load_form, shipped_form_paths
 

@@ -34,7 +34,9 @@ EXCEPTIONS = {
     ("commands", "ui"): "jsdesk report draws its PDF with Qt (ui.report_pdf, imported for it)",
 }
 # Plain modules every layer may use; they import only each other.
-FOUNDATION = frozenset({"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext"})
+FOUNDATION = frozenset(
+    {"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext", "installed"}
+)
 
 
 def tier_of(unit: str) -> int:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from jsdesk import installed
 from jsdesk.cli import main
-from jsdesk.domain import installed
 from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.domain.period import Period
 from jsdesk.packages.archive import PackageRefused, build_package, open_package

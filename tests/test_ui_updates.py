@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from test_packages import IN_2027, NEW_NR, municipality_source, write_package
 from ui_support import PASSPHRASE, make_db
 
-from jsdesk.domain import installed
+from jsdesk import installed
 from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.packages.archive import build_package
 from jsdesk.packages.install import install_log, reload_installed

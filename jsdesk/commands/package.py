@@ -157,7 +157,7 @@ def _confirm() -> bool:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from jsdesk.domain.installed import installed_folder
+    from jsdesk.installed import installed_folder
     from jsdesk.packages.install import describe_installed
 
     lines = describe_installed()

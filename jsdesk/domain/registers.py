@@ -9,7 +9,7 @@ shipped (a date before the oldest list uses the oldest, a date after the newest 
 the newest).
 
 An installed update package may carry any of these files
-(:mod:`jsdesk.domain.installed`): from its valid-from date it is read instead of
+(:mod:`jsdesk.installed`): from its valid-from date it is read instead of
 the shipped one, and a ``kommuner_<year>.csv`` for a year not shipped adds that
 year. ``forget_cached`` makes the next question read the files again.
 """
@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
-from jsdesk.domain import installed
+from jsdesk import installed
 from jsdesk.errors import UserError
 from jsdesk.paths import resources_dir
 

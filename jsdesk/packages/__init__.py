@@ -2,5 +2,5 @@
 
 ``archive`` builds and verifies a package file, ``publishers`` says whose packages
 are accepted, ``install`` previews, installs and logs one. What installed packages
-provide is read by :mod:`jsdesk.domain.installed`. See docs/packages.md.
+provide is read by :mod:`jsdesk.installed`. See docs/packages.md.
 """

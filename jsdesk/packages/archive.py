@@ -4,7 +4,7 @@ A package is a ZIP file with
 
 - ``manifest.json``: name, title, version, valid-from date, minimum program
   version, and every content file with its SHA-256 sum and size
-  (:class:`jsdesk.domain.installed.PackageManifest`);
+  (:class:`jsdesk.installed.PackageManifest`);
 - ``manifest.p7s``: a detached CMS signature over ``manifest.json``, made and
   checked by the submission code (``cms.sign_detached`` / ``cms.verify_signed``);
 - the content files, ``skjema/*.yaml`` (form definitions) and ``data/*.csv``
@@ -30,7 +30,9 @@ from cryptography import x509
 
 from jsdesk import __version__
 from jsdesk.domain import registers
-from jsdesk.domain.installed import (
+from jsdesk.errors import ExitCode, UserError
+from jsdesk.forms import FormDefinition, FormLoadError
+from jsdesk.installed import (
     DATA_FOLDER,
     FORM_FOLDER,
     MANIFEST_NAME,
@@ -41,8 +43,6 @@ from jsdesk.domain.installed import (
     parse_manifest,
     parse_version,
 )
-from jsdesk.errors import ExitCode, UserError
-from jsdesk.forms import FormDefinition, FormLoadError
 from jsdesk.jsontext import loads_untrusted
 from jsdesk.rules import load_form
 from jsdesk.submission.cms import SignatureProblem, sign_detached, verify_signed

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jsdesk.domain import code_domains, registers
-from jsdesk.domain.installed import (
+from jsdesk.forms.diff import diff_forms
+from jsdesk.installed import (
     MANIFEST_NAME,
     SIGNATURE_NAME,
     InstalledPackage,
@@ -35,7 +36,6 @@ from jsdesk.domain.installed import (
     packages_folder,
     today,
 )
-from jsdesk.forms.diff import diff_forms
 from jsdesk.packages.archive import PackageRefused, VerifiedPackage
 from jsdesk.rules import default_form, shipped_form_paths
 from jsdesk.rules.cases import changed_case_lines

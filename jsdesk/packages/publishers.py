@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from jsdesk.domain.installed import packages_folder
+from jsdesk.installed import packages_folder
 from jsdesk.paths import publishers_dir
 from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
 from jsdesk.submission.trust import TrustStore, load_certificates_in

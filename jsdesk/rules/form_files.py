@@ -13,10 +13,10 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from jsdesk.domain.installed import installed_form_paths
 from jsdesk.errors import UserError
 from jsdesk.forms.loader import read_form_file
 from jsdesk.forms.model import FormDefinition, FormLoadError, FormProblem
+from jsdesk.installed import installed_form_paths
 from jsdesk.paths import forms_dir
 from jsdesk.rules.engine import prepare
 from jsdesk.rules.rule_parsing import parse_rules

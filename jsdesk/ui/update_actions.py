@@ -76,7 +76,7 @@ def newer_packages_in(folder: Path) -> tuple[list[Path], list[str]]:
     A package of a name and version already installed is skipped quietly; one that
     fails verification is reported.
     """
-    from jsdesk.domain.installed import installed_packages
+    from jsdesk.installed import installed_packages
     from jsdesk.packages.archive import PACKAGE_SUFFIX, PackageRefused, open_package
     from jsdesk.packages.publishers import publisher_trust
 
@@ -255,7 +255,7 @@ class UpdateActions(QObject):
         box.finished.connect(lambda _result: self._next())
 
     def _installed(self, done: object) -> None:
-        from jsdesk.domain.installed import InstalledPackage
+        from jsdesk.installed import InstalledPackage
 
         assert isinstance(done, InstalledPackage)
         manifest = done.manifest
