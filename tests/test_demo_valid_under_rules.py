@@ -10,6 +10,7 @@ import pytest
 
 from jsdesk.cli import main
 from jsdesk.demo import DemoParticipation, generate_participations
+from jsdesk.domain.fnr import PersonKey
 from jsdesk.rules import FindingCode, Severity, Stage, default_form, evaluate
 
 TODAY = date(2026, 11, 29)
@@ -78,8 +79,11 @@ def test_demo__derived_values__person_id_and_kommunenavn(
     participations: list[DemoParticipation],
 ) -> None:
     form = default_form()
+    key = PersonKey.random()
     for p in participations[:100]:
-        derived = evaluate(form, p.record, allow_synthetic=True, today=TODAY).derived
+        derived = evaluate(
+            form, p.record, allow_synthetic=True, today=TODAY, person_key=key
+        ).derived
         assert derived["person_id"]
         assert derived["kommunenavn"]
 

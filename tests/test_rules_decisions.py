@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from engine_support import (
     DROP,
+    PERSON_KEY,
     aktiv_record,
     avsluttet_record,
     classic_number,
@@ -178,7 +179,7 @@ def test_register_data__problem__warning_without_acceptance_and_record_complete(
     )
     assert evaluation.valid
     assert evaluation.warnings_to_accept == ()
-    assessment = assess(record, shipped_form(), allow_synthetic=True)
+    assessment = assess(record, shipped_form(), allow_synthetic=True, person_key=PERSON_KEY)
     assert assessment.valid and all(assessment.completeness.values())
 
 

@@ -8,6 +8,7 @@ import pytest
 from engine_support import (
     DROP,
     FORM_PATH,
+    PERSON_KEY,
     aktiv_record,
     avsluttet_record,
     classic_number,
@@ -262,15 +263,13 @@ def test_fnr__invalid__no_derived_values() -> None:
     assert evaluation.derived["fodselsar"] is None
 
 
-def test_person_id__same_number__same_uuid5() -> None:
-    import uuid
-
-    from jsdesk.domain.fnr import PERSON_ID_NAMESPACE
+def test_person_id__same_number__same_keyed_id() -> None:
+    from jsdesk.domain.fnr import person_id
 
     number = tenor()
     first = run(aktiv_record(fodselsnummer=number)).derived["person_id"]
     second = run(avsluttet_record(fodselsnummer=number)).derived["person_id"]
-    assert first == second == str(uuid.uuid5(PERSON_ID_NAMESPACE, number))
+    assert first == second == str(person_id(number, PERSON_KEY))
 
 
 def test_person_id__given_and_wrong__derived_mismatch() -> None:

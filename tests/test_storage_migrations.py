@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storage_helpers import PASSPHRASE, fnr
 from storage_helpers import raw_rows as connect_raw_rows
 
+from jsdesk.domain.fnr import PersonKey, person_id
 from jsdesk.storage import Database, Status, audit, schema
 from jsdesk.storage.backup import backup_dir, connect_raw
 from jsdesk.storage.check_migrations import main as check_migrations
@@ -158,6 +159,11 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
         any(f["code"] == "UNKNOWN_VARIABLE" for f in json.loads(row["findings"]))
         for row in after["participations"]
     )
+    # person_id is keyed since 0007 (docs/person-id.md)
+    (secret,) = [row["blob"] for row in after["settings"] if row["key"] == "person_id.key"]
+    assert [row["person_id"] for row in after["participations"]] == [
+        str(person_id(fnr(n), PersonKey(secret))) for n in range(1, 6)
+    ]
     assert all(row["submitted_version"] is None for row in after["participations"])
     triggers = {
         row[0]

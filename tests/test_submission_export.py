@@ -99,7 +99,8 @@ def test_create__payload__header_and_records_complete(db: Database, out: Path) -
     records = document["records"]
     assert isinstance(records, list) and records
     first = records[0]
-    assert "person_id" in first["values"] and "kommunenavn" in first["values"]  # derived
+    assert "kommunenavn" in first["values"] and "fodselsar" in first["values"]  # derived
+    assert all("person_id" not in r["values"] for r in records)  # keyed locally, not sent
     assert first["record_version"] >= 1 and first["correction"] is False
 
 

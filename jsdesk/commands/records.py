@@ -57,9 +57,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def summary_json(summary: Any) -> dict[str, object]:
+    """One line of the list. No person_id: next to the masked number (birth date) it
+    must not stand (docs/person-id.md); ``records show`` has the whole record."""
     return {
         "id": summary.id,
-        "person_id": summary.person_id,
         "fodselsnummer_maskert": summary.masked_fnr,
         "fodselsar": summary.fodselsar,
         "stage": summary.stage,
@@ -93,7 +94,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if test:
         print("TESTINSTALLASJON")
-    header = ("id", "person_id", "fødselsnr.", "fase", "status", "oppstart", "avslutning", "endret")
+    header = ("id", "fødselsnr.", "fødselsår", "fase", "status", "oppstart", "avslutning", "endret")
     print("\t".join(header))
     for row in rows:
         print("\t".join("" if value is None else str(value) for value in row.values()))

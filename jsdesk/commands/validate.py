@@ -50,6 +50,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jsdesk.domain.fnr import PersonKey
     from jsdesk.forms import FormLoadError
     from jsdesk.rules import RecordFileError, default_form, evaluate, load_form, read_record_file
 
@@ -66,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         form = default_form()
     installation = _installation(args.kommune)
 
+    # No database, so no installation key: person ids are keyed for this run only and
+    # mean nothing after it (docs/person-id.md).
+    person_key = PersonKey.random()
     results: list[dict[str, object]] = []
     unreadable = False
     any_errors = False
@@ -78,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
             continue
         for index, record in enumerate(records):
             evaluation = evaluate(
-                form, record, allow_synthetic=args.allow_synthetic, installation=installation
+                form,
+                record,
+                allow_synthetic=args.allow_synthetic,
+                installation=installation,
+                person_key=person_key,
             )
             any_errors = any_errors or not evaluation.valid
             results.append(

@@ -18,6 +18,9 @@ may end up in logs.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +29,8 @@ from enum import StrEnum
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.no import fodselsnummer as stdnum_fnr
 
-# Fixed namespace for person_id (uuid5). Never change it: every installation must
-# derive the same id for the same person. See docs/person-id.md.
-PERSON_ID_NAMESPACE = uuid.UUID("012bb594-e38a-4407-98b5-ca4d4d05fe7d")
+PERSON_KEY_BYTES = 32  # HMAC-SHA256 key length; see docs/person-id.md
+_UUID_VERSION_8 = 8  # RFC 9562: "custom" UUID, the layout is ours
 
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K1_RESIDUES_2032 = frozenset({1, 2, 3})  # residue 0 is the classic rule
@@ -137,9 +139,43 @@ def analyse(number: object, *, today: date | None = None) -> FnrInfo:
     return FnrInfo(digits, kind, synthetic, False, birth_date, birth_date.year)
 
 
-def person_id(number: object) -> uuid.UUID:
-    """The register's person id: uuid5 over the normalised number in PERSON_ID_NAMESPACE."""
-    return uuid.uuid5(PERSON_ID_NAMESPACE, normalise(number))
+@dataclass(frozen=True, slots=True, repr=False)
+class PersonKey:
+    """The installation's secret for ``person_id`` (kept in the encrypted database).
+
+    Without it nobody can compute a person_id from a fødselsnummer, so a person_id
+    shown next to a partial number does not let anyone test the few thousand
+    numbers that fit. ``repr`` never shows the key.
+    """
+
+    secret: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.secret) != PERSON_KEY_BYTES:
+            raise ValueError(f"person_id-nøkkelen må være {PERSON_KEY_BYTES} byte")
+
+    @classmethod
+    def random(cls) -> PersonKey:
+        """A new key: for a new database, or for one run without a database."""
+        return cls(secrets.token_bytes(PERSON_KEY_BYTES))
+
+    def __repr__(self) -> str:
+        return "PersonKey(<hemmelig>)"
+
+
+def person_id(number: object, key: PersonKey) -> uuid.UUID:
+    """The person id: HMAC-SHA256 of the normalised number under ``key``, as a version-8 UUID.
+
+    The first 128 bits of the MAC with the RFC 9562 version (8) and variant bits
+    set, so 122 bits are the MAC's. Stable for as long as the key is.
+    """
+    mac = hmac.new(key.secret, normalise(number).encode("ascii"), hashlib.sha256).digest()
+    value = int.from_bytes(mac[:16], "big")
+    value &= ~(0xF << 76)  # version nibble
+    value |= _UUID_VERSION_8 << 76
+    value &= ~(0b11 << 62)  # variant bits
+    value |= 0b10 << 62  # RFC 9562 variant
+    return uuid.UUID(int=value)
 
 
 def mask(number: str) -> str:

@@ -74,6 +74,9 @@ class Role(StrEnum):
     START = "start"  # the participation's start date
     END = "end"  # the participation's end date
     MUNICIPALITY = "municipality"  # the municipality that receives the grant
+    # the person id, keyed to the installation (docs/person-id.md): local only, never
+    # sent to the register and never shown next to a masked identity number
+    PERSON_ID = "person_id"
 
 
 class RuleKind(StrEnum):

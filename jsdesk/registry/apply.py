@@ -81,7 +81,8 @@ class _Participation:
 
 def plan_import(db: Database, checked: CheckedExtract) -> ImportPlan:
     """Work out what applying the good rows would do; writes nothing."""
-    persons = [fnrmod.person_id(row.fodselsnummer) for row in checked.good]
+    key = db.person_key
+    persons = [fnrmod.person_id(row.fodselsnummer, key) for row in checked.good]
     by_person = _participations_by_person(db, persons)
     unknown: list[UnknownPerson] = []
     touched: dict[int, _Participation] = {}

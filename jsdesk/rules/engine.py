@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from jsdesk.domain.period import Period
 from jsdesk.forms.model import (
@@ -45,6 +45,10 @@ from jsdesk.forms.model import Expression as FormExpression
 from jsdesk.rules.explain import Explainer
 from jsdesk.rules.expr import Env, Expression, Node
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
+
+if TYPE_CHECKING:
+    from jsdesk.domain.fnr import PersonKey
+
 from jsdesk.rules.values import (
     Coercer,
     Context,
@@ -495,6 +499,7 @@ def evaluate(
     allow_synthetic: bool = False,
     today: date | None = None,
     installation: str | None = None,
+    person_key: PersonKey | None = None,
 ) -> Evaluation:
     """Evaluate ``record`` against ``form``; never raises on any JSON-like input.
 
@@ -503,6 +508,9 @@ def evaluate(
     one of the numbers that municipality had during the participation
     (``OTHER_MUNICIPALITY``). Without it (``jsdesk validate`` without ``--kommune``)
     any number in force is accepted.
+
+    ``person_key`` is the installation's key for the derived person id; without it
+    the person id is not derived (None) and a given one is not checked.
     """
     plan = _plan(form)
     today = today or date.today()
@@ -588,7 +596,7 @@ def evaluate(
             values[name] = value
 
     # 5. derived values
-    env = Env(values, today, period=period if has_start else None)
+    env = Env(values, today, period=period if has_start else None, person_key=person_key)
     derived: dict[str, object] = {}
     for vp in plan.derives:
         name = vp.var.name
@@ -599,15 +607,8 @@ def evaluate(
         if result is None:
             continue
         if name in values and values[name] != result:
-            given_value = values[name]
-            shown = describe_json(given_value) if isinstance(given_value, str) else given_value
             out.add(
-                vp.position,
-                name,
-                FindingCode.DERIVED_MISMATCH,
-                f"«{vp.var.label}» er {shown}, men ut fra {vp.derive_sources} skal "
-                f"den være {result}. Fjern verdien (den fylles ut automatisk) eller rett "
-                f"{vp.derive_fix}.",
+                vp.position, name, FindingCode.DERIVED_MISMATCH, _mismatch(vp, values[name], result)
             )
         values[name] = result
 
@@ -763,7 +764,7 @@ def _check_entries(
                 if value is None:
                     continue
             values[name] = value
-        entry_env = Env(env.values, env.today, values, env.period)
+        entry_env = Env(env.values, env.today, values, env.period, env.person_key)
         for vp, check in checks:
             if not (check.entry_names <= values.keys() and check.outer_names <= outer):
                 continue
@@ -778,6 +779,18 @@ def _check_entries(
                     index=index,
                     severity=check.severity,
                 )
+
+
+def _mismatch(vp: _VarPlan, given: object, result: object) -> str:
+    """DERIVED_MISMATCH in the form's words; a person id's values are never shown
+    (findings are listed next to masked numbers, see docs/person-id.md)."""
+    fix = f"Fjern verdien (den fylles ut automatisk) eller rett {vp.derive_fix}."
+    if vp.var.role is Role.PERSON_ID:
+        return f"«{vp.var.label}» stemmer ikke med {vp.derive_sources}. {fix}"
+    shown = describe_json(given) if isinstance(given, str) else given
+    return (
+        f"«{vp.var.label}» er {shown}, men ut fra {vp.derive_sources} skal den være {result}. {fix}"
+    )
 
 
 def _result(

@@ -30,9 +30,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsdesk.domain.period import Period
+
+if TYPE_CHECKING:
+    from jsdesk.domain.fnr import PersonKey
 
 # ----------------------------------------------------------------- evaluation env
 
@@ -43,10 +46,11 @@ class Env:
     ``values`` holds the well-formed values of the record's variables (malformed,
     locked or unanswered ones are absent); ``entry`` the current group entry's
     fields while a group rule runs; ``period`` the participation's period (start
-    to end, or to today while active), None while the start date is unknown.
+    to end, or to today while active), None while the start date is unknown;
+    ``person_key`` the installation's key for ``person_id()`` (None: no person id).
     """
 
-    __slots__ = ("entry", "period", "today", "values")
+    __slots__ = ("entry", "period", "person_key", "today", "values")
 
     def __init__(
         self,
@@ -54,11 +58,13 @@ class Env:
         today: date,
         entry: Mapping[str, object] | None = None,
         period: Period | None = None,
+        person_key: PersonKey | None = None,
     ) -> None:
         self.values = values
         self.today = today
         self.entry = entry
         self.period = period
+        self.person_key = person_key
 
 
 Compiled = Callable[[Env], object]

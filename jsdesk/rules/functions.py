@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.rules.expr import Env, Function
+
+if TYPE_CHECKING:
+    from jsdesk.domain.fnr import PersonKey
 
 
 def analyse_fnr(number: str, today: date) -> object:
@@ -51,18 +55,22 @@ def _age_at(env: Env, who: object, day: object) -> int | None:
 
 
 def _person_id(env: Env, number: object) -> str | None:
+    """The keyed person id (docs/person-id.md); None without the installation's key."""
     from jsdesk.domain.fnr import FnrInfo
 
-    if not isinstance(number, str) or not isinstance(analyse_fnr(number, env.today), FnrInfo):
+    key = env.person_key
+    if key is None or not isinstance(number, str):
         return None
-    return _person_id_cached(number)
+    if not isinstance(analyse_fnr(number, env.today), FnrInfo):
+        return None
+    return _person_id_cached(number, key)
 
 
 @functools.lru_cache(maxsize=4096)
-def _person_id_cached(number: str) -> str:
+def _person_id_cached(number: str, key: PersonKey) -> str:
     from jsdesk.domain.fnr import person_id
 
-    return str(person_id(number))
+    return str(person_id(number, key))
 
 
 def _birth_year(env: Env, number: object) -> int | None:

@@ -54,6 +54,7 @@ def assess(
     *,
     allow_synthetic: bool,
     installation: str | None = None,
+    person_key: fnr_module.PersonKey | None = None,
 ) -> Assessment:
     """Evaluate ``values`` under ``form`` (once); never raises for bad values.
 
@@ -75,7 +76,8 @@ def assess(
         except fnr_module.FnrError:
             fnr_text = raw_fnr.strip()
         else:
-            person = str(fnr_module.person_id(fnr_text))
+            if person_key is not None:
+                person = str(fnr_module.person_id(fnr_text, person_key))
             try:
                 info = fnr_module.analyse(fnr_text)
             except fnr_module.FnrError:
@@ -99,7 +101,13 @@ def assess(
         oppstartsdato=start,
         avslutningsdato=end,
     )
-    evaluation = evaluate(form, values, allow_synthetic=allow_synthetic, installation=installation)
+    evaluation = evaluate(
+        form,
+        values,
+        allow_synthetic=allow_synthetic,
+        installation=installation,
+        person_key=person_key,
+    )
     parts = {part.number: True for part in form.parts}
     for finding in evaluation.errors:
         if form.has_variable(finding.variable):

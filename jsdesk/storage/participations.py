@@ -46,6 +46,7 @@ from jsdesk.storage.results import (
 from jsdesk.storage.sessions import DatabaseCore
 
 if TYPE_CHECKING:
+    from jsdesk.domain.fnr import PersonKey
     from jsdesk.storage.form_migration import MigrationPlan
     from jsdesk.storage.settings import Settings
 
@@ -70,12 +71,17 @@ class ParticipationsMixin(DatabaseCore):
         @property
         def settings(self) -> Settings: ...
 
+        @property
+        def person_key(self) -> PersonKey: ...
+
         def _after_delete(self, pid: int) -> None: ...  # scrubs backups and the WAL
 
     # --- helpers ----------------------------------------------------------------
 
     def _assess(self, values: Mapping[str, object], form: FormDefinition) -> Assessment:
-        return assess(values, form, **self.settings.rules_context())
+        context = self.settings.rules_context()
+        context["person_key"] = self.person_key  # made if a database never got one
+        return assess(values, form, **context)
 
     @staticmethod
     def _form(version: str, given: FormDefinition | None, *, strict: bool = True) -> FormDefinition:

@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
+from jsdesk.domain.fnr import PersonKey
 from jsdesk.storage import audit
 from jsdesk.storage.models import Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
@@ -17,6 +18,8 @@ SETTING_KOMMUNENUMMER = "kommunenummer"
 SETTING_BYDEL = "bydel"
 SETTING_TEST_INSTALLATION = "test_installation"
 SETTING_CREATED_AT = "created_at"
+# The person-id key (docs/person-id.md): made by migration 0007, never shown or audited.
+SETTING_PERSON_KEY = "person_id.key"
 
 
 class RulesContext(TypedDict):
@@ -24,6 +27,7 @@ class RulesContext(TypedDict):
 
     allow_synthetic: bool  # a test installation accepts synthetic (Tenor) numbers
     installation: str | None  # the installation's kommunenummer
+    person_key: PersonKey | None  # the installation's key for person_id (docs/person-id.md)
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,15 @@ class Settings:
     bydel: str | None
     test_installation: bool
     created_at: str | None = None
+    person_key: PersonKey | None = None  # never shown (its repr hides it)
 
     def rules_context(self) -> RulesContext:
         """``evaluate(form, record, **settings.rules_context())``: a record of this
         installation is checked as one (synthetic numbers, its own municipality)."""
         return RulesContext(
-            allow_synthetic=self.test_installation, installation=self.kommunenummer or None
+            allow_synthetic=self.test_installation,
+            installation=self.kommunenummer or None,
+            person_key=self.person_key,
         )
 
 
@@ -52,12 +59,22 @@ class SettingsMixin(DatabaseCore):
             self._settings = self._load_settings()
         return self._settings
 
+    @property
+    def person_key(self) -> PersonKey:
+        """The installation's key for ``person_id`` (made here if it is ever missing)."""
+        key = self.settings.person_key
+        if key is None:  # only a database that was never migrated to 0007 lacks it
+            key = PersonKey.random()
+            self.set_setting(SETTING_PERSON_KEY, key.secret, secret=True)
+        return key
+
     def _load_settings(self) -> Settings:
         return Settings(
             kommunenummer=str(self.get_setting(SETTING_KOMMUNENUMMER) or ""),
             bydel=_opt_str(self.get_setting(SETTING_BYDEL)),
             test_installation=bool(self.get_setting(SETTING_TEST_INSTALLATION)),
             created_at=_opt_str(self.get_setting(SETTING_CREATED_AT)),
+            person_key=_person_key(self.get_setting(SETTING_PERSON_KEY)),
         )
 
     def get_setting(self, key: str, default: object = None) -> Any:
@@ -100,6 +117,10 @@ class SettingsMixin(DatabaseCore):
         else:
             row.blob, row.value = None, json.dumps(value, ensure_ascii=False)
         row.changed_at = now
+
+
+def _person_key(value: object) -> PersonKey | None:
+    return PersonKey(value) if isinstance(value, bytes) else None
 
 
 def _opt_str(value: object) -> str | None:

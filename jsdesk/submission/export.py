@@ -386,6 +386,11 @@ def _collect(
             dropped.append(Excluded(record.id, masked, str(record.status), _reason(record)))
             continue
         values = {**record.values, **evaluation.derived}
+        # The person id is keyed to this installation: the register makes its own
+        # from the fødselsnummer, which the file carries (docs/person-id.md).
+        local = form.role_variable(Role.PERSON_ID)
+        if local is not None:
+            values.pop(local.name, None)
         correction = record.submitted_version is not None
         records.append(
             (

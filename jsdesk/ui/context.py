@@ -63,7 +63,11 @@ class AppContext(QObject):
 
     def rules_context(self) -> RulesContext:
         """``evaluate(..., **context.rules_context())``: records as this installation's."""
-        return {"allow_synthetic": self.allow_synthetic, "installation": self.installation}
+        return {
+            "allow_synthetic": self.allow_synthetic,
+            "installation": self.installation,
+            "person_key": None if self.db is None else self.db.person_key,
+        }
 
     def form_for_new(self) -> FormDefinition:
         if self.pilot_form is not None:

@@ -1,7 +1,8 @@
 """ "Skriv ut deltakelse": one participation, all four parts, labels and values, for the
 municipality's own case archive (printed, or saved as PDF without a printer).
 
-The fødselsnummer is masked ("010190*****") unless the user ticks that it is to be shown.
+The fødselsnummer is masked ("010190*****") unless the user ticks that it is to be shown;
+the person id is never printed (docs/person-id.md).
 Codes are printed with their text, dates as DD.MM.ÅÅÅÅ, computed values (fødselsår,
 kommune) from the rule engine, and each test result as one line.
 """
@@ -63,6 +64,7 @@ def participation_parts(
     form: FormDefinition, values: Mapping[str, object], *, show_fnr: bool
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """Per form part: its heading and (label, value) rows, every variable of the part."""
+    from jsdesk.forms import Role
     from jsdesk.rules import evaluate
 
     derived = evaluate(form, dict(values), allow_synthetic=True).derived
@@ -70,6 +72,8 @@ def participation_parts(
     for part in form.parts:
         rows = []
         for variable in form.part_variables(part.number):
+            if variable.role is Role.PERSON_ID:
+                continue  # local only; on a masked print it would sit by the birth date
             value = values.get(variable.name)
             if value is None:
                 value = derived.get(variable.name)
