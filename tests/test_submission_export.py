@@ -246,3 +246,18 @@ def test_create__no_credentials__clear_message(tmp_path: Path, out: Path) -> Non
         pytest.raises(UserError, match="jsdesk cert import"),
     ):
         create_submission(production, plan_submission(production), out)
+
+
+@pytest.mark.skipif(
+    os.name != "posix", reason="POSIX file modes (Windows: test_storage_owner_only)"
+)
+def test_create__unencrypted_test_file__owner_only_despite_umask(db: Database, out: Path) -> None:
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = create_submission(db, plan_submission(db), out)
+    finally:
+        os.umask(old)
+    assert not result.encrypted
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o600

@@ -170,6 +170,7 @@ def copy_database(source_conn: Any, target: Path, key: bytes) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        private_file(tmp)  # before any page is written (an ACL on Windows; 0600 already on POSIX)
         dest = connect_raw(tmp, key)
         try:
             source_conn.backup(dest)

@@ -27,7 +27,7 @@ from jsdesk.errors import UserError
 from jsdesk.storage import audit, backup, schema
 from jsdesk.storage.audit import AuditMixin
 from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
-from jsdesk.storage.connection import make_engine, recover_sidecar_modes
+from jsdesk.storage.connection import make_engine, recover_sidecar_modes, sqlite_sidecars
 from jsdesk.storage.errors import (
     classify,
     corrupt_error,
@@ -47,6 +47,7 @@ from jsdesk.storage.keys import (
 )
 from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import utc_now
+from jsdesk.storage.owner_only import restrict_existing
 from jsdesk.storage.participations import (
     ASSESSMENT_BASIS,
     ASSESSMENT_BASIS_SETTING,
@@ -136,6 +137,8 @@ class Database(
                 with engine.connect() as conn:
                     schema.upgrade(conn)
                     conn.commit()
+                # POSIX: SQLite gives -wal/-shm the file's mode; Windows: they need the ACL
+                restrict_existing(sqlite_sidecars(path))
             db = cls(path, db_key, engine, lock)
             now = utc_now()
             with db.write() as session:
@@ -185,6 +188,7 @@ class Database(
             try:
                 db = cls(path, db_key, engine, lock)
                 db._prepare(daily_backup=daily_backup)
+                restrict_existing(sqlite_sidecars(path))  # made anew by this open (Windows)
             except BaseException:
                 engine.dispose()
                 raise
@@ -292,6 +296,7 @@ class Database(
             try:
                 db._record_event("gjenopprettet", new={"fra": backup_path.name})
                 db._save_audit_anchor(force=True)  # the restored chain is the new truth
+                restrict_existing(sqlite_sidecars(path))
             finally:
                 db.close()
         finally:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsdesk.errors import UserError
 from jsdesk.storage.errors import environment_error
+from jsdesk.storage.owner_only import restrict_dir, restrict_file
 from jsdesk.storage.sessions import DatabaseCore
 
 log = logging.getLogger("jsdesk.storage")
@@ -402,7 +403,7 @@ class KeyFile:
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` via a temporary file (mode 0600), fsync and rename.
+    """Write ``data`` to ``path`` via a temporary owner-only file, fsync and rename.
 
     With ``durable=False`` nothing is fsynced: a reader sees the old or the new
     content, but after a power loss the old content may come back.
@@ -414,7 +415,8 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        private_file(Path(tmp_name))  # mkstemp made it 0600; on Windows the ACL (file closed)
+        os.replace(tmp_name, path)  # the rename keeps the file's mode and ACL
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -437,22 +439,19 @@ def fsync_dir(directory: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Make ``path`` readable and writable by its owner only (0600 on POSIX).
-
-    On Windows, files in the user's profile inherit an owner-only ACL; chmod
-    there only sets the read-only flag, so nothing is done.
-    """
-    if os.name == "posix":
-        os.chmod(path, 0o600)
+    """Make ``path`` readable and writable by its owner only (0600 on POSIX, an
+    owner-only ACL on Windows; see ``jsdesk.storage.owner_only``)."""
+    restrict_file(path)
 
 
 def private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) if needed; a folder jsdesk creates gets mode 0700."""
+    """Create ``path`` (and parents) if needed; a folder jsdesk creates is its owner's only
+    (0700, or an owner-only ACL that what is made in it inherits). A folder that exists
+    (one the user chose) is left as it is."""
     if path.is_dir():
         return
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(path, 0o700)  # mkdir's mode is reduced by the umask
+    restrict_dir(path)  # mkdir's mode is reduced by the umask, and ignored on Windows
 
 
 def create_private_file(path: Path) -> None:

@@ -372,7 +372,11 @@ def read_file_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def write_atomic(
-    path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None
+    path: Path,
+    data: bytes,
+    *,
+    before_rename: Callable[[Path], None] | None = None,
+    private: bool = False,
 ) -> None:
     """Write ``data`` to ``path`` so that ``path`` is either complete or absent.
 
@@ -381,21 +385,26 @@ def write_atomic(
     file. Elsewhere (or on file systems without it) a temporary file in the
     same folder is fsynced and renamed. ``before_rename`` runs with a path to
     the complete, fsynced data (e.g. to check it); if it raises, nothing appears.
-    An existing ``path`` is never overwritten.
+    An existing ``path`` is never overwritten. A ``private`` file (one that holds
+    personal data in clear, e.g. an unencrypted test submission) is its owner's only:
+    0600, or an owner-only ACL on Windows.
     """
     if path.exists():
         raise FileExistsError(path)
-    if not _write_unnamed(path, data, before_rename):
-        _write_temp_and_rename(path, data, before_rename)
+    mode = 0o600 if private else 0o644
+    if not _write_unnamed(path, data, before_rename, mode):
+        _write_temp_and_rename(path, data, before_rename, mode, private)
     _fsync_dir(path.parent)
 
 
-def _write_unnamed(path: Path, data: bytes, before_rename: Callable[[Path], None] | None) -> bool:
+def _write_unnamed(
+    path: Path, data: bytes, before_rename: Callable[[Path], None] | None, mode: int
+) -> bool:
     flag = getattr(os, "O_TMPFILE", None)
     if flag is None or not Path("/proc/self/fd").is_dir():
         return False
     try:
-        fd = os.open(path.parent, flag | os.O_WRONLY, 0o644)
+        fd = os.open(path.parent, flag | os.O_WRONLY, mode)
     except OSError:
         return False  # the file system does not support unnamed temporary files
     try:
@@ -413,15 +422,23 @@ def _write_unnamed(path: Path, data: bytes, before_rename: Callable[[Path], None
 
 
 def _write_temp_and_rename(
-    path: Path, data: bytes, before_rename: Callable[[Path], None] | None
+    path: Path,
+    data: bytes,
+    before_rename: Callable[[Path], None] | None,
+    mode: int,
+    private: bool,
 ) -> None:
+    from jsdesk.storage.owner_only import restrict_file
+
     temp = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         try:
             _write_all(fd, data)
         finally:
             os.close(fd)
+        if private:
+            restrict_file(temp)  # 0600 from os.open already; on Windows the owner-only ACL
         if before_rename is not None:
             before_rename(temp)
         os.replace(temp, path)

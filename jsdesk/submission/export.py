@@ -298,7 +298,8 @@ def create_submission(
             raise UserError(f"Filen {path.name} ble ikke skrevet riktig til disken. Prøv igjen.")
 
     try:
-        write_atomic(path, data, before_rename=compare_written)
+        # A file not encrypted to the register holds the numbers in clear: owner only.
+        write_atomic(path, data, before_rename=compare_written, private=recipient is None)
     except OSError as exc:
         raise UserError(
             f"Kan ikke skrive {path}: {os_error_reason(exc)}. Ingen poster er merket som innsendt."
