@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from ui_support import PASSPHRASE, make_db, person
 
 from jsdesk.ui.app import create_main_window
+from jsdesk.ui.fields import ReadOnlyField
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.print_record import PrintParticipationDialog
 from jsdesk.ui.printing import document
@@ -87,3 +88,24 @@ def test_skriv_ut_deltakelse__from_the_overview__ctrl_p(
     assert dialog is not None and dialog.isVisible()
     assert not dialog.show_fnr.isChecked()
     dialog.reject()
+
+
+def test_wizard__person_id__installations_keyed_id_shown_and_never_printed(
+    qtbot: QtBot, app_window: MainWindow
+) -> None:
+    pid = app_window.selected_id()
+    assert pid is not None
+    stored = app_window.context.require_db().query_participations(limit=10)[0].person_id
+    wizard = app_window.open_participation(pid)
+    assert wizard is not None
+    wizard.reevaluate()  # as when the number is typed: the wizard's own evaluation
+    field = wizard.fields["person_id"]
+    assert isinstance(field, ReadOnlyField)
+    assert stored and field.edit.text() == stored  # beside the full number, keyed
+    wizard.print_button.click()
+    dialog = wizard.findChild(PrintParticipationDialog, "skriv_ut_deltakelse_dialog")
+    assert dialog is not None
+    for show_fnr in (False, True):
+        dialog.show_fnr.setChecked(show_fnr)
+        text = document(dialog.html()).toPlainText()
+        assert "PersonId" not in text and stored not in text
