@@ -42,8 +42,8 @@ SCRIPT = textwrap.dedent(
         container._write_all = half_then_die
     if where == "before-rename":
         real = export.write_atomic
-        export.write_atomic = lambda path, data, before_rename: real(
-            path, data, before_rename=lambda _temp: die()
+        export.write_atomic = lambda path, data, before_rename, **options: real(
+            path, data, before_rename=lambda _temp: die(), **options
         )
 
     db = Database.open(db_path, sys.argv[4])
