@@ -326,7 +326,7 @@ def test_ui_import__window_closed_while_worker_runs__worker_finishes_first(
 
     from jsdesk.ui import import_dialog
 
-    original = import_dialog.plan_import
+    original = import_dialog.plan_extract
     calls: list[bool] = []
 
     def slow_plan(*args: Any, **kwargs: Any) -> Any:
@@ -335,7 +335,7 @@ def test_ui_import__window_closed_while_worker_runs__worker_finishes_first(
         calls.append(True)
         return result
 
-    monkeypatch.setattr(import_dialog, "plan_import", slow_plan)
+    monkeypatch.setattr(import_dialog, "plan_extract", slow_plan)
     path = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(A, "SYR", "gift", 2016, None)])
     dialog = controller(window).start(path)
     assert dialog is not None and dialog.busy

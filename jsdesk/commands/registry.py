@@ -65,6 +65,7 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
             apply_good_rows=args.apply_good_rows,
             accept_changes=args.accept_changes,
             form=form,
+            progress=_ProgressLines(sys.stderr),
         )
     checked, plan, outcome = report.checked, report.plan, report.outcome
     bad = report.bad_row_count
@@ -73,7 +74,7 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
         f"{checked.row_count} rader, {checked.row_count - bad} uten feil, {bad} med feil.",
         file=stream,
     )
-    _print_problems(checked.problems, stream)
+    _print_problems(checked.problems, checked.problem_count, stream)
     _print_unknown(plan, stream)
     if outcome is None:
         print(
@@ -101,23 +102,45 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return EXIT_OK if report.complete else EXIT_NOT_ALL_APPLIED
 
 
-def _print_problems(problems: tuple[RowProblem, ...], stream: TextIO) -> None:
+class _ProgressLines:
+    """Progress on stderr for a file of ``MIN_BYTES`` or more: a line per tenth read."""
+
+    MIN_BYTES = 256_000
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = 0
+
+    def __call__(self, rows: int, position: int, size: int) -> None:
+        if size < self.MIN_BYTES:
+            return
+        tenth = position * 10 // size
+        if tenth > self.shown:
+            self.shown = tenth
+            print(f"Kontrollert {tenth * 10} % av filen ({rows} rader) …", file=self.stream)
+
+
+def _print_problems(problems: tuple[RowProblem, ...], count: int, stream: TextIO) -> None:
     if not problems:
         return
     print("Feil i filen:", file=stream)
     for problem in problems:
         print(f"  {problem}", file=stream)
+    if count > len(problems):
+        print(f"  … og {count - len(problems)} feil til.", file=stream)
 
 
 def _print_unknown(plan: ImportPlan, stream: TextIO) -> None:
-    if not plan.unknown:
+    if not plan.unknown_count:
         return
     print(
-        f"Rader uten tilhørende deltakelse i databasen ({len(plan.unknown)}; ikke lagret):",
+        f"Rader uten tilhørende deltakelse i databasen ({plan.unknown_count}; ikke lagret):",
         file=stream,
     )
     for person in plan.unknown:
         print(f"  linje {person.line}: {person.masked_fnr} {person.reason}", file=stream)
+    if plan.unknown_count > len(plan.unknown):
+        print(f"  … og {plan.unknown_count - len(plan.unknown)} til.", file=stream)
 
 
 def _print_changes(form: FormDefinition, plan: ImportPlan, stream: TextIO, *, heading: str) -> None:

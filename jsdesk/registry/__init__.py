@@ -3,21 +3,26 @@
 The import reads top to bottom in three stages:
 ``extract`` (file → raw rows with line numbers) → ``check`` (every row checked,
 problems in Bokmål) → ``apply`` (match participations, plan, store with source
-and import date); ``service.import_extract`` runs them in one call for the CLI
-and the GUI. The file formats are documented in ``docs/registry-extracts.md``.
+and import date). A CSV file streams through read, check and plan
+(``plan_extract``), so memory follows the database, not the file.
+``service.import_extract`` runs them in one call for the CLI and the GUI.
+The file formats are documented in ``docs/registry-extracts.md``.
 """
 
 from jsdesk.registry.apply import (
     ImportOutcome,
     ImportPlan,
+    Progress,
     UnknownPerson,
     ValueChange,
     apply_plan,
     describe_value,
+    plan_extract,
     plan_import,
     provenance,
 )
 from jsdesk.registry.check import (
+    MAX_PROBLEMS,
     CheckedExtract,
     FregValues,
     PadResult,
@@ -26,6 +31,7 @@ from jsdesk.registry.check import (
 )
 from jsdesk.registry.extract import (
     COLUMNS,
+    CsvRows,
     Extract,
     ExtractFileError,
     ExtractKind,
@@ -36,7 +42,9 @@ from jsdesk.registry.service import ImportReport, import_extract
 
 __all__ = [
     "COLUMNS",
+    "MAX_PROBLEMS",
     "CheckedExtract",
+    "CsvRows",
     "Extract",
     "ExtractFileError",
     "ExtractKind",
@@ -45,6 +53,7 @@ __all__ = [
     "ImportPlan",
     "ImportReport",
     "PadResult",
+    "Progress",
     "RawRow",
     "RowProblem",
     "UnknownPerson",
@@ -53,6 +62,7 @@ __all__ = [
     "check_extract",
     "describe_value",
     "import_extract",
+    "plan_extract",
     "plan_import",
     "provenance",
     "read_extract",

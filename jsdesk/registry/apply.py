@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jsdesk.domain import fnr as fnrmod
 from jsdesk.forms import FormDefinition
-from jsdesk.registry.check import CheckedExtract, FregValues, GoodRow, PadResult
-from jsdesk.registry.extract import ExtractKind
+from jsdesk.registry.check import CheckedExtract, FregValues, GoodRow, PadResult, RowCheck
+from jsdesk.registry.extract import Extract, ExtractKind
 from jsdesk.storage import Database
 
 
@@ -56,11 +56,15 @@ class UnknownPerson:
 
 @dataclass(frozen=True)
 class ImportPlan:
+    """What an import would do. ``unknown`` lists the first ``MAX_UNKNOWN`` rows that
+    belong to no participation; ``unknown_count`` counts them all."""
+
     checked: CheckedExtract
     new_values: tuple[ValueChange, ...]
     changes: tuple[ValueChange, ...]
     unchanged: int
     unknown: tuple[UnknownPerson, ...]
+    unknown_count: int
 
 
 @dataclass(frozen=True)
@@ -79,38 +83,124 @@ class _Participation:
     rows: list[GoodRow] = field(default_factory=list)
 
 
+# Rows looked up in the database at a time, and unknown persons kept for showing.
+BATCH = 5000
+MAX_UNKNOWN = 1000
+
+Progress = Callable[[int, int, int], None]  # rows read, bytes read, file size
+
+
 def plan_import(db: Database, checked: CheckedExtract) -> ImportPlan:
-    """Work out what applying the good rows would do; writes nothing."""
-    key = db.person_key
-    persons = [fnrmod.person_id(row.fodselsnummer, key) for row in checked.good]
-    by_person = _participations_by_person(db, persons)
-    unknown: list[UnknownPerson] = []
-    touched: dict[int, _Participation] = {}
-    for row, person in zip(checked.good, persons, strict=True):
-        candidates = by_person.get(person, [])
-        reason = "finnes ikke i databasen"
-        if isinstance(row, PadResult) and candidates:
-            candidates = [p for p in candidates if _covers(p, row.provedato)]
-            reason = "har ingen deltakelse som pågikk på prøvedatoen"
-        if not candidates:
-            unknown.append(UnknownPerson(row.line, fnrmod.mask(row.fodselsnummer), reason))
-            continue
-        for participation in candidates:
-            participation.rows.append(row)
-            touched[participation.id] = participation
-    new_values: list[ValueChange] = []
-    changes: list[ValueChange] = []
-    unchanged = 0
-    stored_values = db.values_of(touched)
-    for pid in sorted(touched):
-        for change in _value_changes(pid, stored_values[pid], touched[pid].rows):
-            if change.old == change.new:
-                unchanged += 1
-            elif change.is_change:
-                changes.append(change)
-            else:
-                new_values.append(change)
-    return ImportPlan(checked, tuple(new_values), tuple(changes), unchanged, tuple(unknown))
+    """Work out what applying the good rows of a checked extract would do; writes nothing."""
+    planner = _Planner(db)
+    for first in range(0, len(checked.good), BATCH):
+        planner.add(checked.good[first : first + BATCH])
+    return planner.plan(checked, {})
+
+
+def plan_extract(
+    db: Database,
+    extract: Extract,
+    form: FormDefinition,
+    *,
+    allow_synthetic: bool = False,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Check the extract and work out what applying it would do, in one pass.
+
+    The rows stream from the file: they are checked and looked up in the database
+    in batches of ``BATCH``, and only the rows that belong to a participation are
+    kept, so memory follows the database, not the file. ``progress`` is called
+    after each batch. Writes nothing.
+    """
+    check = RowCheck(extract, form, allow_synthetic=allow_synthetic, today=today)
+    planner = _Planner(db)
+    batch: list[GoodRow] = []
+
+    def flush() -> None:
+        planner.add([row for row in batch if not check.turned_bad(row.line)])
+        batch.clear()
+        if progress is not None:
+            position = getattr(extract.rows, "position", extract.size)
+            progress(check.row_count, position, extract.size)
+
+    for row in check.rows():
+        batch.append(row)
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    late_bad = check.late_bad_rows()
+    good = tuple(row for row in planner.kept() if row.line not in late_bad)
+    return planner.plan(check.result(good), late_bad)
+
+
+class _Planner:
+    """Match good rows to participations, a batch at a time; keeps only matched rows."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.key = db.person_key
+        self.touched: dict[int, _Participation] = {}
+        self.unknown: list[UnknownPerson] = []
+        self.unknown_count = 0
+        self.last_line = 0
+
+    def add(self, rows: Sequence[GoodRow]) -> None:
+        persons = [fnrmod.person_id(row.fodselsnummer, self.key) for row in rows]
+        by_person = _participations_by_person(self.db, persons)
+        for row, person in zip(rows, persons, strict=True):
+            self.last_line = max(self.last_line, row.line)
+            candidates, reason = _candidates(row, by_person.get(person, []))
+            if not candidates:
+                self.unknown_count += 1
+                if len(self.unknown) < MAX_UNKNOWN:
+                    self.unknown.append(
+                        UnknownPerson(row.line, fnrmod.mask(row.fodselsnummer), reason)
+                    )
+                continue
+            for known in candidates:
+                participation = self.touched.setdefault(known.id, known)
+                participation.rows.append(row)
+
+    def kept(self) -> tuple[GoodRow, ...]:
+        lines: dict[int, GoodRow] = {}
+        for participation in self.touched.values():
+            lines.update((row.line, row) for row in participation.rows)
+        return tuple(lines[line] for line in sorted(lines))
+
+    def plan(self, checked: CheckedExtract, late_bad: Mapping[int, GoodRow]) -> ImportPlan:
+        """The plan, leaving out rows a later row made bad (``late_bad``: line -> that row)."""
+        for line, later in late_bad.items():
+            if line > self.last_line:
+                continue  # dropped before it was looked up
+            by_person = _participations_by_person(
+                self.db, [fnrmod.person_id(later.fodselsnummer, self.key)]
+            )
+            if not _candidates(later, next(iter(by_person.values()), []))[0]:
+                self.unknown_count -= 1
+        self.unknown = [item for item in self.unknown if item.line not in late_bad]
+        new_values: list[ValueChange] = []
+        changes: list[ValueChange] = []
+        unchanged = 0
+        stored_values = self.db.values_of(self.touched)
+        for pid in sorted(self.touched):
+            rows = [row for row in self.touched[pid].rows if row.line not in late_bad]
+            for change in _value_changes(pid, stored_values[pid], rows):
+                if change.old == change.new:
+                    unchanged += 1
+                elif change.is_change:
+                    changes.append(change)
+                else:
+                    new_values.append(change)
+        return ImportPlan(
+            checked,
+            tuple(new_values),
+            tuple(changes),
+            unchanged,
+            tuple(self.unknown),
+            self.unknown_count,
+        )
 
 
 def apply_plan(
@@ -161,6 +251,16 @@ def _participations_by_person(
         ]
         for person, rows in found.items()
     }
+
+
+def _candidates(
+    row: GoodRow, participations: list[_Participation]
+) -> tuple[list[_Participation], str]:
+    """The participations a row belongs to, and why none when there are none."""
+    if isinstance(row, PadResult) and participations:
+        covering = [p for p in participations if _covers(p, row.provedato)]
+        return covering, "har ingen deltakelse som pågikk på prøvedatoen"
+    return participations, "finnes ikke i databasen"
 
 
 def _covers(participation: _Participation, test_date: dt.date) -> bool:
@@ -263,8 +363,8 @@ def _log_entry(
     return {
         **facts,
         "rader": plan.checked.row_count,
-        "feilrader": len(plan.checked.bad_lines),
-        "ukjente_personer": len(plan.unknown),
+        "feilrader": plan.checked.bad_row_count,
+        "ukjente_personer": plan.unknown_count,
         "deltakelser": outcome.participations,
         "nye_verdier": outcome.values_set,
         "endringer_tatt_inn": outcome.changes_applied,
@@ -280,6 +380,7 @@ __all__ = [
     "ValueChange",
     "apply_plan",
     "describe_value",
+    "plan_extract",
     "plan_import",
     "provenance",
 ]

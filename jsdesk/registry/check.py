@@ -9,7 +9,8 @@ good rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,23 +79,30 @@ GoodRow = FregValues | PadResult
 _FREG_VALUE_COLUMNS = ("fodeland", "sivilstand", "ankomstar", "fodselsar")
 
 
+# Problems kept for showing; the rest are counted (a file may have a million bad rows).
+MAX_PROBLEMS = 1000
+
+
 @dataclass(frozen=True)
 class CheckedExtract:
+    """What checking an extract found.
+
+    ``good`` is every row without problems for ``check_extract``; an import
+    (``jsdesk.registry.apply.plan_extract``) keeps only the good rows that belong to a
+    participation. ``problems`` holds the first ``MAX_PROBLEMS`` problems by line;
+    ``problem_count`` and ``bad_row_count`` count them all.
+    """
+
     extract: Extract
     good: tuple[GoodRow, ...]
     problems: tuple[RowProblem, ...]
+    row_count: int
+    problem_count: int
+    bad_row_count: int
 
     @property
     def kind(self) -> ExtractKind:
         return self.extract.kind
-
-    @property
-    def row_count(self) -> int:
-        return len(self.extract.rows)
-
-    @property
-    def bad_lines(self) -> frozenset[int]:
-        return frozenset(problem.line for problem in self.problems)
 
 
 def check_extract(
@@ -105,22 +113,128 @@ def check_extract(
     today: dt.date | None = None,
 ) -> CheckedExtract:
     """Check every row; a row with any problem is left out of ``good``."""
-    checker = _RowChecker(form, allow_synthetic, today or dt.date.today())
-    parse: Callable[[RawRow], GoodRow | None] = (
-        checker.freg if extract.kind is ExtractKind.FREG else checker.pad
-    )
-    parsed: list[GoodRow] = []
-    for row in extract.rows:
-        for message in row.problems:
-            checker.problem(row.line, None, f"Raden {message}.")
-        result = parse(row)
-        if result is not None and not row.problems:
-            parsed.append(result)
-    checker.mark_duplicates(parsed)
-    bad = {problem.line for problem in checker.problems}
-    good = tuple(row for row in parsed if row.line not in bad)
-    problems = tuple(sorted(checker.problems, key=lambda p: p.line))
-    return CheckedExtract(extract, good, problems)
+    check = RowCheck(extract, form, allow_synthetic=allow_synthetic, today=today)
+    parsed = list(check.rows())
+    return check.result(tuple(row for row in parsed if not check.turned_bad(row.line)))
+
+
+class RowCheck:
+    """Check the rows of an extract as they stream past, holding no row.
+
+    ``rows()`` yields each row that has no problem when it is read. A later row
+    can still make an earlier one bad (the same person with other values), so a
+    caller holding yielded rows drops those for which ``turned_bad`` is true.
+    Across rows only a digest per person (FREG) or test (PAD) is kept, to find
+    repeats.
+    """
+
+    def __init__(
+        self,
+        extract: Extract,
+        form: FormDefinition,
+        *,
+        allow_synthetic: bool = False,
+        today: dt.date | None = None,
+    ) -> None:
+        self.extract = extract
+        self.row_count = 0
+        self._checker = _RowChecker(form, allow_synthetic, today or dt.date.today())
+        self._seen = _SeenRows()
+        self._late_bad: dict[int, GoodRow] = {}
+
+    def rows(self) -> Iterator[GoodRow]:
+        checker = self._checker
+        parse: Callable[[RawRow], GoodRow | None] = (
+            checker.freg if self.extract.kind is ExtractKind.FREG else checker.pad
+        )
+        for row in self.extract.rows:
+            self.row_count += 1
+            checker.start_row(row.line)
+            for message in row.problems:
+                checker.problem(row.line, None, f"Raden {message}.")
+            result = parse(row)
+            if result is None or row.problems:
+                continue
+            bad = checker.row_bad
+            earlier = self._seen.add(result, bad)
+            if earlier is not None:
+                self._repeated(result, *earlier)
+            elif not bad:
+                yield result
+
+    def _repeated(self, row: GoodRow, earlier_line: int, same: bool, earlier_bad: bool) -> None:
+        """A person (FREG) or a test (PAD) may appear once; repeats are problems.
+
+        An exact repeat marks only the later row; repeats with different values
+        mark every row, since nobody can tell which one is right.
+        """
+        checker = self._checker
+        what = "samme person" if isinstance(row, FregValues) else "samme prøve"
+        if same:
+            checker.problem(
+                row.line, None, f"Duplikat: {what} med samme verdier som linje {earlier_line}."
+            )
+            return
+        message = (
+            f"Motstridende verdier for {what} på linje {earlier_line} og {row.line}; "
+            "ingen av dem importeres."
+        )
+        checker.problem(earlier_line, None, message, earlier=not earlier_bad)
+        checker.problem(row.line, None, message)
+        if not earlier_bad:
+            self._late_bad[earlier_line] = row
+            self._seen.mark_bad(row)
+
+    def turned_bad(self, line: int) -> bool:
+        """Whether a row yielded earlier was made bad by a later row."""
+        return line in self._late_bad
+
+    def late_bad_rows(self) -> dict[int, GoodRow]:
+        """Lines made bad by a later row, each with that later row (the same person)."""
+        return dict(self._late_bad)
+
+    def result(self, good: tuple[GoodRow, ...]) -> CheckedExtract:
+        checker = self._checker
+        return CheckedExtract(
+            self.extract,
+            good,
+            tuple(sorted(checker.problems, key=lambda p: p.line)),
+            self.row_count,
+            checker.problem_count,
+            checker.bad_row_count,
+        )
+
+
+class _SeenRows:
+    """A digest of each row's identity (person, or person and test) and values.
+
+    Per row an entry of two small integers, so a million rows take some tens of
+    MB; the identity numbers themselves are not kept.
+    """
+
+    _BAD = 1
+
+    def __init__(self) -> None:
+        self._index: dict[bytes, int] = {}
+
+    @staticmethod
+    def _digest(parts: tuple[object, ...]) -> bytes:
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+    def add(self, row: GoodRow, bad: bool) -> tuple[int, bool, bool] | None:
+        """Remember ``row``; for a repeat: (earlier line, same values, earlier bad)."""
+        key = self._digest(_identity_key(row))
+        values = int.from_bytes(self._digest(_row_values(row))[:4], "big")
+        earlier = self._index.get(key)
+        if earlier is None:
+            self._index[key] = (values << 40) | (row.line << 1) | (self._BAD if bad else 0)
+            return None
+        earlier_values, earlier_line = earlier >> 40, (earlier >> 1) & ((1 << 39) - 1)
+        return earlier_line, earlier_values == values, bool(earlier & self._BAD)
+
+    def mark_bad(self, row: GoodRow) -> None:
+        key = self._digest(_identity_key(row))
+        self._index[key] |= self._BAD
 
 
 class _RowChecker:
@@ -129,14 +243,33 @@ class _RowChecker:
         self.allow_synthetic = allow_synthetic
         self.today = today
         self.problems: list[RowProblem] = []
+        self.problem_count = 0
+        self.bad_row_count = 0
+        self.row_bad = False
+        self._line = 0
         self.sivilstand = {
             choice.value.lower(): choice.value
             for choice in SIVILSTAND.choices(Period.day(dt.date.today()))
         }
         self.combination_problems = lru_cache(maxsize=None)(self._combination_problems)
 
-    def problem(self, line: int, column: str | None, message: str) -> None:
-        self.problems.append(RowProblem(line, column, message))
+    def start_row(self, line: int) -> None:
+        self._line, self.row_bad = line, False
+
+    def problem(
+        self, line: int, column: str | None, message: str, *, earlier: bool = False
+    ) -> None:
+        """Record a problem on the current row (or, with ``earlier``, on a row made bad
+        by a later one); only the first ``MAX_PROBLEMS`` are kept."""
+        if line == self._line:
+            if not self.row_bad:
+                self.bad_row_count += 1
+            self.row_bad = True
+        elif earlier:
+            self.bad_row_count += 1
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(RowProblem(line, column, message))
 
     # --- one row ------------------------------------------------------------------------
 
@@ -312,34 +445,6 @@ class _RowChecker:
             and finding.variable in {"provetype", "proveresultat"}
         )
 
-    # --- across rows --------------------------------------------------------------------
-
-    def mark_duplicates(self, rows: Iterable[GoodRow]) -> None:
-        """A person (FREG) or a test (PAD) may appear once; repeats are problems.
-
-        An exact repeat marks only the later row; repeats with different values
-        mark every row, since nobody can tell which one is right.
-        """
-        first: dict[tuple[object, ...], GoodRow] = {}
-        for row in rows:
-            key = _identity_key(row)
-            earlier = first.get(key)
-            if earlier is None:
-                first[key] = row
-                continue
-            what = "samme person" if isinstance(row, FregValues) else "samme prøve"
-            if _same_values(earlier, row):
-                self.problem(
-                    row.line, None, f"Duplikat: {what} med samme verdier som linje {earlier.line}."
-                )
-            else:
-                message = (
-                    f"Motstridende verdier for {what} på linje {earlier.line} og {row.line}; "
-                    "ingen av dem importeres."
-                )
-                self.problem(earlier.line, None, message)
-                self.problem(row.line, None, message)
-
 
 def _identity_key(row: GoodRow) -> tuple[object, ...]:
     if isinstance(row, FregValues):
@@ -347,12 +452,10 @@ def _identity_key(row: GoodRow) -> tuple[object, ...]:
     return (row.fodselsnummer, row.provedato, row.provetype)
 
 
-def _same_values(first: GoodRow, second: GoodRow) -> bool:
-    if isinstance(first, FregValues) and isinstance(second, FregValues):
-        return first.values() == second.values()
-    if isinstance(first, PadResult) and isinstance(second, PadResult):
-        return first.entry() == second.entry()
-    return False
+def _row_values(row: GoodRow) -> tuple[object, ...]:
+    if isinstance(row, FregValues):
+        return tuple(sorted(row.values().items()))
+    return tuple(sorted(row.entry().items()))
 
 
 def _empty(value: object) -> bool:

@@ -1,7 +1,10 @@
 """Read FREG and PAD extract files (CSV or JSON) into raw rows with line numbers.
 
 This is the first stage of an import: it only decides what kind of extract a
-file is and splits it into rows. Whether the values in a row are any good is
+file is and splits it into rows. A CSV file is streamed: ``read_extract`` reads
+the header and checks the encoding of the whole file (in chunks), and the rows
+are read from the file each time ``Extract.rows`` is iterated, so a file of a
+million rows never sits in memory. Whether the values in a row are any good is
 decided in ``jsdesk.registry.check``. Problems that make the whole file
 unreadable (wrong encoding, wrong column set, broken JSON) raise
 ``ExtractFileError``; everything about single rows is left to the checker so
@@ -10,15 +13,16 @@ that every bad row can be reported, not just the first.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from jsdesk.errors import UserError
 from jsdesk.jsontext import (
@@ -65,93 +69,170 @@ class RawRow:
 
 @dataclass(frozen=True)
 class Extract:
+    """An extract file. ``rows`` is read afresh from the file on each iteration (CSV).
+
+    ``size`` is the file's size in bytes; ``RawRow.line`` and the reader's
+    ``position`` (CSV) let a caller report progress through the file.
+    """
+
     path: Path
     kind: ExtractKind
     file_format: str  # "CSV" or "JSON"
-    rows: tuple[RawRow, ...]
+    rows: Iterable[RawRow]
+    size: int = 0
 
 
 def read_extract(path: Path) -> Extract:
-    """Read ``path`` as a FREG or PAD extract; raises ``ExtractFileError``."""
+    """Read ``path`` as a FREG or PAD extract; raises ``ExtractFileError``.
+
+    A CSV file's encoding is checked to the end here, so a bad byte anywhere is
+    reported before any row is checked; its rows are read lazily (``CsvRows``).
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            start = file.read(4096)
+            _check_encoding(path, start, file)
+        size = path.stat().st_size
     except FileNotFoundError:
         raise ExtractFileError(f"Finner ikke filen {path}.") from None
     except OSError as exc:
         raise ExtractFileError(f"Kan ikke lese filen {path}: {exc.strerror}.") from None
-    text = _decode(path, data)
-    if _looks_like_json(path, text):
-        return _read_json(path, text)
-    return _read_csv(path, text)
+    head = start.decode("utf-8-sig", errors="ignore")
+    if _looks_like_json(path, head):
+        return _read_json(path, _read_text(path))
+    return _read_csv(path, size)
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ExtractFileError(f"Kan ikke lese filen {path}: {exc.strerror}.") from None
+
+
+_CHUNK = 1 << 20
+
+
+def _check_encoding(path: Path, start: bytes, rest: BinaryIO) -> None:
+    """Decode the whole file in chunks; a bad byte raises with its line number."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractFileError(
             f"Filen {path} er lagret som UTF-16. Uttrekk må være UTF-8; "
             "lagre filen som «UTF-8» og prøv igjen."
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        hint = ""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
+    chunk = start
+    while True:
+        final = not chunk
         try:
-            data.decode("cp1252")
-            hint = " Den ser ut til å være lagret som Windows-1252/ISO-8859-1 (vanlig fra Excel)."
+            decoder.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            # Decode errors point into the bytes given plus what the decoder held back.
+            held = len(exc.object) - len(chunk)
+            offset = max(exc.start - held, 0)
+            bad = exc.object[exc.start]
+            line = lines_before + chunk.count(b"\n", 0, offset) + 1
+            raise ExtractFileError(
+                f"Filen {path} er ikke UTF-8: ugyldig tegn (byte 0x{bad:02X}) på "
+                f"linje {line}.{_cp1252_hint(path)} Lagre filen som «UTF-8» og prøv igjen. "
+                "Ingenting er importert."
+            ) from None
+        if final:
+            return
+        lines_before += chunk.count(b"\n")
+        chunk = rest.read(_CHUNK)
+
+
+def _cp1252_hint(path: Path) -> str:
+    with path.open("rb") as file:
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while chunk := file.read(_CHUNK):
+                decoder.decode(chunk)
         except UnicodeDecodeError:
-            pass
-        raise ExtractFileError(
-            f"Filen {path} er ikke UTF-8: ugyldig tegn (byte 0x{data[exc.start]:02X}) på "
-            f"linje {line}.{hint} Lagre filen som «UTF-8» og prøv igjen. Ingenting er importert."
-        ) from None
+            return ""
+    return " Den ser ut til å være lagret som Windows-1252/ISO-8859-1 (vanlig fra Excel)."
 
 
-def _looks_like_json(path: Path, text: str) -> bool:
+def _looks_like_json(path: Path, head: str) -> bool:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return True
     if suffix == ".csv":
         return False
-    return text.lstrip()[:1] in {"[", "{"}
+    return head.lstrip()[:1] in {"[", "{"}
 
 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, text: str) -> Extract:
-    first_line = text.split("\n", 1)[0]
-    if not first_line.strip():
-        raise ExtractFileError(
-            f"Filen {path} mangler overskriftslinje: første linje må være kolonnenavnene."
-        )
-    delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-        kind = _kind_for_columns(path, header)
-        columns = COLUMNS[kind]
-        rows: list[RawRow] = []
-        line = reader.line_num + 1
-        for fields in reader:
-            if not any(field.strip() for field in fields):
-                line = reader.line_num + 1
-                continue
-            problems: tuple[str, ...] = ()
-            if len(fields) != len(header):
-                problems = (f"har {len(fields)} felt, men overskriften har {len(header)} kolonner",)
-            values: dict[str, object] = {
-                name: fields[i].strip() if i < len(fields) else ""
-                for i, name in enumerate(header)
-                if name in columns
-            }
-            rows.append(RawRow(line, values, problems))
+def _read_csv(path: Path, size: int) -> Extract:
+    rows = CsvRows(path)
+    return Extract(path, rows.kind, "CSV", rows, size)
+
+
+class CsvRows:
+    """The rows of a CSV extract, read from the file each time they are iterated.
+
+    Holds one row at a time; ``position`` is how many bytes of the file have been
+    read so far (for progress). A CSV syntax error raises ``ExtractFileError``
+    when the reader gets to it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.position = 0
+        with path.open("rb") as file:
+            first_line = file.readline().decode("utf-8-sig")
+        if not first_line.strip():
+            raise ExtractFileError(
+                f"Filen {path} mangler overskriftslinje: første linje må være kolonnenavnene."
+            )
+        self.delimiter = ";" if ";" in first_line else ","
+        header_row = next(csv.reader([first_line], delimiter=self.delimiter))
+        self.header = [name.strip().lower() for name in header_row]
+        self.kind = _kind_for_columns(path, self.header)
+
+    def _lines(self) -> Iterator[str]:
+        with self.path.open("rb") as file:
+            self.position = 0
+            for raw in file:
+                text = raw.decode("utf-8-sig" if self.position == 0 else "utf-8")
+                self.position += len(raw)
+                yield text
+
+    def __iter__(self) -> Iterator[RawRow]:
+        header, columns = self.header, COLUMNS[self.kind]
+        wanted = [(i, name) for i, name in enumerate(header) if name in columns]
+        reader = csv.reader(self._lines(), delimiter=self.delimiter, strict=True)
+        try:
+            next(reader, None)  # the header, read in __init__
             line = reader.line_num + 1
-    except csv.Error as exc:
-        raise ExtractFileError(
-            f"Filen {path} kan ikke leses som CSV (linje {reader.line_num}): {exc}."
-        ) from None
-    return Extract(path, kind, "CSV", tuple(rows))
+            for fields in reader:
+                if not any(field.strip() for field in fields):
+                    line = reader.line_num + 1
+                    continue
+                problems: tuple[str, ...] = ()
+                if len(fields) != len(header):
+                    problems = (
+                        f"har {len(fields)} felt, men overskriften har {len(header)} kolonner",
+                    )
+                values: dict[str, object] = {
+                    name: fields[i].strip() if i < len(fields) else "" for i, name in wanted
+                }
+                yield RawRow(line, values, problems)
+                line = reader.line_num + 1
+        except UnicodeDecodeError:  # the file changed after its encoding was checked
+            raise ExtractFileError(
+                f"Filen {self.path} er ikke UTF-8 (linje {reader.line_num + 1}). "
+                "Ingenting er importert."
+            ) from None
+        except csv.Error as exc:
+            raise ExtractFileError(
+                f"Filen {self.path} kan ikke leses som CSV (linje {reader.line_num}): {exc}. "
+                "Ingenting er importert."
+            ) from None
 
 
 def _kind_for_columns(path: Path, header: list[str]) -> ExtractKind:
@@ -256,7 +337,7 @@ def _read_json_objects(path: Path, text: str, line_of: Callable[[int], int]) -> 
             problems.append(f"har ukjent felt {_names(unknown)}")
         values = {name: value.get(name) for name in columns}
         rows.append(RawRow(line, values, tuple(problems)))
-    return Extract(path, kind, "JSON", tuple(rows))
+    return Extract(path, kind, "JSON", tuple(rows), len(text))
 
 
 def _skip_space(text: str, pos: int) -> int:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jsdesk.forms import FormDefinition
-from jsdesk.registry.apply import ImportOutcome, ImportPlan, apply_plan, plan_import
-from jsdesk.registry.check import CheckedExtract, check_extract
+from jsdesk.registry.apply import ImportOutcome, ImportPlan, Progress, apply_plan, plan_extract
+from jsdesk.registry.check import CheckedExtract
 from jsdesk.registry.extract import read_extract
 from jsdesk.rules import default_form
 from jsdesk.storage import Database
@@ -29,7 +29,7 @@ class ImportReport:
 
     @property
     def bad_row_count(self) -> int:
-        return len(self.checked.bad_lines)
+        return self.checked.bad_row_count
 
     @property
     def complete(self) -> bool:
@@ -47,23 +47,27 @@ def import_extract(
     accept_changes: bool = False,
     form: FormDefinition | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Read, check and (when allowed) apply the extract at ``path``.
 
     Nothing is applied when a row has a problem, unless ``apply_good_rows``.
     Changes to stored values are applied only with ``accept_changes``.
     Raises ``ExtractFileError`` when the file cannot be read as an extract.
+    The file is streamed (``plan_extract``); ``progress`` is told how far it got.
     """
     day = today or dt.date.today()
     form = form or default_form()
     extract = read_extract(path)
-    checked = check_extract(
+    plan = plan_extract(
+        db,
         extract,
         form,
         allow_synthetic=db.settings.test_installation,
         today=day,
+        progress=progress,
     )
-    plan = plan_import(db, checked)
+    checked = plan.checked
     if checked.problems and not apply_good_rows:
         return ImportReport(checked, plan, None)
     outcome = apply_plan(

@@ -3,8 +3,9 @@
 ``install_import_action(window, menu, toolbar)`` adds *Importer registeruttrekk …*
 (Ctrl+I) to the overview. It opens a file chooser; the chosen file goes to an
 ``ImportDialog`` (object name ``import_dialog``) that reads, checks and matches
-the file in a worker thread (``jsdesk.registry``: read_extract → check_extract →
-plan_import) while it shows a busy bar, then lists rows with problems (line and
+the file in a worker thread (``jsdesk.registry``: read_extract, then plan_extract,
+which streams the rows through the checks) while a bar shows how far through the
+file it is, then lists rows with problems (line and
 problem), rows for unknown persons (not stored) and values that would change
 (old → new). Applying (``apply_plan``) also runs in the worker.
 
@@ -54,9 +55,8 @@ from jsdesk.registry import (
     ImportOutcome,
     ImportPlan,
     apply_plan,
-    check_extract,
     describe_value,
-    plan_import,
+    plan_extract,
     read_extract,
 )
 from jsdesk.ui.background import BackgroundJob, Job, Report
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from jsdesk.ui.host import MainWindowHost
 
 MAX_LISTED = 500  # rows shown per list; the rest are counted
+PROGRESS_STEPS = 1000  # the bar counts thousandths of the file
 FILE_FILTER = "Registeruttrekk (*.csv *.json);;Alle filer (*)"
 
 
@@ -85,12 +86,16 @@ def _plan_work(
     db: Database, path: Path, form: FormDefinition, allow_synthetic: bool, today: dt.date
 ) -> Job:
     def work(report: Report) -> object:  # worker thread: no widgets here
-        report(f"Leser {path.name} …", 0, 3)
+        report(f"Leser {path.name} …", 0, PROGRESS_STEPS)
         extract = read_extract(path)
-        report(f"Kontrollerer {_n(len(extract.rows), 'rad', 'rader')} …", 1, 3)
-        checked = check_extract(extract, form, allow_synthetic=allow_synthetic, today=today)
-        report("Finner deltakelsene radene hører til …", 2, 3)
-        return plan_import(db, checked)
+
+        def progress(rows: int, position: int, size: int) -> None:
+            done = position * PROGRESS_STEPS // size if size else PROGRESS_STEPS
+            report(f"Kontrollerer {path.name}: {_n(rows, 'rad', 'rader')} …", done, PROGRESS_STEPS)
+
+        return plan_extract(
+            db, extract, form, allow_synthetic=allow_synthetic, today=today, progress=progress
+        )
 
     return work
 
@@ -153,7 +158,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.status)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("import_fremdrift")
-        self.progress.setRange(0, 0)  # busy: the registry functions report no fraction
+        self.progress.setRange(0, 0)  # busy until the worker reports how far it is
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName("Importen arbeider")
         layout.addWidget(self.progress)
@@ -267,12 +272,17 @@ class ImportDialog(QDialog):
             work,
             on_success=succeeded,
             on_failure=failed,
-            on_progress=lambda phase, _done, _total: self.status.setText(phase),
+            on_progress=self._progressed,
         )
         self.progress.show()
         self.close_button.setEnabled(False)
         self.busy_changed.emit(True)
         self._job.start()
+
+    def _progressed(self, phase: str, done: int, total: int) -> None:
+        self.status.setText(phase)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
     def _job_finished(self) -> None:
         self._job = None
@@ -301,14 +311,17 @@ class ImportDialog(QDialog):
         assert isinstance(result, ImportPlan)
         self.plan = result
         checked = result.checked
-        self._fill(self.problems, [str(problem) for problem in checked.problems])
+        self._fill(
+            self.problems, [str(problem) for problem in checked.problems], checked.problem_count
+        )
         self._fill(
             self.unknown,
             [f"linje {item.line}, {item.masked_fnr}: {item.reason}" for item in result.unknown],
+            result.unknown_count,
         )
         changes = sorted(result.changes, key=lambda change: change.line)
-        self._fill(self.changes, [self._change_text(change) for change in changes])
-        bad = len(checked.bad_lines)
+        self._fill(self.changes, [self._change_text(change) for change in changes], len(changes))
+        bad = checked.bad_row_count
         self.use_good_rows.setVisible(bad > 0)
         self.accept_changes.setVisible(bool(result.changes))
         self.apply_button.show()
@@ -319,7 +332,7 @@ class ImportDialog(QDialog):
             f"{_n(len(result.changes), 'endring', 'endringer')} av lagrede verdier, "
             f"{_n(result.unchanged, 'verdi', 'verdier')} er allerede like.",
             f"{_n(bad, 'rad', 'rader')} med feil, "
-            f"{_n(len(result.unknown), 'rad', 'rader')} for ukjente personer (lagres ikke).",
+            f"{_n(result.unknown_count, 'rad', 'rader')} for ukjente personer (lagres ikke).",
         ]
         self.status.setText("\n".join(lines))
         self._update_buttons()
@@ -339,11 +352,12 @@ class ImportDialog(QDialog):
         return f"linje {change.line}, {change.masked_fnr}: {label}: {old} → {new}"
 
     @staticmethod
-    def _fill(items: QListWidget, texts: Sequence[str]) -> None:
+    def _fill(items: QListWidget, texts: Sequence[str], count: int) -> None:
+        """The first ``MAX_LISTED`` of ``texts``, then how many of ``count`` are not listed."""
         items.clear()
         items.addItems(list(texts[:MAX_LISTED]))
-        if len(texts) > MAX_LISTED:
-            items.addItem(f"… og {len(texts) - MAX_LISTED} til.")
+        if count > MAX_LISTED:
+            items.addItem(f"… og {count - MAX_LISTED} til.")
         label = items.property("label")
         visible = bool(texts)
         items.setVisible(visible)
@@ -389,7 +403,7 @@ class ImportDialog(QDialog):
         )
         if result.changes_left:
             text += f" {_n(result.changes_left, 'endring', 'endringer')} ble ikke tatt inn."
-        skipped = len(self.plan.checked.bad_lines)
+        skipped = self.plan.checked.bad_row_count
         if skipped:
             text += f" {_n(skipped, 'rad', 'rader')} med feil ble hoppet over."
         self.status.setText(text)
