@@ -99,6 +99,27 @@ def test_roundtrip__dumped_copy__still_clean(tmp_path: Path) -> None:
     assert check_form_file(write(tmp_path, shipped_data())) == []
 
 
+def test_unknown_codes__declared_by_the_form__not_guessed_from_the_text(tmp_path: Path) -> None:
+    data = shipped_data()
+    fravar = variable(data, "fravar")
+    declared = [code["code"] for code in fravar["codes"] if code.get("unknown")]
+    assert declared == [9]  # «Ukjent»
+    for code in fravar["codes"]:
+        code.pop("unknown", None)
+        if code["code"] == 1:
+            code["unknown"] = True  # the form's word, whatever the text says
+    form = load_form(write(tmp_path, data))
+    assert form.variable("fravar").unknown_codes == frozenset({1})
+    assert "Ukjent" in form.variable("fravar").code_text(9)
+
+
+def test_unknown_codes__not_true_or_false__reported(tmp_path: Path) -> None:
+    data = shipped_data()
+    variable(data, "fravar")["codes"][0]["unknown"] = "ja"
+    problems = [str(p) for p in check_form_file(write(tmp_path, data))]
+    assert any("«unknown» i kode" in p and "true eller false" in p for p in problems), problems
+
+
 # --- planted mistakes -------------------------------------------------------------------
 
 

@@ -67,7 +67,7 @@ VARIABLE_KEYS = frozenset(
         "fields",
     }
 )
-CODE_KEYS = frozenset({"code", "text", "valid_from", "valid_to"})
+CODE_KEYS = frozenset({"code", "text", "valid_from", "valid_to", "unknown"})
 CODE_GROUP_KEYS = frozenset({"name", "text", "codes", "goal"})
 WIDGETS = frozenset({"radio", "combo"})
 
@@ -323,6 +323,10 @@ def _codes(
         text = reader.text("text")
         start = reader.date("valid_from", optional=True) or var_from
         end = reader.date("valid_to", optional=True)
+        unknown = item.get("unknown", False)
+        if not isinstance(unknown, bool):
+            problems.add(label, f"«unknown» i kode {number} må være true eller false", item)
+            unknown = False
         check_period(start, end, problems, label, f"kode {number}s", item)
         if start is not None and var_from is not None and start < var_from:
             problems.add(
@@ -342,7 +346,7 @@ def _codes(
                     item,
                 )
                 break
-        codes.append(Code(number, text, start, end))
+        codes.append(Code(number, text, start, end, unknown))
     return tuple(codes)
 
 

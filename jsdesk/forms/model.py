@@ -8,7 +8,6 @@ reads the ``rules:`` section; this package does not know the rule language.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -93,10 +92,14 @@ def in_period(day: date, valid_from: date, valid_to: date | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Code:
+    """One code of a coded variable. ``unknown`` is the form's word that the code means
+    "unknown" (the register's «Ukjent» in its completeness figures)."""
+
     code: int
     text: str
     valid_from: date
     valid_to: date | None = None
+    unknown: bool = False
 
     def applies_on(self, day: date) -> bool:
         return in_period(day, self.valid_from, self.valid_to)
@@ -114,11 +117,6 @@ class CodeGroup:
     text: str
     codes: tuple[int, ...]
     goal: bool = False
-
-
-# A code whose text names it unknown ("Ukjent", "Vet ikke/ukjent", "Annet/ukjent")
-# is what the register counts as "Ukjent" in its completeness figures.
-_UNKNOWN_WORD = re.compile(r"\bukjent\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +168,8 @@ class Variable:
 
     @property
     def unknown_codes(self) -> frozenset[int]:
-        """Codes that stand for "unknown" (their text says «ukjent»)."""
-        return frozenset(item.code for item in self.codes if _UNKNOWN_WORD.search(item.text))
+        """Codes the form declares to mean "unknown" (``unknown: true`` on the code)."""
+        return frozenset(item.code for item in self.codes if item.unknown)
 
 
 @dataclass(frozen=True, slots=True)

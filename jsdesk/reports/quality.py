@@ -200,14 +200,13 @@ def completeness(
         bydel=bydel,
     )
     report("Teller manglende svar", 1, 2)
-    missing: Counter[str] = Counter()
-    for row in db.findings_rows(first=period.first, last=period.last, bydel=bydel):
-        names = {
-            str(f.get("variable")) for f in row.findings if f.get("code") == FindingCode.REQUIRED
-        }
-        missing.update(names)
+    missing = db.finding_counts(
+        FindingCode.REQUIRED, first=period.first, last=period.last, bydel=bydel
+    )
     report("Ferdig", 2, 2)
-    return total, tuple(_completeness(v, answers[v.name], missing[v.name]) for v in variables)
+    return total, tuple(
+        _completeness(v, answers[v.name], missing.get(v.name, 0)) for v in variables
+    )
 
 
 def _completeness(variable: Variable, answer: AnswerCount, missing: int) -> Completeness:

@@ -9,7 +9,6 @@ never have to be decoded in Python. What the figures mean is decided by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,11 +19,16 @@ from sqlalchemy import (
     Integer,
     String,
     TextClause,
+    and_,
+    case,
     func,
+    literal,
     literal_column,
+    not_,
     or_,
     select,
     text,
+    true,
     type_coerce,
 )
 
@@ -152,37 +156,67 @@ class ReportingMixin(DatabaseCore):
         multi-select counts as unknown when it holds only one such code.
         Unanswered = missing, null, "" or [].
         """
-        # One json_extract with every path parses each record once and returns the
-        # answers as one small JSON array; counting them in Python is cheaper than
-        # asking the database one CASE per variable and row.
+        # json_each walks each record's top-level values once, in the database; the
+        # counting is one grouped statement (100,000 records in well under a second).
         names = list(unknown_codes)
-        paths: list[ColumnElement[Any]] = [literal_column(f"'$.\"{name}\"'") for name in names]
-        answers = func.json_extract(Participation.values, *paths)
-        period = _in_period(first, last, bydel)
-        answered = [0] * len(names)
-        unknown = [0] * len(names)
-        unknown_json = [
-            {*codes, *(f"[{code}]" for code in codes)} for codes in unknown_codes.values()
+        answer = func.json_each(Participation.values).table_valued("key", "value", "type")
+        key, value, kind = answer.c.key, answer.c.value, answer.c.type
+        unknown_cases = [
+            and_(key == name, value.in_([*codes, *(f"[{code}]" for code in codes)]))
+            for name, codes in unknown_codes.items()
+            if codes
         ]
-        total = 0
-        loads = json.loads
+        is_unknown = or_(*unknown_cases) if unknown_cases else literal(False)
+        query = (
+            select(key, func.count(), func.sum(case((is_unknown, 1), else_=0)))
+            .select_from(Participation)
+            .join(answer, true())  # a table-valued function over each row
+            .where(
+                *_in_period(first, last, bydel),
+                key.in_(names),
+                kind != "null",
+                not_(and_(kind == "text", value == "")),
+                not_(and_(kind == "array", value == "[]")),
+            )
+            .group_by(key)
+        )
+        counted = {name: AnswerCount(0, 0) for name in names}
         with self.read_connection() as conn:
-            for (text_value,) in conn.execute(select(type_coerce(answers, String)).where(*period)):
-                total += 1
-                for i, given in enumerate(loads(text_value)):
-                    if given is None or given == "" or given == []:
-                        continue
-                    answered[i] += 1
-                    key = (
-                        given
-                        if isinstance(given, int)
-                        else json.dumps(given)
-                        if isinstance(given, list)
-                        else None
-                    )
-                    if key is not None and key in unknown_json[i]:
-                        unknown[i] += 1
-        return total, {name: AnswerCount(answered[i], unknown[i]) for i, name in enumerate(names)}
+            total = int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(Participation)
+                    .where(*_in_period(first, last, bydel))
+                ).scalar_one()
+            )
+            for name, answered, unknown in conn.execute(query):
+                counted[name] = AnswerCount(int(answered), int(unknown or 0))
+        return total, counted
+
+    def finding_counts(
+        self,
+        code: str,
+        *,
+        first: date,
+        last: date,
+        bydel: str | None = None,
+    ) -> dict[str, int]:
+        """Per variable, the participations active in the period with a finding ``code``."""
+        finding = func.json_each(Participation.findings).table_valued("value")
+        variable = func.json_extract(finding.c.value, "$.variable")
+        query = (
+            select(variable, func.count(Participation.id.distinct()))
+            .select_from(Participation)
+            .join(finding, true())
+            .where(
+                text(f"participations.findings != '{NO_FINDINGS}'"),
+                *_in_period(first, last, bydel),
+                func.json_extract(finding.c.value, "$.code") == code,
+            )
+            .group_by(variable)
+        )
+        with self.read_connection() as conn:
+            return {str(name): int(count) for name, count in conn.execute(query)}
 
     def findings_rows(
         self,
