@@ -132,7 +132,8 @@ def part(name: str) -> None:
             took = freg_import(folder, MILLION)
             print(f"FREG, {MILLION:,} rows imported (20 matched): {took:.1f} s; ", end="")
     target = " (target < 300 MB)" if name == "million" else ""
-    print(f"peak memory {peak_mb():.0f} MB{target}", flush=True)
+    cpu = time.process_time()
+    print(f"CPU {cpu:.1f} s in all; peak memory {peak_mb():.0f} MB{target}", flush=True)
 
 
 MILLION = 1_000_000

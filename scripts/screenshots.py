@@ -217,7 +217,7 @@ def save_report_views(window: object, app: object, output: Path) -> None:
     """«Resultater» for last year (figures, then the outcome chart) and «Mangler og feil»."""
     import datetime as dt
 
-    from PySide6.QtCharts import QChartView
+    import pyqtgraph as pg
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication
 
@@ -240,7 +240,7 @@ def save_report_views(window: object, app: object, output: Path) -> None:
     wait(lambda: view.results is not None)
     pump()
     save(view, output / "resultater.png")
-    chart = view.findChild(QChartView, "diagram_utfall_per_ar")
+    chart = view.findChild(pg.PlotWidget, "diagram_utfall_per_ar")
     assert chart is not None
     pump()
     top = chart.mapTo(view.content, QPoint(0, 0)).y()

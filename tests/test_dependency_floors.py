@@ -41,7 +41,6 @@ def test_runtime_dependencies__jsonschema_only_for_tests() -> None:
     assert "jsonschema" not in runtime and "jsonschema" in dev
     modules = {
         "pyside6-essentials": "PySide6",
-        "pyside6-addons": "PySide6.QtCharts",
         "python-stdnum": "stdnum",
         "pyyaml": "yaml",
         "xlsxwriter": "xlsxwriter",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pyqtgraph as pg
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
@@ -66,12 +67,16 @@ def test_results_view__ctrl_r__exact_figures_with_a_note(qtbot: QtBot, window: M
     outcome = table_texts(view.findChild(QTableWidget, "tabell_utfall"))
     assert outcome["Arbeid"] == ["3", "50,0"]  # exact on screen, «<5» only in exports
     assert outcome["I alt"] == ["6", "100,0"]
-    from PySide6.QtCharts import QChartView
-
-    # each chart has its figures as a table beside it
+    # each chart has its figures as a table beside it, and draws the table's bars
     for name in ("tid", "utfall_per_ar"):
-        assert view.findChild(QChartView, f"diagram_{name}") is not None
+        chart = view.findChild(pg.PlotWidget, f"diagram_{name}")
+        assert chart is not None
         assert view.findChild(QTableWidget, f"tabell_{name}") is not None
+        bars = [i for i in chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+        assert bars and all(len(b.opts["height"]) > 0 for b in bars)
+    outcome_bars = view.findChild(pg.PlotWidget, "diagram_utfall_per_ar").getPlotItem().items
+    drawn = sorted(h for b in outcome_bars for h in b.opts["height"] if h)
+    assert sum(drawn) == 7  # the fixture's seven ended participations over all its years
 
 
 def test_results_view__bydel__oslo_only_that_bydel(qtbot: QtBot, window: MainWindow) -> None:
