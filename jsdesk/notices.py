@@ -45,13 +45,6 @@ BUILT_IN_COMPONENTS: dict[str, tuple[tuple[str | None, str, tuple[str, ...]], ..
         (None, "LGPL-3.0-only", ("Qt-LGPL-replace.txt", "LGPL-3.0.txt", "GPL-3.0.txt")),
         ("Qt 6 (in PySide6-Essentials)", "LGPL-3.0-only", ("Qt-LGPL-replace.txt",)),
     ),
-    # Only Qt Charts is shipped from the add-ons (the results charts). Qt Charts is
-    # GPL-3.0-only in open-source Qt (not LGPL): the bundle as a whole is then under the
-    # GPL's terms, which jsdesk's MIT licence allows.
-    "pyside6-addons": (
-        (None, "LGPL-3.0-only", ("LGPL-3.0.txt", "GPL-3.0.txt")),
-        ("Qt Charts (in PySide6-Addons)", "GPL-3.0-only", ("GPL-3.0.txt",)),
-    ),
     "shiboken6": ((None, "LGPL-3.0-only", ("LGPL-3.0.txt",)),),
     "sqlcipher3": (
         ("SQLCipher (in sqlcipher3)", "BSD-3-Clause", ("SQLCipher.txt",)),
