@@ -155,10 +155,31 @@ def _step_log(run: _Run) -> str:
     return "loggen inneholder ingen fødselsnumre"
 
 
+def _step_report(run: _Run) -> str:
+    """The results as a PDF with its charts (pyqtgraph and numpy load in the bundle)."""
+    from jsdesk.reports.period import Period
+    from jsdesk.reports.results import compute_results
+    from jsdesk.rules import default_form
+    from jsdesk.storage import Database
+    from jsdesk.ui.report_pdf import write_results_pdf_headless
+
+    target = run.folder / "resultater.pdf"
+    with Database.open(run.db_path, PASSPHRASE) as db:
+        stored = db.get_participation(run.participation_id)
+        year = int(str(stored.values["oppstartsdato"])[:4])
+        results = compute_results(db, default_form(), Period.year(year))
+    write_results_pdf_headless(results, target)
+    images = target.read_bytes().count(b"/Subtype /Image")
+    if images < len(results.charts):
+        raise RuntimeError(f"PDF-en har {images} diagrammer, ventet {len(results.charts)}")
+    return f"{target.name} skrevet med {images} diagrammer"
+
+
 STEPS: tuple[tuple[str, Callable[[_Run], str]], ...] = (
     ("Kryptert database", _step_database),
     ("Skjemadefinisjoner", _step_forms),
     ("Veiviser (offscreen)", _step_wizard),
+    ("Resultater som PDF med diagrammer", _step_report),
     ("Innsending (signert og verifisert)", _step_submission),
     ("Logg uten personopplysninger", _step_log),
 )
