@@ -123,3 +123,17 @@ def test_analyse_cached__any_value__same_answer_as_fnr_analyse(value: object) ->
         expected = (exc.code, exc.message)
     got = analyse_cached(value, today)
     assert ((got.code, got.message) if isinstance(got, FnrError) else got) == expected
+
+
+def test_kommunenummer__other_municipality_than_the_installation__whole_message() -> None:
+    from jsdesk.domain.code_domains import MUNICIPALITIES
+
+    period = Period(date(2024, 3, 1), date(2024, 6, 30))
+    assert MUNICIPALITIES.check(
+        "0301", period, label="Kommune", installation="3301"
+    ) == DomainFinding(
+        "OTHER_MUNICIPALITY",
+        "«Kommune» (0301 Oslo) hører ikke til installasjonens kommune, Drammen. I "
+        "deltakelsesperioden hadde Drammen nummer 3301. Deltakelsen kan ikke sendes inn fra "
+        "denne installasjonen.",
+    )
