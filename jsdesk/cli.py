@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "demo": "jsdesk.commands.demo",
     "report": "jsdesk.commands.report",
     "package": "jsdesk.commands.package",
+    "server": "jsdesk.commands.server",
 }
 
 

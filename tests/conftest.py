@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pg_support import PgServer
 
 # The offscreen screen is what a 1366×768 laptop with a 40 px taskbar makes available to
 # windows, 1366×728 (offscreen has no taskbar: its whole screen is the available geometry;
@@ -119,3 +124,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if result.returncode != 0:
         pytest.fail(f"{' '.join(command)}:\n{result.stdout}{result.stderr}", pytrace=False)
     return True
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server (TLS on) for the whole run (tests/pg_support.py).
+
+    Without PostgreSQL installed the tests that need it are skipped, as the interop tests
+    are without their tools, except where ``JSDESK_REQUIRE_POSTGRES=1`` (CI): there a
+    missing server fails them."""
+    from pg_support import REQUIRE_ENV, postgres_bin, running_server
+
+    if postgres_bin() is None and not os.environ.get(REQUIRE_ENV):
+        pytest.skip("PostgreSQL er ikke installert (apt-get install postgresql)")
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
+    """The owner's URL of a fresh, empty database on the test server."""
+    name = "t" + uuid.uuid4().hex[:16]
+    url = pg_server.create_database(name)
+    request.addfinalizer(lambda: pg_server.sql(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    return url

@@ -19,20 +19,62 @@ from jsdesk.errors import ExitCode, UserError, exit_at_least
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 
 
+def _db_target(text: str) -> Path | str:
+    from jsdesk.storage import is_shared_target
+
+    return text if is_shared_target(text) else Path(text)
+
+
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
-        metavar="FIL",
-        help="databasefilen (standard: JSDESK_DB eller jsdesk.db i brukerens datamappe)",
+        type=_db_target,
+        metavar="FIL|URL",
+        help="databasefilen, eller en felles database postgresql://… (standard: JSDESK_DB "
+        "eller jsdesk.db i brukerens datamappe)",
     )
+
+
+def db_url(args: argparse.Namespace) -> str | None:
+    """The shared database's URL when ``--db`` or ``JSDESK_DB`` names one, else None."""
+    from jsdesk.storage import is_shared_target
+
+    given = getattr(args, "db", None)
+    if isinstance(given, str):
+        return given
+    env = os.environ.get("JSDESK_DB")
+    if given is None and env and is_shared_target(env):
+        return env
+    return None
 
 
 def db_path(args: argparse.Namespace) -> Path:
     from jsdesk.storage import default_db_path
 
+    url = db_url(args)
+    if url is not None:
+        raise UserError(
+            "Dette gjelder bare en lokal databasefil, ikke den felles databasen. Den felles "
+            "databasen settes opp og tas vare på av IT (se «jsdesk server» og docs/server.md).",
+            2,
+        )
     given: Path | None = getattr(args, "db", None)
     return given if given is not None else default_db_path()
+
+
+def ask_login_password(url: str) -> str | None:
+    """The password for a shared database: ``JSDESK_PASSPHRASE``, a prompt in a terminal,
+    or None (libpq then looks in the URL, ``PGPASSWORD`` and ``~/.pgpass``)."""
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env:
+        return env
+    from jsdesk.storage import shown_target
+
+    if shown_target(url) != shown_target(url, password=True):
+        return None  # the URL has it
+    if os.environ.get("PGPASSWORD") or not sys.stdin.isatty():
+        return None
+    return getpass.getpass(f"Passord for {shown_target(url)}: ")
 
 
 def ask_secret(prompt: str) -> str:
@@ -79,6 +121,16 @@ def open_database(args: argparse.Namespace, *, allow_damaged: bool = False) -> A
     """
     from jsdesk.storage import Database
 
+    url = db_url(args)
+    if url is not None:
+        shared = Database.connect(url, ask_login_password(url))
+        if shared.must_change_password:
+            print(
+                "Merk: du bruker fortsatt engangspassordet. Velg ditt eget med «jsdesk db "
+                "change-passphrase» (eller første gang du åpner jsdesk).",
+                file=sys.stderr,
+            )
+        return shared
     path = db_path(args)
     db = Database.open(path, ask_secret(f"Passordfrase for {path}: "))
     if db.damage is not None and not allow_damaged:
@@ -96,7 +148,7 @@ def _ask(prompt: str, option: str) -> str:
     return input(prompt).strip()
 
 
-def _check_municipality(kommunenummer: str, bydel: str | None) -> None:
+def check_municipality(kommunenummer: str, bydel: str | None) -> None:
     from datetime import date
 
     from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
@@ -134,7 +186,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         bydel = _ask(
             f"Oslo rapporterer per bydel (seks sifre, {OSLO_BYDELER.range_text()}): ", "--bydel"
         )
-    _check_municipality(kommunenummer, bydel)
+    check_municipality(kommunenummer, bydel)
     passphrase = ask_new_passphrase()
     db, recovery_key = Database.create(
         path, passphrase, kommunenummer=kommunenummer, bydel=bydel, test_installation=args.test
@@ -157,7 +209,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     with open_database(args, allow_damaged=True) as db:
         report = db.check()
     problems = [line for line in report.integrity if line != "ok"]
-    print(f"SQLite-integritet: {'ok' if not problems else 'FEIL'}")
+    label = "Databasen" if db_url(args) is not None else "SQLite-integritet"
+    print(f"{label}: {'ok' if not problems else 'FEIL'}")
     for line in problems[:20]:
         print(f"  {line}")
     print(
@@ -171,6 +224,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not report.ok:
         from jsdesk.storage.errors import restore_hint
 
+        if db_url(args) is not None:
+            print("Databasen har feil. Kontakt IT (se docs/server.md, «Sikkerhetskopier»).")
+            return 1
         print(f"Databasen har feil. {restore_hint(db_path(args))}")
         return 1
     return 0
@@ -179,8 +235,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from jsdesk.storage import backup
+    from jsdesk.storage import backup, server_backup_command
 
+    url = db_url(args)
+    if url is not None:
+        print(
+            "Den felles databasen sikkerhetskopieres på serveren, ikke av jsdesk. IT tar "
+            "kopien med pg_dump (med eierens innlogging), for eksempel hver natt:"
+        )
+        print(f"    {server_backup_command(url)}")
+        print("Se docs/server.md, «Sikkerhetskopier», for gjenoppretting og oppbevaring.")
+        return 0
     with open_database(args) as db:
         target = args.path
         if target is None:

@@ -6,8 +6,12 @@ Public API (see docs/storage.md and CONTRACTS.md)::
     Database.create(path, passphrase, *, kommunenummer, bydel=None, test_installation=False)
         -> (Database, recovery_key)
     Database.open(path, secret) -> Database      # passphrase or recovery key
+    Database.connect(url, password) -> Database  # a shared PostgreSQL database (issue 16)
 """
 
+from jsdesk.storage.backend import is_url as is_shared_target
+from jsdesk.storage.backend import pg_dump_command as server_backup_command
+from jsdesk.storage.backend import shown_url as shown_target
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
 from jsdesk.storage.models import Status
@@ -33,4 +37,7 @@ __all__ = [
     "Status",
     "SubmissionInfo",
     "default_db_path",
+    "is_shared_target",
+    "server_backup_command",
+    "shown_target",
 ]

@@ -15,11 +15,11 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
@@ -89,15 +89,15 @@ def append_many(session: Session, at: datetime, events: Sequence[NewEvent]) -> N
     """Add events in order to the chain with one multi-row insert."""
     if not events:
         return
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    prev_hash = GENESIS if last is None else last.hash
-    event_id = 0 if last is None else last.id
-    user = os_user()
+    from jsdesk.storage.backend import backend_of
+
+    backend = backend_of(session)
+    last = backend.audit_head(session)
+    prev_hash = GENESIS if last is None else last[1]
+    ids = backend.audit_ids(session, 0 if last is None else last[0], len(events))
+    user = backend.audit_user(session)
     rows: list[dict[str, object]] = []
-    for event in events:
-        event_id += 1
+    for event_id, event in zip(ids, events, strict=True):
         salt = os.urandom(16)
         old_text, new_text = encode_value(event.old), encode_value(event.new)
         digest = value_digest(salt, old_text, new_text)
@@ -134,6 +134,12 @@ def append_many(session: Session, at: datetime, events: Sequence[NewEvent]) -> N
 
 def scrub(session: Session, participation_id: int) -> int:
     """Remove the values of every event about a participation; returns the count."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Only the owner may touch the audit there: a function that runs as the owner.
+        scrubbed = session.execute(
+            text("SELECT jsdesk_audit_scrub(:pid)"), {"pid": participation_id}
+        ).scalar_one()
+        return int(scrubbed)
     result = session.execute(
         update(AuditEvent)
         .where(AuditEvent.participation_id == participation_id)
@@ -173,25 +179,32 @@ def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainRepo
     prev_hash = GENESIS
     expected_id = 1
     count = scrubbed = 0
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+    shared = session.get_bind().dialect.name == "postgresql"
+    events: Any
+    if shared:
+        # The whole chain without its values (a caseworker may read only their own
+        # units' values), then the values they may read. Ids come from a sequence and
+        # may leave gaps; a removed event still breaks the chain (prev_hash).
+        events = session.execute(text("SELECT * FROM jsdesk_audit_chain()"))
+        problems += _verify_values(session)
+    else:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000)
+    for event in events:
         count += 1
-        if event.id != expected_id:
+        if event.id != expected_id and not shared:
             problems.append(f"Hendelse {expected_id} mangler i revisjonsloggen.")
         expected_id = event.id + 1
         if event.prev_hash != prev_hash:
             problems.append(f"Hendelse {event.id}: kjeden er brutt (forrige hash stemmer ikke).")
         if event.scrubbed:
             scrubbed += 1
-            if event.old_value is not None or event.new_value is not None:
-                problems.append(f"Hendelse {event.id}: slettede verdier er fortsatt lagret.")
-        elif event.salt is None or value_digest(event.salt, event.old_value, event.new_value) != (
-            event.value_digest
-        ):
-            problems.append(f"Hendelse {event.id}: verdiene er endret etter at de ble logget.")
+        if not shared:
+            problems += _value_problems(event)
+        at = event.at if event.at.tzinfo is not None else event.at.replace(tzinfo=UTC)
         recomputed = event_hash(
             event.prev_hash,
             event.id,
-            event.at,
+            at,
             event.os_user,
             event.action,
             event.participation_id,
@@ -216,6 +229,24 @@ def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainRepo
                 "ble lukket."
             )
     return ChainReport(events=count, scrubbed=scrubbed, problems=tuple(problems))
+
+
+def _value_problems(event: AuditEvent) -> list[str]:
+    if event.scrubbed:
+        if event.old_value is not None or event.new_value is not None:
+            return [f"Hendelse {event.id}: slettede verdier er fortsatt lagret."]
+    elif event.salt is None or value_digest(event.salt, event.old_value, event.new_value) != (
+        event.value_digest
+    ):
+        return [f"Hendelse {event.id}: verdiene er endret etter at de ble logget."]
+    return []
+
+
+def _verify_values(session: Session) -> list[str]:
+    problems: list[str] = []
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+        problems += _value_problems(event)
+    return problems
 
 
 AUDIT_ANCHOR = "audit_head"  # key-file entry of earlier versions: newest event at close
@@ -273,6 +304,8 @@ class AuditMixin(DatabaseCore):
         self._anchor_quietly(checked=True)
 
     def _anchor_quietly(self, *, checked: bool = False) -> None:
+        if self.backend.shared:
+            return  # the shared database's history is the server's (and its backups')
         if self.damage is not None:
             return  # keep the anchor that shows what is missing
         try:
@@ -281,6 +314,8 @@ class AuditMixin(DatabaseCore):
             log.warning("Could not record the audit anchor")
 
     def _audit_anchor(self) -> tuple[int, str] | None:
+        if self.backend.shared:
+            return None
         raw: object = None
         try:
             raw = json.loads(anchor_file_path(self.path).read_bytes())

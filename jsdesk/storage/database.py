@@ -26,6 +26,12 @@ from sqlalchemy.exc import DatabaseError
 from jsdesk.errors import UserError
 from jsdesk.storage import audit, backup, schema
 from jsdesk.storage.audit import AuditMixin
+from jsdesk.storage.backend import (
+    PostgresBackend,
+    make_server_engine,
+    set_login_password,
+    translate_server_errors,
+)
 from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
 from jsdesk.storage.connection import make_engine, recover_sidecar_modes, sqlite_sidecars
 from jsdesk.storage.errors import (
@@ -36,6 +42,7 @@ from jsdesk.storage.errors import (
     translate_errors,
 )
 from jsdesk.storage.keys import (
+    MIN_PASSPHRASE_LENGTH,
     RECOVERY_UNCONFIRMED,
     KeyFile,
     KeysMixin,
@@ -197,6 +204,69 @@ class Database(
             raise
         return db
 
+    @classmethod
+    def connect(cls, url: str, password: str | None = None) -> Database:
+        """Log in to a shared PostgreSQL database (issue 16) as the user the URL names.
+
+        No lock, key file, daily backup or migration here: many caseworkers share the
+        database, the server keeps it safe, and IT upgrades it (``jsdesk server init``).
+        """
+        backend = PostgresBackend(url)
+        engine = make_server_engine(url, password)
+        try:
+            with translate_server_errors(url), engine.connect() as conn:
+                revision = schema.current_revision(conn)
+                conn.rollback()
+            if revision is None:
+                raise UserError(
+                    f"Den felles databasen {backend.label} er ikke satt opp for jsdesk. IT i "
+                    "kommunen setter den opp med «jsdesk server init URL --kommunenummer NNNN».",
+                    2,
+                )
+            if revision != schema.HEAD_REVISION:
+                newer = revision not in schema.known_revisions()
+                raise UserError(
+                    f"Den felles databasen {backend.label} har skjemaversjon {revision}, denne "
+                    f"jsdesk bruker {schema.HEAD_REVISION}. "
+                    + (
+                        "Installer den nyeste versjonen av jsdesk."
+                        if newer
+                        else "IT oppgraderer den med «jsdesk server init» fra denne versjonen."
+                    ),
+                    4,
+                )
+            db = cls(Path(backend.label), b"", engine, None, backend)
+            db._settings = db._load_settings()
+        except BaseException:
+            engine.dispose()
+            raise
+        return db
+
+    @property
+    def must_change_password(self) -> bool:
+        """True while a shared database's login still has its one-time password."""
+        if not self.backend.shared:
+            return False
+        with self.read() as session:
+            return bool(session.execute(text("SELECT jsdesk_must_change_password()")).scalar())
+
+    def change_login_password(self, new_password: str) -> None:
+        """Set a new password on one's own login to the shared database.
+
+        The password is hashed here (SCRAM-SHA-256, by libpq) and only the hash is
+        sent, so it never stands in the server's statement log."""
+        if not self.backend.shared:
+            raise ValueError("only a shared database has logins")
+        if len(new_password) < MIN_PASSPHRASE_LENGTH:
+            raise UserError(
+                f"Passordet må ha minst {MIN_PASSPHRASE_LENGTH} tegn. Ingenting er endret.", 1
+            )
+        with self.write() as session:
+            user = str(session.execute(text("SELECT session_user")).scalar_one())
+            set_login_password(session.connection(), "CURRENT_USER", user, new_password)
+            session.execute(text("SELECT jsdesk_password_changed()"))
+            audit.append(session, at=utc_now(), action="byttet passord", variable=user)
+
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""
         try:
@@ -330,14 +400,9 @@ class Database(
     def check(self) -> CheckReport:
         """Full SQLite integrity check, audit chain verification, migration state."""
         with self.read() as session:
-            integrity = tuple(
-                str(row[0]) for row in session.execute(text("PRAGMA integrity_check"))
-            )
-            cipher = [str(row[0]) for row in session.execute(text("PRAGMA cipher_integrity_check"))]
+            integrity = self.backend.integrity(session)
             chain = audit.verify(session, self._audit_anchor())
             revision = schema.current_revision(session.connection())
-        if cipher:
-            integrity = (*[i for i in integrity if i != "ok"], *cipher)
         return CheckReport(
             integrity=integrity, chain=chain, revision=revision, head=schema.HEAD_REVISION
         )

@@ -134,6 +134,15 @@ class Participation(Base):
     created_at: Mapped[timestamp]
     changed_at: Mapped[timestamp] = mapped_column(index=True)
 
+    # Every UPDATE says which version it changes (WHERE record_version = the version
+    # read): a write over a newer version (another caseworker's, on a shared database)
+    # fails with StaleDataError instead of overwriting it. jsdesk counts the versions
+    # itself (``record_version += 1`` per change), so no generator.
+    __mapper_args__ = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        "version_id_col": record_version,
+        "version_id_generator": False,
+    }
+
 
 class AcceptedWarning(Base):
     """A warning the caseworker accepted, with reason, user and time."""

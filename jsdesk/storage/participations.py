@@ -20,6 +20,7 @@ from jsdesk.forms import FormDefinition, Role
 from jsdesk.rules import form_by_version
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
+from jsdesk.storage.backend import backend_of
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
@@ -37,7 +38,6 @@ from jsdesk.storage.results import (
     columns_for,
     completeness_of,
     existing_periods,
-    next_participation_id,
     open_warnings,
     overlap_message,
     overlaps,
@@ -246,8 +246,7 @@ class ParticipationsMixin(DatabaseCore):
         # Ids are assigned here (this transaction holds the write lock) so that the
         # insert runs as one executemany, and never reuse the id of a deleted
         # participation that scrubbed audit events still refer to.
-        first_id = next_participation_id(session)
-        ids = list(range(first_id, first_id + len(rows)))
+        ids = backend_of(session).participation_ids(session, len(rows))
         for pid, row in zip(ids, rows, strict=True):
             row["id"] = pid
         session.execute(insert(Participation), rows)

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -50,12 +49,9 @@ def known_revisions() -> set[str]:
 
 def current_revision(connection: Connection) -> str | None:
     """The database's schema revision; None when it has none (not a jsdesk database)."""
-    try:
-        rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    except OperationalError as exc:
-        if "no such table" in str(exc.orig):
-            return None
-        raise
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     return str(rows[0][0]) if len(rows) == 1 else None
 
 

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from jsdesk.storage.backend import (
+    Backend,
+    PostgresBackend,
+    SqliteBackend,
+    translate_server_errors,
+)
 from jsdesk.storage.errors import translate_errors
 
 if TYPE_CHECKING:
@@ -25,8 +31,11 @@ if TYPE_CHECKING:
 class DatabaseCore:
     """Engine, key, lock and sessions of an open database."""
 
-    def __init__(self, path: Path, key: bytes, engine: Engine, lock: Any) -> None:
+    def __init__(
+        self, path: Path, key: bytes, engine: Engine, lock: Any, backend: Backend | None = None
+    ) -> None:
         self.path = path
+        self.backend: Backend = backend or SqliteBackend(path)
         self._lock = lock
         self._query_conn: Connection | None = None
         self._query_lock = threading.Lock()
@@ -48,12 +57,18 @@ class DatabaseCore:
             jsdesk_read=True, jsdesk_single_statement=True
         )
 
+    def _translate(self) -> AbstractContextManager[None]:
+        """Failures of the environment as ``UserError`` (each back end its own)."""
+        if isinstance(self.backend, PostgresBackend):
+            return translate_server_errors(self.backend.url)
+        return translate_errors(self.path)
+
     def _after_commit(self) -> None:
         """Called after every committed write (the audit part moves its anchor)."""
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with translate_errors(self.path), self._read_sessions() as session:
+        with self._translate(), self._read_sessions() as session:
             yield session
 
     @contextmanager
@@ -67,17 +82,20 @@ class DatabaseCore:
         pooled connection instead of waiting.
         """
         if not self._query_lock.acquire(blocking=False):
-            with translate_errors(self.path), self._query_engine.connect() as conn:
+            with self._translate(), self._query_engine.connect() as conn:
                 yield conn
             return
         try:
-            with translate_errors(self.path):
+            with self._translate():
                 if self._query_conn is None:
                     self._query_conn = self._query_engine.connect()
                 try:
                     # No BEGIN was issued (see connection.py), so SQLite holds no
                     # transaction open between calls; no rollback is needed.
                     yield self._query_conn
+                    if self.backend.shared:
+                        # PostgreSQL began a transaction: end it, or it would sit idle.
+                        self._query_conn.rollback()
                 except BaseException:
                     self._close_query_connection()
                     raise
@@ -92,6 +110,6 @@ class DatabaseCore:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction, committed (on disk: WAL + synchronous=FULL) on exit."""
-        with translate_errors(self.path), self._sessions() as session, session.begin():
+        with self._translate(), self._sessions() as session, session.begin():
             yield session
         self._after_commit()

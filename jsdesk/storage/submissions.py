@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from jsdesk.storage import audit
+from jsdesk.storage.backend import lock_submissions
 from jsdesk.storage.models import Participation, Submission, SubmittedRecord, utc_now
 from jsdesk.storage.results import CHUNK, SubmissionInfo, status_for
 from jsdesk.storage.sessions import DatabaseCore
@@ -44,6 +45,7 @@ class SubmissionsMixin(DatabaseCore):
         """
         now = created_at or utc_now()
         with self.write() as session:
+            lock_submissions(session)
             session.add(
                 Submission(
                     id=submission_id,
@@ -135,6 +137,9 @@ def _mark_submitted(
         [
             {
                 "id": pid,
+                # The version read above: a record changed since is not overwritten
+                # (version_id_col; a concurrent change fails the statement instead).
+                "record_version": current[pid][1],
                 "submitted_version": version,
                 "status": str(status_for(current[pid][0], current[pid][1], version)),
             }

@@ -35,10 +35,17 @@ REPORT_VALUES = (
 
 
 def upgrade() -> None:
-    parts = [*REPORT_COLUMNS, *(f'json_extract("values", \'$."{n}"\')' for n in REPORT_VALUES)]
+    if op.get_bind().dialect.name == "postgresql":
+        # The same index in PostgreSQL's words (issue 16): ->> reads a JSON value as text.
+        values = [f"(\"values\" ->> '{n}')" for n in REPORT_VALUES]
+        findings = "findings::text != '[]'"
+    else:
+        values = [f'json_extract("values", \'$."{n}"\')' for n in REPORT_VALUES]
+        findings = "findings != '[]'"
+    parts = [*REPORT_COLUMNS, *values]
     op.execute(f"CREATE INDEX ix_participations_report ON participations ({', '.join(parts)})")
     op.execute(
-        "CREATE INDEX ix_participations_with_findings ON participations (id) WHERE findings != '[]'"
+        f"CREATE INDEX ix_participations_with_findings ON participations (id) WHERE {findings}"
     )
 
 

@@ -41,7 +41,7 @@ def upgrade() -> None:
         for row in bind.execute(
             text(
                 "SELECT id FROM audit_events WHERE action = 'innstilling' "
-                f"AND variable IN ({names}) AND scrubbed = 0 "
+                f"AND variable IN ({names}) AND scrubbed = false "
                 "AND (old_value IS NOT NULL OR new_value IS NOT NULL) ORDER BY id"
             )
         )
@@ -52,7 +52,7 @@ def upgrade() -> None:
         bind.execute(
             text(
                 "UPDATE audit_events SET old_value = NULL, new_value = NULL, salt = NULL, "
-                "scrubbed = 1 WHERE id = :id"
+                "scrubbed = true WHERE id = :id"
             ),
             {"id": event_id},
         )

@@ -1,0 +1,354 @@
+"""The two back ends behind ``Database``: the local SQLCipher file and a shared PostgreSQL.
+
+Everything that differs between them is here, behind ``Backend``: how failures of
+the environment are told apart (SQLite's result codes, PostgreSQL's SQLSTATE), the
+integrity check, who is recorded in the audit, how the audit chain and new ids are
+taken under concurrent writers, and what a backup is. Nothing outside
+``jsdesk.storage`` asks which back end it has.
+
+A database target is a path (the local file) or a ``postgresql://`` URL (issue 16).
+The shared database is reached only over TLS with the server's certificate checked
+(``sslmode=verify-full``); a URL asking for less is refused before connecting.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from jsdesk.errors import UserError
+
+URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+AUDIT_LOCK = 716_016  # the same key as migration 0007's jsdesk_audit_head()
+SUBMISSION_LOCK = 716_017  # two submissions at once are serialised
+GROUP_CASEWORKER = "jsdesk_saksbehandler"
+GROUP_SUBMITTER = "jsdesk_innsender"
+
+
+def is_url(target: str | Path) -> bool:
+    """True when ``target`` names a shared database (a ``postgresql://`` URL)."""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def shown_url(url: str, *, password: bool = False) -> str:
+    """The URL without its password (for messages and logs), or with it (``password``)."""
+    parsed = make_url(_sqlalchemy_url(url))
+    shown = parsed.render_as_string(hide_password=not password)
+    return shown.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for scheme in URL_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    raise ValueError(url)
+
+
+def server_url(url: str, password: str | None = None) -> URL:
+    """The SQLAlchemy URL of a shared database, refusing anything but verified TLS."""
+    query = parse_qs(urlsplit(url).query)
+    mode = (query.get("sslmode") or ["verify-full"])[-1]
+    if mode != "verify-full":
+        raise UserError(
+            f"Tilkoblingen til {shown_url(url)} er avvist: jsdesk kobler seg bare til en "
+            "felles database over kryptert forbindelse der serverens sertifikat er kontrollert "
+            f"(sslmode=verify-full), ikke med sslmode={mode}. Personopplysninger sendes aldri "
+            "ukryptert. Be IT om serverens CA-sertifikat og oppgi det med sslrootcert=FIL.",
+            2,
+        )
+    parsed = make_url(_sqlalchemy_url(url)).update_query_dict({"sslmode": "verify-full"})
+    if password:
+        parsed = parsed.set(password=password)
+    return parsed
+
+
+# --- failures of the environment ----------------------------------------------
+
+_ERRNO_KINDS = {
+    errno.ENOSPC: "full",
+    errno.EFBIG: "full",
+    errno.EDQUOT: "full",
+    errno.EROFS: "readonly",
+    errno.EACCES: "readonly",
+    errno.EPERM: "readonly",
+    errno.EIO: "io",
+}
+
+# SQLite's primary result codes (sqlite3/sqlcipher3 set ``sqlite_errorcode``).
+_SQLITE_KINDS = {
+    13: "full",  # SQLITE_FULL
+    8: "readonly",  # SQLITE_READONLY
+    14: "readonly",  # SQLITE_CANTOPEN
+    3: "readonly",  # SQLITE_PERM
+    11: "corrupt",  # SQLITE_CORRUPT
+    26: "corrupt",  # SQLITE_NOTADB
+    10: "io",  # SQLITE_IOERR
+}
+
+# PostgreSQL's SQLSTATE classes and codes.
+_PG_KINDS = {
+    "08": "unreachable",  # connection exception
+    "28": "login",  # invalid authorization
+    "53": "full",  # insufficient resources (disk full: 53100)
+    "57": "unreachable",  # operator intervention (server shut down)
+    "58": "io",  # system error
+    "XX": "corrupt",  # internal error (data corrupted: XX001)
+}
+_PG_CODES = {
+    "42501": "denied",  # insufficient privilege (grants, row-level security, triggers)
+    "40001": "conflict",  # serialization failure
+    "40P01": "conflict",  # deadlock detected
+    "25006": "readonly",  # read-only transaction
+}
+
+
+def classify(exc: BaseException) -> str | None:
+    """'full', 'readonly', 'corrupt', 'io', 'unreachable', 'login', 'denied', 'conflict'
+    or None (not a failure of the environment), from the exception's type and code."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, OSError):
+        return _ERRNO_KINDS.get(orig.errno or 0)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return _PG_CODES.get(sqlstate) or _PG_KINDS.get(sqlstate[:2])
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return _SQLITE_KINDS.get(code & 0xFF)
+    pgconn = getattr(orig, "pgconn", None)
+    if pgconn is not None and type(orig).__module__.startswith("psycopg"):
+        # A failed connection has no SQLSTATE; libpq tells whether a login was tried.
+        tried = pgconn.used_password or pgconn.needs_password or pgconn.used_gssapi
+        return "login" if tried else "unreachable"
+    return None
+
+
+# --- the back ends ---------------------------------------------------------------
+
+
+class Backend:
+    """What the local file and the shared database do differently."""
+
+    shared = False
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def audit_user(self, session: Session) -> str:
+        raise NotImplementedError
+
+    def audit_head(self, session: Session) -> tuple[int, str] | None:
+        """The newest audit event, with the chain locked for this transaction."""
+        raise NotImplementedError
+
+    def audit_ids(self, session: Session, after: int, count: int) -> list[int]:
+        raise NotImplementedError
+
+    def participation_ids(self, session: Session, count: int) -> list[int]:
+        raise NotImplementedError
+
+    def integrity(self, session: Session) -> tuple[str, ...]:
+        raise NotImplementedError
+
+
+class SqliteBackend(Backend):
+    """The local SQLCipher file: one process (the lock file), writers take the lock at BEGIN."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    def audit_user(self, session: Session) -> str:
+        from jsdesk.storage.audit import os_user
+
+        return os_user()
+
+    def audit_head(self, session: Session) -> tuple[int, str] | None:
+        from jsdesk.storage.audit import head
+
+        return head(session)  # BEGIN IMMEDIATE holds the write lock already
+
+    def audit_ids(self, session: Session, after: int, count: int) -> list[int]:
+        return list(range(after + 1, after + 1 + count))
+
+    def participation_ids(self, session: Session, count: int) -> list[int]:
+        from jsdesk.storage.results import next_participation_id
+
+        first = next_participation_id(session)
+        return list(range(first, first + count))
+
+    def integrity(self, session: Session) -> tuple[str, ...]:
+        integrity = tuple(str(row[0]) for row in session.execute(text("PRAGMA integrity_check")))
+        cipher = [str(row[0]) for row in session.execute(text("PRAGMA cipher_integrity_check"))]
+        if cipher:
+            integrity = (*[i for i in integrity if i != "ok"], *cipher)
+        return integrity
+
+
+def backend_of(session: Session) -> Backend:
+    """The back end a session writes to (the audit and id helpers take a session)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return PostgresBackend(bind.engine.url.render_as_string(hide_password=True))
+    return SqliteBackend(Path(bind.engine.url.database or ""))
+
+
+class PostgresBackend(Backend):
+    """A shared PostgreSQL database (issue 16)."""
+
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def label(self) -> str:
+        return shown_url(self.url)
+
+    def audit_user(self, session: Session) -> str:
+        return str(session.execute(text("SELECT session_user")).scalar_one())
+
+    def audit_head(self, session: Session) -> tuple[int, str] | None:
+        row = session.execute(text("SELECT id, hash FROM jsdesk_audit_head()")).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def audit_ids(self, session: Session, after: int, count: int) -> list[int]:
+        # From the sequence: ids may leave gaps (a rolled-back writer used them) but grow
+        # in the order the chain does, as the chain is locked until this commit.
+        return _sequence_values(session, "audit_events", count)
+
+    def participation_ids(self, session: Session, count: int) -> list[int]:
+        return _sequence_values(session, "participations", count)
+
+    def integrity(self, session: Session) -> tuple[str, ...]:
+        # Pages are the server's to check (data checksums, its own monitoring); here:
+        # that the database answers and has jsdesk's tables with row-level security on.
+        rows = session.execute(
+            text(
+                "SELECT relname FROM pg_class WHERE relname IN "
+                "('participations', 'audit_events', 'accepted_warnings') "
+                "AND relkind = 'r' AND NOT relrowsecurity"
+            )
+        ).all()
+        return tuple(f"Radsikkerhet er slått av for tabellen {r[0]}." for r in rows) or ("ok",)
+
+
+def _sequence_values(session: Session, table: str, count: int) -> list[int]:
+    rows = session.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+            "FROM generate_series(1, :count) ORDER BY 1"
+        ),
+        {"table": table, "count": count},
+    )
+    return [int(r[0]) for r in rows]
+
+
+def lock_submissions(session: Session) -> None:
+    """Serialise submissions on a shared database (a no-op on the local file)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SUBMISSION_LOCK})
+
+
+def make_server_engine(url: str, password: str | None = None) -> Engine:
+    """An engine on a shared database; connections check the server's certificate."""
+    engine = create_engine(
+        server_url(url, password),
+        pool_size=2,
+        max_overflow=4,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 10, "application_name": "jsdesk"},
+    )
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            # Personal data never waits on a lock for ever; a stuck writer is reported.
+            cursor.execute("SET lock_timeout = '10s'")
+            cursor.execute("SET idle_in_transaction_session_timeout = '5min'")
+        dbapi_connection.commit()
+
+    return engine
+
+
+@contextmanager
+def translate_server_errors(url: str) -> Iterator[None]:
+    """Failures of the shared database's environment as ``UserError`` in Bokmål."""
+    try:
+        yield
+    except DBAPIError as exc:
+        message = server_error_message(classify(exc), url)
+        if message is None:
+            raise
+        raise UserError(message, 5) from exc
+
+
+def server_error_message(kind: str | None, url: str) -> str | None:
+    where = shown_url(url)
+    return {
+        "unreachable": (
+            f"Fikk ikke kontakt med den felles databasen {where} (eller forbindelsen brøt). "
+            "Sjekk nettverket, og at adressen og CA-sertifikatet er riktige. Det du hadde "
+            "lagret før er uendret."
+        ),
+        "login": (
+            f"Innloggingen til {where} ble avvist: feil brukernavn eller passord, "
+            "innloggingen er ikke slått på, eller databasen finnes ikke. Be IT i kommunen "
+            "om hjelp."
+        ),
+        "denied": (
+            f"Du har ikke tilgang til dette i {where} (innloggingen din gjelder andre "
+            "bydeler, eller handlingen krever en annen rolle). Ingenting er endret."
+        ),
+        "conflict": (
+            f"En annen saksbehandler skrev til det samme i {where} i samme øyeblikk. "
+            "Ingenting er endret; prøv igjen."
+        ),
+        "full": f"Databaseserveren {where} har ikke plass. Ingenting er endret. Kontakt IT.",
+        "io": f"Databaseserveren {where} meldte en lese- eller skrivefeil. Kontakt IT.",
+        "corrupt": f"Databaseserveren {where} meldte skadde data. Kontakt IT.",
+        "readonly": f"Databasen {where} tar bare imot lesing nå. Ingenting er endret.",
+    }.get(kind or "")
+
+
+def set_login_password(conn: Connection, role_sql: str, user: str, password: str) -> None:
+    """``ALTER ROLE role_sql PASSWORD`` with a SCRAM-SHA-256 verifier made here by libpq,
+    so the password itself never stands in a statement (nor in the server's log)."""
+    from psycopg import sql
+
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    verifier = raw.pgconn.encrypt_password(
+        password.encode("utf-8"), user.encode("utf-8"), b"scram-sha-256"
+    ).decode("ascii")
+    statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+        sql.SQL(role_sql) if role_sql == "CURRENT_USER" else sql.Identifier(role_sql),
+        sql.Literal(verifier),
+    )
+    with raw.cursor() as cursor:
+        cursor.execute(statement)
+
+
+def pg_dump_command(url: str) -> str:
+    """The ``pg_dump`` command IT runs to back up a shared database."""
+    parsed = make_url(_sqlalchemy_url(url))
+    parts = ["pg_dump", "--format=custom", "--file=jsdesk-$(date +%F).dump"]
+    if parsed.host:
+        parts.append(f"--host={parsed.host}")
+    if parsed.port:
+        parts.append(f"--port={parsed.port}")
+    parts.append("--username=EIER")
+    parts.append(str(parsed.database or "jsdesk"))
+    return " ".join(parts)

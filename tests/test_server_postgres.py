@@ -1,0 +1,202 @@
+"""The shared PostgreSQL database (issue 16), against a real server with TLS on.
+
+``jsdesk server init`` / ``add-user`` set it up; caseworkers of different Oslo bydeler
+see, change and count only their own rows (checked with plain SQL, not through jsdesk);
+the audit is append-only, chained and names the database login; a save over a newer
+version is refused, not lost.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from pg_support import PgServer
+from sqlalchemy.orm.exc import StaleDataError
+from storage_helpers import FORM_VERSION, record
+
+from jsdesk.errors import UserError
+from jsdesk.storage import Database
+from jsdesk.storage.server import add_user, init_server, remove_user
+
+GAMLE_OSLO, GRUNERLOKKA = "030101", "030102"
+
+
+@pytest.fixture
+def shared(pg_url: str) -> str:
+    init_server(
+        pg_url,
+        None,
+        kommunenummer="0301",
+        bydeler=[GAMLE_OSLO, GRUNERLOKKA],
+        test_installation=True,
+    )
+    return pg_url
+
+
+def _login(server: PgServer, owner_url: str, name: str, **kw: object) -> str:
+    add_user(owner_url, None, name, new_password=f"pw-{name}-123", **kw)  # type: ignore[arg-type]
+    return server.url(name, f"pw-{name}-123", _db_name(owner_url))
+
+
+def _db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _plain(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+
+
+def test_two_bydeler__neither_reads_changes_nor_counts_the_others_rows(
+    pg_server: PgServer, shared: str
+) -> None:
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, shared, "bror", bydeler=[GRUNERLOKKA])
+    with Database.connect(anna) as db:
+        a_id = db.create_participation(record(1, bydel=GAMLE_OSLO), form_version=FORM_VERSION)
+    with Database.connect(bror) as db:
+        b_id = db.create_participation(record(2, bydel=GRUNERLOKKA), form_version=FORM_VERSION)
+        assert db.count_participations() == 1
+
+    with _plain(anna) as conn:
+        assert conn.execute("SELECT count(*) FROM participations").fetchone() == (1,)
+        assert conn.execute("SELECT id FROM participations").fetchall() == [(a_id,)]
+        assert conn.execute(
+            "SELECT count(*) FROM participations WHERE id = %s", (b_id,)
+        ).fetchone() == (0,)
+        changed = conn.execute(
+            "UPDATE participations SET stage = 'x' WHERE id = %s", (b_id,)
+        ).rowcount
+        deleted = conn.execute("DELETE FROM participations WHERE id = %s", (b_id,)).rowcount
+        assert (changed, deleted) == (0, 0)
+        # Nor can a row be moved into (or made in) the other bydel.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                """UPDATE participations SET "values" = jsonb_set("values"::jsonb,"""
+                """ '{bydel}', '"030102"')::json WHERE id = %s""",
+                (a_id,),
+            )
+    with _plain(bror) as conn:
+        assert conn.execute("SELECT id FROM participations").fetchall() == [(b_id,)]
+        # The other's audit events (which hold values) are hidden too.
+        pids = {r[0] for r in conn.execute("SELECT participation_id FROM audit_events")}
+        assert a_id not in pids and b_id in pids
+    with _plain(shared) as conn:  # the owner sees both, unchanged
+        rows = conn.execute("SELECT id, stage != 'x' FROM participations ORDER BY id").fetchall()
+        assert rows == [(a_id, True), (b_id, True)]
+
+
+def test_municipality_login__sees_every_bydel(pg_server: PgServer, shared: str) -> None:
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    leder = _login(pg_server, shared, "leder", bydeler=[])
+    with Database.connect(anna) as db:
+        db.create_participation(record(1, bydel=GAMLE_OSLO), form_version=FORM_VERSION)
+    with Database.connect(leder) as db:
+        db.create_participation(record(2, bydel=GRUNERLOKKA), form_version=FORM_VERSION)
+        assert db.count_participations() == 2
+
+
+def test_audit__names_the_login__append_only__and_db_check_verifies(
+    pg_server: PgServer, shared: str
+) -> None:
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, shared, "bror", bydeler=[GAMLE_OSLO])
+    with Database.connect(anna) as db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+    with Database.connect(bror) as db:
+        db.set_value(pid, "kjonn", "2")
+        report = db.check()
+        assert report.ok, report
+    with _plain(shared) as conn:
+        users = [r[0] for r in conn.execute("SELECT os_user FROM audit_events ORDER BY id")]
+    assert users[-2:] == ["anna", "bror"]
+    with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("UPDATE audit_events SET action = 'x'")
+    with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM audit_events")
+    with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        # An event written under another login's name is refused.
+        conn.execute(
+            "INSERT INTO audit_events (at, os_user, action, value_digest, scrubbed, prev_hash,"
+            " hash) VALUES (now(), 'bror', 'x', 'd', false, 'p', 'h')"
+        )
+    # Even the owner's own DELETE of an event is refused (the trigger).
+    with _plain(shared) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM audit_events")
+    # A change made behind jsdesk's back (by the server's superuser, triggers off) is found.
+    with _plain(shared) as conn:
+        conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard")
+        conn.execute("UPDATE audit_events SET variable = 'x' WHERE action = 'endret'")
+    with Database.connect(anna) as db:
+        report = db.check()
+    assert not report.ok and any("endret etter" in p for p in report.chain.problems)
+
+
+def test_concurrent_save_over_a_newer_version__is_refused_not_lost(
+    pg_server: PgServer, shared: str
+) -> None:
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, shared, "bror", bydeler=[GAMLE_OSLO])
+    with Database.connect(anna) as a, Database.connect(bror) as b:
+        pid = a.create_participation(record(1), form_version=FORM_VERSION)
+        from jsdesk.storage.models import Participation
+
+        with a.write() as session_a:
+            row = session_a.get(Participation, pid)
+            assert row is not None
+            b.set_value(pid, "kjonn", "2")  # committed while anna's write is open
+            row.values = {**row.values, "kjonn": "1"}
+            row.record_version += 1
+            with pytest.raises(StaleDataError):
+                session_a.flush()
+        assert b.get_participation(pid).values["kjonn"] == "2"
+
+
+def test_plain_connection__refused_with_a_message(pg_server: PgServer, shared: str) -> None:
+    url = shared.replace("sslmode=verify-full", "sslmode=disable")
+    with pytest.raises(UserError) as caught:
+        Database.connect(url)
+    assert "kryptert forbindelse" in caught.value.message
+    assert "pgeier:***@" in caught.value.message and "eier-passord" not in caught.value.message
+    # The server refuses it too (hostnossl … reject), whatever the client asks.
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url)
+
+
+def test_wrong_password__a_message_not_a_trace(pg_server: PgServer, shared: str) -> None:
+    _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    with pytest.raises(UserError) as caught:
+        Database.connect(pg_server.url("anna", "feil", _db_name(shared)))
+    assert "Innloggingen" in caught.value.message
+
+
+def test_submitted__only_by_submitters(pg_server: PgServer, shared: str) -> None:
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    sjef = _login(pg_server, shared, "sjef", bydeler=[GAMLE_OSLO], submitter=True)
+    with Database.connect(anna) as db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+        with pytest.raises(UserError):
+            db.record_submission(
+                "s1", file_name="a.asice", record_count=1, test=True, records={pid: 1}
+            )
+    with Database.connect(sjef) as db:
+        db.record_submission("s1", file_name="a.asice", record_count=1, test=True, records={pid: 1})
+        assert db.get_participation(pid).submitted_version == 1
+
+
+def test_one_time_password__must_be_changed(pg_server: PgServer, shared: str) -> None:
+    onetime = add_user(shared, None, "nyansatt", bydeler=[GAMLE_OSLO])
+    assert onetime
+    db_name = _db_name(shared)
+    with Database.connect(pg_server.url("nyansatt", onetime, db_name)) as db:
+        assert db.must_change_password
+        db.change_login_password("mitt eget gode passord")
+        assert not db.must_change_password
+    with pytest.raises(UserError):
+        Database.connect(pg_server.url("nyansatt", onetime, db_name))
+    with Database.connect(pg_server.url("nyansatt", "mitt eget gode passord", db_name)) as db:
+        assert not db.must_change_password
+    remove_user(shared, None, "nyansatt")
+    with pytest.raises(UserError):
+        Database.connect(pg_server.url("nyansatt", "mitt eget gode passord", db_name))
