@@ -11,6 +11,11 @@ Targets: each query under 50 ms and within 3x raw SQLite; import of
 100,000 records under 60 s.
 
     python benchmarks/storage.py [--records N] [--repeat R] [--keep MAPPE]
+    python benchmarks/storage.py --db postgresql://LOGIN@VERT/DB?sslrootcert=CA [--records N]
+
+With ``--db`` the same participations go into a shared PostgreSQL database (set up with
+``jsdesk server init``; the login's password from the URL, ``PGPASSWORD`` or
+``JSDESK_PASSPHRASE``), and the same overview queries are timed there (issue 16).
 """
 
 from __future__ import annotations
@@ -221,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MAPPE",
         help="lag (eller gjenbruk) databasen og den ukrypterte kopien i MAPPE",
     )
+    parser.add_argument("--db", metavar="URL", help="en felles PostgreSQL-database")
     args = parser.parse_args(argv)
+    if args.db:
+        return shared(args.db, args.records, args.repeat)
 
     with tempfile.TemporaryDirectory(prefix="jsdesk-bench-") as tmp:
         folder = args.keep or Path(tmp)
@@ -320,6 +328,49 @@ def main(argv: list[str] | None = None) -> int:
             )
             report("Telle alle deltakelser (ikke mål)", ours_ms, raw_ms)
         raw.conn.close()
+    return 0 if ok else 1
+
+
+def shared(url: str, count: int, repeat: int) -> int:
+    """The same insert and overview figures on a shared PostgreSQL database."""
+    import os
+
+    with Database.connect(url, os.environ.get("JSDESK_PASSPHRASE")) as db:
+        have = db.count_participations()
+        if have < count:
+            elapsed, cpu, refused = insert_all(db, count - have)
+            stored = db.count_participations()
+            print(
+                f"Innsetting av {stored - have} deltakelser: {elapsed:.1f} s veggtid "
+                f"({(stored - have) / elapsed:.0f}/s), {cpu:.1f} s CPU-tid, {refused} avvist"
+            )
+        else:
+            stored = have
+            print(f"Bruker de {stored} deltakelsene som finnes (innsetting ikke tidtatt)")
+        target = db.query_participations(limit=1, order_by="id")[0]
+        full = str(db.get_participation(target.id).values["fodselsnummer"])
+        text = _birth_date(db, target.id).strftime("%d.%m.%Y")
+        cases: list[tuple[str, dict[str, Any]]] = [
+            ("100 sist endrede", {}),
+            ("Finn på fullt fødselsnummer", {"search": full}),
+            ("Finn på fødselsdato", {"search": text}),
+            (
+                "Side midt i, sortert på fødselsår",
+                {"order_by": "fodselsar", "descending": False, "offset": stored // 2},
+            ),
+        ]
+        print(f"(PostgreSQL, {stored} deltakelser, median av {repeat} kjøringer, varme)")
+        ok = True
+        for name, kwargs in cases:
+            hits = len(db.query_participations(**kwargs))
+            ms = median_ms(lambda kwargs=kwargs: db.query_participations(**kwargs), repeat)
+            passed = ms < QUERY_TARGET_MS
+            ok &= passed or name.startswith("Side")
+            verdict = "OK" if passed else "OVER MÅL"
+            label = f"{name} ({hits} treff)"
+            print(f"{label:<44} {ms:7.2f} ms   {verdict} (mål under {QUERY_TARGET_MS:.0f} ms)")
+        ms = median_ms(db.count_participations, max(3, repeat // 10))
+        print(f"{'Telle alle deltakelser (ikke mål)':<44} {ms:7.2f} ms")
     return 0 if ok else 1
 
 

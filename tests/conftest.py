@@ -146,3 +146,32 @@ def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
     url = pg_server.create_database(name)
     request.addfinalizer(lambda: pg_server.sql(f'DROP DATABASE "{name}" WITH (FORCE)'))
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """An open test installation's database (Oslo, bydel 030101) on each back end: the
+    local SQLCipher file, and a shared PostgreSQL database set up with ``server init``
+    and opened by a caseworker's own login."""
+    from jsdesk.storage import Database
+
+    if request.param == "sqlite":
+        db, _ = Database.create(
+            tmp_path / "data" / "jsdesk.db",
+            "korrekt hest batteri stift",
+            kommunenummer="0301",
+            bydel="030101",
+            test_installation=True,
+        )
+    else:
+        from urllib.parse import urlsplit
+
+        from jsdesk.storage.server import add_user, init_server
+
+        server: PgServer = request.getfixturevalue("pg_server")
+        owner = request.getfixturevalue("pg_url")
+        init_server(owner, None, kommunenummer="0301", bydeler=["030101"], test_installation=True)
+        add_user(owner, None, "kari", bydeler=["030101"], new_password="kari sitt passord")
+        db = Database.connect(server.url("kari", "kari sitt passord", urlsplit(owner).path[1:]))
+    with db:
+        yield db

@@ -58,6 +58,13 @@ def test_server_cli__init_add_user_records_check_backup(
     assert main(["records", "list", "--db", plain]) == 2
     assert "kryptert forbindelse" in capsys.readouterr().err
 
+    monkeypatch.setenv("JSDESK_NEW_PASSPHRASE", "karis nye passord")
+    assert main(["db", "change-passphrase", "--db", kari]) == 0
+    assert "endret" in capsys.readouterr().out
+    monkeypatch.setenv("JSDESK_PASSPHRASE", "karis nye passord")
+    assert main(["records", "list", "--db", kari]) == 0
+    capsys.readouterr()
+
     assert main(["server", "remove-user", "kari", "--url", pg_url]) == 0
     assert main(["records", "list", "--db", kari]) == 5
     assert "Innloggingen" in capsys.readouterr().err

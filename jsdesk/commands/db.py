@@ -328,6 +328,13 @@ def _wants_rekey(args: argparse.Namespace) -> bool:
 
 
 def cmd_change_passphrase(args: argparse.Namespace) -> int:
+    url = db_url(args)
+    if url is not None:
+        # A shared database: the caseworker's own login gets the new password.
+        with open_database(args) as shared:
+            shared.change_login_password(ask_new_passphrase("JSDESK_NEW_PASSPHRASE"))
+        print("Passordet for innloggingen din til den felles databasen er endret.")
+        return 0
     path = db_path(args)
     from jsdesk.storage import Database
 

@@ -109,7 +109,7 @@ def register(subparsers: Any) -> None:
 
     add = sub.add_parser("add-user", help="gi en saksbehandler sin egen innlogging")
     add.add_argument("name", metavar="NAVN", help="innloggingen (små bokstaver, sifre, _)")
-    add.add_argument("--url", metavar="URL", help="eierens URL, som for init (standard: JSDESK_DB)")
+    add.add_argument("--url", metavar="URL", help="eierens URL (standard: JSDESK_DB)")
     add.add_argument(
         "--bydel",
         metavar="NNNNNN",
@@ -128,5 +128,7 @@ def register(subparsers: Any) -> None:
 
     remove = sub.add_parser("remove-user", help="ta bort en innlogging")
     remove.add_argument("name", metavar="NAVN")
-    remove.add_argument("--url", metavar="URL", help="eierens URL, som for init (standard: JSDESK_DB)")
+    remove.add_argument(
+        "--url", metavar="URL", help="eierens URL, som for init (standard: JSDESK_DB)"
+    )
     remove.set_defaults(func=cmd_remove_user)

@@ -17,10 +17,12 @@ from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
 from jsdesk.storage.models import Status
 from jsdesk.storage.results import (
     AcceptedWarningInfo,
+    FieldConflict,
     ImportedRecord,
     ParticipationRecord,
     ParticipationSummary,
     RecordChange,
+    RecordConflict,
     SubmissionInfo,
 )
 
@@ -29,10 +31,12 @@ __all__ = [
     "AcceptedWarningInfo",
     "CheckReport",
     "Database",
+    "FieldConflict",
     "ImportedRecord",
     "ParticipationRecord",
     "ParticipationSummary",
     "RecordChange",
+    "RecordConflict",
     "Settings",
     "Status",
     "SubmissionInfo",

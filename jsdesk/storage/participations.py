@@ -31,10 +31,12 @@ from jsdesk.storage.models import (
 from jsdesk.storage.results import (
     CHUNK,
     AcceptedWarningInfo,
+    FieldConflict,
     ImportedRecord,
     ParticipationRecord,
     ParticipationSummary,
     RecordChange,
+    RecordConflict,
     columns_for,
     completeness_of,
     existing_periods,
@@ -146,8 +148,9 @@ class ParticipationsMixin(DatabaseCore):
             ],
         )
 
-    def _get_row(self, session: Session, pid: int) -> Participation:
-        row = session.get(Participation, pid)
+    def _get_row(self, session: Session, pid: int, *, lock: bool = False) -> Participation:
+        # FOR UPDATE on a shared database (SQLite's writer holds the whole file already).
+        row = session.get(Participation, pid, with_for_update=lock or None)
         if row is None:
             raise UserError(f"Fant ingen deltakelse med nummer {pid}.", 1)
         return row
@@ -279,7 +282,13 @@ class ParticipationsMixin(DatabaseCore):
         return self.set_values(pid, {variable: value}, form=form)
 
     def set_values(
-        self, pid: int, values: Mapping[str, object], *, form: FormDefinition | None = None
+        self,
+        pid: int,
+        values: Mapping[str, object],
+        *,
+        form: FormDefinition | None = None,
+        base_version: int | None = None,
+        base: Mapping[str, object] | None = None,
     ) -> RecordChange:
         """Change several fields in ONE transaction; ``None`` clears a field.
 
@@ -288,10 +297,18 @@ class ParticipationsMixin(DatabaseCore):
         shipped form of the record's version. The returned ``RecordChange`` holds
         that evaluation, the status, the record version and the time, so the
         caller need not read the record back.
+
+        No lost updates: with ``base_version`` (the version the caller's values were
+        read at) and ``base`` (the caller's old values of the fields it changes), a
+        newer stored version is merged when the other writer changed other fields, and
+        refused with ``RecordConflict`` (nothing written) when it changed one of these
+        to something else. The row is locked while it is read and written.
         """
         now = utc_now()
         with self.write() as session:
-            row = self._get_row(session, pid)
+            row = self._get_row(session, pid, lock=True)
+            if base_version is not None and row.record_version != base_version:
+                _refuse_conflicts(row, values, base or {})
             new_values = dict(row.values)
             changes: list[tuple[str, object, object]] = []
             for variable, value in values.items():
@@ -628,6 +645,20 @@ class ParticipationsMixin(DatabaseCore):
                 )
                 records = [_record(row, warnings.get(row.id, ())) for row in rows]
             yield from records
+
+
+def _refuse_conflicts(
+    row: Participation, values: Mapping[str, object], base: Mapping[str, object]
+) -> None:
+    """Raise ``RecordConflict`` for the fields another writer set to something else."""
+    stored = row.values
+    conflicts = tuple(
+        FieldConflict(name, base.get(name), mine, stored.get(name))
+        for name, mine in values.items()
+        if stored.get(name) != base.get(name) and stored.get(name) != mine
+    )
+    if conflicts:
+        raise RecordConflict(row.id, row.record_version, conflicts)
 
 
 def _accepted_for(

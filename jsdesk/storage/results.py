@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jsdesk.errors import UserError
 from jsdesk.rules import Evaluation
 from jsdesk.storage.assess import Assessment, mask
 from jsdesk.storage.models import AuditEvent, Participation, Status
@@ -74,6 +75,33 @@ class RecordChange:
     status: Status
     evaluation: Evaluation
     written: bool = True
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field two people changed: what it was, what I typed, what the other stored."""
+
+    variable: str
+    base: object
+    mine: object
+    theirs: object
+
+
+class RecordConflict(UserError):
+    """A save found a newer version with another value in a field it changes (nothing
+    was written). ``version`` is the stored version to save over once resolved."""
+
+    def __init__(self, participation_id: int, version: int, fields: tuple[FieldConflict, ...]):
+        names = ", ".join(f.variable for f in fields)
+        super().__init__(
+            f"Noen andre har lagret en nyere versjon av deltakelse {participation_id} med en "
+            f"annen verdi i {names}. Ingenting av ditt er overskrevet eller tapt: velg hvilken "
+            "verdi som skal gjelde.",
+            1,
+        )
+        self.participation_id = participation_id
+        self.version = version
+        self.fields = fields
 
 
 @dataclass(frozen=True)

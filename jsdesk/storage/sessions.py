@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from jsdesk.errors import UserError
 from jsdesk.storage.backend import (
     Backend,
     PostgresBackend,
@@ -110,6 +112,15 @@ class DatabaseCore:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction, committed (on disk: WAL + synchronous=FULL) on exit."""
-        with self._translate(), self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._translate(), self._sessions() as session, session.begin():
+                yield session
+        except StaleDataError:
+            # Another writer changed the participation between read and write (only on
+            # a shared database): nothing of this transaction was stored.
+            raise UserError(
+                "En annen saksbehandler lagret den samme deltakelsen i samme øyeblikk. "
+                "Ingenting av dette ble lagret; åpne den på nytt og prøv igjen.",
+                1,
+            ) from None
         self._after_commit()

@@ -34,7 +34,11 @@ def parse_options(argv: list[str]) -> Options:
         prog=Path(argv[0]).name if argv else "jsdesk",
         description="jsdesk: rapportering til Jobbsjanseregisteret.",
     )
-    parser.add_argument("--db", type=Path, metavar="FIL", help="databasefilen som skal brukes")
+    parser.add_argument(
+        "--db",
+        metavar="FIL|URL",
+        help="databasefilen som skal brukes, eller en felles database postgresql://…",
+    )
     parser.add_argument("--form", type=Path, metavar="FIL", help="skjemadefinisjon (pilotmodus)")
     parser.add_argument(
         "--sandbox",
@@ -49,8 +53,12 @@ def parse_options(argv: list[str]) -> Options:
             "(skjemaet prøves da på en midlertidig database).",
             ExitCode.USAGE,
         )
+    from jsdesk.storage.backend import is_url
+
+    url = args.db if args.db and is_url(args.db) else None
     return Options(
-        db_path=args.db,
+        db_path=Path(args.db) if args.db and url is None else None,
+        db_url=url,
         form_path=args.form,
         sandbox=args.sandbox,
         startup_probe=args.startup_probe,

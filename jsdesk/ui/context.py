@@ -26,6 +26,7 @@ class Options(NamedTuple):
     form_path: Path | None
     sandbox: bool
     startup_probe: bool = False  # benchmarks: show the first window, print the time, exit
+    db_url: str | None = None  # a shared database (postgresql://…, issue 16)
 
 
 class AppContext(QObject):
@@ -37,6 +38,7 @@ class AppContext(QObject):
         super().__init__()
         self.options = options
         self.db_path: Path | None = options.db_path
+        self.db_url: str | None = options.db_url
         self.db: Database | None = None
         self.pilot_form: FormDefinition | None = None
         self._secret: str | None = None

@@ -329,7 +329,7 @@ class UnlockPanel(QWidget):
         layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
-    def prepare(self, path: Path, *, idle: bool, problem: str | None = None) -> None:
+    def prepare(self, path: Path | str, *, idle: bool, problem: str | None = None) -> None:
         self.title.setText("Låst etter en periode uten aktivitet" if idle else "Databasen er låst")
         hint = "Det du hadde åpent er bevart og vises igjen når du låser opp. " if idle else ""
         self.where.setText(f"{hint}Database: {path}")

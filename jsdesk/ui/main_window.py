@@ -311,8 +311,18 @@ class MainWindow(QMainWindow):
         if self.context.options.sandbox:
             self._start_sandbox()
             return
-        from jsdesk.storage import default_db_path
+        from jsdesk.storage import default_db_path, is_shared_target
 
+        env = os.environ.get("JSDESK_DB", "")
+        url = self.context.options.db_url or (
+            env if self.context.options.db_path is None and is_shared_target(env) else None
+        )
+        if url is not None:
+            # A shared database: the caseworker's own login (password from the URL, the
+            # environment or libpq's files); the server keeps the data and its backups.
+            self.context.db_url = url
+            self.unlock(os.environ.get(PASSPHRASE_ENV, ""))
+            return
         path = self.context.options.db_path or default_db_path()
         self.context.db_path = path
         if not path.exists():
@@ -429,8 +439,19 @@ class MainWindow(QMainWindow):
 
     # -- lock and unlock ------------------------------------------------------
     def unlock(self, secret: str) -> None:
-        from jsdesk.storage import Database
+        from jsdesk.storage import Database, shown_target
 
+        if self.context.db_url is not None:
+            try:
+                shared = Database.connect(self.context.db_url, secret or None)
+            except UserError as exc:
+                self.unlock_panel.prepare(
+                    shown_target(self.context.db_url), idle=False, problem=exc.message
+                )
+                self.stack.setCurrentWidget(self.unlock_panel)
+                return
+            self._opened(shared)
+            return
         path = self.context.db_path
         assert path is not None
         try:
@@ -549,8 +570,13 @@ class MainWindow(QMainWindow):
         self.context.lock()
         self.model.refresh()
         self._set_unlocked_actions(False)
-        assert self.context.db_path is not None
-        self.unlock_panel.prepare(self.context.db_path, idle=idle)
+        where = self.context.db_url or self.context.db_path
+        assert where is not None
+        if self.context.db_url is not None:
+            from jsdesk.storage import shown_target
+
+            where = shown_target(self.context.db_url)
+        self.unlock_panel.prepare(where, idle=idle)
         self.stack.setCurrentWidget(self.unlock_panel)
         self.unlock_panel.secret.setFocus()
 

@@ -52,7 +52,9 @@ from jsdesk.errors import UserError
 from jsdesk.forms.model import Role
 from jsdesk.registry import provenance
 from jsdesk.rules import evaluate
+from jsdesk.storage import RecordConflict
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
+from jsdesk.ui.conflict_dialog import MINE, ConflictDialog, shown_value
 from jsdesk.ui.field_factory import domain_choices, make_field
 from jsdesk.ui.fields import (
     PROBLEM_WORDS,
@@ -277,6 +279,10 @@ class ParticipationWizard(QWizard):
         self.form = form
         self.participation_id = participation_id
         self.record: dict[str, object] = {}
+        # The values as stored at record version ``_version``: a save says what it
+        # changes from, so another caseworker's newer save is never overwritten.
+        self._stored: dict[str, object] = {}
+        self._version = 0
         self.evaluation: Evaluation | None = None
         self.fields: dict[str, Field] = {}
         self.pages: dict[int, FormPage] = {}
@@ -447,6 +453,7 @@ class ParticipationWizard(QWizard):
         else:
             stored = self.context.require_db().get_participation(self.participation_id)
             self.record = {k: v for k, v in dict(stored.values).items() if v is not None}
+            self._stored, self._version = dict(self.record), stored.record_version
             self._accepted = stored.accepted_warnings
             self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
             self.status_label.setText(f"Status: {stored.status}")
@@ -554,9 +561,19 @@ class ParticipationWizard(QWizard):
                 self._add_installation_values()
                 change = db.add_participation(dict(self.record), form=self.form)
                 self.participation_id = change.participation_id
+                self._stored, self._version = dict(self.record), change.record_version
                 self.setWindowTitle(f"Deltakelse {self.participation_id} – jsdesk")
             else:
-                change = db.set_values(self.participation_id, dict(values), form=self.form)
+                change = db.set_values(
+                    self.participation_id,
+                    dict(values),
+                    form=self.form,
+                    base_version=self._version,
+                    base={name: self._stored.get(name) for name in values},
+                )
+                self._after_save(change, values)
+        except RecordConflict as conflict:
+            return self._resolve(conflict)
         except UserError as exc:
             self.saved_label.setText(f"Ikke lagret: {exc.message}")
             if len(values) == 1:
@@ -568,6 +585,57 @@ class ParticipationWizard(QWizard):
         self.saved.emit(self.participation_id)
         self.context.changed.emit()
         return change
+
+    def _after_save(self, change: RecordChange, values: Mapping[str, object]) -> None:
+        """Follow the stored version; take in what another caseworker saved meanwhile."""
+        merged = change.written and change.record_version != self._version + 1
+        for name, value in values.items():
+            if value is None:
+                self._stored.pop(name, None)
+            else:
+                self._stored[name] = value
+        self._version = change.record_version
+        if merged:
+            self._take_stored(keep=set(values))
+
+    def _take_stored(self, *, keep: set[str]) -> None:
+        """Show the stored record's values (another caseworker's changes) in every field
+        but ``keep`` (what this caseworker just saved)."""
+        assert self.participation_id is not None
+        stored = self.context.require_db().get_participation(self.participation_id)
+        current = {k: v for k, v in dict(stored.values).items() if v is not None}
+        for name in set(current) | set(self.record):
+            if name in keep or current.get(name) == self.record.get(name):
+                continue
+            self._set_record(name, current.get(name))
+            if name in self.fields:
+                self.fields[name].set_value(current.get(name))
+                self.fields[name].set_note("Endret av en annen saksbehandler.")
+        self._stored, self._version = current, stored.record_version
+
+    def _resolve(self, conflict: RecordConflict) -> RecordChange | None:
+        """Ask whose value wins per field, then save the caseworker's chosen ones."""
+        dialog = ConflictDialog(self.form, conflict.fields, self)
+        accepted = dialog.exec() == ConflictDialog.DialogCode.Accepted
+        choices = dialog.choices() if accepted else {}
+        keep = {f.variable: f.mine for f in conflict.fields if choices.get(f.variable) == MINE}
+        for field in conflict.fields:
+            if field.variable in keep:
+                continue
+            self._set_record(field.variable, field.theirs)
+            if field.variable in self.fields:
+                widget = self.fields[field.variable]
+                widget.set_value(field.theirs)
+                widget.set_note(
+                    "Den andre saksbehandlerens verdi gjelder. Din verdi var: "
+                    f"{shown_value(self.form, field.variable, field.mine)}"
+                )
+        self._take_stored(keep=set(keep))
+        if not keep:
+            self.reevaluate()
+            self.saved_label.setText("Den andre saksbehandlerens verdier gjelder.")
+            return None
+        return self._store(keep)
 
     def _refresh_status(self) -> None:
         if self.participation_id is None:

@@ -1,0 +1,120 @@
+"""Two jsdesk processes on one participation of a shared database (issue 16): the
+caseworker in the wizard keeps the other's change of another field, gets the conflict
+dialog for the same field, and nothing is lost; the audit names both logins."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from pg_support import PgServer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton, QRadioButton
+from pytestqt.qtbot import QtBot
+from storage_helpers import FORM_VERSION, REPO_ROOT, record
+from ui_support import press
+
+from jsdesk.storage import Database
+from jsdesk.storage.server import add_user, init_server
+from jsdesk.ui.app import create_main_window
+from jsdesk.ui.conflict_dialog import ConflictDialog
+from jsdesk.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+OTHER_PROCESS = """
+import sys
+from jsdesk.storage import Database
+url, pid, name, value = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+with Database.connect(url) as db:
+    db.set_values(pid, {name: value})
+"""
+
+
+def _other_caseworker(url: str, pid: int, name: str, value: int) -> None:
+    subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, url, str(pid), name, str(value)],
+        check=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def logins(pg_server: PgServer, pg_url: str) -> Iterator[tuple[str, str, str]]:
+    init_server(pg_url, None, kommunenummer="0301", bydeler=["030101"], test_installation=True)
+    name = urlsplit(pg_url).path[1:]
+    urls = []
+    for login in ("kari", "ola"):
+        add_user(pg_url, None, login, bydeler=["030101"], new_password=f"{login} sitt passord")
+        urls.append(pg_server.url(login, f"{login} sitt passord", name))
+    yield pg_url, urls[0], urls[1]
+
+
+def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
+    qtbot: QtBot, logins: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, kari, ola = logins
+    with Database.connect(kari) as db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+    monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
+    window: MainWindow = create_main_window(["jsdesk", "--db", kari])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading, timeout=20000)
+    assert window.stack.currentWidget() is window.overview
+    wizard = window.open_participation(pid)
+    assert wizard is not None
+    qtbot.waitUntil(wizard.isVisible)
+    qtbot.keyClick(wizard, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+
+    # The other caseworker changes another field; kari's save keeps it and shows it.
+    _other_caseworker(ola, pid, "ankomstar", 2016)
+    press(qtbot, wizard, "omsorgsansvar_barn_2")
+    stored = window.context.require_db().get_participation(pid).values
+    assert stored["ankomstar"] == 2016 and stored["omsorgsansvar_barn"] == 2
+    assert wizard.fields["ankomstar"].value() == 2016
+
+    # Now both change the same field: kari is asked, and keeps her own value.
+    _other_caseworker(ola, pid, "lese_skrive_morsmal", 2)
+    seen: list[str] = []
+
+    def choose_mine() -> None:
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ConflictDialog) and w.isVisible()
+        ]
+        if not shown:
+            QTimer.singleShot(50, choose_mine)  # not open yet
+            return
+        (dialog,) = shown
+        mine = dialog.findChild(QRadioButton, "conflict_mine_lese_skrive_morsmal")
+        theirs = dialog.findChild(QRadioButton, "conflict_theirs_lese_skrive_morsmal")
+        assert mine is not None and theirs is not None
+        seen.extend([mine.text(), theirs.text()])
+        qtbot.keyClick(mine, Qt.Key.Key_Space)
+        apply = dialog.findChild(QPushButton, "conflictApply")
+        assert apply is not None
+        apply.setFocus()
+        qtbot.keyClick(apply, Qt.Key.Key_Space)
+
+    QTimer.singleShot(50, choose_mine)
+    press(qtbot, wizard, "lese_skrive_morsmal_1")
+    assert seen and seen[0].startswith("1") and seen[1].startswith("2")
+    stored = window.context.require_db().get_participation(pid).values
+    assert stored["lese_skrive_morsmal"] == 1
+    assert stored["ankomstar"] == 2016  # the other's earlier change still there
+    window.close()
+
+    with psycopg.connect(owner) as conn:
+        writers = {
+            row[0]
+            for row in conn.execute(
+                "SELECT os_user FROM audit_events WHERE participation_id = %s", (pid,)
+            )
+        }
+    assert writers == {"kari", "ola"}
