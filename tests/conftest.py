@@ -124,6 +124,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if result.returncode != 0:
         pytest.fail(f"{' '.join(command)}:\n{result.stdout}{result.stderr}", pytrace=False)
     return True
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """One real PostgreSQL server (TLS on) for the whole run (tests/pg_support.py).
