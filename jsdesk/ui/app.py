@@ -53,9 +53,9 @@ def parse_options(argv: list[str]) -> Options:
             "(skjemaet prøves da på en midlertidig database).",
             ExitCode.USAGE,
         )
-    from jsdesk.storage.backend import is_url
-
-    url = args.db if args.db and is_url(args.db) else None
+    # A shared database's URL (jsdesk.storage.backend.URL_SCHEMES); storage itself is
+    # imported only after the first window is shown.
+    url = args.db if args.db and args.db.startswith(("postgresql:", "postgres:")) else None
     return Options(
         db_path=Path(args.db) if args.db and url is None else None,
         db_url=url,
