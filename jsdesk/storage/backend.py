@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from jsdesk.errors import UserError
 
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-AUDIT_LOCK = 716_016  # the same key as migration 0007's jsdesk_audit_head()
+AUDIT_LOCK = 716_016  # the same key as migration 0008's jsdesk_audit_head()
 SUBMISSION_LOCK = 716_017  # two submissions at once are serialised
 GROUP_CASEWORKER = "jsdesk_saksbehandler"
 GROUP_SUBMITTER = "jsdesk_innsender"

@@ -5,7 +5,7 @@ create roles). ``init_server`` creates the schema through Alembic, the group rol
 ``jsdesk_saksbehandler`` (read and change the participations of one's own units) and
 ``jsdesk_innsender`` (also mark them submitted), and the grants. ``add_user`` makes a
 caseworker's own login and grants it units (bydeler, or the whole municipality);
-row-level security (migration 0007) does the rest.
+row-level security (migration 0008) does the rest.
 """
 
 from __future__ import annotations

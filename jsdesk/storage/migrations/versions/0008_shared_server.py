@@ -20,8 +20,8 @@ PostgreSQL only:
   the owner); DELETE of the audit never; ``submitted_version`` changes only by members
   of ``jsdesk_innsender``.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 00:00:00
 """
 
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
