@@ -491,7 +491,9 @@ class MainWindow(QMainWindow):
             )
             return
         self._show_storage_warning(None)
-        if made is not None:
+        if made is not None and not self.statusBar().currentMessage():
+            # A routine notice: it never hides a message the user is reading (an installed
+            # update, a saved export).
             self.statusBar().showMessage("Dagens sikkerhetskopi er laget.", 8000)
 
     def installation_text(self) -> str:
