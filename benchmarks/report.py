@@ -47,7 +47,7 @@ def timed(label: str, action: Callable[[], object]) -> object:
 
 def ui_pause(db: Database, job: Callable[[Callable[[str, int, int], None]], object]) -> float:
     """The longest gap between 10 ms timer ticks while ``job`` runs in a BackgroundJob."""
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
     from jsdesk.ui.background import BackgroundJob
@@ -68,11 +68,19 @@ def ui_pause(db: Database, job: Callable[[Callable[[str, int, int], None]], obje
     timer.setInterval(10)
     timer.timeout.connect(tick)
     loop = QEventLoop()
-    worker = BackgroundJob(job)
-    worker.finished.connect(loop.quit)
+    owner = QObject()
+    failures: list[BaseException] = []
+
+    def failed(exc: BaseException) -> None:
+        failures.append(exc)
+        loop.quit()
+
+    worker = BackgroundJob(owner, job, on_success=lambda _result: loop.quit(), on_failure=failed)
     timer.start()
     worker.start()
     loop.exec()
+    if failures:
+        raise failures[0]
     timer.stop()
     assert app is not None
     return float(longest)
