@@ -4,21 +4,25 @@
 depend on the record (value parsers, compiled expressions, messages, state
 explanations) is prepared once per form by ``prepare`` and kept on the form.
 
-One evaluation, top to bottom:
+One evaluation, top to bottom, one function per step:
 
-1. keys that are not variables → UNKNOWN_VARIABLE;
-2. every given value is type-checked (``values.coercer``);
-3. reference date = the start date (role ``start``; not before the register
-   opened; today when missing or invalid); period = reference date to the end date
-   (role ``end``) or to today while active; stage = avsluttet once any part-4
-   value is given;
-4. applicability on the reference date, then code lists and the domain objects
-   (asked about the period);
-5. derive rules (person_id, fodselsar, kommunenavn), mismatches reported;
-6. enable rules lock fields (a locked field must be empty), require rules;
-7. missing required values → REQUIRED;
-8. check rules, once per group entry for group fields;
-9. findings sorted by the variable's place in the form.
+1. ``_report_unknown_keys``: keys that are not variables → UNKNOWN_VARIABLE;
+2. ``_coerce_values``: every given value is type-checked (``values.coercer``);
+3. ``_dates_and_stage``: reference date = the start date (role ``start``; not
+   before the register opened; today when missing or invalid); period = reference
+   date to the end date (role ``end``) or to today while active; stage = avsluttet
+   once any value of a part that closes the record is given;
+4. ``_check_values``: applicability on the reference date, then code lists and
+   the domain objects (asked about the period);
+5. ``_derive_values``: derive rules (person_id, fodselsar, kommunenavn),
+   mismatches reported;
+6. ``_apply_enable_rules`` and ``_report_given_values``: enable rules lock fields
+   (a locked or not applicable field must be empty);
+7. ``_states_and_required``: each variable's state, require rules, missing
+   required values → REQUIRED;
+8. ``_run_checks`` and ``_check_groups``: check rules, once per group entry for
+   group fields;
+9. ``_result``: findings sorted by the variable's place in the form.
 """
 
 from __future__ import annotations
@@ -492,6 +496,27 @@ class _Collector:
         return tuple(item[3] for item in self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """What the record's dates decide for the whole evaluation.
+
+    ``reference`` is the start date (not before the register opened; today when the
+    start is missing or invalid). ``period`` runs from it to the end date, or to today
+    while the participation is active. ``codes_over`` is the span code lists and domain
+    objects are asked about: the start day, or every day a start could be when it is
+    missing. ``inapplicable`` names the variables not valid then, ``uncertain`` those
+    valid on only some of the days a missing start could be (open and optional).
+    """
+
+    reference: date
+    period: Period
+    has_start: bool
+    stage: Stage
+    inapplicable: frozenset[str]
+    uncertain: frozenset[str]
+    context: Context
+
+
 def evaluate(
     form: FormDefinition,
     record: Mapping[str, object],
@@ -517,28 +542,55 @@ def evaluate(
     out = _Collector(plan.register_hints)
     data: object = record  # callers may pass any JSON value despite the annotation
     if not isinstance(data, Mapping):
-        out.add(
-            _UNKNOWN_POSITION,
-            "",
-            FindingCode.NOT_AN_OBJECT,
-            f"En deltakelse må være et JSON-objekt med variabelnavn som nøkler, men er "
-            f"{describe_json(data)}.",
-        )
+        _report_not_an_object(data, out)
         return _result(plan, Stage.AKTIV, out, {}, max(today, form.register_opened), {})
 
-    by_name = plan.by_name
+    _report_unknown_keys(plan, record, out)
+    typed, given, pending = _coerce_values(plan, record)
+    moment = _dates_and_stage(plan, record, typed, today, allow_synthetic, installation)
+    values, not_applicable = _check_values(given, typed, pending, moment)
+    env = Env(
+        values, today, period=moment.period if moment.has_start else None, person_key=person_key
+    )
+    derived = _derive_values(plan, values, env, out)
+    locked, unexpected = _apply_enable_rules(plan, values, env)
+    _report_given_values(given, pending, not_applicable, locked, unexpected, out)
+    given_names = {vp.name for vp in given}
+    states = _states_and_required(plan, moment, values, env, locked, unexpected, given_names, out)
+    _run_checks(plan, values, env, out)
+    _check_groups(plan, typed, locked, moment, env, states, out)
+    period = moment.period if moment.has_start else None
+    return _result(plan, moment.stage, out, derived, moment.reference, states, period)
+
+
+def _report_not_an_object(data: object, out: _Collector) -> None:
+    out.add(
+        _UNKNOWN_POSITION,
+        "",
+        FindingCode.NOT_AN_OBJECT,
+        f"En deltakelse må være et JSON-objekt med variabelnavn som nøkler, men er "
+        f"{describe_json(data)}.",
+    )
+
+
+def _report_unknown_keys(plan: _Plan, record: Mapping[str, object], out: _Collector) -> None:
+    """Keys that are not top-level variables of the form → UNKNOWN_VARIABLE."""
     for key in record:
-        known = by_name.get(key) if isinstance(key, str) else None
+        known = plan.by_name.get(key) if isinstance(key, str) else None
         if known is None or known.var.group is not None:
             out.add(
                 _UNKNOWN_POSITION,
                 str(key),
                 FindingCode.UNKNOWN_VARIABLE,
-                f"«{key}» er ikke en variabel i skjemaet {form.version}. "
+                f"«{key}» er ikke en variabel i skjemaet {plan.form.version}. "
                 "Fjern feltet eller rett navnet.",
             )
 
-    # 2. types
+
+def _coerce_values(
+    plan: _Plan, record: Mapping[str, object]
+) -> tuple[dict[str, object], list[_VarPlan], dict[str, list[Problem]]]:
+    """Type-check every given value: (typed values, the given variables, type problems)."""
     typed: dict[str, object] = {}
     given: list[_VarPlan] = []
     pending: dict[str, list[Problem]] = {}
@@ -553,8 +605,22 @@ def evaluate(
             pending[vp.name] = [(*problem, Severity.ERROR)]
         else:
             typed[vp.name] = value
+    return typed, given, pending
 
-    # 3. reference date and stage
+
+def _dates_and_stage(
+    plan: _Plan,
+    record: Mapping[str, object],
+    typed: Mapping[str, object],
+    today: date,
+    allow_synthetic: bool,
+    installation: str | None,
+) -> _Moment:
+    """The reference date, period, stage and applicability the record's dates decide.
+
+    The stage is avsluttet once any value of a part that closes the record is given.
+    """
+    form = plan.form
     start = typed.get(plan.start_name) if plan.start_name else None
     reference = start if isinstance(start, date) else today
     if reference < form.register_opened:
@@ -563,7 +629,7 @@ def evaluate(
     period = Period.participation(reference, end if isinstance(end, date) else None, today)
     stage = Stage.AKTIV
     for name in plan.closing:
-        if not is_unanswered(get(name)):
+        if not is_unanswered(record.get(name)):
             stage = Stage.AVSLUTTET
             break
     has_start = isinstance(start, date)
@@ -573,30 +639,44 @@ def evaluate(
     else:
         codes_over = Period(form.register_opened, max(today, form.register_opened))
         inapplicable, uncertain = plan.applicability_without_start(codes_over)
-    ctx = Context(reference, today, allow_synthetic, period, codes_over, installation or None)
+    context = Context(reference, today, allow_synthetic, period, codes_over, installation or None)
+    return _Moment(reference, period, has_start, stage, inapplicable, uncertain, context)
 
-    # 4. applicability and value checks
+
+def _check_values(
+    given: list[_VarPlan],
+    typed: Mapping[str, object],
+    pending: dict[str, list[Problem]],
+    moment: _Moment,
+) -> tuple[dict[str, object], set[str]]:
+    """Applicability on the reference date, then code lists and the domain objects
+    (asked about the period): (the values rules may use, the given variables that do not
+    apply). Problems found are added to ``pending``."""
     values: dict[str, object] = {}
     not_applicable: set[str] = set()
     for vp in given:
         name = vp.name
-        if name in inapplicable:
+        if name in moment.inapplicable:
             not_applicable.add(name)
             continue
         if name not in typed:
             continue
         value = typed[name]
         if vp.check is not None:
-            value, problems = vp.check(value, ctx)
+            value, problems = vp.check(value, moment.context)
             if problems:
                 pending[name] = problems
             if value is None:
                 continue
         if not vp.fields:  # a group's entries are checked once locks are known
             values[name] = value
+    return values, not_applicable
 
-    # 5. derived values
-    env = Env(values, today, period=period if has_start else None, person_key=person_key)
+
+def _derive_values(
+    plan: _Plan, values: dict[str, object], env: Env, out: _Collector
+) -> dict[str, object]:
+    """Run the derive rules into ``values``; a given value that differs is reported."""
     derived: dict[str, object] = {}
     for vp in plan.derives:
         name = vp.var.name
@@ -611,8 +691,17 @@ def evaluate(
                 vp.position, name, FindingCode.DERIVED_MISMATCH, _mismatch(vp, values[name], result)
             )
         values[name] = result
+    return derived
 
-    # 6. enable rules; a locked or not applicable field must be empty
+
+def _apply_enable_rules(
+    plan: _Plan, values: dict[str, object], env: Env
+) -> tuple[set[str], set[str]]:
+    """(locked variables, variables whose value is unexpected but allowed).
+
+    A locked variable's value is taken out of ``values``; an enable rule with
+    ``locks: false`` only warns about a value given while it is off.
+    """
     locked: set[str] = set()
     unexpected: set[str] = set()
     for vp, when in plan.enables:
@@ -622,10 +711,21 @@ def evaluate(
                 continue
             locked.add(vp.var.name)
             values.pop(vp.var.name, None)
-    given_names = set()
+    return locked, unexpected
+
+
+def _report_given_values(
+    given: list[_VarPlan],
+    pending: Mapping[str, list[Problem]],
+    not_applicable: set[str],
+    locked: set[str],
+    unexpected: set[str],
+    out: _Collector,
+) -> None:
+    """A value given where the variable does not apply or is locked must be removed;
+    otherwise its type and value problems are reported."""
     for vp in given:
         name = vp.name
-        given_names.add(name)
         if name in not_applicable:
             out.add(vp.position, name, FindingCode.NOT_APPLICABLE, vp.not_applicable_message)
         elif name in locked:
@@ -642,17 +742,28 @@ def evaluate(
                     severity=Severity.WARNING,
                 )
 
-    # 7. required
+
+def _states_and_required(
+    plan: _Plan,
+    moment: _Moment,
+    values: Mapping[str, object],
+    env: Env,
+    locked: set[str],
+    unexpected: set[str],
+    given_names: set[str],
+    out: _Collector,
+) -> dict[str, VariableState]:
+    """Each top-level variable's state; a required variable without a value → REQUIRED."""
     states: dict[str, VariableState] = {}
     for vp in plan.top:
         name = vp.name
-        if name in inapplicable:
+        if name in moment.inapplicable:
             states[name] = vp.state_na
             continue
         if name in locked:
             states[name] = vp.state_locked
             continue
-        if name in uncertain or name in unexpected:
+        if name in moment.uncertain or name in unexpected:
             states[name] = vp.state_optional
             continue
         required = False
@@ -664,7 +775,7 @@ def evaluate(
             if enabled_when is not None:
                 message, state = _required_now(plan, vp, enabled_when.node, values, message, state)
         elif vp.base_required:
-            if stage in vp.required_in:
+            if moment.stage in vp.required_in:
                 required, state = True, vp.state_required
             else:
                 state = vp.state_stage_optional
@@ -680,8 +791,11 @@ def evaluate(
         states[name] = state
         if required and name not in given_names:
             out.add(vp.position, name, FindingCode.REQUIRED, message)
+    return states
 
-    # 8. check rules
+
+def _run_checks(plan: _Plan, values: Mapping[str, object], env: Env, out: _Collector) -> None:
+    """Check rules on top-level variables, run when every name they use has a value."""
     for vp, check in plan.checks:
         if not check.names <= values.keys():
             continue
@@ -690,14 +804,24 @@ def evaluate(
         if not check.assertion.run(env):
             out.add(vp.position, vp.var.name, check.code, check.message, severity=check.severity)
 
+
+def _check_groups(
+    plan: _Plan,
+    typed: Mapping[str, object],
+    locked: set[str],
+    moment: _Moment,
+    env: Env,
+    states: dict[str, VariableState],
+    out: _Collector,
+) -> None:
+    """Group fields' states, and every entry of an open group checked on its own."""
+    inapplicable = moment.inapplicable
     for vp in plan.groups:
         for sub in vp.fields:
             states[sub.name] = sub.state_na if sub.name in inapplicable else sub.state_optional
         entries = typed.get(vp.name)
         if isinstance(entries, list) and vp.name not in locked and vp.name not in inapplicable:
-            _check_entries(plan, vp, entries, env, ctx, out, inapplicable)
-
-    return _result(plan, stage, out, derived, reference, states, period if has_start else None)
+            _check_entries(plan, vp, entries, env, moment.context, out, inapplicable)
 
 
 def _check_entries(
