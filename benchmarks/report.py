@@ -3,7 +3,7 @@
     python benchmarks/report.py [N]                 (a new TEST database, default 100000)
     JSDESK_PASSPHRASE=… python benchmarks/report.py --db FILE   (an existing database)
 
-Targets (issue 17): results for a year under 2 s, the data-quality list under 2 s, and
+Targets: results for a year under 2 s, the data-quality list under 2 s, and
 the window stays responsive while either is computed: the work runs in a background
 job and the longest pause of the UI thread's event loop (a 10 ms timer) is printed.
 Wall and CPU time are both printed; on a shared machine the CPU time is the fair one.

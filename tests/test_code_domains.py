@@ -34,7 +34,7 @@ def offered(period: Period) -> set[str]:
     return {choice.value for choice in MUNICIPALITIES.choices(period)}
 
 
-# --- decision 1: a number is valid when in force on any day of the period -----------
+# --- a number is valid when in force on any day of the period ----------------------
 
 
 def test_kommunenummer__drammen_active_from_2023__3005_and_3301_valid() -> None:
@@ -89,7 +89,7 @@ def test_kommunenummer__not_a_number__error(value: object) -> None:
     assert MUNICIPALITIES.check(value, ACTIVE_FROM_MAY_2023) is not None
 
 
-# --- the numbers a municipality had over a period (issue 10's installation check) ---
+# --- the numbers a municipality had over a period (the installation check) ---------
 
 
 def test_numbers_of__drammen_over_the_reform__both_numbers() -> None:
@@ -142,7 +142,7 @@ def test_reports_per_bydel__oslo_only() -> None:
     assert not MUNICIPALITIES.reports_per_bydel(None)
 
 
-# --- countries (decision 5) -------------------------------------------------------------
+# --- countries (FREG's own codes are valid) ---------------------------------------------
 
 
 @pytest.mark.parametrize("code", ["NOR", "SWE", "SOM", "SYR", "AFG", "UKR", "XUK", "XXX", "XXK"])
@@ -234,7 +234,7 @@ def test_sivilstand__file_not_utf8__user_error(empty_resources: Path) -> None:
         SIVILSTAND.check("gift", ENDED_2023)
 
 
-# --- decision 11: official Sámi and Kven spelling -------------------------------------
+# --- official Sámi and Kven spelling ----------------------------------------------------
 
 
 @pytest.mark.parametrize("year", [2023, 2024, 2025, 2026])

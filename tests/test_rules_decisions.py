@@ -1,6 +1,7 @@
-"""Issue 11's decisions 1-10, each with a record that failed before and its mirror.
+"""The rules chosen where the specification is silent, each with a record and its mirror.
 
-Decision 11 (reference data spelling) is in tests/test_code_domains.py.
+The numbered sections follow the list in docs/form-format.md; the official Sámi and
+Kven spelling of reference data is tested in tests/test_code_domains.py.
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def test_forste_praksis__practice_chosen_in_aktiv__required_at_once() -> None:
 
 
 def test_forste_praksis__no_practice_in_aktiv__open_optional_and_valid() -> None:
-    # Issue 11, decision 8: not locked without practice.
+    # The first practice date is not locked without registered practice.
     evaluation = run(aktiv_record(arbeidsrettede_tiltak=[1]))
     assert evaluation.valid
     state = evaluation.states["oppstartsdato_forste_praksis"]

@@ -431,7 +431,7 @@ def test_prove__entry_not_object__not_an_object() -> None:
 
 
 def test_prove__incomplete_entry__date_and_result_required_wherever_it_came_from() -> None:
-    # Decision 4 of issue 11: PAD's rows are always complete, so a row without its date,
+    # PAD's rows are always complete, so a row without its date,
     # type or result was typed by hand and is an error.
     evaluation = run(aktiv_record(proveresultater=[{"provetype": 1}]))
     assert not evaluation.valid

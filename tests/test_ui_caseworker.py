@@ -1,4 +1,4 @@
-"""A caseworker's day (issue 10): nothing typed vanishes, every problem is shown where it is,
+"""A caseworker's day: nothing typed vanishes, every problem is shown where it is,
 the right person and municipality. Driven by keyboard against the shipped form."""
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def choose_text(qtbot: QtBot, wizard: ParticipationWizard, name: str, prefix: st
 def test_first_practice_date__practice_checked_unchecked__required_then_open_with_warning(
     qtbot: QtBot, wizard: ParticipationWizard, box: str
 ) -> None:
-    # Issue 11, decision 8: without registered practice the date is not locked; a date
+    # Without registered practice the date is not locked; a date
     # given then is a warning, and unchecking practice keeps what was typed.
     name = "oppstartsdato_forste_praksis"
     wizard.go_to_page(3)

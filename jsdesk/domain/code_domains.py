@@ -95,9 +95,9 @@ class MunicipalityNumbers:
     """Kommunenummer: the numbers in force on any day of the participation's period.
 
     The list in force on a day is the list of that day's year (municipality changes
-    take effect on 1 January), clamped to the years shipped. Decision 1 of issue 11:
-    a number is valid when it was in force on any day of the period, and its name is
-    the one it had on the last day of the period that it was in force.
+    take effect on 1 January), clamped to the years shipped. A number is valid when
+    it was in force on any day of the period, and its name is the one it had on the
+    last day of the period that it was in force.
     """
 
     name = "kommunenummer"

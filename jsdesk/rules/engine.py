@@ -74,7 +74,7 @@ _SOURCE_TEXT = {
 }
 
 
-# Values the municipality does not own (decision 4 of issue 11): every finding on them
+# Values the municipality does not own (FREG, PAD) never block: every finding on them
 # is a warning that needs no acceptance and says where to check the value.
 _REGISTER_HINT = {
     Source.FREG: "Kontroller opplysningene fra Folkeregisteret.",
@@ -183,8 +183,8 @@ class _Plan:
         """(not applicable on any day of ``span``, applicable on only some days of it).
 
         Without a start date the day that decides applicability is not known: a
-        variable valid on some of the days a start could be is open and optional
-        (decision 9 of issue 11), one valid on none of them is not applicable.
+        variable valid on some of the days a start could be is open and optional (it
+        may apply once the start is known), one valid on none of them is not applicable.
         """
         found = self.unknown_start.get(span)
         if found is None:

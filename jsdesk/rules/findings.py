@@ -62,7 +62,7 @@ class Finding:
     code: FindingCode
     message: str
     # On a value the municipality does not own (FREG, PAD): a warning that needs no
-    # acceptance (issue 11, decision 4). Not part of the JSON form.
+    # acceptance, since the caseworker cannot change it. Not part of the JSON form.
     register_data: bool = False
 
     @property

@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         from jsdesk.ui import submission_actions
 
         self.submission_actions = submission_actions.install(self)
-        # Results, data quality and the list export (issue 17): jsdesk/ui/report_actions.py
+        # Results, data quality and the list export: jsdesk/ui/report_actions.py
         from jsdesk.ui import report_actions
 
         self.report_actions = report_actions.install(self)

@@ -1,4 +1,4 @@
-"""Indexes for the results report and the data-quality list (issue 17).
+"""Indexes for the results report and the data-quality list.
 
 ``ix_participations_report`` covers the period columns and the record values the
 results read, so a report over 100,000 participations reads the index instead of
