@@ -1,4 +1,4 @@
-"""Issue 10: a participation belongs to the installation's municipality.
+"""A participation belongs to the installation's municipality.
 
 A kommunenummer that the installation's municipality did not have during the
 participation (Drammen: 3005 until 2023, 3301 from 2024) is an error wherever the

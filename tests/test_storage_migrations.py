@@ -147,7 +147,7 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
 
     after = _tables(path, key)
     for table, rows in before.items():
-        # A database from before issue 10's installation check is assessed again once at
+        # A database from before the installation check is assessed again once at
         # open: what storage derives from the values may change, what was typed may not.
         derived = ASSESSED_COLUMNS if table == "participations" else set()
         kept = [

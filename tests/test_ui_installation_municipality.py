@@ -1,4 +1,4 @@
-"""Issue 10, the right municipality, in the GUI: the wizard offers and fills in only the
+"""The right municipality, in the GUI: the wizard offers and fills in only the
 installation's municipality, another municipality's number is shown as an error on the
 field, in the page summary, in the overview and in the Send inn preview; an opened
 record never puts the focus in the identity the form declares (``role: identity``)."""

@@ -127,7 +127,7 @@ def test_antall_barn__omsorgsansvar_ja_nei__enabled_then_locked(
 def test_bydel__kommune_not_oslo__locked_and_back_to_oslo_required(
     qtbot: QtBot, app_window: MainWindow, wizard: ParticipationWizard
 ) -> None:
-    # An Oslo installation's list offers only Oslo (issue 10): "not Oslo" is no answer.
+    # An Oslo installation's list offers only Oslo: "not Oslo" is no answer.
     assert stored(app_window, wizard)["bydel"] == "030101"
     assert required_marked(wizard, "bydel")
     qtbot.keyClick(widget(wizard, "kommunenummer"), Qt.Key.Key_Home)  # – ikke besvart –

@@ -60,7 +60,7 @@ IMPORT_LOG_KEY = "registerimporter"
 
 # What the stored findings of every participation were computed with. A new value makes
 # the next open assess every record again (``refresh_assessments``): the installation's
-# municipality became part of the check in issue 10.
+# municipality became part of the check with this value.
 ASSESSMENT_BASIS_SETTING = "vurderingsgrunnlag"
 ASSESSMENT_BASIS = "installasjonens-kommune"
 
