@@ -1,6 +1,6 @@
 """person_id keyed to the installation, and masked outputs that do not give the number away.
 
-The attack these tests repeat (issue 13): from a masked number, which shows the birth
+The attack these tests repeat: from a masked number, which shows the birth
 date, the attacker lists every number with that birth date and valid control digits
 (about a hundred) and looks for one whose public identifier appears in the same output.
 With the old uuid5 person_id under a public namespace that found every number.

@@ -1,4 +1,4 @@
-"""The shared PostgreSQL database (issue 16), against a real server with TLS on.
+"""The shared PostgreSQL database, against a real server with TLS on.
 
 ``jsdesk server init`` / ``add-user`` set it up; caseworkers of different Oslo bydeler
 see, change and count only their own rows (checked with plain SQL, not through jsdesk);

@@ -1,4 +1,4 @@
-"""No lost updates (issue 16): a save over a newer version merges other fields and refuses
+"""No lost updates: a save over a newer version merges other fields and refuses
 a field the other writer changed, on both back ends."""
 
 from __future__ import annotations

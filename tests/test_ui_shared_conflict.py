@@ -1,4 +1,4 @@
-"""Two jsdesk processes on one participation of a shared database (issue 16): the
+"""Two jsdesk processes on one participation of a shared database: the
 caseworker in the wizard keeps the other's change of another field, gets the conflict
 dialog for the same field, and nothing is lost; the audit names both logins."""
 

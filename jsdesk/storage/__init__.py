@@ -6,7 +6,7 @@ Public API (see docs/storage.md and CONTRACTS.md)::
     Database.create(path, passphrase, *, kommunenummer, bydel=None, test_installation=False)
         -> (Database, recovery_key)
     Database.open(path, secret) -> Database      # passphrase or recovery key
-    Database.connect(url, password) -> Database  # a shared PostgreSQL database (issue 16)
+    Database.connect(url, password) -> Database  # a shared PostgreSQL database
 """
 
 from jsdesk.storage.backend import is_url as is_shared_target

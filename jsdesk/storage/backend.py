@@ -6,7 +6,7 @@ integrity check, who is recorded in the audit, how the audit chain and new ids a
 taken under concurrent writers, and what a backup is. Nothing outside
 ``jsdesk.storage`` asks which back end it has.
 
-A database target is a path (the local file) or a ``postgresql://`` URL (issue 16).
+A database target is a path (the local file) or a ``postgresql://`` URL.
 The shared database is reached only over TLS with the server's certificate checked
 (``sslmode=verify-full``); a URL asking for less is refused before connecting.
 """
@@ -206,7 +206,7 @@ def backend_of(session: Session) -> Backend:
 
 
 class PostgresBackend(Backend):
-    """A shared PostgreSQL database (issue 16)."""
+    """A shared PostgreSQL database."""
 
     shared = True
 

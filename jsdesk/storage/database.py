@@ -206,7 +206,7 @@ class Database(
 
     @classmethod
     def connect(cls, url: str, password: str | None = None) -> Database:
-        """Log in to a shared PostgreSQL database (issue 16) as the user the URL names.
+        """Log in to a shared PostgreSQL database as the user the URL names.
 
         No lock, key file, daily backup or migration here: many caseworkers share the
         database, the server keeps it safe, and IT upgrades it (``jsdesk server init``).

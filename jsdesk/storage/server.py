@@ -1,4 +1,4 @@
-"""Setting up a shared PostgreSQL database for jsdesk (``jsdesk server …``, issue 16).
+"""Setting up a shared PostgreSQL database for jsdesk (``jsdesk server …``).
 
 Run by the municipality's IT with an owner login (one that owns the database and may
 create roles). ``init_server`` creates the schema through Alembic, the group roles

@@ -1,4 +1,4 @@
-"""When another caseworker saved the same field first (a shared database, issue 16).
+"""When another caseworker saved the same field first (a shared database).
 
 Each field both changed is one row: the field's name, the caseworker's own value and
 the other's, as two radio buttons (own value chosen at first). Nothing is written until

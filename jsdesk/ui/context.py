@@ -26,7 +26,7 @@ class Options(NamedTuple):
     form_path: Path | None
     sandbox: bool
     startup_probe: bool = False  # benchmarks: show the first window, print the time, exit
-    db_url: str | None = None  # a shared database (postgresql://…, issue 16)
+    db_url: str | None = None  # a shared database (postgresql://…)
 
 
 class AppContext(QObject):

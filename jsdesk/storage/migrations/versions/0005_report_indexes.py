@@ -36,7 +36,7 @@ REPORT_VALUES = (
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        # The same index in PostgreSQL's words (issue 16): ->> reads a JSON value as text.
+        # The same index in PostgreSQL's words: ->> reads a JSON value as text.
         values = [f"(\"values\" ->> '{n}')" for n in REPORT_VALUES]
         findings = "findings::text != '[]'"
     else:

@@ -1,4 +1,4 @@
-"""The shared PostgreSQL database (issue 16): row-level security per bydel, the audit
+"""The shared PostgreSQL database: row-level security per bydel, the audit
 chain extended under a lock, UPDATE/DELETE of the audit refused, submissions only by
 submitters. On SQLite (one local file, one user) nothing changes.
 
