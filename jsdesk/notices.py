@@ -36,6 +36,8 @@ NOTICES_FILE = "THIRD-PARTY-NOTICES.txt"
 ROOT_DISTRIBUTION = "jsdesk"
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRAS = re.compile(r"\[([^\]]*)\]")
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 _LICENCE_FILE = re.compile(r"(?i)(^|/)(licen[cs]e|copying|notice|authors)[^/]*$")
 
 # Texts the wheels lack (licences/README.md says why), by distribution: (component,
@@ -52,6 +54,10 @@ BUILT_IN_COMPONENTS: dict[str, tuple[tuple[str | None, str, tuple[str, ...]], ..
     ),
     "cryptography": (("OpenSSL (in cryptography)", "Apache-2.0", ("Apache-2.0.txt",)),),
     "jsonschema-rs": ((None, "MIT", ("jsonschema-rs.txt",)),),
+    "psycopg-binary": (
+        ("libpq (in psycopg-binary)", "PostgreSQL", ("libpq.txt",)),
+        ("OpenSSL (in psycopg-binary)", "Apache-2.0", ("Apache-2.0.txt",)),
+    ),
 }
 
 
@@ -71,32 +77,49 @@ def licences_dir() -> Path:
     return app_root() / "licences"
 
 
-def _requirement_names(dist: importlib.metadata.Distribution) -> list[str]:
+def _requirement_names(
+    dist: importlib.metadata.Distribution, extras: frozenset[str] = frozenset()
+) -> list[tuple[str, frozenset[str]]]:
+    """(name, extras asked for) of ``dist``'s requirements; a requirement that belongs to
+    an extra counts only when that extra was asked for (``psycopg[binary]``)."""
     names = []
     for requirement in dist.requires or []:
-        if "extra" in requirement.partition(";")[2]:
-            continue  # optional extras are not shipped
-        match = _NAME.match(requirement)
+        spec, _, marker = requirement.partition(";")
+        wanted = _EXTRA_MARKER.findall(marker)
+        if "extra" in marker and not any(normalise(extra) in extras for extra in wanted):
+            continue  # optional extras nobody asked for are not shipped
+        match = _NAME.match(spec)
         if match:
-            names.append(match.group(1))
+            asked = _EXTRAS.search(spec)
+            names.append(
+                (
+                    match.group(1),
+                    frozenset(normalise(e) for e in asked.group(1).split(",") if e.strip())
+                    if asked
+                    else frozenset(),
+                )
+            )
     return names
 
 
 def shipped_distributions(root: str = ROOT_DISTRIBUTION) -> list[importlib.metadata.Distribution]:
-    """``root``'s runtime requirements and theirs, as installed (not ``root`` itself)."""
+    """``root``'s runtime requirements and theirs, with the extras asked for, as installed
+    (not ``root`` itself)."""
     seen: dict[str, importlib.metadata.Distribution] = {}
+    done: set[tuple[str, frozenset[str]]] = set()
     pending = _requirement_names(importlib.metadata.distribution(root))
     while pending:
-        name = pending.pop()
+        name, extras = pending.pop()
         key = normalise(name)
-        if key in seen:
+        if (key, extras) in done:
             continue
         try:
             dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             continue  # a requirement for another platform or Python (its marker is false)
+        done.add((key, extras))
         seen[key] = dist
-        pending.extend(_requirement_names(dist))
+        pending.extend(_requirement_names(dist, extras))
     return sorted(seen.values(), key=lambda d: normalise(d.metadata["Name"]))
 
 
