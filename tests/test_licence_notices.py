@@ -86,10 +86,10 @@ def test_collect__every_runtime_package_in_the_release_lock__has_a_notice(
     assert {"pyside6-essentials", "sqlcipher3", "python-stdnum", "typing-extensions"} <= locked
     assert "pyinstaller" not in locked
     names = {notices.normalise(n.component) for n in collected}
-    # A package only for another platform (tzdata on Windows) has no metadata here; its
-    # notice is collected by the build on that platform.
-    here = locked - _other_platform_packages()
-    assert {name for name in locked if _installed(name)} == here
+    # A package only for another platform (tzdata on Windows) has no metadata here, and
+    # the floors run (`make test-floors`) installs older versions that need fewer packages
+    # (pyqtgraph 0.13.7 without colorama); the build collects what it ships.
+    here = {name for name in locked - _other_platform_packages() if _installed(name)}
     assert "psycopg-binary" in here  # asked for as an extra: psycopg[binary]
     assert here <= names
 
