@@ -13,7 +13,6 @@ The shared database is reached only over TLS with the server's certificate check
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
+from jsdesk.storage.errors import ERRNO_KINDS
 
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 AUDIT_LOCK = 716_016  # the same key as migration 0008's jsdesk_audit_head()
@@ -73,15 +73,6 @@ def server_url(url: str, password: str | None = None) -> URL:
 
 # --- failures of the environment ----------------------------------------------
 
-_ERRNO_KINDS = {
-    errno.ENOSPC: "full",
-    errno.EFBIG: "full",
-    errno.EDQUOT: "full",
-    errno.EROFS: "readonly",
-    errno.EACCES: "readonly",
-    errno.EPERM: "readonly",
-    errno.EIO: "io",
-}
 
 # SQLite's primary result codes (sqlite3/sqlcipher3 set ``sqlite_errorcode``).
 _SQLITE_KINDS = {
@@ -116,7 +107,7 @@ def classify(exc: BaseException) -> str | None:
     or None (not a failure of the environment), from the exception's type and code."""
     orig = getattr(exc, "orig", exc)
     if isinstance(orig, OSError):
-        return _ERRNO_KINDS.get(orig.errno or 0)
+        return ERRNO_KINDS.get(orig.errno or 0)
     sqlstate = getattr(orig, "sqlstate", None)
     if isinstance(sqlstate, str):
         return _PG_CODES.get(sqlstate) or _PG_KINDS.get(sqlstate[:2])

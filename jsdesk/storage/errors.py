@@ -35,7 +35,8 @@ def corrupt_error(db_path: Path) -> UserError:
     )
 
 
-_ERRNO_KINDS = {
+# What an OSError's errno means for the database, shared by both back ends' classification.
+ERRNO_KINDS = {
     errno.ENOSPC: "full",
     errno.EFBIG: "full",
     errno.EDQUOT: "full",
@@ -49,7 +50,7 @@ _ERRNO_KINDS = {
 def classify(exc: BaseException) -> str | None:
     """'full', 'readonly', 'corrupt', 'io' or None (not an environment failure)."""
     if isinstance(exc, OSError) and not isinstance(exc, DatabaseError):
-        return _ERRNO_KINDS.get(exc.errno or 0)
+        return ERRNO_KINDS.get(exc.errno or 0)
     text = str(getattr(exc, "orig", exc)).lower()
     if "database or disk is full" in text or "file too large" in text:
         return "full"
