@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,17 +14,13 @@ from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
 from ui_support import FORM_VERSION, PASSPHRASE, synthetic
 
+from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition
-from jsdesk.rules import (
-    default_form,
-    evaluate,
-    form_by_version,
-    load_form,
-    register_form,
-    shipped_form_paths,
-    unregister_form,
-)
+from jsdesk.reports.quality import quality_list
+from jsdesk.rules import default_form, evaluate, form_by_version, load_form, shipped_form_paths
+from jsdesk.rules import form_files as form_loader
 from jsdesk.storage import Database
+from jsdesk.submission.export import plan_submission
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 
@@ -34,9 +31,9 @@ NEW_LABEL = "Har personen deltatt i introduksjonsprogrammet (ny versjon)?"
 
 
 @pytest.fixture
-def new_form(tmp_path: Path) -> Iterator[FormDefinition]:
+def new_form_path(tmp_path: Path) -> Path:
     """A modified copy of the shipped form: new version number, a third answer to
-    ``deltatt_intro`` and a new label; registered so storage and the GUI find it."""
+    ``deltatt_intro`` and a new label."""
     (shipped,) = (p for p in shipped_form_paths() if FORM_VERSION.split(".")[0] in p.name)
     data: dict[str, Any] = yaml.safe_load(shipped.read_text(encoding="utf-8"))
     data["form"]["version"] = NEW_VERSION
@@ -45,18 +42,55 @@ def new_form(tmp_path: Path) -> Iterator[FormDefinition]:
     intro["codes"].append({"code": 3, "text": "Delvis", "valid_from": "2023-01-01"})
     path = tmp_path / "jobbsjansen-2099.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    form = load_form(path)
-    register_form(form)
-    yield form
-    unregister_form(form)
+    return path
 
 
-def test_form_versions__register_form__found_by_version_until_unregistered(
+@pytest.fixture
+def new_form(
+    new_form_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FormDefinition]:
+    """The new version shipped beside the old one, as a release with it would ship it."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for path in shipped_form_paths():
+        shutil.copy(path, folder / path.name)
+    shutil.copy(new_form_path, folder / new_form_path.name)
+    monkeypatch.setattr(form_loader, "forms_dir", lambda: folder)
+    form_loader._shipped_forms.cache_clear()
+    yield form_by_version(NEW_VERSION)
+    form_loader._shipped_forms.cache_clear()
+
+
+def test_form_versions__form_not_shipped__unknown_by_version_known_where_passed(
+    new_form_path: Path, tmp_path: Path
+) -> None:
+    draft = load_form(new_form_path)
+    with pytest.raises(UserError, match=r"2099\.1"):
+        form_by_version(NEW_VERSION)  # loading a form file makes nothing process-wide know it
+    db, _key = Database.create(
+        tmp_path / "jsdesk.db",
+        PASSPHRASE,
+        kommunenummer="0301",
+        bydel="030101",
+        test_installation=True,
+    )
+    with db:
+        values = {"fodselsnummer": synthetic(date(1989, 6, 7), 310), "deltatt_intro": 3}
+        pid = db.add_participation(values, form=draft).participation_id
+        with pytest.raises(UserError, match=r"2099\.1"):
+            plan_submission(db)
+        (left_out,) = plan_submission(db, forms=lambda _version: draft).excluded
+        assert left_out.id == pid
+        listed = quality_list(db, forms=lambda _version: draft).items
+        assert {item.participation_id for item in listed} == {pid}
+
+
+def test_form_versions__shipped_new_version__found_by_version_default_unchanged(
     new_form: FormDefinition,
 ) -> None:
-    assert form_by_version(NEW_VERSION) is new_form
-    assert form_by_version(FORM_VERSION) is default_form()  # shipped forms unaffected
-    assert default_form().version == FORM_VERSION  # a registered form never becomes default
+    assert new_form.version == NEW_VERSION
+    assert form_by_version(FORM_VERSION) is default_form()
+    assert default_form().version == FORM_VERSION  # same start date: the first file wins
 
 
 def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_its_version(

@@ -13,7 +13,9 @@ from ui_support import new_wizard, synthetic, type_text
 
 from jsdesk.errors import UserError
 from jsdesk.paths import forms_dir
+from jsdesk.rules import form_by_version
 from jsdesk.ui.app import create_main_window, parse_options
+from jsdesk.ui.export_dialog import ExportDialog
 from jsdesk.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -82,12 +84,12 @@ def test_options__unknown_option__bokmal_message() -> None:
 def test_pilot__form_with_new_version__participation_stored_banner_shown(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    from jsdesk.rules import form_by_version
-
     form = tmp_path / "pilot.yaml"
     shipped = (forms_dir() / "jobbsjansen-2023.yaml").read_text(encoding="utf-8")
     assert 'version: "2023.1"' in shipped
-    form.write_text(shipped.replace('version: "2023.1"', 'version: "2099.7"', 1), "utf-8")
+    draft = shipped.replace('version: "2023.1"', 'version: "2099.7"', 1)
+    draft = draft.replace('label: "Dato for oppstart"', 'label: "Startdato (utkast)"', 1)
+    form.write_text(draft, "utf-8")
     window = start(qtbot, form)
     assert window.stack.currentWidget() is window.overview
     assert "skjemaversjon 2099.7" in window.banner.text() and window.banner.isVisible()
@@ -98,7 +100,14 @@ def test_pilot__form_with_new_version__participation_stored_banner_shown(
     assert wizard.participation_id is not None
     record = window.context.require_db().get_participation(wizard.participation_id)
     assert record.form_version == "2099.7"
+    # The export dialog plans with the draft form: the unfinished record is left out with
+    # the reason in the draft form's words (nothing process-wide knows of the form).
+    dialog = ExportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.plan is not None
+    (left_out,) = dialog.plan.excluded
+    assert left_out.id == wizard.participation_id
+    assert "«Startdato (utkast)» må fylles ut" in left_out.reason
     window.close()
-    # The registration lasts only as long as the sandbox.
     with pytest.raises(UserError, match=r"2099\.7"):
         form_by_version("2099.7")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from jsdesk.forms import FormDefinition, Stage, Variable
 from jsdesk.reports.period import Period
-from jsdesk.rules import form_by_version
+from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.reporting import AnswerCount
 
@@ -90,14 +90,18 @@ class Completeness:
         return 100.0 * self.unknown / self.expected if self.expected else None
 
 
-def quality_list(db: Database, *, progress: Progress | None = None) -> QualityList:
-    """Every error and unaccepted warning in every participation, in id order."""
+def quality_list(
+    db: Database, *, progress: Progress | None = None, forms: FormLookup = form_by_version
+) -> QualityList:
+    """Every error and unaccepted warning in every participation, in id order, in the
+    words of the form ``forms`` gives for each record's version (by default the shipped
+    forms)."""
     report = progress or _no_progress
     report("Henter deltakelser med feil", 0, 2)
     rows = db.findings_rows()
     accepted = db.accepted_warning_keys()
     report("Setter opp listen", 1, 2)
-    items = list(_items(rows, accepted))
+    items = list(_items(rows, accepted, forms))
     report("Ferdig", 2, 2)
     return QualityList(tuple(items), variable_counts(items))
 
@@ -106,13 +110,15 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
-def _items(rows: Sequence[FindingsRow], accepted: set[AcceptedKey]) -> list[QualityItem]:
+def _items(
+    rows: Sequence[FindingsRow], accepted: set[AcceptedKey], forms: FormLookup
+) -> list[QualityItem]:
     items: list[QualityItem] = []
-    forms: dict[str, FormDefinition] = {}
+    known: dict[str, FormDefinition] = {}
     for row in rows:
-        form = forms.get(row.form_version)
+        form = known.get(row.form_version)
         if form is None:
-            form = forms[row.form_version] = form_by_version(row.form_version)
+            form = known[row.form_version] = forms(row.form_version)
         for finding in row.findings:
             severity = Severity(str(finding.get("severity")))
             name = str(finding.get("variable"))

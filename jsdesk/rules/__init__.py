@@ -8,13 +8,12 @@ from jsdesk.rules.engine import Evaluation, dependencies, evaluate, prepare
 from jsdesk.rules.explain import in_form_words
 from jsdesk.rules.findings import Finding, FindingCode, Severity, VariableState
 from jsdesk.rules.form_files import (
+    FormLookup,
     check_form_file,
     default_form,
     form_by_version,
     load_form,
-    register_form,
     shipped_form_paths,
-    unregister_form,
 )
 from jsdesk.rules.record_files import RecordFileError, parse_records, read_record_file
 
@@ -22,6 +21,7 @@ __all__ = [
     "Evaluation",
     "Finding",
     "FindingCode",
+    "FormLookup",
     "RecordFileError",
     "Severity",
     "Stage",
@@ -36,7 +36,5 @@ __all__ = [
     "parse_records",
     "prepare",
     "read_record_file",
-    "register_form",
     "shipped_form_paths",
-    "unregister_form",
 ]

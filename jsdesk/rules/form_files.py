@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -85,33 +86,16 @@ def default_form() -> FormDefinition:
     return max(current, key=lambda f: f.valid_from)
 
 
-# Forms made known to this process only (pilot sandbox): version -> form.
-_registered: dict[str, FormDefinition] = {}
+FormLookup = Callable[[str], FormDefinition]
+"""The forms a caller opens records with: form version -> form, UserError when unknown.
 
-
-def register_form(form: FormDefinition) -> None:
-    """Make ``form`` findable by ``form_by_version`` in this process only.
-
-    For tools and tests that stand in for a future shipped version. jsdesk itself
-    passes an unshipped form (the pilot sandbox's draft) explicitly to whoever
-    evaluates with it (``Database.set_values(..., form=...)``) instead. A registered
-    form takes precedence over a shipped form with the same version. Nothing is
-    written anywhere; ``unregister_form`` undoes it.
-    """
-    _registered[form.version] = form
-
-
-def unregister_form(form: FormDefinition) -> None:
-    """Forget a form registered with ``register_form`` (only that very form)."""
-    if _registered.get(form.version) is form:
-        del _registered[form.version]
+``form_by_version`` knows the shipped forms; the pilot sandbox passes its own lookup
+(its draft form first, ``AppContext.form_for_version``) to whatever evaluates records,
+so no process-wide state decides which form a record is checked against."""
 
 
 def form_by_version(version: str) -> FormDefinition:
-    """The registered or shipped form with this version; UserError when there is none."""
-    registered = _registered.get(version)
-    if registered is not None:
-        return registered
+    """The shipped or installed form with this version; UserError when there is none."""
     for form in reversed(_shipped_forms()):  # a shipped form wins over an installed one
         if form.version == version:
             return form

@@ -1,9 +1,9 @@
 """Moving records to a new form version: a dry-run report first, then one transaction.
 
-Every record is validated with the form version it was entered in
-(``form_by_version``) and with the target version. The report says, per record:
-which values the move removes (variables the new version no longer has), which
-values no longer fit (new errors other than missing answers: codes that left the
+Every record is validated with the form version it was entered in (the shipped
+form, or the one the caller passes) and with the target version. The report says,
+per record: which values the move removes (variables the new version no longer has),
+which values no longer fit (new errors other than missing answers: codes that left the
 list, periods that ended, new checks), and whether a record that was complete
 becomes incomplete. ``Database.apply_form_migration`` then moves every record of
 the plan in one transaction, with audit events, and refuses when a record changed
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from jsdesk.domain.fnr import mask
 from jsdesk.errors import UserError
 from jsdesk.forms.model import FormDefinition, Role, VarType
-from jsdesk.rules import Finding, FindingCode, evaluate, form_by_version
+from jsdesk.rules import Finding, FindingCode, FormLookup, evaluate, form_by_version
 
 if TYPE_CHECKING:
     from jsdesk.storage import Database
@@ -89,24 +89,31 @@ class MigrationPlan:
 
 
 def plan_migration(
-    db: Database, target: FormDefinition, *, today: dt.date | None = None
+    db: Database,
+    target: FormDefinition,
+    *,
+    today: dt.date | None = None,
+    forms: FormLookup = form_by_version,
 ) -> MigrationPlan:
-    """The dry run: what moving every record to ``target`` would do. Writes nothing."""
+    """The dry run: what moving every record to ``target`` would do. Writes nothing.
+
+    Each record is read with the form ``forms`` gives for its version (by default the
+    shipped forms)."""
     rules_context = db.settings.rules_context()
     moves: list[RecordMove] = []
     unreadable: list[UnreadableRecord] = []
     already = 0
-    forms: dict[str, FormDefinition | str] = {}
+    record_forms: dict[str, FormDefinition | str] = {}
     for record in db.iter_participations():
         if record.form_version == target.version:
             already += 1
             continue
-        if record.form_version not in forms:
+        if record.form_version not in record_forms:
             try:
-                forms[record.form_version] = form_by_version(record.form_version)
+                record_forms[record.form_version] = forms(record.form_version)
             except UserError as exc:
-                forms[record.form_version] = exc.message
-        old = forms[record.form_version]
+                record_forms[record.form_version] = exc.message
+        old = record_forms[record.form_version]
         if isinstance(old, str):
             unreadable.append(
                 UnreadableRecord(

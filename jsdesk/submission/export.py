@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from jsdesk import __version__
+from jsdesk.domain.code_domains import MUNICIPALITIES
+from jsdesk.domain.fnr import mask
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError, os_error_reason
+from jsdesk.forms import Role
+from jsdesk.rules import FormLookup, evaluate, form_by_version, in_form_words
+from jsdesk.storage import Status
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     build_container,
@@ -116,10 +122,12 @@ def plan_submission(
     year: int | None = None,
     all_records: bool = False,
     today: date | None = None,
+    forms: FormLookup = form_by_version,
 ) -> Plan:
-    """Choose the records: complete and new/changed since last submission (or all in ``year``)."""
-    from jsdesk.storage import Status
+    """Choose the records: complete and new/changed since last submission (or all in ``year``).
 
+    ``forms`` gives the form a record's version is read with (by default the shipped forms).
+    """
     today = today or date.today()
     included: list[int] = []
     corrections = 0
@@ -135,7 +143,7 @@ def plan_submission(
             record = db.get_participation(summary.id)
             if not record.complete:
                 excluded.append(
-                    Excluded(summary.id, summary.masked_fnr, str(status), _reason(record))
+                    Excluded(summary.id, summary.masked_fnr, str(status), _reason(record, forms))
                 )
                 continue
             corrections += record.submitted_version is not None
@@ -171,11 +179,9 @@ def _summaries(db: Database, year: int | None) -> Iterable[Any]:
         offset += len(page)
 
 
-def _reason(record: ParticipationRecord) -> str:
+def _reason(record: ParticipationRecord, forms: FormLookup) -> str:
     """Why a record is left out, in the form's words (labels, never internal names)."""
-    from jsdesk.rules import form_by_version, in_form_words
-
-    form = form_by_version(record.form_version)
+    form = forms(record.form_version)
 
     def words(finding: Mapping[str, Any]) -> str:
         return in_form_words(form, str(finding.get("variable")), str(finding.get("message")))
@@ -205,6 +211,7 @@ def create_submission(
     credentials: SigningCredentials | None = None,
     now: datetime | None = None,
     timestamp_url: str | None = None,
+    forms: FormLookup = form_by_version,
 ) -> SubmissionResult:
     """Build, verify and write the submission file for ``plan``; then mark its records sent.
 
@@ -213,7 +220,9 @@ def create_submission(
     with a reachable one the signature is CAdES B-T, otherwise B-B with a
     warning. A production
     installation refuses to write an unencrypted file or to sign with a test
-    certificate. Safe to call from a worker thread (it touches no widgets).
+    certificate. Every record is evaluated again with the form ``forms`` gives for its
+    version (by default the shipped forms). Safe to call from a worker thread (it
+    touches no widgets).
     """
     report = progress or (lambda _phase, _done, _total: None)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -246,7 +255,7 @@ def create_submission(
     if not out_dir.is_dir():
         raise UserError(f"Mappen {out_dir} finnes ikke.")
 
-    records, dropped = _collect(db, plan, report)
+    records, dropped = _collect(db, plan, report, forms)
     if not records:
         raise UserError(
             "Ingen poster å sende inn: alle planlagte poster er endret og ufullstendige."
@@ -277,7 +286,7 @@ def create_submission(
     report(PHASE_BUILD, 1, 1)
 
     report(PHASE_VERIFY, 0, 1)
-    check = verify_bytes(container, trust=trust)
+    check = verify_bytes(container, trust=trust, forms=forms)
     if not check.ok:
         raise UserError(
             "Innsendingsfilen besto ikke egenkontrollen og er ikke lagret:\n  "
@@ -365,12 +374,9 @@ def file_name(
 
 
 def _collect(
-    db: Database, plan: Plan, report: Progress
+    db: Database, plan: Plan, report: Progress, forms: FormLookup
 ) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded]]:
     """The payload records, re-evaluated now; records that stopped qualifying are dropped."""
-    from jsdesk.domain.fnr import mask
-    from jsdesk.forms import Role
-    from jsdesk.rules import evaluate, form_by_version
 
     installation = _installation_id(db)
     rules_context = db.settings.rules_context()
@@ -379,12 +385,12 @@ def _collect(
     records: list[tuple[int, int, dict[str, Any]]] = []
     dropped: list[Excluded] = []
     for done, record in enumerate(db.iter_participations(planned), start=1):
-        form = form_by_version(record.form_version)
+        form = forms(record.form_version)
         evaluation = evaluate(form, record.values, **rules_context)
         if not evaluation.valid or record.open_warnings:
             fnr = record.values.get(form.role_name(Role.IDENTITY))
             masked = mask(fnr) if isinstance(fnr, str) else ""
-            dropped.append(Excluded(record.id, masked, str(record.status), _reason(record)))
+            dropped.append(Excluded(record.id, masked, str(record.status), _reason(record, forms)))
             continue
         values = {**record.values, **evaluation.derived}
         # The person id is keyed to this installation: the register makes its own
@@ -439,8 +445,6 @@ def _header(
     submission_id: str,
     now: datetime,
 ) -> dict[str, object]:
-    from jsdesk.domain.code_domains import MUNICIPALITIES
-    from jsdesk.domain.period import Period
 
     settings = db.settings
     name = MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(now.date())) or (

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jsdesk.errors import UserError
+from jsdesk.rules import FormLookup, evaluate, form_by_version, in_form_words
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     PAYLOAD_NAME,
@@ -106,6 +107,7 @@ def verify_file(
     trusted: Sequence[x509.Certificate] = (),
     decrypt_with: SigningCredentials | None = None,
     check_rules: bool = True,
+    forms: FormLookup = form_by_version,
 ) -> Report:
     try:
         data = read_file_limited(path)
@@ -114,7 +116,12 @@ def verify_file(
         report.add("Fil", False, exc.message)
         return report
     return verify_bytes(
-        data, trust=trust, trusted=trusted, decrypt_with=decrypt_with, check_rules=check_rules
+        data,
+        trust=trust,
+        trusted=trusted,
+        decrypt_with=decrypt_with,
+        check_rules=check_rules,
+        forms=forms,
     )
 
 
@@ -125,12 +132,15 @@ def verify_bytes(
     trusted: Sequence[x509.Certificate] = (),
     decrypt_with: SigningCredentials | None = None,
     check_rules: bool = True,
+    forms: FormLookup = form_by_version,
 ) -> Report:
     """Check ``data`` as the receiver would.
 
     The signer must be vouched for by a trust anchor: those in ``trust`` (see
     ``TrustStore.load``) and the certificates in ``trusted``. A signature by
-    anyone else is reported, with the signer, and the file does not pass.
+    anyone else is reported, with the signer, and the file does not pass. Every
+    record is evaluated with the form ``forms`` gives for its version (by default
+    the shipped forms).
     """
     trust = (trust or TrustStore()).with_anchors(trusted)
     report = Report()
@@ -157,7 +167,7 @@ def verify_bytes(
     if document is None:
         return report
     if check_rules:
-        _check_records(report, document)
+        _check_records(report, document, forms)
     return report
 
 
@@ -315,21 +325,19 @@ def _check_payload(report: Report, container: Container) -> dict[str, Any] | Non
     return document
 
 
-def _check_records(report: Report, document: dict[str, Any]) -> None:
-    from jsdesk.rules import evaluate, form_by_version, in_form_words
-
+def _check_records(report: Report, document: dict[str, Any], forms: FormLookup) -> None:
     allow_synthetic = bool(document["header"]["test_data"])
     problems: list[str] = []
     failed = 0
-    forms: dict[str, Any] = {}
+    known: dict[str, Any] = {}
     for number, record in enumerate(document["records"], start=1):
         version = record["form_version"]
-        if version not in forms:
+        if version not in known:
             try:
-                forms[version] = form_by_version(version)
+                known[version] = forms(version)
             except UserError:
-                forms[version] = None
-        form = forms[version]
+                known[version] = None
+        form = known[version]
         if form is None:
             failed += 1
             message = f"post {number}: ukjent skjemaversjon {version!r}"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, Signal
 
+from jsdesk.rules import default_form, form_by_version
+
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database
@@ -74,15 +76,13 @@ class AppContext(QObject):
     def form_for_new(self) -> FormDefinition:
         if self.pilot_form is not None:
             return self.pilot_form
-        from jsdesk.rules import default_form
-
         return default_form()
 
     def form_for_version(self, version: str) -> FormDefinition:
+        """The form records of ``version`` are read with: the sandbox's draft form first,
+        then the shipped forms (a ``FormLookup``, passed to export, checks and reports)."""
         if self.pilot_form is not None and self.pilot_form.version == version:
             return self.pilot_form
-        from jsdesk.rules import form_by_version
-
         return form_by_version(version)
 
     def idle_minutes(self) -> int:

@@ -291,7 +291,9 @@ class ExportDialog(QDialog):
         db = self.context.require_db()
         every = self.all_in_year.isChecked()
         year = self.year.currentData() if every else None
-        self.plan = plan_submission(db, year=year, all_records=every)
+        self.plan = plan_submission(
+            db, year=year, all_records=every, forms=self.context.form_for_version
+        )
         self._show_plan(self.plan)
         self._update()
 
@@ -389,9 +391,10 @@ class ExportDialog(QDialog):
         plan = self.plan
         out_dir = Path(self.folder.text().strip()).expanduser()
         remember_folder(FOLDER_PURPOSE, out_dir)
+        forms = self.context.form_for_version
 
         def job(report: Report) -> object:  # worker thread: no widgets here
-            return create_submission(db, plan, out_dir, report)
+            return create_submission(db, plan, out_dir, report, forms=forms)
 
         self.last_result = None
         self.result_name.clear()

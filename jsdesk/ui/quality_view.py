@@ -280,9 +280,10 @@ class QualityView(QDialog):
         if not self.context.is_open:
             return
         db = self.context.require_db()
+        forms = self.context.form_for_version
 
         def job(report: Report) -> object:
-            return quality_list(db, progress=report)
+            return quality_list(db, progress=report, forms=forms)
 
         self.progress.show()
         start_job(
