@@ -2,8 +2,9 @@
 
 ``jsdesk`` alone (or with GUI options such as ``--db``/``--form``/``--sandbox``)
 starts the application. A first word that names a command group runs that
-command headless. Command modules are imported lazily so that starting the GUI
-pays nothing for them.
+command headless. Only that command's module is imported (``jsdesk validate`` does
+not load storage, signing or Qt); ``--help`` imports them all to list them. The GUI
+imports none of them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class _VersionAction(argparse.Action):
         parser.exit(ExitCode.OK)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` only (none for ``--version``), else for every command."""
     install_bokmal_argparse()
     parser = ArgumentParser(
         prog="jsdesk",
@@ -56,7 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="vis versjonene av jsdesk, skjemaene, referansedataene og komponentene",
     )
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
-    for module_name in COMMANDS.values():
+    if command in COMMANDS:
+        chosen = [COMMANDS[command]]
+    elif command == "--version":
+        chosen = []  # prints and exits while parsing: no command needed
+    else:
+        chosen = list(COMMANDS.values())
+    for module_name in chosen:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -68,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_command(argv: Sequence[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(list(argv))
     func = getattr(args, "func", None)
     if func is None:

@@ -24,6 +24,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from jsdesk.commands.db import add_db_argument, db_path, open_database
 from jsdesk.errors import ExitCode, UserError, os_error_reason
 from jsdesk.submission.container import write_atomic
+from jsdesk.submission.credentials import (
+    create_test_credentials,
+    expiry_warning,
+    load_certificate_file,
+    load_credentials,
+    load_pkcs12,
+    load_recipient,
+    require_usable,
+    save_credentials,
+    save_recipient,
+)
+from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
 from jsdesk.submission.trust import (
     CRL_FOLDER,
     TRUST_FOLDER,
@@ -60,7 +72,6 @@ def read_input_file(path: Path) -> bytes:
 
 
 def load_p12_file(path: Path) -> Any:
-    from jsdesk.submission.credentials import load_pkcs12
 
     data = read_input_file(path)
     try:
@@ -89,7 +100,6 @@ def load_trust_store(args: argparse.Namespace) -> TrustStore:
 
 
 def describe(credentials: Any) -> list[str]:
-    from jsdesk.submission.credentials import expiry_warning
 
     cert = credentials.certificate
     lines = [
@@ -106,7 +116,6 @@ def describe(credentials: Any) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import require_usable, save_credentials
 
     credentials = load_p12_file(args.file)
     require_usable(credentials.certificate)
@@ -124,7 +133,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_create_test(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import create_test_credentials, save_credentials
 
     with open_database(args) as db:
         settings = db.settings
@@ -142,8 +150,6 @@ def cmd_create_test(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import load_credentials, load_recipient
-    from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
 
     with open_database(args) as db:
         credentials = load_credentials(db)
@@ -182,7 +188,6 @@ def _fingerprint(certificate: x509.Certificate) -> str:
 
 
 def cmd_timestamp(args: argparse.Namespace) -> int:
-    from jsdesk.submission.timestamp import TIMESTAMP_URL_SETTING
 
     if args.url is None and not args.off:
         raise UserError("Oppgi adressen til tidsstempeltjenesten, eller --off.", ExitCode.USAGE)
@@ -222,7 +227,6 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import load_credentials
 
     with open_database(args) as db:
         credentials = load_credentials(db)
@@ -243,7 +247,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_recipient(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import load_certificate_file, save_recipient
 
     certificate = load_certificate_file(str(args.file), read_input_file(args.file))
     with open_database(args) as db:

@@ -11,17 +11,28 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+from jsdesk.domain.period import Period
 from jsdesk.errors import ExitCode, UserError, exit_at_least
+from jsdesk.storage import (
+    Database,
+    backup,
+    default_db_path,
+    is_shared_target,
+    server_backup_command,
+    shown_target,
+)
+from jsdesk.storage.errors import restore_hint
+from jsdesk.storage.keys import check_passphrase
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 
 
 def _db_target(text: str) -> Path | str:
-    from jsdesk.storage import is_shared_target
-
     return text if is_shared_target(text) else Path(text)
 
 
@@ -37,8 +48,6 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 def db_url(args: argparse.Namespace) -> str | None:
     """The shared database's URL when ``--db`` or ``JSDESK_DB`` names one, else None."""
-    from jsdesk.storage import is_shared_target
-
     given = getattr(args, "db", None)
     if isinstance(given, str):
         return given
@@ -49,7 +58,6 @@ def db_url(args: argparse.Namespace) -> str | None:
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    from jsdesk.storage import default_db_path
 
     url = db_url(args)
     if url is not None:
@@ -68,8 +76,6 @@ def ask_login_password(url: str) -> str | None:
     env = os.environ.get(PASSPHRASE_ENV)
     if env:
         return env
-    from jsdesk.storage import shown_target
-
     if shown_target(url) != shown_target(url, password=True):
         return None  # the URL has it
     if os.environ.get("PGPASSWORD") or not sys.stdin.isatty():
@@ -93,7 +99,6 @@ def ask_secret(prompt: str) -> str:
 
 def ask_new_passphrase(env_name: str = PASSPHRASE_ENV) -> str:
     """A new passphrase: from the environment, or typed twice."""
-    from jsdesk.storage.keys import check_passphrase
 
     env = os.environ.get(env_name)
     if env:
@@ -119,7 +124,6 @@ def open_database(args: argparse.Namespace, *, allow_damaged: bool = False) -> A
     A damaged database is refused (exit 4, naming the newest good backup) unless
     ``allow_damaged`` (``db check`` reports the damage itself).
     """
-    from jsdesk.storage import Database
 
     url = db_url(args)
     if url is not None:
@@ -149,10 +153,6 @@ def _ask(prompt: str, option: str) -> str:
 
 
 def check_municipality(kommunenummer: str, bydel: str | None) -> None:
-    from datetime import date
-
-    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
-    from jsdesk.domain.period import Period
 
     today = Period.day(date.today())
     if MUNICIPALITIES.check(kommunenummer, today) is not None:
@@ -174,8 +174,6 @@ def check_municipality(kommunenummer: str, bydel: str | None) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
-    from jsdesk.storage import Database
 
     path = db_path(args)
     if path.exists():
@@ -222,8 +220,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     state = "ok" if report.revision == report.head else "FEIL"
     print(f"Skjemaversjon: {state} ({report.revision}, nyeste {report.head})")
     if not report.ok:
-        from jsdesk.storage.errors import restore_hint
-
         if db_url(args) is not None:
             print("Databasen har feil. Kontakt IT (se docs/server.md, «Sikkerhetskopier»).")
             return 1
@@ -233,9 +229,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
-    from jsdesk.storage import backup, server_backup_command
 
     url = db_url(args)
     if url is not None:
@@ -278,7 +271,6 @@ def describe_loss(preview: Any) -> str:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from jsdesk.storage import Database
 
     path = db_path(args)
 
@@ -336,7 +328,6 @@ def cmd_change_passphrase(args: argparse.Namespace) -> int:
         print("Passordet for innloggingen din til den felles databasen er endret.")
         return 0
     path = db_path(args)
-    from jsdesk.storage import Database
 
     db = Database.open(
         path, ask_secret(f"Nåværende passordfrase eller gjenopprettingsnøkkel for {path}: ")

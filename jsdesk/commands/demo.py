@@ -16,10 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jsdesk.commands.db import ask_new_passphrase, db_path
+from jsdesk.demo import generate_participations
+from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
+from jsdesk.errors import ExitCode, UserError
+from jsdesk.rules import default_form
+from jsdesk.storage import Database
+
 if TYPE_CHECKING:
     from jsdesk.demo import DemoParticipation
     from jsdesk.forms import FormDefinition
-    from jsdesk.storage import Database
 
 ACCEPT_REASON = "Demodata: advarselen er laget med vilje og godtatt."
 _BATCH = 2000
@@ -65,10 +71,6 @@ def _positive(text: str) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from jsdesk.commands.db import ask_new_passphrase, db_path
-    from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
-    from jsdesk.errors import ExitCode, UserError
-    from jsdesk.storage import Database
 
     kommune = args.kommune or OSLO_BYDELER.kommunenummer
     if not MUNICIPALITIES.is_current_today(kommune, dt.date.today()):
@@ -106,12 +108,8 @@ def fill_demo_database(
 ) -> DemoStats:
     """Store ``count`` generated participations of the installation's municipality (and
     bydel) in ``db`` (a test installation)."""
-    from jsdesk.demo import generate_participations
-    from jsdesk.rules import default_form
 
     if not db.settings.test_installation:
-        from jsdesk.errors import UserError
-
         raise UserError(
             "Demodata kan bare lagres i en testinstallasjon (syntetiske fødselsnumre).", 1
         )

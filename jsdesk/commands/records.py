@@ -17,11 +17,10 @@ from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
 from jsdesk.errors import UserError
-from jsdesk.rules import RecordFileError, read_record_file
+from jsdesk.rules import RecordFileError, default_form, read_record_file
 
 
 def current_form_version() -> str:
-    from jsdesk.rules import default_form
 
     return default_form().version
 

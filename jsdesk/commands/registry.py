@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.registry import describe_value, import_extract
+from jsdesk.rules import default_form
+
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.registry import ImportPlan, RowProblem
@@ -17,7 +21,6 @@ EXIT_NOT_ALL_APPLIED = 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from jsdesk.commands.db import add_db_argument
 
     parser = subparsers.add_parser(
         "registry",
@@ -51,9 +54,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from jsdesk.commands.db import open_database
-    from jsdesk.registry import import_extract
-    from jsdesk.rules import default_form
 
     stream = out or sys.stdout
     path: Path = args.file
@@ -144,7 +144,6 @@ def _print_unknown(plan: ImportPlan, stream: TextIO) -> None:
 
 
 def _print_changes(form: FormDefinition, plan: ImportPlan, stream: TextIO, *, heading: str) -> None:
-    from jsdesk.registry import describe_value
 
     if not plan.changes:
         return

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.domain.code_domains import OSLO_BYDELER
 from jsdesk.errors import UserError
+from jsdesk.reports.export import write_results_json, write_results_xlsx
+from jsdesk.reports.period import Period
+from jsdesk.reports.results import compute_results
+from jsdesk.rules import default_form
+from jsdesk.storage.results import parse_search_date
 
 FORMATS = ("pdf", "xlsx", "json")
 
@@ -44,7 +50,6 @@ def register(subparsers: Any) -> None:
 
 
 def parse_period(args: argparse.Namespace) -> Any:
-    from jsdesk.reports.period import Period
 
     if args.year is not None:
         if not 2000 <= args.year <= 2100:
@@ -60,16 +65,11 @@ def parse_period(args: argparse.Namespace) -> Any:
 
 
 def _day(text: str) -> date | None:
-    from jsdesk.storage.results import parse_search_date
 
     return parse_search_date(text.strip())
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from jsdesk.domain.code_domains import OSLO_BYDELER
-    from jsdesk.reports.export import write_results_json, write_results_xlsx
-    from jsdesk.reports.results import compute_results
-    from jsdesk.rules import default_form
 
     period = parse_period(args)
     if args.bydel is not None and OSLO_BYDELER.name_of(args.bydel) is None:

@@ -18,6 +18,9 @@ from typing import Any
 
 from jsdesk.commands.cert import load_p12_file, load_trust_store, read_input_file
 from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.submission.credentials import load_certificate_file
+from jsdesk.submission.export import create_submission, plan_submission
+from jsdesk.submission.verify import verify_file
 
 
 def _year(text: str) -> int:
@@ -27,8 +30,6 @@ def _year(text: str) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from jsdesk.submission.credentials import load_certificate_file
-    from jsdesk.submission.export import create_submission, plan_submission
 
     recipient = None
     if args.encrypt_to is not None:
@@ -70,7 +71,6 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from jsdesk.submission.verify import verify_file
 
     trust = load_trust_store(args)
     credentials = load_p12_file(args.decrypt_with) if args.decrypt_with else None

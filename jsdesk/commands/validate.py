@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jsdesk.domain.fnr import PersonKey
 from jsdesk.errors import ExitCode, UserError
+from jsdesk.forms import FormLoadError
+from jsdesk.rules import RecordFileError, default_form, evaluate, load_form, read_record_file
 
 
 def register(subparsers: Any) -> None:
@@ -50,9 +53,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jsdesk.domain.fnr import PersonKey
-    from jsdesk.forms import FormLoadError
-    from jsdesk.rules import RecordFileError, default_form, evaluate, load_form, read_record_file
 
     if args.form is not None:
         try:

@@ -65,7 +65,7 @@ from jsdesk.ui.window_state import last_folder, place, remember_folder
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
-    from jsdesk.registry import ImportOutcome, ImportPlan, ValueChange
+    from jsdesk.registry import ValueChange
     from jsdesk.storage import Database
     from jsdesk.ui.host import MainWindowHost
 
