@@ -105,7 +105,8 @@ def build_database(path: Path, count: int) -> None:
 
 def key_derivation_s(db_path: Path) -> float:
     """Median seconds of the passphrase key derivation alone (Argon2id, slow on purpose)."""
-    from jsdesk.storage.keys import KeyFile, key_file_path
+    from jsdesk.storage.files import key_file_path
+    from jsdesk.storage.keys import KeyFile
 
     runs = []
     for _ in range(3):

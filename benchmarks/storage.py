@@ -40,7 +40,8 @@ from jsdesk.errors import UserError
 from jsdesk.rules import default_form
 from jsdesk.storage import Database, ParticipationSummary, database, queries
 from jsdesk.storage.backup import connect_raw
-from jsdesk.storage.keys import KeyFile, key_file_path
+from jsdesk.storage.files import key_file_path
+from jsdesk.storage.keys import KeyFile
 
 PASSPHRASE = "benchmark passordfrase 2026"
 BATCH = 1000

@@ -38,7 +38,7 @@ class _VersionAction(argparse.Action):
     """``--version``: the program, forms, reference data, Qt, SQLCipher and OpenSSL."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        from jsdesk.about import version_text
+        from jsdesk.about import version_text  # start-up cost: see _dispatch
 
         print(version_text())
         parser.exit(ExitCode.OK)
@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup.close()
 
 
+# Start-up cost: the self-test, the GUI (PySide6) and ``--version``'s component list
+# are imported only on the path that uses them. Imported here they would take every
+# command from 137 modules for this one to 674 (python -X importtime; the Qt
+# libraries alone load for ``jsdesk validate`` otherwise).
 def _dispatch(args: list[str]) -> int:
     if args == ["--selftest"]:
         from jsdesk.selftest import run as selftest
@@ -115,6 +119,6 @@ def _dispatch(args: list[str]) -> int:
         return selftest()
     if args and (args[0] in COMMANDS or args[0] in {"-h", "--help", "--version"}):
         return run_command(args)
-    from jsdesk.ui import run_gui
+    from jsdesk.ui.app import run_gui
 
     return run_gui(["jsdesk", *args])

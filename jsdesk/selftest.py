@@ -20,6 +20,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jsdesk.demo import generate_participations
+from jsdesk.logs import setup_logging
+from jsdesk.rules import check_form_file, default_form, shipped_form_paths
+from jsdesk.storage import Database, Status
+from jsdesk.submission.credentials import create_test_credentials, save_credentials
+from jsdesk.submission.export import create_submission, plan_submission
+from jsdesk.submission.verify import verify_file
+from jsdesk.ui.selftest_drive import fill_participation
+
 PASSPHRASE = "selvtest-passordfrase-1"
 SEED = 2032
 
@@ -44,7 +53,6 @@ class _Run:
 
 def _pick_record() -> dict[str, Any]:
     """A complete, ended synthetic participant without deliberate warnings."""
-    from jsdesk.demo import generate_participations
 
     for candidate in generate_participations(200, SEED, today=date.today()):
         record = candidate.record
@@ -54,8 +62,6 @@ def _pick_record() -> dict[str, Any]:
 
 
 def _step_database(run: _Run) -> str:
-    from jsdesk.storage import Database
-
     run.record = _pick_record()
     run.fnr = str(run.record["fodselsnummer"])
     db, recovery_key = Database.create(
@@ -77,8 +83,6 @@ def _step_database(run: _Run) -> str:
 
 
 def _step_forms(run: _Run) -> str:
-    from jsdesk.rules import check_form_file, shipped_form_paths
-
     paths = shipped_form_paths()
     if not paths:
         raise RuntimeError("ingen skjemadefinisjoner funnet")
@@ -91,9 +95,6 @@ def _step_forms(run: _Run) -> str:
 def _step_wizard(run: _Run) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["JSDESK_PASSPHRASE"] = PASSPHRASE
-    from jsdesk.rules import default_form
-    from jsdesk.storage import Database, Status
-    from jsdesk.ui.selftest_drive import fill_participation
 
     form = default_form()
     typed = {
@@ -115,11 +116,6 @@ def _step_wizard(run: _Run) -> str:
 
 
 def _step_submission(run: _Run) -> str:
-    from jsdesk.storage import Database, Status
-    from jsdesk.submission.credentials import create_test_credentials, save_credentials
-    from jsdesk.submission.export import create_submission, plan_submission
-    from jsdesk.submission.verify import verify_file
-
     out = run.folder / "innsending"
     out.mkdir()
     with Database.open(run.db_path, PASSPHRASE) as db:
@@ -221,7 +217,6 @@ def _restored(saved_env: dict[str, str | None]) -> Iterator[None]:
 
 def run() -> int:
     """Run every step; print one line each; 0 only when all pass."""
-    from jsdesk.logs import setup_logging
 
     failures = 0
     saved_env = {key: os.environ.get(key) for key in ("JSDESK_DB", "JSDESK_PASSPHRASE")}

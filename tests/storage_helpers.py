@@ -12,7 +12,8 @@ from typing import Any
 from jsdesk.domain.fnr import synthetic_number
 from jsdesk.storage import Database
 from jsdesk.storage.backup import connect_raw
-from jsdesk.storage.keys import KeyFile, key_file_path
+from jsdesk.storage.files import key_file_path
+from jsdesk.storage.keys import KeyFile
 
 PASSPHRASE = "korrekt hest batteri stift"
 FORM_VERSION = "2023.1"

@@ -1,8 +1,11 @@
 """The code reads on its own: no comment sends the reader to an issue tracker outside
-the repository. A rule chosen in an issue is stated where it applies instead."""
+the repository (a rule chosen in an issue is stated where it applies instead), and
+imports sit at the top of the module except where a measured start-up cost keeps them
+in the function that needs them."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -44,3 +47,76 @@ def test_hygiene__issue_pattern__matches_the_forms_it_guards() -> None:
     assert ISSUE_REFERENCE.search("# Decision 4 of issue 11: PAD's rows")
     assert ISSUE_REFERENCE.search('"""Results (issue 17)."""')
     assert not ISSUE_REFERENCE.search("# the issue date of the certificate")
+
+
+# Imports inside functions, each with the start-up cost that keeps it there (the
+# figures are in the comment beside the import). Everything else imports at the top
+# of its module. (file, imported module) -> how many such imports the file has.
+_GUI_FIRST_PAINT = "heavy modules load after the main window is painted (ui/main_window.py)"
+LAZY_IMPORTS: dict[tuple[str, str], tuple[int, str]] = {
+    ("jsdesk/cli.py", "jsdesk.selftest"): (1, "only for --selftest"),
+    ("jsdesk/cli.py", "jsdesk.ui.app"): (1, "Qt only for the GUI, never for a command"),
+    ("jsdesk/cli.py", "jsdesk.about"): (1, "component versions only for --version"),
+    ("jsdesk/commands/report.py", "jsdesk.ui.report_pdf"): (1, "Qt only for --format pdf"),
+    ("jsdesk/storage/schema.py", "alembic"): (1, "Alembic only when a migration runs"),
+    ("jsdesk/storage/schema.py", "alembic.config"): (1, "as above"),
+    ("jsdesk/storage/schema.py", "alembic.script"): (2, "as above"),
+    ("jsdesk/ui/context.py", "jsdesk.rules"): (2, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.domain.code_domains"): (4, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.domain.period"): (3, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.forms"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.rules"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.storage"): (4, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui"): (2, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.about_dialog"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.idle"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.import_dialog"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.lock_panels"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.overview"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.participations_model"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.print_record"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.receipt"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.ui.wizard"): (1, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/report_actions.py", "jsdesk.ui.results_view"): (1, "Qt Charts on first use"),
+    ("jsdesk/ui/report_actions.py", "jsdesk.ui.quality_view"): (1, "Qt Charts on first use"),
+    ("jsdesk/ui/submission_actions.py", "jsdesk.ui.export_dialog"): (1, "signing on first use"),
+    ("jsdesk/ui/submission_actions.py", "jsdesk.ui.submissions_view"): (1, "as above"),
+    ("jsdesk/ui/submission_actions.py", "jsdesk.submission.export"): (1, "as above"),
+}
+
+
+def imports_in_functions(source: str) -> list[str]:
+    """The modules imported inside functions (at any depth) in ``source``."""
+    found: dict[int, str] = {}
+    for function in ast.walk(ast.parse(source)):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    found[id(node)] = node.module
+                elif isinstance(node, ast.Import):
+                    found[id(node)] = node.names[0].name
+    return list(found.values())
+
+
+def function_level_imports() -> dict[tuple[str, str], int]:
+    """(file, imported module) -> count, for every import inside a function in jsdesk."""
+    found: dict[tuple[str, str], int] = {}
+    for path in sorted((ROOT / "jsdesk").rglob("*.py")):
+        for module in imports_in_functions(path.read_text(encoding="utf-8")):
+            key = (path.relative_to(ROOT).as_posix(), module)
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
+def test_hygiene__imports__at_the_top_except_the_listed_start_up_costs() -> None:
+    allowed = {key: count for key, (count, _reason) in LAZY_IMPORTS.items()}
+    assert function_level_imports() == allowed
+
+
+def test_hygiene__import_counter__sees_imports_in_nested_functions_and_methods() -> None:
+    source = (
+        "import os\n"
+        "def f():\n    import json\n    def g():\n        from os import path\n"
+        "class C:\n    def m(self):\n        from jsdesk import storage\n"
+    )
+    assert sorted(imports_in_functions(source)) == ["jsdesk", "json", "os"]

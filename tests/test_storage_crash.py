@@ -98,7 +98,7 @@ import sys
 from pathlib import Path
 from jsdesk.rules import default_form
 from jsdesk.storage import Database
-from jsdesk.storage.backup import backup_dir
+from jsdesk.storage.files import backup_dir
 path, run = Path(sys.argv[1]), sys.argv[2]
 secrets = [sys.argv[3], sys.argv[4]]
 current = int(sys.argv[5])

@@ -25,7 +25,8 @@ from storage_helpers import (
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
-from jsdesk.storage.backup import backup_dir, daily_backups
+from jsdesk.storage.backup import daily_backups
+from jsdesk.storage.files import backup_dir
 
 DISTINCTIVE = "Fjellrevsmakk-Q7781"
 

@@ -15,13 +15,8 @@ from storage_helpers import PASSPHRASE, db_key, new_db, record
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
 from jsdesk.storage.backup import check_file, daily_backups, export_rekeyed
-from jsdesk.storage.keys import (
-    KeyFile,
-    Slot,
-    failure_delay,
-    key_file_path,
-    normalise_recovery_key,
-)
+from jsdesk.storage.files import key_file_path
+from jsdesk.storage.keys import KeyFile, Slot, failure_delay, normalise_recovery_key
 
 
 def test_unlock__passphrase_or_recovery_key__both_open_the_same_data(tmp_path: Path) -> None:

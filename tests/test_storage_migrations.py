@@ -14,10 +14,11 @@ from storage_helpers import raw_rows as connect_raw_rows
 
 from jsdesk.domain.fnr import PersonKey, person_id
 from jsdesk.storage import Database, Status, audit, schema
-from jsdesk.storage.backup import backup_dir, connect_raw
+from jsdesk.storage.backup import connect_raw
 from jsdesk.storage.check_migrations import main as check_migrations
 from jsdesk.storage.connection import make_engine
-from jsdesk.storage.keys import KeyFile, key_file_path
+from jsdesk.storage.files import backup_dir, key_file_path
+from jsdesk.storage.keys import KeyFile
 
 FIRST = "0001"
 

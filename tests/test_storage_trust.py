@@ -26,13 +26,8 @@ from storage_helpers import (
 from jsdesk.cli import main
 from jsdesk.errors import ExitCode, UserError
 from jsdesk.storage import Database
-from jsdesk.storage.backup import (
-    KEEP_DAILY,
-    backup_dir,
-    check_file,
-    daily_backup_path,
-    daily_backups,
-)
+from jsdesk.storage.backup import KEEP_DAILY, check_file, daily_backup_path, daily_backups
+from jsdesk.storage.files import backup_dir
 from jsdesk.storage.models import AuditEvent
 
 

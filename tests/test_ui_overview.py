@@ -222,7 +222,7 @@ def test_run_gui__existing_application__reused_and_exit_code_returned(
 ) -> None:
     from PySide6.QtCore import QTimer
 
-    from jsdesk.ui import run_gui
+    from jsdesk.ui.app import run_gui
 
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])

@@ -8,7 +8,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 from ui_support import PASSPHRASE, make_db
 
-from jsdesk.storage.backup import backup_dir, daily_backups
+from jsdesk.storage.backup import daily_backups
+from jsdesk.storage.files import backup_dir
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 

@@ -72,7 +72,6 @@ def read_input_file(path: Path) -> bytes:
 
 
 def load_p12_file(path: Path) -> Any:
-
     data = read_input_file(path)
     try:
         return load_pkcs12(data, ask_p12_password(path))
@@ -100,7 +99,6 @@ def load_trust_store(args: argparse.Namespace) -> TrustStore:
 
 
 def describe(credentials: Any) -> list[str]:
-
     cert = credentials.certificate
     lines = [
         f"Sertifikat: {cert.subject.rfc4514_string()}",
@@ -116,7 +114,6 @@ def describe(credentials: Any) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-
     credentials = load_p12_file(args.file)
     require_usable(credentials.certificate)
     with open_database(args) as db:
@@ -133,7 +130,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_create_test(args: argparse.Namespace) -> int:
-
     with open_database(args) as db:
         settings = db.settings
         if not settings.test_installation:
@@ -150,7 +146,6 @@ def cmd_create_test(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-
     with open_database(args) as db:
         credentials = load_credentials(db)
         recipient = load_recipient(db)
@@ -188,7 +183,6 @@ def _fingerprint(certificate: x509.Certificate) -> str:
 
 
 def cmd_timestamp(args: argparse.Namespace) -> int:
-
     if args.url is None and not args.off:
         raise UserError("Oppgi adressen til tidsstempeltjenesten, eller --off.", ExitCode.USAGE)
     url = "" if args.off else args.url
@@ -227,7 +221,6 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-
     with open_database(args) as db:
         credentials = load_credentials(db)
     if credentials is None:
@@ -247,7 +240,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_recipient(args: argparse.Namespace) -> int:
-
     certificate = load_certificate_file(str(args.file), read_input_file(args.file))
     with open_database(args) as db:
         save_recipient(db, certificate)

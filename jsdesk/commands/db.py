@@ -58,7 +58,6 @@ def db_url(args: argparse.Namespace) -> str | None:
 
 
 def db_path(args: argparse.Namespace) -> Path:
-
     url = db_url(args)
     if url is not None:
         raise UserError(
@@ -153,7 +152,6 @@ def _ask(prompt: str, option: str) -> str:
 
 
 def check_municipality(kommunenummer: str, bydel: str | None) -> None:
-
     today = Period.day(date.today())
     if MUNICIPALITIES.check(kommunenummer, today) is not None:
         raise UserError(
@@ -174,7 +172,6 @@ def check_municipality(kommunenummer: str, bydel: str | None) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-
     path = db_path(args)
     if path.exists():
         raise UserError(f"Databasen {path} finnes allerede. Ingenting er endret.", 2)
@@ -229,7 +226,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-
     url = db_url(args)
     if url is not None:
         print(
@@ -271,7 +267,6 @@ def describe_loss(preview: Any) -> str:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-
     path = db_path(args)
 
     def confirm(preview: Any) -> bool:

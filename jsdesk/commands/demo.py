@@ -71,7 +71,6 @@ def _positive(text: str) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-
     kommune = args.kommune or OSLO_BYDELER.kommunenummer
     if not MUNICIPALITIES.is_current_today(kommune, dt.date.today()):
         raise UserError(

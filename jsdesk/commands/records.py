@@ -21,7 +21,6 @@ from jsdesk.rules import RecordFileError, default_form, read_record_file
 
 
 def current_form_version() -> str:
-
     return default_form().version
 
 

@@ -21,7 +21,6 @@ EXIT_NOT_ALL_APPLIED = 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-
     parser = subparsers.add_parser(
         "registry",
         help="importer uttrekk fra Folkeregisteret (FREG) og PAD (norskprøver)",
@@ -54,7 +53,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
-
     stream = out or sys.stdout
     path: Path = args.file
     form = default_form()
@@ -144,7 +142,6 @@ def _print_unknown(plan: ImportPlan, stream: TextIO) -> None:
 
 
 def _print_changes(form: FormDefinition, plan: ImportPlan, stream: TextIO, *, heading: str) -> None:
-
     if not plan.changes:
         return
     print(f"{heading} ({len(plan.changes)}):", file=stream)

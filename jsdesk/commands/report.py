@@ -50,7 +50,6 @@ def register(subparsers: Any) -> None:
 
 
 def parse_period(args: argparse.Namespace) -> Any:
-
     if args.year is not None:
         if not 2000 <= args.year <= 2100:
             raise UserError(f"Året {args.year} er ikke et gyldig rapportår.", 2)
@@ -65,12 +64,10 @@ def parse_period(args: argparse.Namespace) -> Any:
 
 
 def _day(text: str) -> date | None:
-
     return parse_search_date(text.strip())
 
 
 def run_report(args: argparse.Namespace) -> int:
-
     period = parse_period(args)
     if args.bydel is not None and OSLO_BYDELER.name_of(args.bydel) is None:
         raise UserError(f"«{args.bydel}» er ikke en bydel i Oslo (f.eks. 030101).", 2)
@@ -84,6 +81,8 @@ def run_report(args: argparse.Namespace) -> int:
     elif args.format == "xlsx":
         write_results_xlsx(results, out)
     else:
+        # Qt draws the PDF; json and xlsx reports do not load it (42 modules, the Qt
+        # libraries and a font database: python -X importtime).
         from jsdesk.ui.report_pdf import write_results_pdf_headless
 
         write_results_pdf_headless(results, out)

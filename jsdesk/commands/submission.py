@@ -30,7 +30,6 @@ def _year(text: str) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-
     recipient = None
     if args.encrypt_to is not None:
         recipient = load_certificate_file(str(args.encrypt_to), read_input_file(args.encrypt_to))
@@ -71,7 +70,6 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-
     trust = load_trust_store(args)
     credentials = load_p12_file(args.decrypt_with) if args.decrypt_with else None
     report = verify_file(args.file, trust=trust, decrypt_with=credentials)

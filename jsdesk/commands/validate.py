@@ -53,7 +53,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     if args.form is not None:
         try:
             form = load_form(args.form)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+import iso3166
+
 from jsdesk.domain import registers
 from jsdesk.domain.fnr import FnrError, FnrInfo, FnrProblem, analyse
 from jsdesk.domain.period import Period
@@ -346,8 +348,6 @@ class CountryCodes:
 
 @functools.cache
 def _iso_countries() -> Mapping[str, str]:
-    import iso3166
-
     return {code: country.name for code, country in iso3166.countries_by_alpha3.items()}
 
 

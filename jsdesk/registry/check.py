@@ -19,6 +19,7 @@ from jsdesk.domain.code_domains import COUNTRIES, NOT_FREG_COUNTRY_CODES, SIVILS
 from jsdesk.domain.period import Period
 from jsdesk.forms import FormDefinition, Role
 from jsdesk.registry.extract import Extract, ExtractKind, RawRow
+from jsdesk.rules import Severity, evaluate
 
 
 @dataclass(frozen=True)
@@ -425,7 +426,6 @@ class _RowChecker:
         self, provetype: int, proveresultat: int
     ) -> tuple[tuple[str, str], ...]:
         """The form's own rules on a test type/result pair (e.g. C1 tests give only C1)."""
-        from jsdesk.rules import Severity, evaluate
 
         start = self.form.valid_from.isoformat()
         record = {

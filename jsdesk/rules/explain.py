@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from jsdesk.forms.model import FormDefinition, VarType
 from jsdesk.rules.expr import BoolOp, Call, Compare, ListLit, Literal, Name, Node, Not
+from jsdesk.rules.functions import FUNCTIONS
 
 
 def _join(items: list[str], last: str) -> str:
@@ -74,8 +75,6 @@ class Explainer:
         return None
 
     def _call(self, node: Call, positive: bool) -> str | None:
-        from jsdesk.rules.functions import FUNCTIONS
-
         function = FUNCTIONS.get(node.func)
         if function is None or function.says is None or not node.args:
             return None

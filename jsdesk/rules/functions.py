@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
-from jsdesk.domain.code_domains import MUNICIPALITIES
+from jsdesk.domain.code_domains import MUNICIPALITIES, analyse_cached
+from jsdesk.domain.fnr import FnrInfo, PersonKey, person_id
+from jsdesk.domain.period import Period
 from jsdesk.rules.expr import Env, Function
-
-if TYPE_CHECKING:
-    from jsdesk.domain.fnr import PersonKey
 
 
 def analyse_fnr(number: str, today: date) -> object:
     """FnrInfo for an acceptable number, else the FnrError (cached; never raises)."""
-    from jsdesk.domain.code_domains import analyse_cached
 
     return analyse_cached(number, today)
 
 
 def _birth_date(number: object, today: date) -> date | None:
-    from jsdesk.domain.fnr import FnrInfo
-
     if not isinstance(number, str):
         return None
     info = analyse_fnr(number, today)
@@ -56,8 +51,6 @@ def _age_at(env: Env, who: object, day: object) -> int | None:
 
 def _person_id(env: Env, number: object) -> str | None:
     """The keyed person id (docs/person-id.md); None without the installation's key."""
-    from jsdesk.domain.fnr import FnrInfo
-
     key = env.person_key
     if key is None or not isinstance(number, str):
         return None
@@ -68,14 +61,10 @@ def _person_id(env: Env, number: object) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _person_id_cached(number: str, key: PersonKey) -> str:
-    from jsdesk.domain.fnr import person_id
-
     return str(person_id(number, key))
 
 
 def _birth_year(env: Env, number: object) -> int | None:
-    from jsdesk.domain.fnr import FnrInfo
-
     if not isinstance(number, str):
         return None
     info = analyse_fnr(number, env.today)
@@ -87,7 +76,6 @@ def _kommunenavn(env: Env, nr: object, start: object, end: object) -> str | None
 
     ``end`` may be missing (an active participation runs to today).
     """
-    from jsdesk.domain.period import Period
 
     if not isinstance(start, date):
         return None

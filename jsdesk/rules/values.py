@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
-from jsdesk.domain.code_domains import Choice
+from jsdesk.domain.code_domains import FODSELSNUMMER, Choice, analyse_cached, choice_domain, domain
+from jsdesk.domain.fnr import FnrInfo
 from jsdesk.domain.period import Period
 from jsdesk.forms.model import Domain, Role, Variable, VarType
 from jsdesk.rules.findings import FindingCode, Severity
@@ -197,8 +198,6 @@ def coercer(variable: Variable) -> Coercer:
 
 
 def _example_choices(name: str) -> tuple[Choice, ...]:
-    from jsdesk.domain.code_domains import choice_domain
-
     found = choice_domain(name)
     return found.choices(Period.day(date.today())) if found is not None else ()
 
@@ -315,9 +314,6 @@ def _codes_text(codes: list[int]) -> str:
 
 
 def _fnr_checker(label: str) -> ValueChecker:
-    from jsdesk.domain.code_domains import FODSELSNUMMER, analyse_cached
-    from jsdesk.domain.fnr import FnrInfo
-
     bare = label.strip("«»")
 
     def check(value: object, ctx: Context) -> tuple[object, list[Problem]]:
@@ -355,8 +351,6 @@ def _municipality_checker(label: str) -> ValueChecker:
 
 
 def _domain_checker(name: str, label: str) -> ValueChecker:
-    from jsdesk.domain.code_domains import domain
-
     checked = domain(name)
     bare = label.strip("«»")
 

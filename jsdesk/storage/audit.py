@@ -23,7 +23,9 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage.keys import KeyFile, key_file_path, write_atomic
+from jsdesk.storage.errors import restore_hint
+from jsdesk.storage.files import key_file_path, write_atomic
+from jsdesk.storage.keys import KeyFile
 from jsdesk.storage.models import AuditEvent, utc_now
 from jsdesk.storage.sessions import DatabaseCore
 
@@ -334,7 +336,6 @@ class AuditMixin(DatabaseCore):
 
     def _behind_anchor(self) -> str | None:
         """A message when the database has lost events the anchor saw, else None."""
-        from jsdesk.storage.errors import restore_hint
 
         anchor = self._audit_anchor()
         if anchor is None:

@@ -19,19 +19,24 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
+
 from jsdesk.errors import UserError, os_error_reason
 from jsdesk.storage import schema
 from jsdesk.storage.errors import classify, translate_errors
-from jsdesk.storage.keys import fsync_dir, key_file_path, private_dir, private_file
+from jsdesk.storage.files import (
+    backup_dir,
+    fsync_dir,
+    key_file_path,
+    private_dir,
+    private_file,
+    write_atomic,
+)
 from jsdesk.storage.models import utc_now
 from jsdesk.storage.sessions import DatabaseCore
 
 KEEP_DAILY = 14
 DAILY_MARK = "daglig"
-
-
-def backup_dir(db_path: Path) -> Path:
-    return db_path.with_name(db_path.stem + "-sikkerhetskopier")
 
 
 def daily_backup_path(db_path: Path, day: date) -> Path:
@@ -64,7 +69,6 @@ class BackupCheckError(Exception):
 
 def check_connection(conn: Any) -> list[str]:
     """Problems found by ``quick_check`` and SQLCipher's page check (empty when sound)."""
-    import sqlcipher3
 
     try:
         problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
@@ -84,7 +88,6 @@ OPEN_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 def open_check(path: Path, conn: Any) -> list[str]:
     """Damage to find before trusting the file: partial pages always, pages when small."""
-    import sqlcipher3
 
     try:
         page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
@@ -104,7 +107,6 @@ def open_check(path: Path, conn: Any) -> list[str]:
 
 def check_file(path: Path, key: bytes) -> list[str]:
     """``check_connection`` on the file at ``path`` (a backup or a closed database)."""
-    import sqlcipher3
 
     try:
         conn = connect_raw(path, key)
@@ -151,7 +153,6 @@ def remove_partial_files(db_path: Path) -> list[Path]:
 
 def connect_raw(path: Path, key: bytes) -> Any:
     """A plain sqlcipher3 connection (for backup, restore and checks)."""
-    import sqlcipher3
 
     conn = sqlcipher3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA cipher_log_level = NONE")
@@ -191,7 +192,6 @@ def copy_database(source_conn: Any, target: Path, key: bytes) -> None:
 
 def opens_with(path: Path, key: bytes) -> bool:
     """True when ``key`` decrypts the database file at ``path``."""
-    import sqlcipher3
 
     try:
         conn = connect_raw(path, key)
@@ -237,7 +237,6 @@ def rekey_backups(db_path: Path, old_key: bytes, new_key: bytes) -> list[Path]:
 
     Returns the renamed files (they open only with a key file from before).
     """
-    import sqlcipher3
 
     failed: list[Path] = []
     for path in list_backups(db_path):
@@ -263,7 +262,6 @@ def keep_key_copy(db_path: Path, folder: Path) -> None:
     source = key_file_path(db_path)
     if source.exists():
         target = folder / source.name
-        from jsdesk.storage.keys import write_atomic
 
         write_atomic(target, source.read_bytes())
 
@@ -303,7 +301,6 @@ def copy_files_aside(db_path: Path, label: str, now: datetime) -> Path | None:
 
 def scrub_backups(db_path: Path, key: bytes, participation_id: int) -> list[Path]:
     """Remove a deleted participation from every backup; returns files that failed."""
-    import sqlcipher3
 
     failed: list[Path] = []
     for path in list_backups(db_path):
@@ -350,7 +347,6 @@ class RestorePreview:
 
 def restore_preview(path: Path, backup_path: Path, db_key: bytes) -> RestorePreview:
     """Count the current database's audit events after the backup's newest one."""
-    import sqlcipher3
 
     def newest_event(target: Path) -> int:
         conn = connect_raw(target, db_key)
@@ -377,7 +373,6 @@ def restore_preview(path: Path, backup_path: Path, db_key: bytes) -> RestorePrev
 
 def check_backup_file(backup_path: Path, db_key: bytes) -> None:
     """Refuse a backup that this key cannot open, that is damaged, or that is too new."""
-    import sqlcipher3
 
     problem = (
         f"Sikkerhetskopien {backup_path} kan ikke brukes: den er skadet eller ikke kryptert "

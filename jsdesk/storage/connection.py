@@ -9,6 +9,7 @@ open. Each connection uses WAL with ``synchronous=FULL`` and explicit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,6 @@ def recover_sidecar_modes(path: Path) -> list[Path]:
     is writable again every open fails. Returns the sidecars that could not be
     fixed (not ours), for the message.
     """
-    import os
 
     if not os.access(path, os.W_OK):
         return []

@@ -41,16 +41,13 @@ from jsdesk.storage.errors import (
     restore_hint,
     translate_errors,
 )
+from jsdesk.storage.files import create_private_file, fsync_dir, key_file_path, write_atomic
 from jsdesk.storage.keys import (
     MIN_PASSPHRASE_LENGTH,
     RECOVERY_UNCONFIRMED,
     KeyFile,
     KeysMixin,
-    create_private_file,
-    fsync_dir,
-    key_file_path,
     unlock_key,
-    write_atomic,
 )
 from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import utc_now

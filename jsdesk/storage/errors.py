@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlcipher3
 from sqlalchemy.exc import DatabaseError
 
 from jsdesk.errors import UserError
+from jsdesk.storage.files import backup_dir
 
 RESTORE_HINT = (
     "Du kan gjenopprette en sikkerhetskopi med «jsdesk db restore FIL»; "
@@ -22,8 +24,6 @@ RESTORE_HINT = (
 
 
 def restore_hint(db_path: Path) -> str:
-    from jsdesk.storage.backup import backup_dir
-
     return RESTORE_HINT.format(backups=backup_dir(db_path))
 
 
@@ -90,7 +90,6 @@ def environment_error(kind: str, db_path: Path) -> UserError:
 @contextmanager
 def translate_errors(db_path: Path) -> Iterator[None]:
     """Re-raise environment failures from SQLite as ``UserError``."""
-    import sqlcipher3
 
     try:
         yield

@@ -16,16 +16,23 @@ import json
 import logging
 import os
 import secrets
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
 from jsdesk.errors import UserError
-from jsdesk.storage.errors import environment_error
-from jsdesk.storage.owner_only import restrict_dir, restrict_file
+from jsdesk.storage import backup
+from jsdesk.storage.backup import opens_with
+from jsdesk.storage.connection import make_engine
+from jsdesk.storage.errors import environment_error, translate_errors
+from jsdesk.storage.files import backup_dir, fsync_dir, key_file_path, write_atomic
 from jsdesk.storage.sessions import DatabaseCore
 
 log = logging.getLogger("jsdesk.storage")
@@ -66,10 +73,6 @@ WRAPPED_BYTES = 32 + 16  # a 256-bit key and the GCM tag
 MAX_FAILED_ATTEMPTS = 1_000_000
 MAX_KEY_FILE_BYTES = 1024 * 1024
 REKEY_PENDING = "rekey_pending"  # key-file entry while the database key is being replaced
-
-
-def key_file_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".keys")
 
 
 def check_passphrase(passphrase: str) -> None:
@@ -127,9 +130,6 @@ def _derive(secret: str, salt: bytes, kdf: str, params: dict[str, int]) -> bytes
     """The 256-bit key derived from ``secret`` with ``kdf`` ("argon2id" or "scrypt")."""
     normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
     if kdf == ARGON2ID:
-        from cryptography.exceptions import UnsupportedAlgorithm
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
         try:
             derivation = Argon2id(
                 salt=salt,
@@ -147,7 +147,6 @@ def _derive(secret: str, salt: bytes, kdf: str, params: dict[str, int]) -> bytes
                 1,
             ) from None
         return derivation.derive(normalised)
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     return Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(
         normalised
@@ -213,7 +212,6 @@ class Slot:
         params: dict[str, int] | None = None,
     ) -> Slot:
         """``db_key`` wrapped under ``secret`` (by default with ``current_kdf()``)."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if kdf is None or params is None:
             kdf, params = current_kdf()
@@ -224,9 +222,6 @@ class Slot:
         return cls(salt=salt, nonce=nonce, wrapped=wrapped, kdf=kdf, params=dict(params))
 
     def unwrap(self, secret: str, label: str) -> bytes | None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         kek = _derive(secret, self.salt, self.kdf, self.params)
         try:
             return AESGCM(kek).decrypt(self.nonce, self.wrapped, label.encode("ascii"))
@@ -402,74 +397,10 @@ class KeyFile:
         write_atomic(path, json.dumps(self.to_json(), indent=2).encode("utf-8") + b"\n")
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` via a temporary owner-only file, fsync and rename.
-
-    With ``durable=False`` nothing is fsynced: a reader sees the old or the new
-    content, but after a power loss the old content may come back.
-    """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        private_file(Path(tmp_name))  # mkstemp made it 0600; on Windows the ACL (file closed)
-        os.replace(tmp_name, path)  # the rename keeps the file's mode and ACL
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    if durable:
-        fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename durable (no-op where directories cannot be opened, e.g. Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def private_file(path: Path) -> None:
-    """Make ``path`` readable and writable by its owner only (0600 on POSIX, an
-    owner-only ACL on Windows; see ``jsdesk.storage.owner_only``)."""
-    restrict_file(path)
-
-
-def private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) if needed; a folder jsdesk creates is its owner's only
-    (0700, or an owner-only ACL that what is made in it inherits). A folder that exists
-    (one the user chose) is left as it is."""
-    if path.is_dir():
-        return
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    restrict_dir(path)  # mkdir's mode is reduced by the umask, and ignored on Windows
-
-
-def create_private_file(path: Path) -> None:
-    """Create an empty file with mode 0600 (fails if it exists).
-
-    SQLite gives a database's ``-wal``/``-shm``/``-journal`` the mode of the
-    database file, so creating the database file this way keeps them private too.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
-    private_file(path)
-
-
 def _settle_rekey(
     db_path: Path, key_file: KeyFile, old: bytes | None, new: bytes | None
 ) -> bytes | None:
     """Finish or undo a re-keying that a crash interrupted; the key the file takes."""
-    from jsdesk.storage.backup import opens_with
 
     key_path = key_file_path(db_path)
     if new is not None and opens_with(db_path, new):
@@ -592,9 +523,6 @@ class KeysMixin(DatabaseCore):
         pending slots become the key file's slots. An open in between finds out
         which key the file on disk takes (``_settle_rekey``).
         """
-        from jsdesk.storage import backup
-        from jsdesk.storage.connection import make_engine
-        from jsdesk.storage.errors import translate_errors
 
         check_passphrase(new_passphrase)
         key_path = key_file_path(self.path)
@@ -627,7 +555,7 @@ class KeysMixin(DatabaseCore):
         self._bind(new_key, make_engine(self.path, new_key))
         self._after_commit()  # the anchor follows the new file
         failed = backup.rekey_backups(self.path, old_key, new_key)
-        backup.keep_key_copy(self.path, backup.backup_dir(self.path))
+        backup.keep_key_copy(self.path, backup_dir(self.path))
         self.rekey_problem = (
             "Disse sikkerhetskopiene kunne ikke krypteres med den nye nøkkelen og er merket "
             f"«gammel-nøkkel» (de åpnes bare med den gamle nøkkelfilen): "

@@ -9,7 +9,7 @@ from filelock import FileLock, Timeout
 
 from jsdesk.errors import UserError
 from jsdesk.storage.errors import environment_error
-from jsdesk.storage.keys import private_dir
+from jsdesk.storage.files import private_dir
 
 
 def lock_file_path(db_path: Path) -> Path:

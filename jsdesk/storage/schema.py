@@ -2,7 +2,9 @@
 
 Alembic is imported only when a migration has to run: opening a database that
 is already at ``HEAD_REVISION`` reads the revision with one query, which keeps
-start-up fast. A test checks that ``HEAD_REVISION`` is Alembic's head.
+start-up fast (importing Alembic adds 149 modules to storage's 479 and about a
+quarter to its import time, python -X importtime). A test checks that
+``HEAD_REVISION`` is Alembic's head.
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import tsp as _tsp  # noqa: F401  registers signing-certificate-v2 with cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -105,8 +108,6 @@ def sign_detached(
     ``cryptography``'s PKCS7SignatureBuilder cannot add that attribute, so the
     structure is assembled with ``asn1crypto`` and signed with ``cryptography``.
     """
-    from asn1crypto import algos, cms, core, tsp
-    from asn1crypto import x509 as asn1_x509
 
     signing_time = (signing_time or datetime.now(UTC)).replace(microsecond=0)
     cert_der = certificate.public_bytes(serialization.Encoding.DER)
@@ -220,8 +221,6 @@ def envelope(
     the structure is built with ``asn1crypto`` and the operations done with
     ``cryptography``.
     """
-    from asn1crypto import algos, cms
-    from asn1crypto import x509 as asn1_x509
 
     public_key = recipient.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
@@ -284,7 +283,6 @@ def envelope(
 
 def content_kind(data: bytes) -> str | None:
     """The CMS content type of ``data`` (``"enveloped_data"``, ``"signed_data"``, …) or None."""
-    from asn1crypto import cms
 
     try:
         info = cms.ContentInfo.load(data, strict=True)
@@ -310,7 +308,6 @@ def open_envelope_details(
     data: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey
 ) -> OpenedEnvelope:
     """Decrypt an envelope with RSAES-OAEP or PKCS#1 v1.5 key transport and AES-CBC content."""
-    from asn1crypto import cms
 
     not_for_us = SignatureProblem(
         "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller "
@@ -367,7 +364,6 @@ def open_envelope_details(
 
 def _our_recipient_info(recipient_infos: object, certificate: x509.Certificate) -> Any:
     """The key-transport recipient info addressed to ``certificate``, if any."""
-    from asn1crypto import cms
 
     assert isinstance(recipient_infos, cms.RecipientInfos)
     issuer_der = certificate.issuer.public_bytes()
@@ -440,8 +436,6 @@ def verify_detached(signature: bytes, content: bytes) -> SignatureInfo:
     Says nothing about whether the signer is trusted: ``verify_signed`` (or
     ``trust.validate_certificate``) does that.
     """
-    from asn1crypto import cms
-    from asn1crypto import tsp as _tsp  # noqa: F401  registers signing-certificate-v2 with cms
 
     if len(signature) > MAX_SIGNATURE_BYTES:
         raise SignatureProblem("Signaturfilen er urimelig stor og avvises.")
@@ -493,8 +487,6 @@ def _check_signer(
     listed_digests: set[str],
     content: bytes,
 ) -> SignatureInfo:
-    from asn1crypto import cms
-
     assert isinstance(signer_info, cms.SignerInfo)
     signer, values = _check_signer_info(
         signer_info,
@@ -599,7 +591,6 @@ def _check_signer_info(
 
 def _check_signing_certificate(ess: Any, signer: x509.Certificate) -> None:
     """An ESS signing-certificate(-v2) attribute must name exactly the signer certificate."""
-    from asn1crypto import tsp
 
     ess_ids = ess["certs"]
     if len(ess_ids) < 1:
@@ -638,8 +629,6 @@ def verify_timestamp_token(token: bytes, stamped: bytes) -> TimestampInfo:
     the TSA's certificate path is validated by ``trust.validate_certificate``
     with ``Purpose.TIMESTAMPING``.
     """
-    from asn1crypto import cms
-    from asn1crypto import tsp as _tsp  # noqa: F401  registers the TSTInfo content type
 
     try:
         info = cms.ContentInfo.load(token, strict=True)
@@ -686,8 +675,6 @@ def verify_timestamp_token(token: bytes, stamped: bytes) -> TimestampInfo:
 
 
 def _find_signer_cert(sid: object, certs: list[x509.Certificate]) -> x509.Certificate:
-    from asn1crypto import cms
-
     assert isinstance(sid, cms.SignerIdentifier)
     if sid.name == "issuer_and_serial_number":
         serial = sid.chosen["serial_number"].native

@@ -2,7 +2,6 @@
 
 The two steps are separate so the GUI can show the plan before anything happens
 and run the export in a worker thread::
-
     plan = plan_submission(db, year=2025)            # what goes in, what is left out and why
     result = create_submission(db, plan, out_dir, progress=callback)
 
@@ -445,7 +444,6 @@ def _header(
     submission_id: str,
     now: datetime,
 ) -> dict[str, object]:
-
     settings = db.settings
     name = MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(now.date())) or (
         MUNICIPALITIES.name_of(settings.kommunenummer, Period.day(plan.period_to))

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
+
 from jsdesk.paths import resources_dir
 
 FORMAT_VERSION = "1"
@@ -37,8 +39,6 @@ def _validator() -> Any:
     # jsonschema-rs (Rust) checks 10,000 records in milliseconds where the pure
     # Python jsonschema needs seconds; the tests check the schema itself and
     # sample documents with the reference ``jsonschema`` package as well.
-    import jsonschema_rs
-
     return jsonschema_rs.Draft202012Validator(load_schema())
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from pathlib import Path
 from typing import NoReturn
@@ -17,6 +19,7 @@ from jsdesk.paths import resources_dir
 from jsdesk.ui.context import AppContext, Options
 from jsdesk.ui.crash_dialog import install_crash_reporting
 from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.qt_translator import install_qt_translations
 
 APP_ICON = "jsdesk.png"  # the window's icon; the exe and installer use installer/jsdesk.ico
 
@@ -73,7 +76,6 @@ def application(argv: list[str]) -> QApplication:
     app.setApplicationName("jsdesk")
     app.setApplicationDisplayName("jsdesk")
     app.setWindowIcon(QIcon(str(resources_dir() / APP_ICON)))
-    from jsdesk.ui.qt_translator import install_qt_translations
 
     install_qt_translations(app)
     return app
@@ -87,6 +89,30 @@ def create_main_window(argv: list[str]) -> MainWindow:
     window.show()
     QTimer.singleShot(0, window.start)
     return window
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the GUI with ``sys.argv``-style arguments; returns the exit code.
+
+    Options: ``--db PATH``, ``--form FILE --sandbox`` (pilot mode). With
+    ``JSDESK_PASSPHRASE`` set and an initialised database the overview opens
+    directly. An existing ``QApplication`` is reused.
+    """
+    check_display()
+    return run(argv)
+
+
+def check_display() -> None:
+    """On Linux without X11 or Wayland, say so in one line instead of Qt's abort."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise UserError(
+        "jsdesk finner ingen skjerm (verken DISPLAY eller WAYLAND_DISPLAY er satt). Start "
+        "jsdesk fra et skrivebord, eller bruk kommandolinjen (jsdesk --help).",
+        ExitCode.NO_DISPLAY,
+    )
 
 
 def run(argv: list[str]) -> int:

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, Signal
 
-from jsdesk.rules import default_form, form_by_version
-
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
     from jsdesk.storage import Database
@@ -76,6 +74,8 @@ class AppContext(QObject):
     def form_for_new(self) -> FormDefinition:
         if self.pilot_form is not None:
             return self.pilot_form
+        from jsdesk.rules import default_form  # after first paint: see ui/main_window.py
+
         return default_form()
 
     def form_for_version(self, version: str) -> FormDefinition:
@@ -83,6 +83,8 @@ class AppContext(QObject):
         then the shipped forms (a ``FormLookup``, passed to export, checks and reports)."""
         if self.pilot_form is not None and self.pilot_form.version == version:
             return self.pilot_form
+        from jsdesk.rules import form_by_version  # after first paint: see ui/main_window.py
+
         return form_by_version(version)
 
     def idle_minutes(self) -> int:

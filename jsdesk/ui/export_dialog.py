@@ -51,13 +51,14 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.storage import Status
 from jsdesk.submission.credentials import load_certificate_file, load_recipient, save_recipient
 from jsdesk.submission.export import Plan, SubmissionResult, create_submission, plan_submission
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
-from jsdesk.ui.receipt import ReceiptDialog
+from jsdesk.ui.receipt import NEXT_STEPS_SETTING, ReceiptDialog
 from jsdesk.ui.window_state import last_folder, place, remember_folder
 
 FIRST_YEAR = 2023
@@ -461,8 +462,6 @@ class ExportDialog(QDialog):
         self.show_receipt(result)
 
     def show_receipt(self, result: SubmissionResult) -> ReceiptDialog:
-        from jsdesk.ui.receipt import NEXT_STEPS_SETTING
-
         next_steps = self.context.require_db().get_setting(NEXT_STEPS_SETTING) or ""
         self.receipt = ReceiptDialog(result, str(next_steps), self)
         self.receipt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -576,7 +575,6 @@ def summary_text(plan: Plan) -> str:
 
 def included_lines(context: AppContext, plan: Plan) -> list[str]:
     """One line per included record (masked number, status, "rettelse"), at most LIST_LIMIT."""
-    from jsdesk.storage import Status
 
     wanted = set(plan.included)
     lines: list[str] = []

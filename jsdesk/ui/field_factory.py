@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from jsdesk.domain.code_domains import MUNICIPALITIES, choice_domain
 from jsdesk.domain.period import Period
+from jsdesk.forms import Role
 from jsdesk.ui.fields import (
     RADIO_MAX_CODES,
     ChoiceField,
@@ -37,8 +39,6 @@ def domain_choices(
     project municipality (``role: municipality``) of an installation offers only the
     numbers the installation's municipality (``installation``) had in the period.
     """
-    from jsdesk.domain.code_domains import MUNICIPALITIES, choice_domain
-    from jsdesk.forms import Role
 
     found = choice_domain(variable.domain)
     if found is None:

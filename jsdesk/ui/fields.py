@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.domain.fnr import FnrError, analyse
 from jsdesk.ui.bokmal import (
     DATE_FORMAT_HINT,
     escape_mnemonic,
@@ -728,8 +729,6 @@ class FnrField(Field):
 
 
 def check_fnr(number: str) -> str:
-    from jsdesk.domain.fnr import FnrError, analyse
-
     try:
         info = analyse(number)
     except FnrError as exc:

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from jsdesk.domain.code_domains import MUNICIPALITIES, Choice
 from jsdesk.errors import os_error_reason
+from jsdesk.storage.files import write_atomic
+from jsdesk.ui.printing import document, html_page, print_document, save_file
 
 MIN_PASSPHRASE = 12
 
@@ -243,8 +245,6 @@ class RecoveryPanel(QWidget):
         )
 
     def _key_html(self) -> str:
-        from jsdesk.ui.printing import html_page
-
         return html_page(
             "Gjenopprettingsnøkkel for jsdesk",
             [
@@ -255,8 +255,6 @@ class RecoveryPanel(QWidget):
         )
 
     def print_key(self) -> None:
-        from jsdesk.ui.printing import document, print_document
-
         print_document(
             self,
             document(self._key_html()),
@@ -265,8 +263,6 @@ class RecoveryPanel(QWidget):
         )
 
     def save_key(self) -> None:
-        from jsdesk.ui.printing import save_file
-
         save_file(
             self,
             name="lagre_nokkel_dialog",
@@ -278,8 +274,6 @@ class RecoveryPanel(QWidget):
         )
 
     def write_key(self, path: Path) -> None:
-        from jsdesk.storage.keys import write_atomic
-
         text = (
             "Gjenopprettingsnøkkel for jsdesk\n\n"
             f"{self.key.text()}\n\n"

@@ -1,22 +1,33 @@
 """The main window: setup/unlock panels and the participation overview.
 
-The window is shown before any heavy module (storage, rules, forms) is imported;
-``start()`` runs right after and decides between first-start setup, unlock and
-(with ``JSDESK_PASSPHRASE``) opening straight to the overview.
+The window is shown before any heavy module is imported; ``start()`` runs right
+after and decides between first-start setup, unlock and (with ``JSDESK_PASSPHRASE``)
+opening straight to the overview.
+
+Start-up cost: the form and its rules, the panels, the overview, the wizard and the
+dialogs pull in YAML, storage (SQLAlchemy, SQLCipher), the registry and the reports
+(XlsxWriter). They are imported inside the methods that first need them, after the
+window is painted: imported at the top they take the first window's imports from 191
+to 627 modules and about three times the import time (``python -X importtime``;
+benchmarks/startup.py times the first window).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
     QStackedWidget,
@@ -26,10 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
 from jsdesk.ui.context import IDLE_SETTING, AppContext
+from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog, message_box
+from jsdesk.ui.window_state import place
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+    from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QComboBox, QLineEdit, QTableView
 
     from jsdesk.storage import Database
@@ -83,9 +97,6 @@ class MainWindow(QMainWindow):
         self._built = False
         self.setObjectName("main_window")
         self.setWindowTitle(APP_TITLE)
-        from PySide6.QtCore import QSize
-
-        from jsdesk.ui.window_state import place
 
         place(self, WINDOW_NAME, QSize(1200, 720))
         central = QWidget(self)
@@ -119,7 +130,6 @@ class MainWindow(QMainWindow):
         if self._built:
             return
         self._built = True
-        from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
         from jsdesk.ui.idle import IdleWatcher
         from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
         from jsdesk.ui.overview import OverviewPanel
@@ -173,8 +183,6 @@ class MainWindow(QMainWindow):
         self._set_unlocked_actions(False)
 
     def _action(self, name: str, text: str, keys: str | QKeySequence.StandardKey) -> QAction:
-        from PySide6.QtGui import QAction, QKeySequence
-
         action = QAction(text, self)
         action.setObjectName(name)
         action.setShortcut(QKeySequence(keys))
@@ -183,8 +191,6 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        from PySide6.QtGui import QAction, QKeySequence
-
         self.action_new = self._action("action_new", "&Ny deltakelse", "Ctrl+N")
         self.action_new.triggered.connect(lambda: self.open_participation(None))
         self.action_open = self._action("action_open", "Å&pne", "Ctrl+O")
@@ -251,7 +257,6 @@ class MainWindow(QMainWindow):
 
     def _build_help_menu(self) -> None:
         """Hjelp → Om jsdesk: versions and licence notices (jsdesk/ui/about_dialog.py)."""
-        from PySide6.QtGui import QAction
 
         self.help_menu = self.menuBar().addMenu("&Hjelp")
         self.help_menu.setObjectName("hjelpemeny")
@@ -337,8 +342,6 @@ class MainWindow(QMainWindow):
         self.unlock_panel.secret.setFocus()
 
     def _show_setup(self) -> None:
-        from datetime import date
-
         from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
         from jsdesk.domain.period import Period
 
@@ -388,8 +391,6 @@ class MainWindow(QMainWindow):
         self._backup_timer.start()
 
     def _start_sandbox(self) -> None:
-        import secrets
-
         from jsdesk.rules import check_form_file, load_form
         from jsdesk.storage import Database
 
@@ -432,7 +433,6 @@ class MainWindow(QMainWindow):
     def _fatal(self, text: str, details: str | None = None, *, name: str = "feil_dialog") -> None:
         self.exit_code = 1
         self.loading.setText(text)
-        from jsdesk.ui.dialogs import message_box
 
         box = message_box(self, "jsdesk kan ikke starte", text, details=details, name=name)
         box.finished.connect(lambda _result: self.close())
@@ -498,7 +498,6 @@ class MainWindow(QMainWindow):
 
     def installation_text(self) -> str:
         """ "Oslo (0301), bydel Gamle Oslo (030101)": whose register this installation is."""
-        from datetime import date
 
         from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
         from jsdesk.domain.period import Period
@@ -545,8 +544,6 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.table.setFocus()
         if self.model.rowCount() and not self.table.currentIndex().isValid():
-            from PySide6.QtCore import QItemSelectionModel
-
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(0, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -557,7 +554,6 @@ class MainWindow(QMainWindow):
         if not self.context.is_open:
             return
         self.idle.stop()
-        from PySide6.QtWidgets import QDialog
 
         for top in QApplication.topLevelWidgets():
             # Small dialogs (delete, settings, "Hvorfor?") may show personal data: close
@@ -655,8 +651,6 @@ class MainWindow(QMainWindow):
                 stored = self.context.require_db().get_participation(participation_id)
                 form = self.context.form_for_version(stored.form_version)
         except UserError as exc:
-            from jsdesk.ui.dialogs import message_box
-
             message_box(self, "Kan ikke åpne deltakelsen", exc.message)
             return None
         wizard = ParticipationWizard(self.context, form, participation_id)
@@ -684,7 +678,6 @@ class MainWindow(QMainWindow):
         summary = self.model.summary(index.row()) if index.isValid() else None
         if summary is None:
             return
-        from jsdesk.ui.dialogs import DeleteDialog
 
         dialog = DeleteDialog(summary.masked_fnr, self)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -736,8 +729,6 @@ class MainWindow(QMainWindow):
             self.model.reveal(index.row(), number)
 
     def show_settings(self) -> None:
-        from datetime import date
-
         from jsdesk.domain.code_domains import MUNICIPALITIES
         from jsdesk.domain.period import Period
 
@@ -750,7 +741,6 @@ class MainWindow(QMainWindow):
             ("Testinstallasjon", "ja" if settings.test_installation else "nei"),
             ("Database", str(self.context.db_path)),
         ]
-        from jsdesk.ui.dialogs import SettingsDialog
         from jsdesk.ui.receipt import NEXT_STEPS_SETTING
 
         next_steps = str(db.get_setting(NEXT_STEPS_SETTING) or "")

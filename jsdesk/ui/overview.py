@@ -6,6 +6,7 @@ Signals: none of its own; the main window connects to ``table`` and the filters.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.forms import Stage
+from jsdesk.storage import Status
 from jsdesk.ui.bokmal import parse_nb_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.participations_model import DEFAULT_SORT_COLUMN, Filters, ParticipationsModel
@@ -95,11 +98,6 @@ class OverviewPanel(QWidget):
         return combo
 
     def fill_filters(self) -> None:
-        from datetime import date
-
-        from jsdesk.forms import Stage
-        from jsdesk.storage import Status
-
         for combo, values in (
             (self.status_filter, [str(status) for status in Status]),
             (self.stage_filter, [str(stage) for stage in Stage]),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from jsdesk.errors import UserError
+from jsdesk.rules import in_form_words
 from jsdesk.ui.bokmal import format_iso_date
 
 if TYPE_CHECKING:
@@ -184,8 +185,6 @@ class ParticipationsModel(QAbstractTableModel):
         return "\n".join(lines) or "Ingen feil eller advarsler."
 
     def _words(self, summary: ParticipationSummary, finding: Mapping[str, Any]) -> str:
-        from jsdesk.rules import in_form_words
-
         message = str(finding.get("message", ""))
         try:
             form = self.context.form_for_version(summary.form_version)

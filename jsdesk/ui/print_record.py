@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QVBoxLayout, QWidget
 
+from jsdesk.domain.fnr import mask
+from jsdesk.forms import Role, VarType
+from jsdesk.rules import evaluate
 from jsdesk.ui.bokmal import format_date, format_iso_date, ok_cancel_buttons
 from jsdesk.ui.printing import document, html_page, html_table, print_document
 
@@ -28,8 +31,6 @@ EMPTY = "–"
 
 def value_text(variable: Variable, value: object, *, show_fnr: bool) -> str:
     """How a stored value reads on paper."""
-    from jsdesk.domain.fnr import mask
-    from jsdesk.forms import VarType
 
     if value is None or value == [] or value == "":
         return EMPTY
@@ -64,8 +65,6 @@ def participation_parts(
     form: FormDefinition, values: Mapping[str, object], *, show_fnr: bool
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """Per form part: its heading and (label, value) rows, every variable of the part."""
-    from jsdesk.forms import Role
-    from jsdesk.rules import evaluate
 
     derived = evaluate(form, dict(values), allow_synthetic=True).derived
     parts = []

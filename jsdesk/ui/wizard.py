@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from jsdesk.errors import UserError
 from jsdesk.forms.model import Role
 from jsdesk.registry import provenance
-from jsdesk.rules import evaluate
+from jsdesk.rules import dependencies, evaluate, in_form_words
 from jsdesk.storage import RecordConflict
 from jsdesk.ui.bokmal import FOCUS_STYLE, format_time, translate_message_box, translate_wizard
 from jsdesk.ui.conflict_dialog import MINE, ConflictDialog, shown_value
@@ -64,6 +64,7 @@ from jsdesk.ui.fields import (
     ReadOnlyField,
     with_mnemonic,
 )
+from jsdesk.ui.print_record import PrintParticipationDialog
 from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 from jsdesk.ui.window_state import place
 
@@ -399,8 +400,6 @@ class ParticipationWizard(QWizard):
         self.setSideWidget(side)
 
     def _build_pages(self) -> None:
-        from jsdesk.rules import dependencies
-
         derived = {rule.variable for rule in self.form.rules if str(rule.kind) == "derive"}
         depends_on = dependencies(self.form)
         for part in self.form.parts:
@@ -722,8 +721,6 @@ class ParticipationWizard(QWizard):
     def _update_summaries(
         self, by_variable: Mapping[str, list[Finding]], accepted: Mapping[Finding, str]
     ) -> None:
-        from jsdesk.rules import in_form_words
-
         for number, page in self.pages.items():
             errors = warnings = done = hidden = 0
             page.problems.clear()
@@ -818,7 +815,6 @@ class ParticipationWizard(QWizard):
         if self.participation_id is None:
             self.saved_label.setText("Skriv noe først: en tom deltakelse kan ikke skrives ut.")
             return
-        from jsdesk.ui.print_record import PrintParticipationDialog
 
         stored = self.context.require_db().get_participation(self.participation_id)
         dialog = PrintParticipationDialog(

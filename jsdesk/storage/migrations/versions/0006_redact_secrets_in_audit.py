@@ -19,6 +19,9 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from jsdesk.storage import audit
+from jsdesk.storage.models import utc_now
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | None = None
@@ -31,9 +34,6 @@ REDACTION_ACTION = "sladdet hemmelighet"
 
 
 def upgrade() -> None:
-    from jsdesk.storage import audit
-    from jsdesk.storage.models import utc_now
-
     bind = op.get_bind()
     names = ", ".join(f"'{name}'" for name in SECRET_SETTINGS)
     ids = [
