@@ -9,15 +9,20 @@ number in the repository could be a real person's number.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from stdnum.no import fodselsnummer as stdnum_fnr
 
 from jsdesk.domain.fnr import PersonKey, synthetic_number
 from jsdesk.forms import FormDefinition
-from jsdesk.rules import Evaluation, FindingCode, evaluate, load_form
+from jsdesk.rules import Evaluation, FindingCode, evaluate, load_form, shipped_form_paths
+from jsdesk.rules import form_files as form_loader
 
 FORM_PATH = Path(__file__).resolve().parent.parent / "forms" / "jobbsjansen-2023.yaml"
 TODAY = date(2025, 6, 1)
@@ -145,3 +150,19 @@ def codes_for(evaluation: Evaluation, variable: str) -> list[FindingCode]:
 
 def all_codes(evaluation: Evaluation) -> set[FindingCode]:
     return {f.code for f in evaluation.findings}
+
+
+@contextmanager
+def shipping(new_form_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Make jsdesk 'ship' ``new_form_path`` beside its own forms, as a release with the
+    new form would (the forms folder is ``folder``); yields the new form's path."""
+    folder.mkdir()
+    for path in shipped_form_paths():
+        shutil.copy(path, folder / path.name)
+    shutil.copy(new_form_path, folder / new_form_path.name)
+    monkeypatch.setattr(form_loader, "forms_dir", lambda: folder)
+    form_loader._shipped_forms.cache_clear()
+    try:
+        yield new_form_path
+    finally:
+        form_loader._shipped_forms.cache_clear()

@@ -9,13 +9,13 @@ changed label and a changed rule message.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from engine_support import shipping
 from sqlalchemy import select
 
 from jsdesk.cli import main
@@ -23,7 +23,6 @@ from jsdesk.demo import generate_participations
 from jsdesk.errors import UserError
 from jsdesk.forms.diff import ChangeKind, diff_forms
 from jsdesk.rules import default_form, load_form, shipped_form_paths
-from jsdesk.rules import form_files as form_loader
 from jsdesk.storage import Database, Status
 from jsdesk.storage.form_migration import plan_migration
 from jsdesk.storage.models import AuditEvent
@@ -135,15 +134,8 @@ def shipped_with_new(
     new_form_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """Make jsdesk 'ship' both versions, as a release with the new form would."""
-    folder = tmp_path / "forms"
-    folder.mkdir()
-    for path in shipped_form_paths():
-        shutil.copy(path, folder / path.name)
-    shutil.copy(new_form_path, folder / new_form_path.name)
-    monkeypatch.setattr(form_loader, "forms_dir", lambda: folder)
-    form_loader._shipped_forms.cache_clear()
-    yield new_form_path
-    form_loader._shipped_forms.cache_clear()
+    with shipping(new_form_path, tmp_path / "forms", monkeypatch) as path:
+        yield path
 
 
 def _small_database(path: Path) -> dict[str, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from engine_support import shipping
 from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
 from ui_support import FORM_VERSION, PASSPHRASE, synthetic
@@ -18,7 +18,6 @@ from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition
 from jsdesk.reports.quality import quality_list
 from jsdesk.rules import default_form, evaluate, form_by_version, load_form, shipped_form_paths
-from jsdesk.rules import form_files as form_loader
 from jsdesk.storage import Database
 from jsdesk.submission.export import plan_submission
 from jsdesk.ui.app import create_main_window
@@ -50,15 +49,8 @@ def new_form(
     new_form_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FormDefinition]:
     """The new version shipped beside the old one, as a release with it would ship it."""
-    folder = tmp_path / "forms"
-    folder.mkdir()
-    for path in shipped_form_paths():
-        shutil.copy(path, folder / path.name)
-    shutil.copy(new_form_path, folder / new_form_path.name)
-    monkeypatch.setattr(form_loader, "forms_dir", lambda: folder)
-    form_loader._shipped_forms.cache_clear()
-    yield form_by_version(NEW_VERSION)
-    form_loader._shipped_forms.cache_clear()
+    with shipping(new_form_path, tmp_path / "forms", monkeypatch):
+        yield form_by_version(NEW_VERSION)
 
 
 def test_form_versions__form_not_shipped__unknown_by_version_known_where_passed(
