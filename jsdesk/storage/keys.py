@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf import argon2
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from jsdesk.errors import UserError
@@ -131,7 +131,7 @@ def _derive(secret: str, salt: bytes, kdf: str, params: dict[str, int]) -> bytes
     normalised = unicodedata.normalize("NFC", secret).encode("utf-8")
     if kdf == ARGON2ID:
         try:
-            derivation = Argon2id(
+            derivation = argon2.Argon2id(
                 salt=salt,
                 length=32,
                 iterations=params["iterations"],
