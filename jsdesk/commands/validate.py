@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.domain.fnr import PersonKey
 from jsdesk.errors import ExitCode, UserError
 from jsdesk.forms import FormLoadError
@@ -113,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _installation(number: str | None) -> str | None:
     """``--kommune NR``: a number that names a municipality in some year's list."""
-    from jsdesk.domain.code_domains import MUNICIPALITIES
 
     if number is None:
         return None

@@ -15,7 +15,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
-from jsdesk.domain.code_domains import FODSELSNUMMER, Choice, analyse_cached, choice_domain, domain
+from jsdesk.domain.code_domains import (
+    FODSELSNUMMER,
+    MUNICIPALITIES,
+    Choice,
+    analyse_cached,
+    choice_domain,
+    domain,
+)
 from jsdesk.domain.fnr import FnrInfo
 from jsdesk.domain.period import Period
 from jsdesk.forms.model import Domain, Role, Variable, VarType
@@ -333,7 +340,6 @@ def _fnr_checker(label: str) -> ValueChecker:
 
 def _municipality_checker(label: str) -> ValueChecker:
     """The project municipality: in force in the period, and the installation's own."""
-    from jsdesk.domain.code_domains import MUNICIPALITIES
 
     bare = label.strip("«»")
 
