@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from engine_support import shipping
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QListWidget
 from pytestqt.qtbot import QtBot
@@ -28,7 +29,7 @@ from ui_support import (
 )
 
 from jsdesk.forms import FormDefinition
-from jsdesk.rules import load_form, register_form, shipped_form_paths, unregister_form
+from jsdesk.rules import form_by_version, shipped_form_paths
 from jsdesk.storage import Database
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
@@ -155,8 +156,9 @@ def test_other_municipality__shown_on_field_summary_overview_and_send_inn_previe
 
 
 @pytest.fixture
-def text_identity_form(tmp_path: Path) -> Iterator[FormDefinition]:
-    """A copy of the shipped form whose identity (``role: identity``) is a text field."""
+def text_identity_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FormDefinition]:
+    """A copy of the shipped form whose identity (``role: identity``) is a text field,
+    shipped beside it."""
     (shipped,) = (p for p in shipped_form_paths() if FORM_VERSION.split(".")[0] in p.name)
     data: dict[str, Any] = yaml.safe_load(shipped.read_text(encoding="utf-8"))
     data["form"]["version"] = "2098.1"
@@ -164,10 +166,8 @@ def text_identity_form(tmp_path: Path) -> Iterator[FormDefinition]:
     identity["type"] = "string"
     path = tmp_path / "jobbsjansen-2098.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    form = load_form(path)
-    register_form(form)
-    yield form
-    unregister_form(form)
+    with shipping(path, tmp_path / "forms", monkeypatch):
+        yield form_by_version("2098.1")
 
 
 def test_open_existing__focus_skips_the_variable_with_role_identity_whatever_its_type(
