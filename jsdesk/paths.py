@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+from platformdirs import user_data_dir
 
 
 def app_root() -> Path:
@@ -35,10 +38,6 @@ def user_data_folder() -> Path:
     Installed update packages live here (``pakker/``); the database's default
     place is the same folder (``jsdesk.storage.default_db_path``).
     """
-    import os
-
-    from platformdirs import user_data_dir
-
     given = os.environ.get(DATA_DIR_ENV)
     if given:
         return Path(given).expanduser()

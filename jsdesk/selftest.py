@@ -22,11 +22,14 @@ from typing import Any
 
 from jsdesk.demo import generate_participations
 from jsdesk.logs import setup_logging
+from jsdesk.reports.period import Period
+from jsdesk.reports.results import compute_results
 from jsdesk.rules import check_form_file, default_form, shipped_form_paths
 from jsdesk.storage import Database, Status
 from jsdesk.submission.credentials import create_test_credentials, save_credentials
 from jsdesk.submission.export import create_submission, plan_submission
 from jsdesk.submission.verify import verify_file
+from jsdesk.ui.report_pdf import write_results_pdf_headless
 from jsdesk.ui.selftest_drive import fill_participation
 
 PASSPHRASE = "selvtest-passordfrase-1"
@@ -153,12 +156,6 @@ def _step_log(run: _Run) -> str:
 
 def _step_report(run: _Run) -> str:
     """The results as a PDF with its charts (pyqtgraph and numpy load in the bundle)."""
-    from jsdesk.reports.period import Period
-    from jsdesk.reports.results import compute_results
-    from jsdesk.rules import default_form
-    from jsdesk.storage import Database
-    from jsdesk.ui.report_pdf import write_results_pdf_headless
-
     target = run.folder / "resultater.pdf"
     with Database.open(run.db_path, PASSPHRASE) as db:
         stored = db.get_participation(run.participation_id)

@@ -19,6 +19,12 @@ from typing import Any
 from jsdesk.commands.cert import P12_PASSWORD_ENV, ask_p12_password, load_p12_file
 from jsdesk.commands.db import add_db_argument, db_path, open_database
 from jsdesk.errors import ExitCode, UserError
+from jsdesk.installed import installed_folder
+from jsdesk.packages.archive import build_package, open_package
+from jsdesk.packages.install import describe_installed, install_check, install_package, preview
+from jsdesk.packages.publishers import create_test_publisher, publisher_trust, trust_test_publisher
+from jsdesk.submission.container import write_atomic
+from jsdesk.submission.credentials import to_pkcs12
 
 
 def register(subparsers: Any) -> None:
@@ -90,9 +96,6 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from jsdesk.packages.archive import build_package
-    from jsdesk.submission.container import write_atomic
-
     credentials = load_p12_file(args.sign)
     data = build_package(args.folder, credentials)
     try:
@@ -104,15 +107,10 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _open(path: Path) -> Any:
-    from jsdesk.packages.archive import open_package
-    from jsdesk.packages.publishers import publisher_trust
-
     return open_package(path, publisher_trust())
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from jsdesk.packages.install import install_check
-
     package = _open(args.file)
     install_check(package)
     manifest = package.manifest
@@ -126,8 +124,6 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_install(args: argparse.Namespace) -> int:
-    from jsdesk.packages.install import install_check, install_package, preview
-
     package = _open(args.file)
     install_check(package)
     with ExitStack() as stack:
@@ -157,9 +153,6 @@ def _confirm() -> bool:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from jsdesk.installed import installed_folder
-    from jsdesk.packages.install import describe_installed
-
     lines = describe_installed()
     if not lines:
         print(f"Ingen oppdateringspakker er installert ({installed_folder()}).")
@@ -169,10 +162,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_create_test_publisher(args: argparse.Namespace) -> int:
-    from jsdesk.packages.publishers import create_test_publisher, trust_test_publisher
-    from jsdesk.submission.container import write_atomic
-    from jsdesk.submission.credentials import to_pkcs12
-
     credentials = create_test_publisher(args.name)
     password = ask_p12_password(args.out)
     try:

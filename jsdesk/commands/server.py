@@ -12,7 +12,9 @@ import argparse
 import sys
 from typing import Any
 
+from jsdesk.commands.db import check_municipality, db_url
 from jsdesk.errors import UserError
+from jsdesk.storage.server import add_user, init_server, remove_user
 
 
 def _bydel(text: str) -> str:
@@ -22,8 +24,6 @@ def _bydel(text: str) -> str:
 
 
 def _owner_url(args: argparse.Namespace) -> str:
-    from jsdesk.commands.db import db_url
-
     url: str | None = args.url or db_url(argparse.Namespace())
     if url is None:
         raise UserError("Oppgi den felles databasen med --url URL (eller JSDESK_DB=URL).", 2)
@@ -31,9 +31,6 @@ def _owner_url(args: argparse.Namespace) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from jsdesk.commands.db import check_municipality
-    from jsdesk.storage.server import init_server
-
     if not args.bydel:
         check_municipality(args.kommunenummer, None)
     for bydel in args.bydel:
@@ -56,8 +53,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add_user(args: argparse.Namespace) -> int:
-    from jsdesk.storage.server import add_user
-
     password = None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -83,8 +78,6 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 
 
 def cmd_remove_user(args: argparse.Namespace) -> int:
-    from jsdesk.storage.server import remove_user
-
     remove_user(_owner_url(args), None, args.name)
     print(f"Innloggingen {args.name} er fjernet. Hendelsene den skrev står i revisjonsloggen.")
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -168,8 +169,6 @@ def _date(text: str) -> date:
 
 def check_content(manifest: PackageManifest, files: dict[str, bytes]) -> None:
     """Every form passes ``form check``; every data file is a known reference file."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="jsdesk-pakke-") as folder:
         for item in manifest.files_of("skjema"):
             path = Path(folder) / item.name

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
+from jsdesk.storage.backend import backend_of, newest_audit_event
 from jsdesk.storage.errors import restore_hint
 from jsdesk.storage.files import key_file_path, write_atomic
 from jsdesk.storage.keys import KeyFile
@@ -91,13 +92,11 @@ def append_many(session: Session, at: datetime, events: Sequence[NewEvent]) -> N
     """Add events in order to the chain with one multi-row insert."""
     if not events:
         return
-    from jsdesk.storage.backend import backend_of
-
     backend = backend_of(session)
     last = backend.audit_head(session)
     prev_hash = GENESIS if last is None else last[1]
     ids = backend.audit_ids(session, 0 if last is None else last[0], len(events))
-    user = backend.audit_user(session)
+    user = backend.audit_user(session) or os_user()
     rows: list[dict[str, object]] = []
     for event_id, event in zip(ids, events, strict=True):
         salt = os.urandom(16)
@@ -161,12 +160,7 @@ class ChainReport:
         return not self.problems
 
 
-def head(session: Session) -> tuple[int, str] | None:
-    """(id, hash) of the newest event."""
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    return None if last is None else (int(last.id), str(last.hash))
+head = newest_audit_event  # (id, hash) of the newest event
 
 
 def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainReport:

@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
 from jsdesk.rules import Evaluation
 from jsdesk.storage.assess import Assessment, mask
-from jsdesk.storage.models import AuditEvent, Participation, Status
+from jsdesk.storage.models import Participation, Status
 
 WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
 CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
@@ -222,13 +222,6 @@ def status_for(
 
 def completeness_of(raw: Mapping[str, Any] | None) -> dict[int, bool]:
     return {int(k): bool(v) for k, v in (raw or {}).items()}
-
-
-def next_participation_id(session: Session) -> int:
-    highest = session.execute(
-        select(func.max(Participation.id)).union_all(select(func.max(AuditEvent.participation_id)))
-    ).scalars()
-    return max((value or 0) for value in highest) + 1
 
 
 def columns_for(

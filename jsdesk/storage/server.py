@@ -24,6 +24,7 @@ from jsdesk.storage.backend import (
     set_login_password,
     translate_server_errors,
 )
+from jsdesk.storage.database import Database
 from jsdesk.storage.models import utc_now
 from jsdesk.storage.settings import (
     SETTING_BYDEL,
@@ -76,8 +77,6 @@ def init_server(
     test_installation: bool = False,
 ) -> str:
     """Create (or upgrade) the schema, the group roles and the grants; returns the revision."""
-    from jsdesk.storage.database import Database
-
     engine = make_server_engine(url, password)
     try:
         with translate_server_errors(url), engine.connect() as conn:
@@ -139,8 +138,6 @@ def add_user(
     returned (print it once) and must be changed at the first login. Returns the
     one-time password or None.
     """
-    from jsdesk.storage.database import Database
-
     if not LOGIN_NAME.fullmatch(name):
         raise UserError(
             f"«{name}» kan ikke brukes som innlogging: bruk små bokstaver a–z, sifre og _, "

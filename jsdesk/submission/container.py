@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from jsdesk.storage.owner_only import restrict_file
 from jsdesk.submission import cms
 from jsdesk.submission.manifest import build_manifest
 
@@ -428,8 +429,6 @@ def _write_temp_and_rename(
     mode: int,
     private: bool,
 ) -> None:
-    from jsdesk.storage.owner_only import restrict_file
-
     temp = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:

@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
         # The pilot form is passed explicitly wherever a record of it is evaluated
         # (the wizard, the registry import); nothing process-wide learns of it.
         self.context.pilot_form = load_form(form_path)
-        from jsdesk.ui.pilot import PilotSession
+        from jsdesk.ui.pilot import PilotSession  # only the sandbox has the pilot panels
 
         self.pilot = PilotSession(self, form_path, self.context.pilot_form)
         self._sandbox_dir = Path(tempfile.mkdtemp(prefix="jsdesk-sandkasse-"))

@@ -28,6 +28,10 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
+from jsdesk.domain import fnr
+from jsdesk.storage import audit
+from jsdesk.storage.models import utc_now
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | None = None
@@ -56,10 +60,6 @@ _participations = sa.table(
 
 
 def upgrade() -> None:
-    from jsdesk.domain import fnr
-    from jsdesk.storage import audit
-    from jsdesk.storage.models import utc_now
-
     bind = op.get_bind()
     stored = bind.execute(
         sa.select(_settings.c.blob).where(_settings.c.key == KEY_SETTING)
