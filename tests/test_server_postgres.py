@@ -8,6 +8,7 @@ version is refused, not lost.
 
 from __future__ import annotations
 
+import socket
 from urllib.parse import urlsplit
 
 import psycopg
@@ -18,6 +19,7 @@ from storage_helpers import FORM_VERSION, record
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
+from jsdesk.storage.errors import classify
 from jsdesk.storage.server import add_user, init_server, remove_user
 
 GAMLE_OSLO, GRUNERLOKKA = "030101", "030102"
@@ -169,6 +171,32 @@ def test_wrong_password__a_message_not_a_trace(pg_server: PgServer, shared: str)
     with pytest.raises(UserError) as caught:
         Database.connect(pg_server.url("anna", "feil", _db_name(shared)))
     assert "Innloggingen" in caught.value.message
+
+
+def test_failures__classified_by_sqlstate_and_libpq__not_by_text(
+    pg_server: PgServer, shared: str
+) -> None:
+    """The shared database's failures, each made for real, named by code (one classifier
+    for both back ends, ``storage.errors.classify``)."""
+    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    with _plain(anna) as conn, pytest.raises(psycopg.Error) as denied:
+        conn.execute("DELETE FROM audit_events")
+    assert denied.value.sqlstate == "42501" and classify(denied.value) == "denied"
+    with pytest.raises(psycopg.OperationalError) as login:
+        _plain(pg_server.url("anna", "feil", _db_name(shared)))
+    assert classify(login.value) == "login"
+    closed = pg_server.url("anna", "pw-anna-123", _db_name(shared)).replace(
+        f":{pg_server.port}/", f":{_closed_port()}/"
+    )
+    with pytest.raises(psycopg.OperationalError) as unreachable:
+        _plain(closed)
+    assert classify(unreachable.value) == "unreachable"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the block ends
 
 
 def test_submitted__only_by_submitters(pg_server: PgServer, shared: str) -> None:

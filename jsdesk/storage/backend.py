@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage.errors import ERRNO_KINDS
+from jsdesk.storage.errors import classify
 from jsdesk.storage.models import AuditEvent, Participation
 
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -73,54 +73,6 @@ def server_url(url: str, password: str | None = None) -> URL:
 
 
 # --- failures of the environment ----------------------------------------------
-
-
-# SQLite's primary result codes (sqlite3/sqlcipher3 set ``sqlite_errorcode``).
-_SQLITE_KINDS = {
-    13: "full",  # SQLITE_FULL
-    8: "readonly",  # SQLITE_READONLY
-    14: "readonly",  # SQLITE_CANTOPEN
-    3: "readonly",  # SQLITE_PERM
-    11: "corrupt",  # SQLITE_CORRUPT
-    26: "corrupt",  # SQLITE_NOTADB
-    10: "io",  # SQLITE_IOERR
-}
-
-# PostgreSQL's SQLSTATE classes and codes.
-_PG_KINDS = {
-    "08": "unreachable",  # connection exception
-    "28": "login",  # invalid authorization
-    "53": "full",  # insufficient resources (disk full: 53100)
-    "57": "unreachable",  # operator intervention (server shut down)
-    "58": "io",  # system error
-    "XX": "corrupt",  # internal error (data corrupted: XX001)
-}
-_PG_CODES = {
-    "42501": "denied",  # insufficient privilege (grants, row-level security, triggers)
-    "40001": "conflict",  # serialization failure
-    "40P01": "conflict",  # deadlock detected
-    "25006": "readonly",  # read-only transaction
-}
-
-
-def classify(exc: BaseException) -> str | None:
-    """'full', 'readonly', 'corrupt', 'io', 'unreachable', 'login', 'denied', 'conflict'
-    or None (not a failure of the environment), from the exception's type and code."""
-    orig = getattr(exc, "orig", exc)
-    if isinstance(orig, OSError):
-        return ERRNO_KINDS.get(orig.errno or 0)
-    sqlstate = getattr(orig, "sqlstate", None)
-    if isinstance(sqlstate, str):
-        return _PG_CODES.get(sqlstate) or _PG_KINDS.get(sqlstate[:2])
-    code = getattr(orig, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return _SQLITE_KINDS.get(code & 0xFF)
-    pgconn = getattr(orig, "pgconn", None)
-    if pgconn is not None and type(orig).__module__.startswith("psycopg"):
-        # A failed connection has no SQLSTATE; libpq tells whether a login was tried.
-        tried = pgconn.used_password or pgconn.needs_password or pgconn.used_gssapi
-        return "login" if tried else "unreachable"
-    return None
 
 
 # --- the back ends ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Turning SQLite's environment failures into messages for the user.
+"""Telling failures of the environment apart by their codes, and messages for the user.
 
 Only failures of the environment (full disk, read-only folder, damaged file) are
 translated; anything else is a bug and propagates unchanged.
@@ -47,19 +47,60 @@ ERRNO_KINDS = {
 }
 
 
+# SQLite's primary result codes: sqlcipher3 sets ``sqlite_errorcode`` on every error SQLite
+# reports (an extended code, such as SQLITE_IOERR_WRITE, keeps its primary code in the low
+# byte). SQLCipher reports a wrong key, a damaged first page or a file that is no database
+# at all as SQLITE_NOTADB, and a page that fails authentication as SQLITE_CORRUPT.
+_SQLITE_KINDS = {
+    sqlcipher3.SQLITE_FULL: "full",
+    sqlcipher3.SQLITE_READONLY: "readonly",
+    sqlcipher3.SQLITE_CANTOPEN: "readonly",
+    sqlcipher3.SQLITE_PERM: "readonly",
+    sqlcipher3.SQLITE_CORRUPT: "corrupt",
+    sqlcipher3.SQLITE_NOTADB: "corrupt",
+    sqlcipher3.SQLITE_IOERR: "io",
+}
+
+# PostgreSQL's SQLSTATE classes and codes.
+_PG_KINDS = {
+    "08": "unreachable",  # connection exception
+    "28": "login",  # invalid authorization
+    "53": "full",  # insufficient resources (disk full: 53100)
+    "57": "unreachable",  # operator intervention (server shut down)
+    "58": "io",  # system error
+    "XX": "corrupt",  # internal error (data corrupted: XX001)
+}
+_PG_CODES = {
+    "42501": "denied",  # insufficient privilege (grants, row-level security, triggers)
+    "40001": "conflict",  # serialization failure
+    "40P01": "conflict",  # deadlock detected
+    "25006": "readonly",  # read-only transaction
+}
+
+
 def classify(exc: BaseException) -> str | None:
-    """'full', 'readonly', 'corrupt', 'io' or None (not an environment failure)."""
-    if isinstance(exc, OSError) and not isinstance(exc, DatabaseError):
-        return ERRNO_KINDS.get(exc.errno or 0)
-    text = str(getattr(exc, "orig", exc)).lower()
-    if "database or disk is full" in text or "file too large" in text:
-        return "full"
-    if "readonly" in text or "read-only" in text or "unable to open database" in text:
-        return "readonly"
-    if "file is not a database" in text or "malformed" in text or "not a database" in text:
-        return "corrupt"
-    if "disk i/o error" in text:
-        return "io"
+    """What failed in the environment, from the exception's type and code, never its text:
+    'full', 'readonly', 'corrupt', 'io' (either back end), 'unreachable', 'login',
+    'denied', 'conflict' (the shared database), or None (not a failure of the
+    environment: a bug, which propagates unchanged).
+
+    Both back ends' errors are read: an OSError's errno, SQLite's result code
+    (``sqlite_errorcode``) and PostgreSQL's SQLSTATE, whether raised by the driver or
+    wrapped by SQLAlchemy (``exc.orig``)."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, OSError):
+        return ERRNO_KINDS.get(orig.errno or 0)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return _PG_CODES.get(sqlstate) or _PG_KINDS.get(sqlstate[:2])
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return _SQLITE_KINDS.get(code & 0xFF)
+    pgconn = getattr(orig, "pgconn", None)
+    if pgconn is not None and type(orig).__module__.startswith("psycopg"):
+        # A failed connection has no SQLSTATE; libpq tells whether a login was tried.
+        tried = pgconn.used_password or pgconn.needs_password or pgconn.used_gssapi
+        return "login" if tried else "unreachable"
     return None
 
 
@@ -90,7 +131,6 @@ def environment_error(kind: str, db_path: Path) -> UserError:
 @contextmanager
 def translate_errors(db_path: Path) -> Iterator[None]:
     """Re-raise environment failures from SQLite as ``UserError``."""
-
     try:
         yield
     except (DatabaseError, sqlcipher3.DatabaseError, OSError) as exc:
