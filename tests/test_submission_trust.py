@@ -105,6 +105,22 @@ def test_chain__expired_intermediate__rejected() -> None:
     assert "CA-sertifikat i kjeden var utløpt" in _trust_check(report)
 
 
+def test_chain__intermediate_not_yet_valid__rejected_naming_the_ca() -> None:
+    root, _intermediate, _leaf = pki_chain()
+    early = issue_certificate(
+        "TEST Fremtidig Utsteder-CA",
+        root,
+        ca=True,
+        key_usage=CA_USAGE,
+        not_before=NOW + timedelta(days=5),
+        not_after=NOW + timedelta(days=400),
+    )
+    leaf = issue_certificate("TEST Virksomhet under fremtidig CA", early, key_usage=SIGNER_USAGE)
+    report = _verify(_signed(leaf), TrustStore(anchors=(root.certificate,)))
+    assert report.exit_code == 1
+    assert "Et CA-sertifikat i kjeden var ikke gyldig ennå (fra " in _trust_check(report)
+
+
 @needs_openssl
 def test_chain__expired_intermediate__openssl_agrees(tmp_path: Path) -> None:
     # The same verdict from openssl: "certificate has expired".

@@ -176,20 +176,17 @@ def validate_certificate(
     try:
         path = asyncio.run(validator.async_validate_path())
     except validation_errors.RevokedError as exc:
-        whose = who.lower() if exc.is_ee_cert else "et CA-sertifikat i kjeden"
         raise CertificateProblem(
-            f"{_capital(whose)} er tilbakekalt ({exc.revocation_dt:%d.%m.%Y}), ifølge CRL."
+            f"{_whose(who, exc)} er tilbakekalt ({exc.revocation_dt:%d.%m.%Y}), ifølge CRL."
         ) from exc
     except validation_errors.ExpiredError as exc:
-        whose = who.lower() if exc.is_ee_cert else "et CA-sertifikat i kjeden"
         raise CertificateProblem(
-            f"{_capital(whose)} var utløpt ({exc.expired_dt:%d.%m.%Y}) på tidspunktet "
+            f"{_whose(who, exc)} var utløpt ({exc.expired_dt:%d.%m.%Y}) på tidspunktet "
             f"{moment:%d.%m.%Y %H:%M} UTC."
         ) from exc
     except validation_errors.NotYetValidError as exc:
-        whose = who.lower() if exc.is_ee_cert else "et CA-sertifikat i kjeden"
         raise CertificateProblem(
-            f"{_capital(whose)} var ikke gyldig ennå (fra {exc.valid_from:%d.%m.%Y}) på "
+            f"{_whose(who, exc)} var ikke gyldig ennå (fra {exc.valid_from:%d.%m.%Y}) på "
             f"tidspunktet {moment:%d.%m.%Y %H:%M} UTC."
         ) from exc
     except validation_errors.PathBuildingError as exc:
@@ -366,5 +363,7 @@ def _from_asn1(certificate: object) -> x509.Certificate:
     return x509.load_der_x509_certificate(certificate.dump())
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _whose(who: str, problem: validation_errors.PathValidationError) -> str:
+    """Whose certificate ``problem`` is about, to open a sentence: ``who`` or a CA in the chain."""
+    whose = who.lower() if problem.is_ee_cert else "et CA-sertifikat i kjeden"
+    return whose[:1].upper() + whose[1:]
