@@ -9,6 +9,7 @@ changed label and a changed rule message.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,18 @@ def test_form_diff__command__prints_changes_exit_1(
     out = capsys.readouterr().out
     assert "fjernet: variabel antall_barn" in out
     assert "lagt til: kode 6 i hovedarsak_avbrutt" in out
+
+
+def test_form_diff__json__lists_each_change_for_programs_exit_1(
+    new_form_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (shipped,) = (p for p in shipped_form_paths() if "2023" in p.name)
+    assert main(["form", "diff", str(shipped), str(new_form_path), "--format", "json"]) == 1
+    changes = json.loads(capsys.readouterr().out)
+    assert {"kind": "removed", "subject": "variabel antall_barn"} in [
+        {"kind": c["kind"], "subject": c["subject"]} for c in changes
+    ]
+    assert any(c["subject"] == "kode 6 i hovedarsak_avbrutt" for c in changes)
 
 
 def test_form_diff__broken_new_file__problems_listed_exit_2(

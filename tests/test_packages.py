@@ -19,6 +19,7 @@ from jsdesk import installed
 from jsdesk.cli import main
 from jsdesk.domain.code_domains import MUNICIPALITIES
 from jsdesk.domain.period import Period
+from jsdesk.errors import ExitCode
 from jsdesk.packages.archive import PackageRefused, build_package, open_package
 from jsdesk.packages.install import install_log, install_package, preview
 from jsdesk.packages.publishers import create_test_publisher, publisher_trust, trust_test_publisher
@@ -319,3 +320,9 @@ def test_package__pkcs12_round_trip_signs(tmp_path: Path, trusted: SigningCreden
     again = load_pkcs12(to_pkcs12(trusted, P12_PASSWORD), P12_PASSWORD)
     path = write_package(tmp_path, build_package(municipality_source(tmp_path), again))
     assert open_package(path, publisher_trust()).publisher == trusted.certificate
+
+
+def test_package__without_action__help_exit_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["package"]) == ExitCode.USAGE
+    out = capsys.readouterr().out
+    assert "create-test-publisher" in out and "install" in out

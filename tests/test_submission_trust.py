@@ -89,36 +89,30 @@ def sample_container_by(name: str) -> bytes:
     return _signed(credentials(name))
 
 
-def test_chain__expired_intermediate__rejected() -> None:
+@pytest.mark.parametrize(
+    ("not_before", "not_after", "verdict"),
+    [
+        (NOW - timedelta(days=400), NOW - timedelta(days=1), "var utløpt ("),
+        (NOW + timedelta(days=5), NOW + timedelta(days=400), "var ikke gyldig ennå (fra "),
+    ],
+    ids=["expired", "not_yet_valid"],
+)
+def test_chain__intermediate_outside_its_validity__rejected_naming_the_ca(
+    not_before: datetime, not_after: datetime, verdict: str
+) -> None:
     root, _intermediate, _leaf = pki_chain()
-    old = issue_certificate(
-        "TEST Utløpt Utsteder-CA",
+    issuer = issue_certificate(
+        "TEST Utsteder-CA utenfor gyldighet",
         root,
         ca=True,
         key_usage=CA_USAGE,
-        not_before=NOW - timedelta(days=400),
-        not_after=NOW - timedelta(days=1),
+        not_before=not_before,
+        not_after=not_after,
     )
-    leaf = issue_certificate("TEST Virksomhet under utløpt CA", old, key_usage=SIGNER_USAGE)
+    leaf = issue_certificate("TEST Virksomhet under CA-en", issuer, key_usage=SIGNER_USAGE)
     report = _verify(_signed(leaf), TrustStore(anchors=(root.certificate,)))
     assert report.exit_code == 1
-    assert "CA-sertifikat i kjeden var utløpt" in _trust_check(report)
-
-
-def test_chain__intermediate_not_yet_valid__rejected_naming_the_ca() -> None:
-    root, _intermediate, _leaf = pki_chain()
-    early = issue_certificate(
-        "TEST Fremtidig Utsteder-CA",
-        root,
-        ca=True,
-        key_usage=CA_USAGE,
-        not_before=NOW + timedelta(days=5),
-        not_after=NOW + timedelta(days=400),
-    )
-    leaf = issue_certificate("TEST Virksomhet under fremtidig CA", early, key_usage=SIGNER_USAGE)
-    report = _verify(_signed(leaf), TrustStore(anchors=(root.certificate,)))
-    assert report.exit_code == 1
-    assert "Et CA-sertifikat i kjeden var ikke gyldig ennå (fra " in _trust_check(report)
+    assert f"FEIL Et CA-sertifikat i kjeden {verdict}" in _trust_check(report)
 
 
 @needs_openssl

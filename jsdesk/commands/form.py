@@ -9,13 +9,12 @@ them (:mod:`jsdesk.storage.form_migration`).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
-from jsdesk.errors import ExitCode, UserError
+from jsdesk.commands.parsing import Actions, add_command_group, add_format_argument, print_json
+from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition, FormLoadError
 from jsdesk.forms.diff import diff_forms
 from jsdesk.rules import check_form_file, load_form
@@ -24,12 +23,12 @@ from jsdesk.storage.form_migration import plan_migration, report_lines
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    actions = add_command_group(
+        subparsers,
         "form",
         help="skjemadefinisjoner (YAML)",
         description="Verktøy for skjemadefinisjoner (forms/*.yaml).",
     )
-    actions = parser.add_subparsers(dest="form_command", metavar="HANDLING")
     check = actions.add_parser(
         "check",
         help="kontroller skjemafiler og vis alle problemer",
@@ -43,12 +42,6 @@ def register(subparsers: Any) -> None:
     register_diff(actions)
     register_migrate(actions)
     register_test(actions)
-    parser.set_defaults(func=lambda args: _help(parser))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return ExitCode.USAGE
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -65,7 +58,7 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register_diff(form_subparsers: Actions) -> None:
     """Add ``diff`` to ``jsdesk form``'s subcommands."""
     parser = form_subparsers.add_parser(
         "diff",
@@ -78,7 +71,7 @@ def register_diff(form_subparsers: argparse._SubParsersAction[argparse.ArgumentP
     )
     parser.add_argument("old", type=Path, metavar="GAMMEL", help="Skjemafil for gammel versjon.")
     parser.add_argument("new", type=Path, metavar="NY", help="Skjemafil for ny versjon.")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
+    add_format_argument(parser)
     parser.add_argument(
         "--cases",
         type=Path,
@@ -102,10 +95,7 @@ def run_diff(args: argparse.Namespace) -> int:
     new = load_form_for_user(args.new)
     changes = diff_forms(old, new)
     if args.format == "json":
-        json.dump(
-            [change.to_json() for change in changes], sys.stdout, ensure_ascii=False, indent=2
-        )
-        print()
+        print_json([change.to_json() for change in changes])
     elif not changes:
         print(f"Ingen forskjeller mellom {args.old} og {args.new}.")
     else:
@@ -120,7 +110,7 @@ def run_diff(args: argparse.Namespace) -> int:
     return 1 if changes else 0
 
 
-def register_test(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register_test(form_subparsers: Actions) -> None:
     """Add ``test`` to ``jsdesk form``'s subcommands."""
     parser = form_subparsers.add_parser(
         "test",
@@ -134,7 +124,7 @@ def register_test(form_subparsers: argparse._SubParsersAction[argparse.ArgumentP
     )
     parser.add_argument("form", type=Path, metavar="SKJEMA", help="Skjemafil.")
     parser.add_argument("cases", type=Path, metavar="MAPPE", help="Mappe med testtilfeller.")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="Utdataformat.")
+    add_format_argument(parser)
     parser.set_defaults(func=run_test)
 
 
@@ -143,13 +133,13 @@ def run_test(args: argparse.Namespace) -> int:
     results = run_cases(form, read_cases(args.cases))
     changed = [result for result in results if result.changed]
     if args.format == "json":
-        report = {
-            "form_version": form.version,
-            "cases": len(results),
-            "changed": [result.to_json() for result in changed],
-        }
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(
+            {
+                "form_version": form.version,
+                "cases": len(results),
+                "changed": [result.to_json() for result in changed],
+            }
+        )
         return 1 if changed else 0
     if not changed:
         print(f"{len(results)} testtilfeller, ingen endret utfall med {form.version}.")
@@ -163,7 +153,7 @@ def run_test(args: argparse.Namespace) -> int:
     return 1
 
 
-def register_migrate(form_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register_migrate(form_subparsers: Actions) -> None:
     """Add ``migrate`` to ``jsdesk form``'s subcommands."""
     parser = form_subparsers.add_parser(
         "migrate",

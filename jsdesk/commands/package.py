@@ -18,6 +18,7 @@ from typing import Any
 
 from jsdesk.commands.cert import P12_PASSWORD_ENV, ask_p12_password, load_p12_file
 from jsdesk.commands.db import add_db_argument, db_path, open_database
+from jsdesk.commands.parsing import add_command_group
 from jsdesk.errors import ExitCode, UserError
 from jsdesk.installed import installed_folder
 from jsdesk.packages.archive import build_package, open_package
@@ -28,12 +29,12 @@ from jsdesk.submission.credentials import to_pkcs12
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    actions = add_command_group(
+        subparsers,
         "package",
         help="signerte oppdateringspakker (skjema og referansedata)",
         description="Bygg, kontroller, installer og list oppdateringspakker (.jspkg).",
     )
-    actions = parser.add_subparsers(dest="package_command", metavar="HANDLING")
 
     build = actions.add_parser(
         "build",
@@ -87,12 +88,6 @@ def register(subparsers: Any) -> None:
     publisher.add_argument("--out", type=Path, required=True, metavar="FIL")
     publisher.add_argument("--name", default="Skjemaeier test", metavar="NAVN")
     publisher.set_defaults(func=run_create_test_publisher)
-    parser.set_defaults(func=lambda args: _help(parser))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return ExitCode.USAGE
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.commands.parsing import add_format_argument, print_json
 from jsdesk.errors import UserError
 from jsdesk.rules import RecordFileError, default_form, read_record_file
 
@@ -87,8 +88,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             offset += 1000
         test = db.settings.test_installation
     if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(rows)
         return 0
     if test:
         print("TESTINSTALLASJON")
@@ -108,8 +108,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_database(args) as db:
         record = db.get_participation(args.id)
     if args.format == "json":
-        json.dump(record_json(record.values), sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(record_json(record.values))
         return 0
     print(
         f"Deltakelse {record.id}: {record.stage}, {record.status} (versjon {record.record_version})"
@@ -136,7 +135,7 @@ def register(subparsers: Any) -> None:
 
     lst = sub.add_parser("list", help="list deltakelser")
     add_db_argument(lst)
-    lst.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(lst)
     lst.add_argument(
         "--search", metavar="TEKST", help="fødselsnummer (helt eller starten) eller dato"
     )
@@ -145,5 +144,5 @@ def register(subparsers: Any) -> None:
     show = sub.add_parser("show", help="vis én deltakelse")
     add_db_argument(show)
     show.add_argument("id", type=int, metavar="ID")
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(show)
     show.set_defaults(func=cmd_show)
