@@ -23,10 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from registry_support import FREG_HEADER, PAD_HEADER, add_participations, write_csv
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import synthetic_number
@@ -36,8 +39,6 @@ from jsdesk.storage import Database
 
 ROWS = 50_000
 PASSPHRASE = "benchmark-passfrase-2026"
-FREG_HEADER = ("fodselsnummer", "fodeland", "sivilstand", "ankomstar", "fodselsar")
-PAD_HEADER = ("fodselsnummer", "provedato", "provetype", "proveresultat")
 
 
 def iter_numbers() -> Iterator[str]:
@@ -54,12 +55,6 @@ def iter_numbers() -> Iterator[str]:
 
 def numbers(count: int) -> list[str]:
     return list(itertools.islice(iter_numbers(), count))
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
-    lines = [";".join(header)] + [";".join(str(value) for value in row) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def pad_check(folder: Path) -> float:
@@ -85,17 +80,7 @@ def freg_import(folder: Path, rows: int = ROWS) -> float:
     db, _recovery = Database.create(
         db_path, PASSPHRASE, kommunenummer="0301", test_installation=True
     )
-    version = default_form().version
-    for number in people:
-        db.create_participation(
-            {
-                "fodselsnummer": number,
-                "kommunenummer": "0301",
-                "bydel": "030101",
-                "oppstartsdato": "2024-01-15",
-            },
-            form_version=version,
-        )
+    add_participations(db, people)
     db.close()
     extract = folder / "freg.csv"
     with extract.open("w", encoding="utf-8") as file:  # written a row at a time

@@ -14,6 +14,10 @@ import pytest
 
 if TYPE_CHECKING:
     from pg_support import PgServer
+    from pytestqt.qtbot import QtBot
+
+    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.wizard import ParticipationWizard
 
 # The offscreen screen is what a 1366×768 laptop with a 40 px taskbar makes available to
 # windows, 1366×728 (offscreen has no taskbar: its whole screen is the available geometry;
@@ -177,3 +181,21 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
         db = Database.connect(server.url("kari", "kari sitt passord", urlsplit(owner).path[1:]))
     with db:
         yield db
+
+
+@pytest.fixture
+def app_window(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    """The main window on an empty test installation, showing the overview."""
+    from ui_support import open_app_window
+
+    yield from open_app_window(qtbot, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def wizard(qtbot: QtBot, app_window: MainWindow) -> ParticipationWizard:
+    """A new participation's wizard, opened with Ctrl+N from the overview."""
+    from ui_support import new_wizard
+
+    return new_wizard(qtbot, app_window)

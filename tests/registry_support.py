@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from jsdesk.domain.fnr import synthetic_number
+from jsdesk.rules import default_form
+from jsdesk.storage import Database
 
 
 def synthetic_numbers(count: int, *, start_year: int = 1975) -> list[str]:
@@ -46,6 +48,25 @@ def write_csv(
     lines += [delimiter.join("" if value is None else str(value) for value in row) for row in rows]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
+
+
+def add_participations(db: Database, numbers: Sequence[str], **values: object) -> list[int]:
+    """One participation in Oslo (bydel 030101) per number, started 15.01.2024, plus
+    ``values``; their ids."""
+    version = default_form().version
+    return [
+        db.create_participation(
+            {
+                "fodselsnummer": number,
+                "kommunenummer": "0301",
+                "bydel": "030101",
+                "oppstartsdato": "2024-01-15",
+                **values,
+            },
+            form_version=version,
+        )
+        for number in numbers
+    ]
 
 
 FREG_HEADER = ("fodselsnummer", "fodeland", "sivilstand", "ankomstar", "fodselsar")

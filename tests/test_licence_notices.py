@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from packaging.markers import Marker
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTableWidget
 from pytestqt.qtbot import QtBot
-from ui_support import open_app_window
 
 from jsdesk import notices
 from jsdesk.ui.main_window import MainWindow
@@ -139,13 +137,6 @@ def test_check_bundle__no_notices_file__refused(tmp_path: Path) -> None:
     bundle = _fake_bundle(tmp_path, "")
     (bundle / "_internal" / notices.NOTICES_FILE).unlink()
     assert notices.check_bundle(bundle) == [notices.NOTICES_FILE]
-
-
-@pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
 
 
 def test_about__help_menu__versions_and_licences(qtbot: QtBot, app_window: MainWindow) -> None:

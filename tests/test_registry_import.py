@@ -6,13 +6,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
+from registry_support import (
+    FREG_HEADER,
+    PAD_HEADER,
+    add_participations,
+    synthetic_numbers,
+    write_csv,
+)
 from sqlalchemy import Engine, event
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
 from jsdesk.registry import import_extract, provenance
-from jsdesk.rules import default_form
 from jsdesk.storage import Database
 
 PASSPHRASE = "korrekt hest batteri stift"
@@ -28,22 +33,8 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _add(path: Path, numbers: Sequence[str], **values: object) -> list[int]:
-    """One participation per number, started 2024-01-15, plus ``values``."""
-    version = default_form().version
     with Database.open(path, PASSPHRASE, daily_backup=False) as db:
-        return [
-            db.create_participation(
-                {
-                    "fodselsnummer": number,
-                    "kommunenummer": "0301",
-                    "bydel": "030101",
-                    "oppstartsdato": "2024-01-15",
-                    **values,
-                },
-                form_version=version,
-            )
-            for number in numbers
-        ]
+        return add_participations(db, numbers, **values)
 
 
 def _values(path: Path, pid: int) -> dict[str, object]:

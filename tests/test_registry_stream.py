@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from registry_support import FREG_HEADER, synthetic_numbers, write_csv
+from registry_support import FREG_HEADER, add_participations, synthetic_numbers, write_csv
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
@@ -33,22 +32,6 @@ def db(tmp_path: Path) -> Database:
     )
     yield database  # type: ignore[misc]
     database.close()
-
-
-def _add(db: Database, numbers: Sequence[str]) -> list[int]:
-    version = default_form().version
-    return [
-        db.create_participation(
-            {
-                "fodselsnummer": number,
-                "kommunenummer": "0301",
-                "bydel": "030101",
-                "oppstartsdato": "2024-01-15",
-            },
-            form_version=version,
-        )
-        for number in numbers
-    ]
 
 
 def test_registry_stream__csv_rows__read_from_the_file_one_at_a_time(tmp_path: Path) -> None:
@@ -93,7 +76,7 @@ def test_registry_stream__four_times_the_rows__memory_per_row_stays_small(
     monkeypatch.setattr(apply_module, "BATCH", 500)
     rows = 2_000
     numbers = synthetic_numbers(4 * rows)
-    _add(db, numbers[:5])
+    add_participations(db, numbers[:5])
     small = write_csv(
         tmp_path / "small.csv", FREG_HEADER, [(n, "SOM", "gift", 2010, "") for n in numbers[:rows]]
     )
@@ -115,7 +98,7 @@ def test_registry_stream__conflicting_repeat_after_a_batch__both_rows_left_out(
 ) -> None:
     monkeypatch.setattr(apply_module, "BATCH", 2)  # the first rows are looked up already
     known, stranger, other = synthetic_numbers(3)
-    (pid,) = _add(db, [known])
+    (pid,) = add_participations(db, [known])
     path = write_csv(
         tmp_path / "freg.csv",
         FREG_HEADER,

@@ -169,6 +169,23 @@ def _without_root_override() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 
 
+def _jsdesk_obeying_file_modes(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``jsdesk ARGS`` on ``db_path`` in a new process, as a user whom file modes bind."""
+    return subprocess.run(
+        [*_without_root_override(), sys.executable, "-m", "jsdesk", *args],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "JSDESK_PASSPHRASE": PASSPHRASE,
+            "JSDESK_DB": str(db_path),
+        },
+        check=False,
+        timeout=60,
+    )
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 def test_read_only_folder__open__clear_message_nothing_changed(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
@@ -177,19 +194,7 @@ def test_read_only_folder__open__clear_message_nothing_changed(tmp_path: Path) -
     before = dump(db.path, db.key)
     _make_read_only(db.path.parent)
     try:
-        result = subprocess.run(
-            [*_without_root_override(), sys.executable, "-m", "jsdesk", "db", "check"],
-            capture_output=True,
-            text=True,
-            env={
-                **os.environ,
-                "PYTHONPATH": str(REPO_ROOT),
-                "JSDESK_PASSPHRASE": PASSPHRASE,
-                "JSDESK_DB": str(db.path),
-            },
-            check=False,
-            timeout=60,
-        )
+        result = _jsdesk_obeying_file_modes(db.path, "db", "check")
     finally:
         for path in [db.path.parent, *db.path.parent.rglob("*")]:
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
@@ -250,18 +255,6 @@ os._exit(0)
     sidecars = [db.path.with_name(db.path.name + s) for s in ("-wal", "-shm")]
     for sidecar in sidecars:  # as SQLite leaves them after an open of a 0444 database
         sidecar.chmod(0o444)
-    result = subprocess.run(
-        [*_without_root_override(), sys.executable, "-m", "jsdesk", "records", "list"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "JSDESK_PASSPHRASE": PASSPHRASE,
-            "JSDESK_DB": str(db.path),
-        },
-        check=False,
-        timeout=60,
-    )
+    result = _jsdesk_obeying_file_modes(db.path, "records", "list")
     assert result.returncode == 0, result.stderr
     assert "2 deltakelser." in result.stdout

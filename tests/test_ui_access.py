@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget, QWizard
 from pytestqt.qtbot import QtBot
-from ui_support import new_wizard, open_app_window
 
 from jsdesk.ui.fields import RadioField
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import FormPage, ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def wizard(qtbot: QtBot, app_window: MainWindow) -> ParticipationWizard:
-    return new_wizard(qtbot, app_window)
 
 
 def test_wizard__qt_buttons_and_locale__bokmal(wizard: ParticipationWizard) -> None:

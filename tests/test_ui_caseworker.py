@@ -4,7 +4,6 @@ the right person and municipality. Driven by keyboard against the shipped form."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from ui_support import (
     PASSPHRASE,
     make_db,
     new_wizard,
-    open_app_window,
+    open_main_window,
     person,
     press,
     spin,
@@ -37,17 +36,10 @@ FNR = synthetic(date(1987, 6, 14), 310)
 
 
 @pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def wizard(qtbot: QtBot, app_window: MainWindow) -> ParticipationWizard:
-    created = new_wizard(qtbot, app_window)
-    type_text(qtbot, created, "fodselsnummer", FNR)
-    return created
+def wizard(qtbot: QtBot, wizard: ParticipationWizard) -> ParticipationWizard:
+    """A new participation with its fødselsnummer typed in."""
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    return wizard
 
 
 def leave(qtbot: QtBot, wizard: ParticipationWizard) -> None:
@@ -231,12 +223,7 @@ def test_accept_warning__shown_accepted_with_reason__count_drops_record_komplett
     (pid,) = make_db(db_path, [record])
     with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
         assert db.get_participation(pid).status == Status.KLADD
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    from jsdesk.ui.app import create_main_window
-
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    window = open_main_window(qtbot, db_path, monkeypatch)
     wizard = window.open_participation(pid)
     assert wizard is not None
     qtbot.waitUntil(wizard.isActiveWindow)
@@ -331,15 +318,9 @@ def test_open_existing__first_error_in_the_fnr__cursor_there_nothing_selected(
 def open_existing(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[dict[str, object]]
 ) -> MainWindow:
-    from jsdesk.ui.app import create_main_window
-
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, records)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    return window
+    return open_main_window(qtbot, db_path, monkeypatch)
 
 
 def test_overview__edited_participation_moves__selection_follows_and_enter_opens_it(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from small_disk import small_filesystem
 from submission_support import PASSPHRASE, copy_db, credentials
+from ui_support import open_main_window
 
 from jsdesk.storage import Database, Status
 from jsdesk.submission import export
@@ -95,12 +96,7 @@ def fast_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
 def open_window(
     qtbot: QtBot, template: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    db_path = copy_db(template, folder)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, copy_db(template, folder), monkeypatch)
     yield window
     window.close()
 

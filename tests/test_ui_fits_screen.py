@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from registry_support import FREG_HEADER, write_csv
-from ui_support import PASSPHRASE, make_db, person
+from ui_support import make_db, open_main_window, person
 
 from jsdesk.submission.export import SubmissionResult
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog
 from jsdesk.ui.import_dialog import ImportController, ImportDialog
 from jsdesk.ui.main_window import MainWindow
@@ -50,11 +49,7 @@ def app_window(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     make_db(tmp_path / "jsdesk.db", [RECORD], kommunenummer="3301", bydel=None)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(tmp_path / "jsdesk.db")])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, tmp_path / "jsdesk.db", monkeypatch)
     yield window
     window.close()
 

@@ -12,7 +12,7 @@ import yaml
 from engine_support import shipping
 from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
-from ui_support import FORM_VERSION, PASSPHRASE, synthetic
+from ui_support import FORM_VERSION, PASSPHRASE, open_main_window, synthetic
 
 from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition
@@ -20,8 +20,6 @@ from jsdesk.reports.quality import quality_list
 from jsdesk.rules import default_form, evaluate, form_by_version, load_form, shipped_form_paths
 from jsdesk.storage import Database
 from jsdesk.submission.export import plan_submission
-from jsdesk.ui.app import create_main_window
-from jsdesk.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -110,11 +108,7 @@ def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_it
     old_findings = evaluate(default_form(), new_values, allow_synthetic=True).findings
     assert any(f.variable == "deltatt_intro" for f in old_findings)
 
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert isinstance(window, MainWindow) and window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, db_path, monkeypatch)
 
     old = window.open_participation(old_id)
     assert old is not None and old.form.version == FORM_VERSION

@@ -22,6 +22,7 @@ from ui_support import (
     is_locked,
     make_db,
     new_wizard,
+    open_main_window,
     person,
     synthetic,
     type_text,
@@ -31,7 +32,6 @@ from ui_support import (
 from jsdesk.forms import FormDefinition
 from jsdesk.rules import form_by_version, shipped_form_paths
 from jsdesk.storage import Database
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
@@ -51,11 +51,7 @@ def open_window(
 ) -> MainWindow:
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, records, kommunenummer=kommunenummer, bydel=bydel)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    return window
+    return open_main_window(qtbot, db_path, monkeypatch)
 
 
 def offered(wizard: ParticipationWizard, name: str) -> list[str]:
@@ -185,10 +181,7 @@ def test_open_existing__focus_skips_the_variable_with_role_identity_whatever_its
     )
     with db:
         pid = db.create_participation(complete, form_version=text_identity_form.version)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    window = open_main_window(qtbot, db_path, monkeypatch)
     wizard = opened(qtbot, window, pid)
     assert wizard.form is text_identity_form
     assert wizard.evaluation is not None and wizard.evaluation.errors == ()

@@ -5,9 +5,6 @@ Each test is a defect a keyboard user met on the first version of the wizard.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
@@ -20,8 +17,6 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from ui_support import (
     mnemonic_letters,
-    new_wizard,
-    open_app_window,
     press,
     type_search,
     type_text,
@@ -32,18 +27,6 @@ from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def wizard(qtbot: QtBot, app_window: MainWindow) -> ParticipationWizard:
-    return new_wizard(qtbot, app_window)
 
 
 def focused() -> QWidget:

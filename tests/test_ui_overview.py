@@ -20,22 +20,14 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, make_db, person, synthetic
+from ui_support import PASSPHRASE, make_db, person, start_window, synthetic
 
 from jsdesk.storage import Database
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.participations_model import PAGE_SIZE
 
 # The offscreen platform cannot raise windows, grab the keyboard or size hints.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-def open_window(qtbot: QtBot, db_path: Path) -> MainWindow:
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    return window
 
 
 def type_into(qtbot: QtBot, widget: object, text: str) -> None:
@@ -47,7 +39,7 @@ def test_first_start__keyboard_setup__recovery_key_shown_once_then_overview(
 ) -> None:
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     db_path = tmp_path / "ny" / "jsdesk.db"
-    window = open_window(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     setup = window.setup_panel
     assert window.stack.currentWidget() is setup
     type_into(qtbot, setup.passphrase, "for kort")
@@ -89,7 +81,7 @@ def test_unlock__wrong_then_right_passphrase__message_then_overview(
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
-    window = open_window(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     unlock = window.unlock_panel
     assert window.stack.currentWidget() is unlock
     assert not window.action_new.isEnabled()
@@ -110,7 +102,7 @@ def test_start__passphrase_in_environment__opens_straight_to_overview(
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = open_window(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     assert window.objectName() == "main_window"
     assert window.stack.currentWidget() is window.overview
     table = window.table
@@ -131,7 +123,7 @@ def overview(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> M
     records.append(person(date(1991, 3, 9), 455, "2023-06-30", avslutningsdato="2024-01-31"))
     make_db(db_path, records)
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    return open_window(qtbot, db_path)
+    return start_window(qtbot, db_path)
 
 
 def test_overview__many_rows__fetches_only_the_pages_shown(overview: MainWindow) -> None:
@@ -256,7 +248,7 @@ def test_settings__idle_minutes_changed__stored_and_used(
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path)
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = open_window(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     assert window.idle.timer.interval() == 15 * 60_000
     window.action_settings.trigger()
     dialog = window.findChild(QDialog, "innstillinger_dialog")

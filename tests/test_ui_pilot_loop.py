@@ -21,6 +21,7 @@ from jsdesk.rules.cases import read_case
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.fields import DateField, Field
 from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.pilot import PilotSession
 from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -28,12 +29,17 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 NEW_CODE = '      - {code: 6, text: "Startet i arbeid", valid_from: "2023-01-01", valid_to: null}\n'
 
 
-def start(qtbot: QtBot, form: Path) -> MainWindow:
+def start(
+    qtbot: QtBot, form: Path, number: str
+) -> tuple[MainWindow, PilotSession, ParticipationWizard]:
+    """The sandbox on ``form`` and a new participation in it with fødselsnummer ``number``."""
     window = create_main_window(["jsdesk", "--form", str(form), "--sandbox"])
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
     assert window.pilot is not None
-    return window
+    wizard = new_wizard(qtbot, window)
+    type_text(qtbot, wizard, "fodselsnummer", number)
+    return window, window.pilot, wizard
 
 
 def offered(field: Field) -> str:
@@ -79,12 +85,8 @@ def edit(qtbot: QtBot, window: MainWindow, path: Path, text: str) -> None:
 def test_sandbox__draft_edited__wizard_rebuilt_keeping_values_last_good_kept_on_error(
     qtbot: QtBot, draft: Path
 ) -> None:
-    window = start(qtbot, draft)
-    pilot = window.pilot
-    assert pilot is not None
-    wizard = new_wizard(qtbot, window)
     number = synthetic(date(1992, 2, 2), 200)
-    type_text(qtbot, wizard, "fodselsnummer", number)
+    window, pilot, wizard = start(qtbot, draft, number)
     type_text(qtbot, wizard, "oppstartsdato", "01.03.2025")
     assert "Startet i arbeid" not in offered(wizard.fields["hovedarsak_avbrutt"])
     original = draft.read_text(encoding="utf-8")
@@ -121,12 +123,8 @@ def test_sandbox__draft_edited__wizard_rebuilt_keeping_values_last_good_kept_on_
 def test_sandbox__comment_on_field__listed_and_exported_as_json_and_csv(
     qtbot: QtBot, draft: Path, tmp_path: Path
 ) -> None:
-    window = start(qtbot, draft)
-    pilot = window.pilot
-    assert pilot is not None
-    wizard = new_wizard(qtbot, window)
     number = synthetic(date(1990, 5, 17), 300)
-    type_text(qtbot, wizard, "fodselsnummer", number)
+    window, pilot, wizard = start(qtbot, draft, number)
 
     # The shortcut comments on the focused field.
     field = wizard.fields["fodselsnummer"]
@@ -181,11 +179,7 @@ def test_feedback__real_identity_number__never_stored() -> None:
 def test_sandbox__save_as_test_case__outcome_stored_beside_the_form(
     qtbot: QtBot, draft: Path
 ) -> None:
-    window = start(qtbot, draft)
-    pilot = window.pilot
-    assert pilot is not None
-    wizard: ParticipationWizard = new_wizard(qtbot, window)
-    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1992, 2, 2), 200))
+    window, pilot, wizard = start(qtbot, draft, synthetic(date(1992, 2, 2), 200))
     dialog = pilot.ask_case_name(wizard)
     qtbot.keyClicks(dialog.name, "Bare fødselsnummer")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, make_db, person
+from ui_support import make_db, open_main_window, person
 
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.fields import ReadOnlyField
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.print_record import PrintParticipationDialog
@@ -37,11 +36,7 @@ def app_window(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     make_db(tmp_path / "jsdesk.db", [RECORD])
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(tmp_path / "jsdesk.db")])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, tmp_path / "jsdesk.db", monkeypatch)
     yield window
     window.close()
 

@@ -9,21 +9,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, mnemonic_letters
+from ui_support import PASSPHRASE, mnemonic_letters, start_window
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-def start(qtbot: QtBot, db_path: Path) -> MainWindow:
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    return window
 
 
 def set_up(qtbot: QtBot, window: MainWindow) -> str:
@@ -50,7 +42,7 @@ def test_window_closed_on_the_key__new_key_next_start__old_key_invalid(
 ) -> None:
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     db_path = tmp_path / "jsdesk.db"
-    window = start(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     first_key = set_up(qtbot, window)
     # Not usable yet: no overview, no actions, the context holds no database.
     assert not window.context.is_open
@@ -60,7 +52,7 @@ def test_window_closed_on_the_key__new_key_next_start__old_key_invalid(
     window.close()
 
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = start(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     recovery = window.recovery_panel
     assert window.stack.currentWidget() is recovery
     second_key = recovery.key.text()
@@ -76,7 +68,7 @@ def test_window_closed_on_the_key__new_key_next_start__old_key_invalid(
         Database.open(db_path, first_key)
     with Database.open(db_path, second_key) as db:
         assert db.recovery_key_confirmed
-    window = start(qtbot, db_path)
+    window = start_window(qtbot, db_path)
     assert window.stack.currentWidget() is window.overview
     window.close()
 
@@ -85,7 +77,7 @@ def test_recovery_key__kopier_lagre_som_fil_skriv_ut(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
-    window = start(qtbot, tmp_path / "jsdesk.db")
+    window = start_window(qtbot, tmp_path / "jsdesk.db")
     key = set_up(qtbot, window)
     recovery = window.recovery_panel
 

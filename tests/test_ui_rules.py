@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from ui_support import (
+    PASSPHRASE,
     choose,
     is_locked,
     new_wizard,
-    open_app_window,
+    open_main_window,
     press,
     spin,
     stored,
@@ -31,6 +31,7 @@ from ui_support import (
     widget,
 )
 
+from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
@@ -40,19 +41,11 @@ FNR = synthetic(date(1988, 9, 3), 230)
 
 
 @pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def wizard(qtbot: QtBot, app_window: MainWindow) -> ParticipationWizard:
+def wizard(qtbot: QtBot, wizard: ParticipationWizard) -> ParticipationWizard:
     """A new participation with fødselsnummer and start date typed in."""
-    created = new_wizard(qtbot, app_window)
-    type_text(qtbot, created, "fodselsnummer", FNR)
-    type_text(qtbot, created, "oppstartsdato", "01.03.2024")
-    return created
+    type_text(qtbot, wizard, "fodselsnummer", FNR)
+    type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")
+    return wizard
 
 
 def required_marked(wizard: ParticipationWizard, name: str) -> bool:
@@ -290,18 +283,10 @@ def test_locked_date__calendar_button_disabled_too(wizard: ParticipationWizard) 
 def test_production_installation__synthetic_number__not_saved_and_told_why(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui_support import PASSPHRASE
-
-    from jsdesk.storage import Database
-    from jsdesk.ui.app import create_main_window
-
     db_path = tmp_path / "jsdesk.db"
     db, _key = Database.create(db_path, PASSPHRASE, kommunenummer="4601")
     db.close()
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    window = open_main_window(qtbot, db_path, monkeypatch)
     assert not window.banner.isVisible()
     wizard = new_wizard(qtbot, window)
     type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")

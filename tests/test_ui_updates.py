@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from test_packages import IN_2027, NEW_NR, municipality_source, write_package
-from ui_support import PASSPHRASE, make_db
+from ui_support import make_db, open_main_window
 
 from jsdesk import installed
 from jsdesk.domain.code_domains import MUNICIPALITIES
@@ -18,7 +18,6 @@ from jsdesk.packages.archive import build_package
 from jsdesk.packages.install import install_log, reload_installed
 from jsdesk.packages.publishers import create_test_publisher, trust_test_publisher
 from jsdesk.submission.credentials import SigningCredentials
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.update_actions import FOLDER_SETTING, UpdateDialog
 from jsdesk.ui.window_state import settings
@@ -47,12 +46,7 @@ def share(tmp_path: Path, publisher: SigningCredentials) -> Path:
 def open_window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
-    return window
+    return open_main_window(qtbot, db_path, monkeypatch)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from ui_support import (
     make_db,
     new_wizard,
     next_page,
-    open_app_window,
+    open_main_window,
     press,
     spin,
     stored,
@@ -42,13 +41,6 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 FNR = synthetic(date(1985, 4, 12), 212)
-
-
-@pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
 
 
 EXPECTED = {
@@ -252,14 +244,9 @@ def _offered_kommuner(wizard: ParticipationWizard) -> set[str]:
 def test_kommune_list__follows_the_participation_period__numbers_in_force_then(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jsdesk.ui.app import create_main_window
-
     db_path = tmp_path / "drammen.db"  # Drammen: 3005 until 2023, 3301 from 2024
     make_db(db_path, kommunenummer="3301", bydel=None)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    window = open_main_window(qtbot, db_path, monkeypatch)
     wizard = new_wizard(qtbot, window)
     type_text(qtbot, wizard, "oppstartsdato", "01.05.2023")
     qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)

@@ -12,10 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from ui_support import PASSPHRASE, make_db, person, press, type_text
+from ui_support import make_db, open_main_window, person, press, type_text
 
 from jsdesk.storage.models import AuditEvent
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -29,11 +28,7 @@ def app_window(
 ) -> Iterator[MainWindow]:
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path, [RECORD])
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, db_path, monkeypatch)
     yield window
     window.close()
 

@@ -10,25 +10,17 @@ evaluation makes one findings collector, every SQL statement passes SQLAlchemy's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event
-from ui_support import is_locked, new_wizard, open_app_window, press, stored
+from ui_support import is_locked, new_wizard, press, stored
 
 from jsdesk.rules import engine
 from jsdesk.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest.fixture
-def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
 
 
 class Counter:

@@ -96,17 +96,29 @@ def person(birth: date, individual: int, start: str, **values: object) -> dict[s
     }
 
 
+def start_window(qtbot: QtBot, db_path: Path | str) -> MainWindow:
+    """The main window on the database at ``db_path``, once its first load is done."""
+    window = create_main_window(["jsdesk", "--db", str(db_path)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    return window
+
+
+def open_main_window(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    """The overview of the test installation at ``db_path``, unlocked with its passphrase."""
+    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    window = start_window(qtbot, db_path)
+    assert window.stack.currentWidget() is window.overview
+    return window
+
+
 def open_app_window(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     """Body of the ``app_window`` fixture: the overview on an empty test installation."""
     db_path = tmp_path / "jsdesk.db"
     make_db(db_path)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
-    assert window.stack.currentWidget() is window.overview
+    window = open_main_window(qtbot, db_path, monkeypatch)
     yield window
     window.close()
 
