@@ -96,7 +96,7 @@ def fast_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
 def open_window(
     qtbot: QtBot, template: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    window = open_main_window(qtbot, copy_db(template, folder), monkeypatch)
+    window = open_main_window(qtbot, copy_db(template, folder), monkeypatch, PASSPHRASE)
     yield window
     window.close()
 

@@ -104,9 +104,11 @@ def start_window(qtbot: QtBot, db_path: Path | str) -> MainWindow:
     return window
 
 
-def open_main_window(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    """The overview of the test installation at ``db_path``, unlocked with its passphrase."""
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+def open_main_window(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str = PASSPHRASE
+) -> MainWindow:
+    """The overview of the test installation at ``db_path``, unlocked with ``passphrase``."""
+    monkeypatch.setenv("JSDESK_PASSPHRASE", passphrase)
     window = start_window(qtbot, db_path)
     assert window.stack.currentWidget() is window.overview
     return window
