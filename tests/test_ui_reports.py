@@ -11,12 +11,12 @@ import pyqtgraph as pg
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget
 from pytestqt.qtbot import QtBot
 from report_support import fixed_db
 from storage_helpers import PASSPHRASE, db_key, raw_rows
+from ui_support import open_main_window
 
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.quality_view import QualityView
 from jsdesk.ui.results_view import ResultsView
@@ -29,11 +29,7 @@ def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     path = tmp_path / "jsdesk.db"
     db, _ids = fixed_db(path)
     db.close()
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    main = create_main_window(["jsdesk", "--db", str(path)])
-    qtbot.addWidget(main)
-    qtbot.waitUntil(lambda: main.stack.currentWidget() is not main.loading)
-    assert main.stack.currentWidget() is main.overview
+    main = open_main_window(qtbot, path, monkeypatch, PASSPHRASE)
     yield main
     main.close()
 
@@ -174,6 +170,53 @@ def test_quality_view__export__masked_unless_chosen_and_audited(
     )  # fmt: skip
     assert [e[0] for e in events] == ["mangler og feil", "mangler og feil"]
     assert '"fulle fødselsnumre": true' in events[1][1]
+
+
+def test_quality_view__completeness_tab__figures_per_field_for_the_year(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    view = open_quality(qtbot, window)
+    view.tabs.setCurrentIndex(1)
+    year = view.completeness_year
+    assert (year.minimum(), year.accessibleName()) == (2023, "År")  # the register opened 2023
+    year.setValue(2025)
+    with qtbot.waitSignal(view.completeness_loaded, timeout=20000):
+        qtbot.mouseClick(view.completeness_button, Qt.MouseButton.LeftButton)
+    assert view.completeness_status.text().startswith("7 deltakelser aktive i 2025.")
+    table = view.completeness_table
+    headings = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headings[:3] == ["Del", "Felt", "Forventet besvart"]
+    by_field = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    row = by_field["Dato for oppstart"]
+    assert [table.item(row, c).text() for c in (2, 3, 4)] == ["7", "7", "100,0"]
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    assert table.item(row, 3).textAlignment() == right  # figures right, the field left
+    assert table.item(row, 1).textAlignment() != right
+    assert not table.tabKeyNavigation()
+    assert table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+
+
+def test_results_view__export_to_missing_folder__bokmal_message_nothing_written(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    missing = tmp_path / "finnes-ikke" / "r.xlsx"
+    view = open_results(qtbot, window)
+    view.export_xlsx(missing)
+    assert not missing.parent.exists()
+    assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
+
+
+def test_quality_view__export_to_missing_folder__bokmal_message_nothing_audited(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    missing = tmp_path / "finnes-ikke" / "m.csv"
+    view = open_quality(qtbot, window)
+    view.export(missing)
+    assert not missing.parent.exists()
+    assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
+    db = window.context.require_db()
+    audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'eksportert'"
+    assert raw_rows(db.path, db_key(db.path), audited) == [(0,)]
 
 
 def test_list_export__overview_rows_chosen_columns_masked_by_default(

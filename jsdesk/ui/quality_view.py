@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -39,17 +38,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from jsdesk.errors import UserError
-from jsdesk.reports.export import QUALITY_HEADINGS, cell_text, quality_rows, write_list
+from jsdesk.reports.export import QUALITY_HEADINGS, quality_rows, write_list
 from jsdesk.reports.period import Period
 from jsdesk.reports.quality import (
     Completeness,
@@ -60,9 +55,18 @@ from jsdesk.reports.quality import (
 )
 from jsdesk.rules.findings import Severity
 from jsdesk.ui.background import Report
-from jsdesk.ui.bokmal import FOCUS_STYLE, format_date
+from jsdesk.ui.bokmal import format_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.report_jobs import choose_file, start_job
+from jsdesk.ui.report_window import (
+    ReportWindow,
+    figures_table,
+    fill_table,
+    show_failure,
+    show_progress,
+    status_line,
+    write_file,
+)
 
 ALL = "Alle"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -176,20 +180,14 @@ class QualityFilter(QSortFilterProxyModel):
         return [item for row in range(self.rowCount()) if (item := self.item(row)) is not None]
 
 
-class QualityView(QDialog):
+class QualityView(ReportWindow):
     open_requested = Signal(int, str)
     loaded = Signal()
     completeness_loaded = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent, name="mangler_og_feil", title="Mangler og feil")
         self.quality: QualityList | None = None
-        self.setObjectName("mangler_og_feil")
-        self.setWindowTitle("Mangler og feil – jsdesk")
-        self.setModal(False)
-        self.setStyleSheet(FOCUS_STYLE)
-        self.resize(1180, 680)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("mangler_faner")
@@ -202,9 +200,7 @@ class QualityView(QDialog):
     def _build_list_tab(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
-        self.status = QLabel("Henter listen …", tab)
-        self.status.setObjectName("mangler_status")
-        self.status.setWordWrap(True)
+        self.status = status_line(tab, "mangler_status", "Henter listen …")
         layout.addWidget(self.status)
         self.progress = QProgressBar(tab)
         self.progress.setObjectName("mangler_fremdrift")
@@ -295,16 +291,11 @@ class QualityView(QDialog):
         )
 
     def _progressed(self, phase: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(phase)
+        show_progress(self.progress, phase, done, total)
 
     def _failed(self, error: object) -> None:
         self.progress.hide()
-        if isinstance(error, UserError):
-            self.status.setText(error.message)
-            return
-        raise error if isinstance(error, BaseException) else RuntimeError(error)
+        show_failure(self.status, error)
 
     def _loaded(self, result: object) -> None:
         assert isinstance(result, QualityList)
@@ -384,48 +375,38 @@ class QualityView(QDialog):
         """Write the rows shown (as filtered) to ``path``; audited."""
         items = self.proxy.visible_items()
         full = self.full_fnr.isChecked()
-        try:
+
+        def write() -> None:
             write_list(
                 path, "Mangler og feil", QUALITY_HEADINGS, quality_rows(items, full_fnr=full)
             )
             self.context.require_db().record_export(
                 "mangler og feil", file_name=path.name, rows=len(items), fnr_shown=full
             )
-        except UserError as exc:
-            self.status.setText(exc.message)
-            return
+
         masked = "fulle fødselsnumre" if full else "maskerte fødselsnumre"
-        self.status.setText(f"{len(items)} rader lagret i {path} ({masked}).")
+        write_file(self.status, write, f"{len(items)} rader lagret i {path} ({masked}).")
 
     # -- completeness ---------------------------------------------------------------
     def _build_completeness_tab(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
         form = QFormLayout()
-        self.completeness_year = QSpinBox(tab)
-        self.completeness_year.setObjectName("kompletthet_ar")
-        self.completeness_year.setRange(2023, date.today().year)
-        self.completeness_year.setValue(date.today().year)
+        self.completeness_year = self.year_choice(tab, "kompletthet_ar")
         form.addRow("Å&r:", self.completeness_year)
         layout.addLayout(form)
         self.completeness_button = QPushButton("&Beregn kompletthet", tab)
         self.completeness_button.setObjectName("kompletthet_beregn")
         self.completeness_button.clicked.connect(self.compute_completeness)
         layout.addWidget(self.completeness_button)
-        self.completeness_status = QLabel(
+        self.completeness_status = status_line(
+            tab,
+            "kompletthet_status",
             "Andel besvart og andel «Ukjent» per felt blant deltakelser aktive i året. "
             "Forventet = besvart + det reglene melder som manglende.",
-            tab,
         )
-        self.completeness_status.setWordWrap(True)
-        self.completeness_status.setObjectName("kompletthet_status")
         layout.addWidget(self.completeness_status)
-        self.completeness_table = QTableWidget(tab)
-        self.completeness_table.setObjectName("kompletthet_tabell")
-        self.completeness_table.setAccessibleName("Kompletthet per felt")
-        self.completeness_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.completeness_table.setTabKeyNavigation(False)
-        self.completeness_table.verticalHeader().hide()
+        self.completeness_table = figures_table(tab, "kompletthet_tabell", "Kompletthet per felt")
         layout.addWidget(self.completeness_table, 1)
         return tab
 
@@ -449,10 +430,7 @@ class QualityView(QDialog):
 
     def _completeness_failed(self, error: object) -> None:
         self.completeness_button.setEnabled(True)
-        if isinstance(error, UserError):
-            self.completeness_status.setText(error.message)
-            return
-        raise error if isinstance(error, BaseException) else RuntimeError(error)
+        show_failure(self.completeness_status, error)
 
     def _show_completeness(self, period: Period, result: object) -> None:
         self.completeness_button.setEnabled(True)
@@ -468,19 +446,7 @@ class QualityView(QDialog):
             "Ukjent",
             "Andel ukjent (%)",
         ]
-        table = self.completeness_table
-        table.setColumnCount(len(headings))
-        table.setHorizontalHeaderLabels(headings)
-        table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(cell_text(value))
-                if c != 1:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                table.setItem(r, c, item)
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        fill_table(self.completeness_table, headings, rows, label_column=1)
         self.completeness_status.setText(
             f"{total} deltakelser aktive i {period.label}. Eksakte tall, bare til "
             "saksbehandling – ikke for publisering."

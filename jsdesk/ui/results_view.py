@@ -16,22 +16,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,35 +34,37 @@ from PySide6.QtWidgets import (
 from jsdesk.domain.code_domains import OSLO_BYDELER
 from jsdesk.domain.period import Period as DomainPeriod
 from jsdesk.errors import UserError
-from jsdesk.reports.export import Cell, cell_text, figure_rows, table_rows, write_results_xlsx
+from jsdesk.reports.export import Cell, figure_rows, table_rows, write_results_xlsx
 from jsdesk.reports.period import Period
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.reports.suppression import SCREEN_NOTE, unsuppressed
 from jsdesk.reports.tables import Table
 from jsdesk.ui.background import Report
-from jsdesk.ui.bokmal import FOCUS_STYLE, parse_nb_date
+from jsdesk.ui.bokmal import parse_nb_date
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.report_charts import chart_view
 from jsdesk.ui.report_jobs import choose_file, start_job
 from jsdesk.ui.report_pdf import write_results_pdf
+from jsdesk.ui.report_window import (
+    ReportWindow,
+    figures_table,
+    fill_table,
+    show_failure,
+    show_progress,
+    status_line,
+    write_file,
+)
 
-FIRST_YEAR = 2023
 WHOLE = "Hele kommunen"
 
 
-class ResultsView(QDialog):
+class ResultsView(ReportWindow):
     computed = Signal(object)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent, name="resultater", title="Resultater")
         self.results: Results | None = None
         self._asked = 0  # the newest computation; an older one's answer is dropped
-        self.setObjectName("resultater")
-        self.setWindowTitle("Resultater – jsdesk")
-        self.setModal(False)
-        self.setStyleSheet(FOCUS_STYLE)
-        self.resize(1180, 680)
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_choice())
         self.note = QLabel(SCREEN_NOTE, self)
@@ -75,9 +72,7 @@ class ResultsView(QDialog):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("font-weight: bold;")
         layout.addWidget(self.note)
-        self.status = QLabel("", self)
-        self.status.setObjectName("resultater_status")
-        self.status.setWordWrap(True)
+        self.status = status_line(self, "resultater_status")
         layout.addWidget(self.status)
         self.area = QScrollArea(self)
         self.area.setObjectName("resultater_innhold")
@@ -91,11 +86,7 @@ class ResultsView(QDialog):
         box = QGroupBox("Periode", self)
         row = QHBoxLayout(box)
         form = QFormLayout()
-        self.year = QSpinBox(box)
-        self.year.setObjectName("resultater_ar")
-        self.year.setRange(FIRST_YEAR, date.today().year)
-        self.year.setValue(date.today().year)
-        self.year.setAccessibleName("År")
+        self.year = self.year_choice(box, "resultater_ar")
         form.addRow("&År:", self.year)
         row.addLayout(form)
         self.own_period = QCheckBox("&Egen periode", box)
@@ -199,17 +190,12 @@ class ResultsView(QDialog):
         )
 
     def _progressed(self, phase: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(phase)
+        show_progress(self.progress, phase, done, total)
 
     def _failed(self, error: object) -> None:
         self.compute_button.setEnabled(True)
         self.progress.hide()
-        if isinstance(error, UserError):
-            self.status.setText(error.message)
-            return
-        raise error if isinstance(error, BaseException) else RuntimeError(error)
+        show_failure(self.status, error)
 
     def _computed(self, asked: int, results: object) -> None:
         assert isinstance(results, Results)
@@ -225,12 +211,11 @@ class ResultsView(QDialog):
         self.status.setText(f"Resultater for {results.period.label}{place}.")
         content = QWidget(self.area)
         layout = QVBoxLayout(content)
-        figures = QTableWidget(content)
-        _fill(
-            figures, ["Nøkkeltall", "Verdi", "Andel (%) / enhet"], figure_rows(results, exact=True)
+        figures = _table(
+            figures_table(content, "tabell_nokkeltall", "Nøkkeltall"),
+            ["Nøkkeltall", "Verdi", "Andel (%) / enhet"],
+            figure_rows(results, exact=True),
         )
-        figures.setObjectName("tabell_nokkeltall")
-        figures.setAccessibleName("Nøkkeltall")
         layout.addWidget(_titled("Nøkkeltall", figures, content))
         for table in results.tables:
             widget = table_widget(table, content)
@@ -270,22 +255,22 @@ class ResultsView(QDialog):
             self.export_xlsx(path)
 
     def export_pdf(self, path: Path) -> None:
-        assert self.results is not None
-        try:
-            write_results_pdf(self.results, path)
-        except UserError as exc:
-            self.status.setText(exc.message)
-            return
-        self.status.setText(f"PDF lagret: {path} (små tall skjult).")
+        results = self.results
+        assert results is not None
+        write_file(
+            self.status,
+            lambda: write_results_pdf(results, path),
+            f"PDF lagret: {path} (små tall skjult).",
+        )
 
     def export_xlsx(self, path: Path) -> None:
-        assert self.results is not None
-        try:
-            write_results_xlsx(self.results, path)
-        except UserError as exc:
-            self.status.setText(exc.message)
-            return
-        self.status.setText(f"Excel-fil lagret: {path} (små tall skjult).")
+        results = self.results
+        assert results is not None
+        write_file(
+            self.status,
+            lambda: write_results_xlsx(results, path),
+            f"Excel-fil lagret: {path} (små tall skjult).",
+        )
 
 
 def _titled(title: str, body: QWidget, parent: QWidget, note: str = "") -> QGroupBox:
@@ -302,30 +287,14 @@ def _titled(title: str, body: QWidget, parent: QWidget, note: str = "") -> QGrou
 def table_widget(table: Table, parent: QWidget) -> QTableWidget:
     """The exact table, read-only, keyboard-reachable, as tall as its rows."""
     headings, rows = table_rows(unsuppressed(table))
-    widget = QTableWidget(parent)
-    widget.setObjectName(f"tabell_{table.name}")
-    widget.setAccessibleName(table.title)
-    _fill(widget, headings, rows)
-    return widget
+    return _table(figures_table(parent, f"tabell_{table.name}", table.title), headings, rows)
 
 
-def _fill(widget: QTableWidget, headings: list[str], rows: list[list[Cell]]) -> None:
-    widget.setColumnCount(len(headings))
-    widget.setRowCount(len(rows))
-    widget.setHorizontalHeaderLabels(headings)
-    widget.verticalHeader().hide()
-    widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    widget.setTabKeyNavigation(False)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QTableWidgetItem(cell_text(value))
-            if c > 0:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            widget.setItem(r, c, item)
-    header = widget.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for c in range(1, len(headings)):
-        header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-    height = header.height() + sum(widget.rowHeight(r) for r in range(len(rows))) + 6
+def _table(widget: QTableWidget, headings: list[str], rows: list[list[Cell]]) -> QTableWidget:
+    """``widget`` showing the figures, as tall as their rows (up to a limit) in the page."""
+    fill_table(widget, headings, rows)
+    height = widget.horizontalHeader().height()
+    height += sum(widget.rowHeight(r) for r in range(len(rows))) + 6
     widget.setMinimumHeight(min(height, 520))
     widget.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return widget
