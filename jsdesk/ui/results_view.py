@@ -11,6 +11,7 @@ Signals: ``computed(object)`` with the ``Results`` once they are shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -255,22 +256,17 @@ class ResultsView(ReportWindow):
             self.export_xlsx(path)
 
     def export_pdf(self, path: Path) -> None:
-        results = self.results
-        assert results is not None
-        write_file(
-            self.status,
-            lambda: write_results_pdf(results, path),
-            f"PDF lagret: {path} (små tall skjult).",
-        )
+        self._export(write_results_pdf, path, "PDF")
 
     def export_xlsx(self, path: Path) -> None:
+        self._export(write_results_xlsx, path, "Excel-fil")
+
+    def _export(self, write: Callable[[Results, Path], None], path: Path, what: str) -> None:
+        """Write the suppressed figures with ``write``; the outcome on the status line."""
         results = self.results
         assert results is not None
-        write_file(
-            self.status,
-            lambda: write_results_xlsx(results, path),
-            f"Excel-fil lagret: {path} (små tall skjult).",
-        )
+        done = f"{what} lagret: {path} (små tall skjult)."
+        write_file(self.status, lambda: write(results, path), done)
 
 
 def _titled(title: str, body: QWidget, parent: QWidget, note: str = "") -> QGroupBox:
