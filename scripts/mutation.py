@@ -53,6 +53,9 @@ PACKAGES = {
             "tests/test_rules_stage_required.py",
             "tests/test_rules_values.py",
             "tests/test_form_rules_reference.py",
+            "tests/test_form_cases.py",
+            "tests/test_forms_loader.py",
+            "tests/test_form_versions.py",
         ),
     ),
     "domain": Package(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,24 @@ def test_audit__whole_history_rewritten_consistently__only_the_anchor_shows_it(
     monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     assert main(["db", "check", "--db", str(path)]) == 1
     assert "Revisjonslogg: FEIL" in capsys.readouterr().out
+
+
+def test_audit__update_package_installed__event_names_package_version_and_date(
+    tmp_path: Path,
+) -> None:
+    path = _filled(tmp_path)
+    with Database.open(path, PASSPHRASE) as db:
+        db.record_package_installed("jobbsjansen-skjema", "2027.1", date(2027, 1, 1))
+        rows = raw_rows(
+            path,
+            db.key,
+            "SELECT action, new_value FROM audit_events ORDER BY id DESC LIMIT 1",
+        )
+        assert db.verify_audit().ok
+    [(action, new_value)] = rows
+    assert action == "oppdateringspakke installert"
+    assert json.loads(new_value) == {
+        "pakke": "jobbsjansen-skjema",
+        "versjon": "2027.1",
+        "gyldig_fra": "2027-01-01",
+    }

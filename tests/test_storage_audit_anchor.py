@@ -198,3 +198,19 @@ def test_anchor__cannot_be_written__work_goes_on_and_the_log_says_why(
         db.set_value(pid, "ankomstar", 2018)
         assert db.values_of([pid])[pid]["ankomstar"] == 2018
     assert "Could not record the audit anchor" in [r.getMessage() for r in caplog.records]
+
+
+def test_anchor__file_unreadable_but_key_file_anchor_sound__file_written_again_at_close(
+    tmp_path: Path,
+) -> None:
+    path = _with_events(tmp_path)
+    with _open(path) as db:
+        newest = _newest(db)
+    audit.anchor_file_path(path).write_bytes(b"\xff ikke json")
+    key_file = KeyFile.read(key_file_path(path))
+    key_file.extra[audit.AUDIT_ANCHOR] = {"id": newest[0], "hash": newest[1]}
+    key_file.write(key_file_path(path))
+    with _open(path) as db:
+        assert db.damage is None
+    # Nothing was written, yet the close puts the anchor back in its own file.
+    assert _anchor_file(path) == {"id": newest[0], "hash": newest[1]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import shutil
 import subprocess
@@ -25,13 +26,17 @@ from jsdesk.submission import cms, container
 from jsdesk.submission.container import (
     MANIFEST_NAME,
     MIMETYPE,
+    PARTIAL_SUFFIX,
     PAYLOAD_NAME,
     SIGNATURE_NAME,
+    ContainerUnreadable,
     build_container,
+    read_file_limited,
+    remove_stale_partials,
     write_atomic,
 )
 from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
-from jsdesk.submission.verify import Report, verify_bytes
+from jsdesk.submission.verify import Report, verify_bytes, verify_file
 
 OPENSSL = shutil.which("openssl")
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl is installed by .ci/run")
@@ -539,3 +544,57 @@ def test_envelope__legacy_pkcs1v15_file__still_readable() -> None:
     report = _verify(legacy, decrypt_with=credentials("mottaker"))
     assert report.exit_code == 0, report.lines()
     assert "PKCS#1 v1.5" in report.checks[0].detail
+
+
+def test_verify_file__issuer_given_as_trusted__file_holds(tmp_path: Path) -> None:
+    path = tmp_path / "innsending.asice"
+    path.write_bytes(sample_container(2))
+    report = verify_file(path, trusted=[credentials().certificate], check_rules=False)
+    assert report.exit_code == 0, report.lines()
+    assert report.lines()[-1] == "Resultat: TESTDATA – alle kontroller holder (2 poster)."
+
+
+def test_verify__cms_of_another_kind__says_it_is_neither_zip_nor_envelope() -> None:
+    digested = asn1_cms.ContentInfo(
+        {
+            "content_type": "digested_data",
+            "content": asn1_cms.DigestedData(
+                {
+                    "version": "v0",
+                    "digest_algorithm": {"algorithm": "sha256"},
+                    "encap_content_info": {"content_type": "data", "content": b"hei"},
+                    "digest": b"\x00" * 32,
+                }
+            ),
+        }
+    ).dump()
+    report = verify_bytes(digested)
+    assert report.exit_code == 2
+    assert report.lines()[0] == (
+        "FEIL Fil: Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt (EnvelopedData)."
+    )
+
+
+def test_read_file_limited__exactly_at_the_limit__read_one_byte_more__refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fil.asice"
+    path.write_bytes(b"x" * 100)
+    assert read_file_limited(path, limit=100) == b"x" * 100
+    with pytest.raises(ContainerUnreadable) as raised:
+        read_file_limited(path, limit=99)
+    assert raised.value.message == f"{path} er for stor til å være en innsendingsfil."
+
+
+def test_remove_stale_partials__dead_exporters_file__removed_live_ones_kept(
+    tmp_path: Path,
+) -> None:
+    child = subprocess.Popen(["true"])
+    child.wait()  # its pid now belongs to no process
+    dead = tmp_path / f".innsending.asice.{child.pid}{PARTIAL_SUFFIX}"
+    mine = tmp_path / f".annen.asice.{os.getpid()}{PARTIAL_SUFFIX}"
+    for partial in (dead, mine):
+        partial.write_bytes(b"halvferdig")
+    # A partial written a minute ago by a process that is gone is not someone's work.
+    assert remove_stale_partials(tmp_path) == [dead]
+    assert not dead.exists() and mine.exists()

@@ -158,8 +158,8 @@ def new_case(
 
 def case_file_name(name: str) -> str:
     """A file name for the case ``name`` (letters, digits, dash, underscore)."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower().replace("æ", "ae").replace("ø", "o"))
-    return (slug.replace("å", "a").strip("-") or "testtilfelle") + ".json"
+    plain = name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    return (re.sub(r"[^a-z0-9_-]+", "-", plain).strip("-") or "testtilfelle") + ".json"
 
 
 def write_case(folder: Path, case: FormCase) -> Path:
