@@ -125,7 +125,6 @@ def test_read_case__not_a_case_file__names_the_file_and_the_format(tmp_path: Pat
     with pytest.raises(UserError) as raised:
         read_case(path)
     assert raised.value.message == (
-        f"{path} er ikke et testtilfelle jsdesk kan lese: formatet må være "
-        "«jsdesk-testtilfelle/1»."
+        f"{path} er ikke et testtilfelle jsdesk kan lese: formatet må være «jsdesk-testtilfelle/1»."
     )
     assert raised.value.exit_code == 2
