@@ -56,6 +56,7 @@ PACKAGES = {
             "tests/test_form_cases.py",
             "tests/test_forms_loader.py",
             "tests/test_form_versions.py",
+            "tests/test_rules_case_files.py",
         ),
     ),
     "domain": Package(
