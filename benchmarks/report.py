@@ -45,6 +45,11 @@ def timed(label: str, action: Callable[[], object]) -> object:
     return result
 
 
+def load() -> str:
+    """The machine's load average, printed with the figures (a shared machine is slower)."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def ui_pause(db: Database, job: Callable[[Callable[[str, int, int], None]], object]) -> float:
     """The longest gap between 10 ms timer ticks while ``job`` runs in a BackgroundJob."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
@@ -101,6 +106,7 @@ def main() -> int:
             print(f"Lager {args.count} demodeltakelser …", flush=True)
             fill_demo_database(db, args.count, seed=1, today=date(YEAR + 1, 6, 1))
         with db:
+            print(f"maskinens last (1, 5, 15 min): {load()}")
             form = default_form()
             period = Period.year(YEAR)
             total = db.count_participations()
@@ -113,6 +119,9 @@ def main() -> int:
             print(f"lengste pause i UI-tråden under resultater: {pause:.0f} ms")
             pause = ui_pause(db, lambda report: quality_list(db, progress=report))
             print(f"lengste pause i UI-tråden under mangler og feil: {pause:.0f} ms")
+            pause = ui_pause(db, lambda report: completeness(db, form, period, progress=report))
+            print(f"lengste pause i UI-tråden under kompletthet: {pause:.0f} ms")
+            print(f"maskinens last (1, 5, 15 min): {load()} (2 kjerner delt med andre)")
     return 0
 
 

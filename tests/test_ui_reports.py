@@ -153,6 +153,30 @@ def test_quality_view__counts_filters_and_enter_opens_the_field(
     assert wizard.currentId() == field.variable.part
 
 
+def test_quality_view__completeness__computed_off_the_ui_thread_figures_by_hand(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    view = open_quality(qtbot, window)
+    view.tabs.setCurrentIndex(1)
+    view.completeness_year.setValue(2025)
+    phases: list[str] = []
+    with qtbot.waitSignal(view.completeness_loaded, timeout=20000):
+        qtbot.mouseClick(view.completeness_button, Qt.MouseButton.LeftButton)
+        phases.append(view.completeness_status.text())
+        assert not view.completeness_button.isEnabled()  # working; the window answers
+    assert phases[0].startswith("Beregner kompletthet for 2025")
+    assert view.completeness_button.isEnabled()
+    assert view.completeness_status.text().startswith("7 deltakelser aktive i 2025")
+    rows = {
+        view.completeness_table.item(r, 1).text(): [
+            view.completeness_table.item(r, c).text() for c in range(2, 7)
+        ]
+        for r in range(view.completeness_table.rowCount())
+    }
+    fravar = next(texts for label, texts in rows.items() if label.startswith("Hva var fravær"))
+    assert fravar[:2] == ["6", "6"] and fravar[3] == "1"  # I answered «Ukjent»
+
+
 def test_quality_view__export__masked_unless_chosen_and_audited(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:

@@ -114,22 +114,24 @@ def _items(
     rows: Sequence[FindingsRow], accepted: set[AcceptedKey], forms: FormLookup
 ) -> list[QualityItem]:
     items: list[QualityItem] = []
-    known: dict[str, FormDefinition] = {}
+    append = items.append
+    known: dict[str, dict[str, Place]] = {}
+    severities = {str(s): s for s in Severity}
+    warning = Severity.WARNING
     for row in rows:
-        form = known.get(row.form_version)
-        if form is None:
-            form = known[row.form_version] = forms(row.form_version)
+        places = known.get(row.form_version)
+        if places is None:
+            places = known[row.form_version] = _places(forms(row.form_version))
         for finding in row.findings:
-            severity = Severity(str(finding.get("severity")))
+            severity = severities[str(finding.get("severity"))]
             name = str(finding.get("variable"))
             index = finding.get("index")
             index = index if isinstance(index, int) else None
             code = str(finding.get("code"))
-            if severity is Severity.WARNING and (row.id, name, index, code) in accepted:
+            if severity is warning and (row.id, name, index, code) in accepted:
                 continue
-            variable = form.variable(name) if form.has_variable(name) else None
-            part = variable.part if variable is not None else 0
-            items.append(
+            part, part_title, label = places.get(name) or (0, "", name)
+            append(
                 QualityItem(
                     participation_id=row.id,
                     masked_fnr=row.masked_fnr,
@@ -138,9 +140,9 @@ def _items(
                     stage=row.stage,
                     status=row.status,
                     part=part,
-                    part_title=form.part(part).title if part else "",
+                    part_title=part_title,
                     variable=name,
-                    label=variable.label if variable is not None else name,
+                    label=label,
                     index=index,
                     severity=severity,
                     code=code,
@@ -148,6 +150,18 @@ def _items(
                 )
             )
     return items
+
+
+# Where a variable is shown: (part number, part title, the form's label).
+Place = tuple[int, str, str]
+
+
+def _places(form: FormDefinition) -> dict[str, Place]:
+    """Every variable of ``form`` (group fields included) with its part and label."""
+    return {
+        v.name: (v.part, form.part(v.part).title if v.part else "", v.label)
+        for v in form.all_variables()
+    }
 
 
 def variable_counts(items: Sequence[QualityItem]) -> tuple[VariableCount, ...]:

@@ -92,9 +92,22 @@ REPORT_INDEX_COLUMNS = ("oppstartsdato", "avslutningsdato", "stage", "birth_date
 NO_FINDINGS = "[]"
 
 
-def json_value_sql(name: str) -> str:
-    """The SQL that reads one record value, as SQLAlchemy writes it for ``values[name]``."""
+def json_value_sql(name: str, dialect: str = "sqlite") -> str:
+    """The SQL that reads one record value, spelled as in ``ix_participations_report``.
+
+    SQLite: the JSON value (numbers as numbers); PostgreSQL: the value as text (``->>``,
+    as migration 0005 indexes it)."""
+    if dialect == "postgresql":
+        return f"(\"values\" ->> '{name}')"
     return f'json_extract("values", \'$."{name}"\')'
+
+
+def has_findings_sql(dialect: str = "sqlite") -> str:
+    """ "The participation has findings", spelled as in ``ix_participations_with_findings``
+    (a literal, so that the database can read only the rows of that partial index)."""
+    if dialect == "postgresql":
+        return f"participations.findings::text != '{NO_FINDINGS}'"
+    return f"participations.findings != '{NO_FINDINGS}'"
 
 
 class Participation(Base):

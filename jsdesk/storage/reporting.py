@@ -9,20 +9,23 @@ never have to be decoded in Python. What the figures mean is decided by
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    FromClause,
     Integer,
     String,
+    Text,
     TextClause,
     and_,
-    case,
+    cast,
     func,
-    literal,
     literal_column,
     not_,
     or_,
@@ -35,17 +38,14 @@ from sqlalchemy import (
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import (
-    NO_FINDINGS,
     AcceptedWarning,
     Participation,
+    has_findings_sql,
     json_value_sql,
     utc_now,
 )
 from jsdesk.storage.results import ParticipationSummary
 from jsdesk.storage.sessions import DatabaseCore
-
-if TYPE_CHECKING:
-    pass
 
 # Key of an accepted warning: (participation id, variable, entry index, finding code).
 AcceptedKey = tuple[int, str, int | None, str]
@@ -101,6 +101,11 @@ class ReportingMixin(DatabaseCore):
                 new={"fil": file_name, "rader": rows, "fulle fødselsnumre": fnr_shown},
             )
 
+    @property
+    def _dialect(self) -> str:
+        """ "sqlite" or "postgresql": the few JSON questions below are spelled per back end."""
+        return str(self._engine.dialect.name)
+
     def report_rows(
         self,
         *,
@@ -112,11 +117,12 @@ class ReportingMixin(DatabaseCore):
     ) -> list[ReportRow]:
         """Participations active some day in [first, last] (a start date is needed).
 
-        ``integers`` and ``texts`` name the record values to return (as int or
-        str; anything else, or unanswered, comes back as None).
+        ``integers`` and ``texts`` name the record values to return (a number as a
+        number, a text as text, anything else as its JSON text; unanswered as None).
         """
-        columns = [_value(name, Integer) for name in integers]
-        columns += [_value(name, String) for name in texts]
+        dialect = self._dialect
+        columns = [_value(name, Integer, dialect) for name in integers]
+        columns += [_value(name, String, dialect) for name in texts]
         query = select(
             Participation.id,
             type_coerce(Participation.oppstartsdato, String),
@@ -125,9 +131,12 @@ class ReportingMixin(DatabaseCore):
             type_coerce(Participation.birth_date, String),
             Participation.fodselsar,
             *columns,
-        ).where(*_in_period(first, last, bydel))
+        ).where(*_in_period(first, last, bydel, dialect))
         names = [*integers, *texts]
-        day = date.fromisoformat
+        # PostgreSQL hands the JSON values over decoded; SQLite's json_extract gives
+        # numbers and texts as they are and arrays or objects as JSON text.
+        plain = _as_json_extract if dialect == "postgresql" else None
+        day = _day
         with self.read_connection() as conn:
             return [
                 ReportRow(
@@ -137,7 +146,9 @@ class ReportingMixin(DatabaseCore):
                     stage=row[3],
                     birth_date=day(row[4]) if row[4] else None,
                     fodselsar=row[5],
-                    values=dict(zip(names, row[6:], strict=True)),
+                    values=dict(
+                        zip(names, row[6:] if plain is None else map(plain, row[6:]), strict=True)
+                    ),
                 )
                 for row in conn.execute(query)
             ]
@@ -156,28 +167,24 @@ class ReportingMixin(DatabaseCore):
         multi-select counts as unknown when it holds only one such code.
         Unanswered = missing, null, "" or [].
         """
-        # json_each walks each record's top-level values once, in the database; the
-        # counting is one grouped statement (100,000 records in well under a second).
+        # The database walks each record's top-level values once (json_each) and counts
+        # in one grouped statement; "unknown" is one lookup of "name:value" in a list.
+        dialect = self._dialect
         names = list(unknown_codes)
-        answer = func.json_each(Participation.values).table_valued("key", "value", "type")
-        key, value, kind = answer.c.key, answer.c.value, answer.c.type
-        unknown_cases = [
-            and_(key == name, value.in_([*codes, *(f"[{code}]" for code in codes)]))
+        entries, key, value_text, answered = _record_entries(dialect)
+        unknown = [
+            f"{name}:{answer}"
             for name, codes in unknown_codes.items()
-            if codes
+            for code in codes
+            for answer in (code, f"[{code}]")
         ]
-        is_unknown = or_(*unknown_cases) if unknown_cases else literal(False)
+        token = type_coerce(key, String) + ":" + type_coerce(value_text, String)
+        is_unknown = token.in_(unknown) if unknown else literal_column("0") == 1
         query = (
-            select(key, func.count(), func.sum(case((is_unknown, 1), else_=0)))
+            select(key, func.count(), func.coalesce(func.sum(cast(is_unknown, Integer)), 0))
             .select_from(Participation)
-            .join(answer, true())  # a table-valued function over each row
-            .where(
-                *_in_period(first, last, bydel),
-                key.in_(names),
-                kind != "null",
-                not_(and_(kind == "text", value == "")),
-                not_(and_(kind == "array", value == "[]")),
-            )
+            .join(entries, true())  # a table-valued function over each row
+            .where(*_in_period(first, last, bydel, dialect), key.in_(names), answered)
             .group_by(key)
         )
         counted = {name: AnswerCount(0, 0) for name in names}
@@ -186,11 +193,11 @@ class ReportingMixin(DatabaseCore):
                 conn.execute(
                     select(func.count())
                     .select_from(Participation)
-                    .where(*_in_period(first, last, bydel))
+                    .where(*_in_period(first, last, bydel, dialect))
                 ).scalar_one()
             )
-            for name, answered, unknown in conn.execute(query):
-                counted[name] = AnswerCount(int(answered), int(unknown or 0))
+            for name, count, unknowns in conn.execute(query):
+                counted[name] = AnswerCount(int(count), int(unknowns))
         return total, counted
 
     def finding_counts(
@@ -202,16 +209,19 @@ class ReportingMixin(DatabaseCore):
         bydel: str | None = None,
     ) -> dict[str, int]:
         """Per variable, the participations active in the period with a finding ``code``."""
-        finding = func.json_each(Participation.findings).table_valued("value")
-        variable = func.json_extract(finding.c.value, "$.variable")
+        dialect = self._dialect
+        elements = func.json_array_elements if dialect == "postgresql" else func.json_each
+        finding = elements(Participation.findings).table_valued("value")
+        fields = type_coerce(finding.c.value, JSON)
+        variable = fields["variable"].as_string()
         query = (
             select(variable, func.count(Participation.id.distinct()))
             .select_from(Participation)
             .join(finding, true())
             .where(
-                text(f"participations.findings != '{NO_FINDINGS}'"),
-                *_in_period(first, last, bydel),
-                func.json_extract(finding.c.value, "$.code") == code,
+                text(has_findings_sql(dialect)),
+                *_in_period(first, last, bydel, dialect),
+                fields["code"].as_string() == code,
             )
             .group_by(variable)
         )
@@ -226,13 +236,10 @@ class ReportingMixin(DatabaseCore):
         bydel: str | None = None,
     ) -> list[FindingsRow]:
         """Every participation with findings (in the period when one is given), by id."""
-        # Spelled as in the partial index ix_participations_with_findings (a literal,
-        # not a parameter), so that SQLite reads only the rows that have findings.
-        conditions: list[ColumnElement[bool] | TextClause] = [
-            text(f"participations.findings != '{NO_FINDINGS}'")
-        ]
+        dialect = self._dialect
+        conditions: list[ColumnElement[bool] | TextClause] = [text(has_findings_sql(dialect))]
         if first is not None and last is not None:
-            conditions += _in_period(first, last, bydel)
+            conditions += _in_period(first, last, bydel, dialect)
         query = select(
             Participation.id,
             Participation.fnr,
@@ -291,13 +298,57 @@ class ReportingMixin(DatabaseCore):
             return {(pid, var, index, code) for pid, var, index, code in conn.execute(query)}
 
 
-def _value(name: str, kind: type[Integer] | type[String]) -> ColumnElement[Any]:
-    """One record value, written exactly as in ``ix_participations_report`` (the JSON
-    path a literal, not a parameter) so that SQLite can answer from that index."""
+def _value(
+    name: str, kind: type[Integer] | type[String], dialect: str = "sqlite"
+) -> ColumnElement[Any]:
+    """One record value. On SQLite written exactly as in ``ix_participations_report``
+    (the JSON path a literal, not a parameter) so that SQLite can answer from that index;
+    on PostgreSQL the JSON value itself (``->``), decoded by the driver."""
+    if dialect == "postgresql":
+        return type_coerce(literal_column(f"(\"values\" -> '{name}')"), JSON)
     return type_coerce(literal_column(json_value_sql(name)), kind)
 
 
-def _in_period(first: date, last: date, bydel: str | None) -> list[ColumnElement[bool]]:
+def _as_json_extract(value: Any) -> Any:
+    """A decoded JSON value as SQLite's json_extract returns it (so that both back ends
+    give the same figures): true/false as 1/0, arrays and objects as compact JSON text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value
+
+
+def _day(value: Any) -> date:
+    """A date column read as ISO text (SQLite) or as a date (PostgreSQL)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _record_entries(
+    dialect: str,
+) -> tuple[FromClause, ColumnElement[str], ColumnElement[str], ColumnElement[bool]]:
+    """Each record's top-level values as rows: (the table function, its key, the value as
+    JSON text — 99, "tekst", [99] —, "the value is an answer")."""
+    if dialect == "postgresql":
+        entries = func.json_each(Participation.values).table_valued("key", "value")
+        value_text = cast(entries.c.value, Text)
+        answered = and_(
+            func.json_typeof(entries.c.value) != "null", value_text.not_in(['""', "[]"])
+        )
+        return entries, entries.c.key, value_text, answered
+    entries = func.json_each(Participation.values).table_valued("key", "value", "type")
+    kind, value = entries.c.type, entries.c.value
+    answered = and_(
+        kind != "null",
+        not_(and_(kind == "text", value == "")),
+        not_(and_(kind == "array", value == "[]")),
+    )
+    return entries, entries.c.key, func.json_quote(value), answered
+
+
+def _in_period(
+    first: date, last: date, bydel: str | None, dialect: str = "sqlite"
+) -> list[ColumnElement[bool]]:
     start, end = Participation.oppstartsdato, Participation.avslutningsdato
     conditions: list[ColumnElement[bool]] = [
         start.is_not(None),
@@ -305,5 +356,6 @@ def _in_period(first: date, last: date, bydel: str | None) -> list[ColumnElement
         or_(end.is_(None), end >= first),
     ]
     if bydel is not None:
-        conditions.append(_value("bydel", String) == bydel)
+        bydel_value = type_coerce(literal_column(json_value_sql("bydel", dialect)), String)
+        conditions.append(bydel_value == bydel)
     return conditions

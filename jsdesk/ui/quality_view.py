@@ -425,7 +425,9 @@ class QualityView(ReportWindow):
             job,
             succeeded=lambda result: self._show_completeness(period, result),
             failed=self._completeness_failed,
-            progressed=lambda _phase, _done, _total: None,
+            progressed=lambda phase, done, total: self.completeness_status.setText(
+                f"Beregner kompletthet for {period.label}: {phase.lower()} ({done} av {total}) …"
+            ),
         )
 
     def _completeness_failed(self, error: object) -> None:
