@@ -219,3 +219,22 @@ def test_layering__type_checking_import__no_edge(tmp_path: Path) -> None:
         {"jsdesk.storage", "jsdesk.storage.audit", "jsdesk.ui.main_window", "jsdesk.rules"}
     )
     assert runtime_imports(source, modules) == {"jsdesk.storage.audit", "jsdesk.rules"}
+
+
+# The modules that may name the main window's class; every other dialog or action
+# reaches it through ``ui/host.py``'s ``MainWindowHost`` protocol.
+MAIN_WINDOW_USERS = {
+    "jsdesk.ui.app": "creates the window",
+    "jsdesk.ui.selftest_drive": "drives the real window in the frozen self-test",
+    "jsdesk.ui.pilot": "docks its panels in the window (a QMainWindow's own API)",
+}
+
+
+def test_layering__dialogs_and_actions__reach_the_main_window_through_its_protocol() -> None:
+    importers = {
+        module_name(path)
+        for path in PACKAGE_DIR.rglob("*.py")
+        for _line, module in imported_modules(path)
+        if module == "jsdesk.ui.main_window"
+    }
+    assert importers - {"jsdesk.ui.main_window"} == set(MAIN_WINDOW_USERS)
