@@ -134,3 +134,107 @@ def test_layering__outside_ui__no_qt() -> None:
         if module.split(".")[0] in {"PySide6", "shiboken6"}
     ]
     assert offenders == []
+
+
+def runtime_imports(path: Path, modules: frozenset[str]) -> set[str]:
+    """The jsdesk modules ``path`` imports when it runs (in functions too), not the ones
+    imported for type checking only. ``from jsdesk.storage import audit`` imports the
+    module ``jsdesk.storage.audit``; the package is named only for names it defines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & modules
+            found.update(submodules)
+            if len(submodules) < len(node.names):
+                found.add(node.module)
+    return found & modules
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Module -> the jsdesk modules it imports at run time."""
+    paths = {module_name(path): path for path in PACKAGE_DIR.rglob("*.py")}
+    modules = frozenset(paths)
+    return {name: runtime_imports(path, modules) - {name} for name, path in paths.items()}
+
+
+def import_cycle(graph: Mapping[str, set[str]]) -> list[str]:
+    """One cycle of modules importing each other (first module repeated at the end), or []."""
+    state: dict[str, str] = {}  # "open" while on the path, "done" after
+
+    def walk(module: str, path: list[str]) -> list[str]:
+        state[module] = "open"
+        for imported in sorted(graph.get(module, ())):
+            if state.get(imported) == "open":
+                return [*path[path.index(imported) :], module, imported]
+            if imported not in state:
+                cycle = walk(imported, [*path, module])
+                if cycle:
+                    return cycle
+        state[module] = "done"
+        return []
+
+    for module in sorted(graph):
+        if module not in state:
+            cycle = walk(module, [])
+            if cycle:
+                return cycle
+    return []
+
+
+def test_layering__modules__import_no_cycle() -> None:
+    # Within a package too (the ui dialogs reach the main window through ui/host.py's
+    # protocol, storage's back end sits below its audit chain): a cycle means one module
+    # cannot be read, tested or imported without the other.
+    assert import_cycle(module_graph()) == []
+
+
+def test_layering__cycle_through_three_modules__reported() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycle(graph) == ["a", "b", "c", "a"]
+    assert import_cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_layering__type_checking_import__no_edge(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from jsdesk.storage import audit\n"
+        "if TYPE_CHECKING:\n    from jsdesk.ui.main_window import MainWindow\n"
+        "def f():\n    from jsdesk.rules import evaluate\n",
+        encoding="utf-8",
+    )
+    modules = frozenset(
+        {"jsdesk.storage", "jsdesk.storage.audit", "jsdesk.ui.main_window", "jsdesk.rules"}
+    )
+    assert runtime_imports(source, modules) == {"jsdesk.storage.audit", "jsdesk.rules"}
+
+
+# The modules that may name the main window's class; every other dialog or action
+# reaches it through ``ui/host.py``'s ``MainWindowHost`` protocol.
+MAIN_WINDOW_USERS = {
+    "jsdesk.ui.app": "creates the window",
+    "jsdesk.ui.selftest_drive": "drives the real window in the frozen self-test",
+    "jsdesk.ui.pilot": "docks its panels in the window (a QMainWindow's own API)",
+}
+
+
+def test_layering__dialogs_and_actions__reach_the_main_window_through_its_protocol() -> None:
+    importers = {
+        module_name(path)
+        for path in PACKAGE_DIR.rglob("*.py")
+        for _line, module in imported_modules(path)
+        if module == "jsdesk.ui.main_window"
+    }
+    assert importers - {"jsdesk.ui.main_window"} == set(MAIN_WINDOW_USERS)

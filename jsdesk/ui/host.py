@@ -1,8 +1,9 @@
 """What the overview's dialogs and actions may ask of the main window.
 
-``import_dialog`` and ``submission_actions`` add actions to the main window and
-react to their work through this protocol (``MainWindow`` implements it), instead
-of importing ``main_window`` or probing the window with ``hasattr``/``findChild``.
+``import_dialog``, ``submission_actions``, ``report_actions`` and ``update_actions``
+add actions to the main window and react to their work through this protocol
+(``MainWindow`` implements it), instead of importing ``main_window`` or probing the
+window with ``hasattr``/``findChild``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenuBar, QStatusBar, QToolBar, QWidget
 
     from jsdesk.ui.context import AppContext
+    from jsdesk.ui.participations_model import ParticipationsModel
+    from jsdesk.ui.wizard import ParticipationWizard
 
 
 class MainWindowHost(Protocol):
@@ -24,6 +27,11 @@ class MainWindowHost(Protocol):
 
     @property
     def toolbar(self) -> QToolBar | None: ...
+
+    @property
+    def model(self) -> ParticipationsModel:
+        """The overview's list of participations (what the list export writes)."""
+        ...
 
     def as_widget(self) -> QWidget: ...
 
@@ -45,4 +53,8 @@ class MainWindowHost(Protocol):
 
     def reload_wizards(self, participation_ids: frozenset[int]) -> None:
         """Open wizards of these participations read their record again."""
+        ...
+
+    def open_participation(self, participation_id: int | None) -> ParticipationWizard | None:
+        """Open the wizard on a participation (None: a new one); None when locked."""
         ...

@@ -30,7 +30,7 @@ from jsdesk.ui.report_jobs import choose_file
 from jsdesk.ui.submission_actions import window_action
 
 if TYPE_CHECKING:
-    from jsdesk.ui.main_window import MainWindow
+    from jsdesk.ui.host import MainWindowHost
     from jsdesk.ui.participations_model import ParticipationsModel
     from jsdesk.ui.results_view import ResultsView
 
@@ -40,8 +40,8 @@ LIST_KEYS = "Ctrl+Shift+E"
 
 
 class ReportActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: MainWindowHost) -> None:
+        super().__init__(window.as_widget())
         self.setObjectName("rapporthandlinger")
         self.window = window
         self.results_view: ResultsView | None = None
@@ -82,7 +82,7 @@ class ReportActions(QObject):
         # window (268 modules, 2.6 s on the loaded 2-core build machine).
         from jsdesk.ui.results_view import ResultsView
 
-        view = ResultsView(self.window.context, self.window)
+        view = ResultsView(self.window.context, self.window.as_widget())
         self.results_view = view
         self._show(view)
         view.compute()
@@ -93,7 +93,7 @@ class ReportActions(QObject):
         if not self.window.context.is_open:
             return None
 
-        view = QualityView(self.window.context, self.window)
+        view = QualityView(self.window.context, self.window.as_widget())
         view.open_requested.connect(self.open_on_field)
         self.quality_view = view
         self._show(view)
@@ -110,7 +110,7 @@ class ReportActions(QObject):
     def open_list_export(self) -> ListExportDialog | None:
         if not self.window.context.is_open:
             return None
-        dialog = ListExportDialog(self.window.model, self.window)
+        dialog = ListExportDialog(self.window.model, self.window.as_widget())
         self.list_dialog = dialog
         self._show(dialog)
         return dialog
@@ -203,5 +203,5 @@ class ListExportDialog(QDialog):
         return True
 
 
-def install(window: MainWindow) -> ReportActions:
+def install(window: MainWindowHost) -> ReportActions:
     return ReportActions(window)
