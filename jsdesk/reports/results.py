@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from jsdesk.domain.age import age_on
 from jsdesk.errors import UserError
 from jsdesk.forms import Domain, FormDefinition, Variable, VarType
 from jsdesk.reports.period import Period
@@ -402,13 +403,7 @@ def _duration_table(durations: Sequence[int]) -> Table:
 
 
 def age_at_start(row: ReportRow) -> int | None:
-    start = row.oppstartsdato
-    if row.birth_date is not None:
-        born = row.birth_date
-        return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
-    if row.fodselsar is not None:
-        return start.year - row.fodselsar
-    return None
+    return age_on(row.oppstartsdato, birth_date=row.birth_date, birth_year=row.fodselsar)
 
 
 def _age_table(rows: Sequence[ReportRow]) -> Table:
