@@ -157,7 +157,8 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 def _compute(
     form: FormDefinition, period: Period, bydel: str | None, rows: Sequence[ReportRow]
 ) -> Results:
-    active = [r for r in rows if r.avslutningsdato is None or r.avslutningsdato >= period.first]
+    # The rows reach back to the register's opening (outcomes by year): keep the period's.
+    active = [r for r in rows if period.overlaps(r.oppstartsdato, r.avslutningsdato)]
     started = [r for r in active if period.contains(r.oppstartsdato)]
     ended = [r for r in active if period.contains(r.avslutningsdato)]
     went_to_work = [r for r in ended if r.values.get(WORK_TYPE) is not None]
