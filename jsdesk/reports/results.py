@@ -272,14 +272,14 @@ def _compute(
     return Results(period, bydel, form.title, figures, tables, tuple(links))
 
 
-def _group_counts(variable: Variable, rows: Iterable[ReportRow]) -> list[int]:
-    counts = [0] * len(variable.code_groups)
-    index = {code: i for i, group in enumerate(variable.code_groups) for code in group.codes}
-    for row in rows:
-        code = row.values.get(variable.name)
-        if code in index:
-            counts[index[code]] += 1
-    return counts
+def _tally(variable: Variable, rows: Iterable[ReportRow]) -> Counter[object]:
+    """How many of ``rows`` answered each code of ``variable`` (None: not answered)."""
+    return Counter(row.values.get(variable.name) for row in rows)
+
+
+def _group_sums(variable: Variable, tally: Counter[object]) -> list[int]:
+    """The count of each of the form's code groups of ``variable``."""
+    return [sum(tally.get(code, 0) for code in group.codes) for group in variable.code_groups]
 
 
 def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
@@ -289,16 +289,16 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
     groups, goal = its groups, total = goal + the other groups), so that
     suppression hides a second cell wherever one could be computed back.
     """
-    tally = Counter(row.values.get(variable.name) for row in ended)
+    tally = _tally(variable, ended)
     rows: list[Row] = []
     group_rows: list[int] = []
     detail_rows: list[int] = []
     goal_details: list[int] = []
-    for group in variable.code_groups:
+    for group, group_count in zip(variable.code_groups, _group_sums(variable, tally), strict=True):
         start = len(rows) + 1
         members = tuple(range(start, start + len(group.codes)))
         group_rows.append(len(rows))
-        rows.append(Row(group.text, (sum(tally.get(c, 0) for c in group.codes),), members))
+        rows.append(Row(group.text, (group_count,), members))
         for code in group.codes:
             if group.goal:
                 goal_details.append(len(rows))
@@ -344,7 +344,7 @@ def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: P
         end = row.avslutningsdato
         if end is not None and end <= period.last and end.year in by_year:
             by_year[end.year].append(row)
-    per_year = [_group_counts(variable, by_year[year]) for year in years]
+    per_year = [_group_sums(variable, _tally(variable, by_year[year])) for year in years]
     counts = [[per_year[y][g] for y in range(len(years))] for g in range(len(variable.code_groups))]
     return cross_table(
         "utfall_per_ar",
@@ -366,7 +366,7 @@ def _code_table(
     for code in variable.codes:
         if code.code not in codes:
             codes.append(code.code)
-    tally = Counter(row.values.get(variable.name) for row in rows)
+    tally = _tally(variable, rows)
     counts = [tally.get(code, 0) for code in codes]
     unanswered = len(rows) - sum(counts)
     labels = [variable.code_text(code) for code in codes]
