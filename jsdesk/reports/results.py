@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from jsdesk.domain.age import age_on
 from jsdesk.errors import UserError
 from jsdesk.forms import Domain, FormDefinition, Variable, VarType
+from jsdesk.progress import Progress, no_progress
 from jsdesk.reports.period import Period
 from jsdesk.reports.suppression import CellRef, Link
 from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
@@ -35,8 +36,6 @@ from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
 if TYPE_CHECKING:
     from jsdesk.storage import Database
     from jsdesk.storage.reporting import ReportRow
-
-Progress = Callable[[str, int, int], None]
 
 # The register's variables the results are about (names as in the form file).
 END_REASON = "hovedarsak_avslutning"
@@ -130,7 +129,7 @@ def compute_results(
     progress: Progress | None = None,
 ) -> Results:
     """All figures of the results for ``period`` (and one Oslo bydel when given)."""
-    report = progress or _no_progress
+    report = progress or no_progress
     bydel_var = bydel_variable(form)
     if bydel is not None and bydel_var is None:
         raise UserError("Skjemaet har ingen variabel for bydel.", 2)
@@ -148,10 +147,6 @@ def compute_results(
     results = _compute(form, period, bydel, rows)
     report("Ferdig", 3, 3)
     return results
-
-
-def _no_progress(phase: str, done: int, total: int) -> None:
-    return None
 
 
 def _compute(
