@@ -35,7 +35,7 @@ EXCEPTIONS = {
 }
 # Plain modules every layer may use; they import only each other.
 FOUNDATION = frozenset(
-    {"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext", "installed"}
+    {"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext", "installed", "progress"}
 )
 
 

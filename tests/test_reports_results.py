@@ -157,6 +157,15 @@ def test_period__ends_before_it_begins__bokmal_error() -> None:
         Period(date(2025, 6, 1), date(2025, 1, 1))
 
 
+def test_period__overlaps__a_participation_active_some_day_of_it() -> None:
+    period = Period(date(2025, 3, 1), date(2025, 6, 30))
+    assert period.overlaps(date(2024, 1, 1), None)  # still running
+    assert period.overlaps(date(2024, 1, 1), date(2025, 3, 1))  # ended on the first day
+    assert not period.overlaps(date(2024, 1, 1), date(2025, 2, 28))
+    assert period.overlaps(date(2025, 6, 30), None)  # started on the last day
+    assert not period.overlaps(date(2025, 7, 1), None)
+
+
 def test_results__empty_register__zeros_without_errors(tmp_path: Path) -> None:
     db, _key = Database.create(
         tmp_path / "tom.db", "korrekt hest batteri stift", kommunenummer="3201"

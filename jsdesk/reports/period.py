@@ -42,6 +42,11 @@ class Period:
     def contains(self, day: date | None) -> bool:
         return day is not None and self.first <= day <= self.last
 
+    def overlaps(self, start: date, end: date | None) -> bool:
+        """A participation from ``start`` to ``end`` (None: still running) was active some
+        day of the period: started by its last day and not ended before its first."""
+        return start <= self.last and (end is None or end >= self.first)
+
 
 def _show(day: date) -> str:
     return day.strftime("%d.%m.%Y")

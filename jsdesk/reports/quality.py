@@ -11,12 +11,13 @@ engine required: answered plus reported missing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from jsdesk.forms import FormDefinition, Stage, Variable
+from jsdesk.progress import Progress, no_progress
 from jsdesk.reports.period import Period
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
@@ -25,8 +26,6 @@ from jsdesk.storage.reporting import AnswerCount
 if TYPE_CHECKING:
     from jsdesk.storage import Database
     from jsdesk.storage.reporting import AcceptedKey, FindingsRow
-
-Progress = Callable[[str, int, int], None]
 
 SEVERITY_TEXT = {Severity.ERROR: "Feil", Severity.WARNING: "Advarsel"}
 STAGE_PLURAL = {Stage.AKTIV: "aktive", Stage.AVSLUTTET: "avsluttede"}
@@ -96,7 +95,7 @@ def quality_list(
     """Every error and unaccepted warning in every participation, in id order, in the
     words of the form ``forms`` gives for each record's version (by default the shipped
     forms)."""
-    report = progress or _no_progress
+    report = progress or no_progress
     report("Henter deltakelser med feil", 0, 2)
     rows = db.findings_rows()
     accepted = db.accepted_warning_keys()
@@ -104,10 +103,6 @@ def quality_list(
     items = list(_items(rows, accepted, forms))
     report("Ferdig", 2, 2)
     return QualityList(tuple(items), variable_counts(items))
-
-
-def _no_progress(phase: str, done: int, total: int) -> None:
-    return None
 
 
 def _items(
@@ -210,7 +205,7 @@ def completeness(
     progress: Progress | None = None,
 ) -> tuple[int, tuple[Completeness, ...]]:
     """Participations active in the period, and per input variable what was answered."""
-    report = progress or _no_progress
+    report = progress or no_progress
     variables = [v for v in form.variables if v.is_input]
     report("Teller svar", 0, 2)
     total, answers = db.answer_counts(

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from jsdesk.domain.age import age_on
 from jsdesk.errors import UserError
 from jsdesk.forms import Domain, FormDefinition, Variable, VarType
+from jsdesk.progress import Progress, no_progress
 from jsdesk.reports.period import Period
 from jsdesk.reports.suppression import CellRef, Link
 from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
@@ -34,8 +36,6 @@ from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
 if TYPE_CHECKING:
     from jsdesk.storage import Database
     from jsdesk.storage.reporting import ReportRow
-
-Progress = Callable[[str, int, int], None]
 
 # The register's variables the results are about (names as in the form file).
 END_REASON = "hovedarsak_avslutning"
@@ -129,7 +129,7 @@ def compute_results(
     progress: Progress | None = None,
 ) -> Results:
     """All figures of the results for ``period`` (and one Oslo bydel when given)."""
-    report = progress or _no_progress
+    report = progress or no_progress
     bydel_var = bydel_variable(form)
     if bydel is not None and bydel_var is None:
         raise UserError("Skjemaet har ingen variabel for bydel.", 2)
@@ -149,14 +149,11 @@ def compute_results(
     return results
 
 
-def _no_progress(phase: str, done: int, total: int) -> None:
-    return None
-
-
 def _compute(
     form: FormDefinition, period: Period, bydel: str | None, rows: Sequence[ReportRow]
 ) -> Results:
-    active = [r for r in rows if r.avslutningsdato is None or r.avslutningsdato >= period.first]
+    # The rows reach back to the register's opening (outcomes by year): keep the period's.
+    active = [r for r in rows if period.overlaps(r.oppstartsdato, r.avslutningsdato)]
     started = [r for r in active if period.contains(r.oppstartsdato)]
     ended = [r for r in active if period.contains(r.avslutningsdato)]
     went_to_work = [r for r in ended if r.values.get(WORK_TYPE) is not None]
@@ -270,14 +267,14 @@ def _compute(
     return Results(period, bydel, form.title, figures, tables, tuple(links))
 
 
-def _group_counts(variable: Variable, rows: Iterable[ReportRow]) -> list[int]:
-    counts = [0] * len(variable.code_groups)
-    index = {code: i for i, group in enumerate(variable.code_groups) for code in group.codes}
-    for row in rows:
-        code = row.values.get(variable.name)
-        if code in index:
-            counts[index[code]] += 1
-    return counts
+def _tally(variable: Variable, rows: Iterable[ReportRow]) -> Counter[object]:
+    """How many of ``rows`` answered each code of ``variable`` (None: not answered)."""
+    return Counter(row.values.get(variable.name) for row in rows)
+
+
+def _group_sums(variable: Variable, tally: Counter[object]) -> list[int]:
+    """The count of each of the form's code groups of ``variable``."""
+    return [sum(tally.get(code, 0) for code in group.codes) for group in variable.code_groups]
 
 
 def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
@@ -287,16 +284,16 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
     groups, goal = its groups, total = goal + the other groups), so that
     suppression hides a second cell wherever one could be computed back.
     """
-    tally = Counter(row.values.get(variable.name) for row in ended)
+    tally = _tally(variable, ended)
     rows: list[Row] = []
     group_rows: list[int] = []
     detail_rows: list[int] = []
     goal_details: list[int] = []
-    for group in variable.code_groups:
+    for group, group_count in zip(variable.code_groups, _group_sums(variable, tally), strict=True):
         start = len(rows) + 1
         members = tuple(range(start, start + len(group.codes)))
         group_rows.append(len(rows))
-        rows.append(Row(group.text, (sum(tally.get(c, 0) for c in group.codes),), members))
+        rows.append(Row(group.text, (group_count,), members))
         for code in group.codes:
             if group.goal:
                 goal_details.append(len(rows))
@@ -342,7 +339,7 @@ def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: P
         end = row.avslutningsdato
         if end is not None and end <= period.last and end.year in by_year:
             by_year[end.year].append(row)
-    per_year = [_group_counts(variable, by_year[year]) for year in years]
+    per_year = [_group_sums(variable, _tally(variable, by_year[year])) for year in years]
     counts = [[per_year[y][g] for y in range(len(years))] for g in range(len(variable.code_groups))]
     return cross_table(
         "utfall_per_ar",
@@ -364,7 +361,7 @@ def _code_table(
     for code in variable.codes:
         if code.code not in codes:
             codes.append(code.code)
-    tally = Counter(row.values.get(variable.name) for row in rows)
+    tally = _tally(variable, rows)
     counts = [tally.get(code, 0) for code in codes]
     unanswered = len(rows) - sum(counts)
     labels = [variable.code_text(code) for code in codes]
@@ -402,13 +399,7 @@ def _duration_table(durations: Sequence[int]) -> Table:
 
 
 def age_at_start(row: ReportRow) -> int | None:
-    start = row.oppstartsdato
-    if row.birth_date is not None:
-        born = row.birth_date
-        return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
-    if row.fodselsar is not None:
-        return start.year - row.fodselsar
-    return None
+    return age_on(row.oppstartsdato, birth_date=row.birth_date, birth_year=row.fodselsar)
 
 
 def _age_table(rows: Sequence[ReportRow]) -> Table:

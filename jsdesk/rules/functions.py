@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from datetime import date, timedelta
 
+from jsdesk.domain.age import age_on
 from jsdesk.domain.code_domains import MUNICIPALITIES, analyse_cached
 from jsdesk.domain.fnr import FnrInfo, PersonKey, person_id
 from jsdesk.domain.period import Period
@@ -42,11 +43,8 @@ def _age_at(env: Env, who: object, day: object) -> int | None:
     if not isinstance(day, date):
         return None
     if type(who) is int:
-        return day.year - who
-    born = _birth_date(who, env.today)
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(day, birth_year=who)
+    return age_on(day, birth_date=_birth_date(who, env.today))
 
 
 def _person_id(env: Env, number: object) -> str | None:

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, Signal
 
 from jsdesk.errors import UserError
+from jsdesk.progress import Progress
 
-Report = Callable[[str, int, int], None]
+Report = Progress  # what a job calls to tell how far it has come
 Job = Callable[[Report], object]
 
 
