@@ -743,17 +743,17 @@ class MainWindow(QMainWindow):
         ]
         from jsdesk.ui.receipt import NEXT_STEPS_SETTING
 
-        next_steps = str(db.get_setting(NEXT_STEPS_SETTING) or "")
+        next_steps = str(db.get_own_setting(NEXT_STEPS_SETTING) or "")
         dialog = SettingsDialog(installation, self.context.idle_minutes(), self, next_steps)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.idle_minutes_chosen.connect(self._set_idle_minutes)
         dialog.next_steps_chosen.connect(
-            lambda text: self.context.require_db().set_setting(NEXT_STEPS_SETTING, text)
+            lambda text: self.context.require_db().set_own_setting(NEXT_STEPS_SETTING, text)
         )
         dialog.open()
 
     def _set_idle_minutes(self, minutes: int) -> None:
-        self.context.require_db().set_setting(IDLE_SETTING, str(minutes))
+        self.context.require_db().set_own_setting(IDLE_SETTING, str(minutes))
         self.idle.set_minutes(minutes)
         self.idle.start()
 
