@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from jsdesk.storage.backend import classify, server_url, shown_url
+from jsdesk.storage.backend import classify, server_url
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's "please speak TLS" message
 TIMEOUT = 10
@@ -36,7 +36,7 @@ def explain_failed_connection(url: str, password: str | None, kind: str | None) 
     parts = urlsplit(url)
     host, port = parts.hostname or "localhost", parts.port or 5432
     database = parts.path.lstrip("/")
-    where = shown_url(url)
+    where = f"{host}:{port}/{database}"  # short: the screen shows the fields themselves
     if kind == "unreachable":
         given = parse_qs(parts.query).get("sslrootcert")
         ca = given[-1] if given else None

@@ -292,6 +292,14 @@ class Database(
             set_login_password(session.connection(), "CURRENT_USER", user, new_password)
             session.execute(text("SELECT jsdesk_password_changed()"))
             audit.append(session, at=utc_now(), action="byttet passord", variable=user)
+        # New connections must log in with the new password: the engine would open them
+        # with the old (one-time) one.
+        assert isinstance(self.backend, PostgresBackend)
+        with self._query_lock:
+            self._close_query_connection()
+        old = self._engine
+        self._bind(self._key, make_server_engine(self.backend.url, new_password))
+        old.dispose()
 
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""
