@@ -10,9 +10,10 @@ PostgreSQL only:
 - row-level security on ``login_settings``: a login reads and changes only its own
   rows (``login = session_user``);
 - the installation's settings (municipality, person-id key, recipient certificate,
-  time-stamping service …) are changed only by the owner login (IT): a trigger refuses
-  INSERT, UPDATE and DELETE by any other login, whatever the grants say (``server
-  init`` also takes the write grants away);
+  time-stamping service …) are changed only by the owner login (IT; also a superuser
+  or a member of the owning role): a trigger refuses INSERT, UPDATE and DELETE by any
+  other login, whatever the grants say (``server init`` also takes the write grants
+  away);
 - the installation id that record ids are derived from is made here when missing: a
   caseworker's login may not write it at the first submission any more.
 
@@ -54,8 +55,9 @@ POSTGRES_STATEMENTS = (
     CREATE FUNCTION jsdesk_settings_guard() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        IF session_user::name <> (SELECT tableowner FROM pg_tables
-                                  WHERE tablename = 'settings' AND schemaname = 'public')
+        IF NOT pg_has_role(session_user, (SELECT tableowner FROM pg_tables
+                                          WHERE tablename = 'settings'
+                                            AND schemaname = 'public'), 'MEMBER')
         THEN
             RAISE EXCEPTION 'bare eierinnloggingen (IT) kan endre installasjonens innstillinger'
                 USING ERRCODE = '42501';
