@@ -62,14 +62,25 @@ def test_caseworker__cannot_change_installation_settings_with_plain_sql(
     for statement in attempts:
         with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement)
-    # Even with the write grants given back by mistake, the trigger refuses.
+    # Even with every grant given by mistake, the trigger refuses.
     with _plain(shared) as conn:
-        conn.execute("GRANT INSERT, UPDATE, DELETE ON settings TO jsdesk_saksbehandler")
+        conn.execute("GRANT ALL ON settings TO jsdesk_saksbehandler")
     for statement in attempts:
         with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
             conn.execute(statement)
         assert "eierinnloggingen" in str(caught.value)
     assert _key_and_municipality(shared) == before
+    # A registry import's provenance of a participation stays the caseworker's to write.
+    with _plain(anna) as conn:
+        conn.execute(
+            "INSERT INTO settings (key, value, changed_at) VALUES ('registerkilde:7', '{}', now())"
+        )
+        conn.execute("DELETE FROM settings WHERE key = 'registerkilde:7'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not renamed into another
+            conn.execute(
+                "INSERT INTO settings (key, value, changed_at) VALUES ('registerkilde:8', '{}', "
+                "now()); UPDATE settings SET key = 'kommunenummer2' WHERE key = 'registerkilde:8'"
+            )
     # Through jsdesk: a message, nothing changed.
     with Database.connect(anna) as db, pytest.raises(UserError) as refused:
         db.set_setting(SETTING_KOMMUNENUMMER, "4601")

@@ -12,8 +12,9 @@ PostgreSQL only:
 - the installation's settings (municipality, person-id key, recipient certificate,
   time-stamping service …) are changed only by the owner login (IT; also a superuser
   or a member of the owning role): a trigger refuses INSERT, UPDATE and DELETE by any
-  other login, whatever the grants say (``server init`` also takes the write grants
-  away);
+  other login, whatever the grants say. Rows about participations that ``settings``
+  also holds (a registry import's provenance ``registerkilde:ID`` and its history
+  ``registerimporter``) stay writable by caseworkers, who import;
 - the installation id that record ids are derived from is made here when missing: a
   caseworker's login may not write it at the first submission any more.
 
@@ -54,10 +55,20 @@ POSTGRES_STATEMENTS = (
     """
     CREATE FUNCTION jsdesk_settings_guard() RETURNS trigger
     LANGUAGE plpgsql AS $$
+    DECLARE
+        participation_rows boolean := true;
     BEGIN
-        IF NOT pg_has_role(session_user, (SELECT tableowner FROM pg_tables
-                                          WHERE tablename = 'settings'
-                                            AND schemaname = 'public'), 'MEMBER')
+        IF TG_OP <> 'INSERT' THEN
+            participation_rows := OLD.key LIKE 'registerkilde:%' OR OLD.key = 'registerimporter';
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            participation_rows := participation_rows
+                AND (NEW.key LIKE 'registerkilde:%' OR NEW.key = 'registerimporter');
+        END IF;
+        IF NOT participation_rows
+           AND NOT pg_has_role(session_user, (SELECT tableowner FROM pg_tables
+                                              WHERE tablename = 'settings'
+                                                AND schemaname = 'public'), 'MEMBER')
         THEN
             RAISE EXCEPTION 'bare eierinnloggingen (IT) kan endre installasjonens innstillinger'
                 USING ERRCODE = '42501';
