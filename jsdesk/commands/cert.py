@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from jsdesk.commands.db import add_db_argument, db_path, db_url, open_database
 from jsdesk.errors import ExitCode, UserError, os_error_reason
-from jsdesk.storage.backend import classify
-from jsdesk.storage.local_store import shared_local_folder
+from jsdesk.storage import refused_for_rights, shared_local_folder
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.credentials import (
     create_test_credentials,
@@ -99,7 +98,7 @@ def _installation_wide(args: argparse.Namespace, what: str) -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        if db_url(args) is None or exc.__cause__ is None or classify(exc.__cause__) != "denied":
+        if db_url(args) is None or not refused_for_rights(exc):
             raise
         raise UserError(
             f"{what} gjelder alle som bruker den felles databasen, og bare IT kan endre det "

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from jsdesk.domain.fnr import PersonKey
 from jsdesk.storage import audit
+from jsdesk.storage.backend import classify
 from jsdesk.storage.models import LoginSetting, Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
 
@@ -152,6 +153,13 @@ class SettingsMixin(DatabaseCore):
         else:
             row.blob, row.value = None, json.dumps(value, ensure_ascii=False)
         row.changed_at = now
+
+
+def refused_for_rights(error: BaseException) -> bool:
+    """True when ``error`` (a ``UserError`` from a write) says this login may not make
+    the change: on a shared database the installation's settings are the owner's."""
+    cause = error.__cause__
+    return cause is not None and classify(cause) == "denied"
 
 
 def _person_key(value: object) -> PersonKey | None:
