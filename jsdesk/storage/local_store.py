@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from jsdesk.errors import UserError, os_error_reason
 from jsdesk.paths import user_data_folder
-from jsdesk.storage.keys import private_dir, write_atomic
+from jsdesk.storage.files import private_dir, write_atomic
 
 LOCAL_SETTINGS_FILE = "lokale-innstillinger.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

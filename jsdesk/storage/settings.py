@@ -116,7 +116,7 @@ class SettingsMixin(DatabaseCore):
 
     def _login(self, session: Session) -> str:
         """Whose own settings: the database login on a shared database, else ""."""
-        return self.backend.audit_user(session) if self.backend.shared else ""
+        return (self.backend.audit_user(session) or "") if self.backend.shared else ""
 
     def get_own_setting(self, key: str, default: object = None) -> Any:
         """This login's own value of ``key`` (JSON), else the installation's, else ``default``."""
