@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from jsdesk.storage.backend import classify, server_url
+from jsdesk.storage.backend import server_url
+from jsdesk.storage.errors import classify
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's "please speak TLS" message
 TIMEOUT = 10

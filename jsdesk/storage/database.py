@@ -32,7 +32,6 @@ from jsdesk.storage.backend import (
     set_login_password,
     translate_server_errors,
 )
-from jsdesk.storage.backend import classify as classify_server
 from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
 from jsdesk.storage.connect_check import explain_failed_connection
 from jsdesk.storage.connection import make_engine, recover_sidecar_modes, sqlite_sidecars
@@ -220,7 +219,7 @@ class Database(
                     conn.rollback()
             except UserError as exc:
                 cause = exc.__cause__
-                kind = classify_server(cause) if cause is not None else None
+                kind = classify(cause) if cause is not None else None
                 better = explain_failed_connection(url, password, kind)
                 if better is None:
                     raise

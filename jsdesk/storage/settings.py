@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from jsdesk.domain.fnr import PersonKey
 from jsdesk.storage import audit
-from jsdesk.storage.backend import classify
+from jsdesk.storage.errors import classify
 from jsdesk.storage.models import LoginSetting, Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
 
