@@ -257,6 +257,7 @@ def test_migration_0007__uuid5_database__ids_recomputed_given_ones_removed_and_r
         ),
     )
     raw_execute(path, key, "DELETE FROM settings WHERE key = 'person_id.key'")
+    raw_execute(path, key, "DROP TABLE login_settings")  # made by 0009
     raw_execute(path, key, "UPDATE alembic_version SET version_num = '0006'")
 
     with Database.open(path, PASSPHRASE) as migrated:

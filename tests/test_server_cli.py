@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from pg_support import PgServer
 
 from jsdesk.cli import main
 from jsdesk.demo import generate_records
+from jsdesk.storage.local_store import LOCAL_SETTINGS_FILE, shared_local_folder
+from jsdesk.storage.server import add_user, init_server
 
 
 def test_server_cli__init_add_user_records_check_backup(
@@ -68,3 +72,44 @@ def test_server_cli__init_add_user_records_check_backup(
     assert main(["server", "remove-user", "kari", "--url", pg_url]) == 0
     assert main(["records", "list", "--db", kari]) == 5
     assert "Innloggingen" in capsys.readouterr().err
+
+
+def test_cert_on_a_shared_database__key_on_this_machine__installation_wide_by_it_only(
+    pg_server: PgServer,
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    init_server(pg_url, None, kommunenummer="0301", bydeler=[], test_installation=True)
+    add_user(pg_url, None, "ola", bydeler=[], submitter=True, new_password="olas gode passord")
+    ola = pg_server.url("ola", "olas gode passord", urlsplit(pg_url).path.lstrip("/"))
+
+    assert main(["cert", "create-test", "--db", ola]) == 0
+    out = capsys.readouterr().out
+    folder = shared_local_folder(ola)
+    assert "aldri i den felles databasen" in out and str(folder) in out
+    stored = folder / LOCAL_SETTINGS_FILE
+    assert stored.is_file() and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT key FROM settings WHERE key LIKE 'signing.%'").fetchall()
+    assert rows == []  # the signing key never went into the shared database
+
+    assert main(["cert", "show", "--db", ola]) == 0
+    assert "TESTSERTIFIKAT" in capsys.readouterr().out
+    pem = tmp_path / "signer.pem"
+    assert main(["cert", "export", "--db", ola, str(pem)]) == 0
+    assert pem.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    capsys.readouterr()
+    assert main(["cert", "trust", "--db", ola, str(pem)]) == 0
+    assert "Klarert heretter" in capsys.readouterr().out
+    assert len(list((folder / "trust").glob("*.pem"))) == 1
+
+    # The time-stamping service is the installation's: IT's owner login sets it.
+    assert main(["cert", "timestamp", "--db", ola, "http://tsa.example"]) != 0
+    err = capsys.readouterr().err
+    assert "bare IT kan endre det" in err and "Traceback" not in err
+    assert main(["cert", "timestamp", "--db", pg_url, "http://tsa.example"]) == 0
+    capsys.readouterr()
+    assert main(["cert", "show", "--db", ola]) == 0
+    assert "http://tsa.example" in capsys.readouterr().out

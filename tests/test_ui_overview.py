@@ -265,7 +265,7 @@ def test_settings__idle_minutes_changed__stored_and_used(
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     assert window.idle.timer.interval() == 5 * 60_000
-    assert str(window.context.require_db().get_setting(IDLE_SETTING)) == "5"
+    assert str(window.context.require_db().get_own_setting(IDLE_SETTING)) == "5"
 
 
 def test_overview__enter_on_a_row__opens_that_participation(

@@ -12,17 +12,20 @@ receiver's ``--trust``; ``trust`` adds a trust anchor for ``submission verify``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from jsdesk.commands.db import add_db_argument, db_path, open_database
+from jsdesk.commands.db import add_db_argument, db_path, db_url, open_database
 from jsdesk.errors import ExitCode, UserError, os_error_reason
+from jsdesk.storage import refused_for_rights, shared_local_folder
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.credentials import (
     create_test_credentials,
@@ -80,8 +83,38 @@ def load_p12_file(path: Path) -> Any:
 
 
 def installation_folder(args: argparse.Namespace) -> Path:
-    """The folder beside the database that holds ``trust/`` and ``crl/``."""
+    """The folder on this machine that holds ``trust/`` and ``crl/``: beside the local
+    file, or the shared database's own folder in the user's data folder."""
+    url = db_url(args)
+    if url is not None:
+        return shared_local_folder(url)
     return db_path(args).parent
+
+
+@contextlib.contextmanager
+def _installation_wide(args: argparse.Namespace, what: str) -> Iterator[None]:
+    """A setting of the whole installation: on a shared database only IT's owner login
+    may change it, and a caseworker's refusal says so."""
+    try:
+        yield
+    except UserError as exc:
+        if db_url(args) is None or not refused_for_rights(exc):
+            raise
+        raise UserError(
+            f"{what} gjelder alle som bruker den felles databasen, og bare IT kan endre det "
+            "(med eierinnloggingen: «--db postgresql://EIER@…»). Ingenting er endret.",
+            exc.exit_code,
+        ) from exc
+
+
+def _where_kept(args: argparse.Namespace) -> str:
+    """Where ``cert import``/``create-test`` keep the signing key, for the user."""
+    if db_url(args) is None:
+        return "(nøkkelen kryptert i databasen)"
+    return (
+        f"på denne maskinen i {installation_folder(args)}, bare lesbart for din bruker "
+        "(aldri i den felles databasen)"
+    )
 
 
 def load_trust_store(args: argparse.Namespace) -> TrustStore:
@@ -123,8 +156,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "produksjonsinstallasjon.",
                 1,
             )
-        save_credentials(db, credentials)
-    print("Signeringssertifikatet er lagret (nøkkelen kryptert i databasen).")
+        save_credentials(db.signing_store, credentials)
+    print(f"Signeringssertifikatet er lagret {_where_kept(args)}.")
     print("\n".join(describe(credentials)))
     return 0
 
@@ -139,15 +172,15 @@ def cmd_create_test(args: argparse.Namespace) -> int:
                 1,
             )
         credentials = create_test_credentials(settings.kommunenummer, days=args.days)
-        save_credentials(db, credentials)
-    print("Et testsertifikat er laget og lagret.")
+        save_credentials(db.signing_store, credentials)
+    print(f"Et testsertifikat er laget og lagret {_where_kept(args)}.")
     print("\n".join(describe(credentials)))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     with open_database(args) as db:
-        credentials = load_credentials(db)
+        credentials = load_credentials(db.signing_store)
         recipient = load_recipient(db)
         timestamp_url = db.get_setting(TIMESTAMP_URL_SETTING)
     if credentials is None:
@@ -188,7 +221,7 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
     url = "" if args.off else args.url
     if url and not url.startswith(("http://", "https://")):
         raise UserError(f"«{url}» er ikke en http(s)-adresse.", ExitCode.USAGE)
-    with open_database(args) as db:
+    with open_database(args) as db, _installation_wide(args, "Tidsstempeltjenesten"):
         db.set_setting(TIMESTAMP_URL_SETTING, url)
     if url:
         print(
@@ -222,7 +255,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_database(args) as db:
-        credentials = load_credentials(db)
+        credentials = load_credentials(db.signing_store)
     if credentials is None:
         raise UserError("Ingen signeringssertifikat er satt opp.", 1)
     pem = b"".join(
@@ -241,7 +274,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_recipient(args: argparse.Namespace) -> int:
     certificate = load_certificate_file(str(args.file), read_input_file(args.file))
-    with open_database(args) as db:
+    with open_database(args) as db, _installation_wide(args, "Mottakersertifikatet"):
         save_recipient(db, certificate)
     print(f"Innsendinger krypteres heretter til {certificate.subject.rfc4514_string()}.")
     return 0

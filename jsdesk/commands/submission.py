@@ -62,7 +62,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     for item in result.dropped:
-        print(f"Utelatt (endret under eksporten): deltakelse {item.id}: {item.reason}")
+        print(
+            f"Utelatt (endret eller sendt inn under eksporten): deltakelse {item.id}: {item.reason}"
+        )
     label = "TESTDATA – " if plan.test_data else ""
     encrypted = "kryptert og signert" if result.encrypted else "signert, IKKE kryptert"
     print(f"{label}Innsendingsfil ({encrypted}) med {result.record_count} poster: {result.path}")

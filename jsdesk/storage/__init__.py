@@ -14,6 +14,7 @@ from jsdesk.storage.backend import pg_dump_command as server_backup_command
 from jsdesk.storage.backend import shown_url as shown_target
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
+from jsdesk.storage.local_store import shared_local_folder
 from jsdesk.storage.models import Status
 from jsdesk.storage.results import (
     AcceptedWarningInfo,
@@ -25,6 +26,7 @@ from jsdesk.storage.results import (
     RecordConflict,
     SubmissionInfo,
 )
+from jsdesk.storage.settings import refused_for_rights
 
 __all__ = [
     "MIN_PASSPHRASE_LENGTH",
@@ -42,6 +44,8 @@ __all__ = [
     "SubmissionInfo",
     "default_db_path",
     "is_shared_target",
+    "refused_for_rights",
     "server_backup_command",
+    "shared_local_folder",
     "shown_target",
 ]

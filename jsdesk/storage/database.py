@@ -33,6 +33,7 @@ from jsdesk.storage.backend import (
     translate_server_errors,
 )
 from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
+from jsdesk.storage.connect_check import explain_failed_connection
 from jsdesk.storage.connection import make_engine, recover_sidecar_modes, sqlite_sidecars
 from jsdesk.storage.errors import (
     classify,
@@ -49,6 +50,7 @@ from jsdesk.storage.keys import (
     KeysMixin,
     unlock_key,
 )
+from jsdesk.storage.local_store import LocalSettings, shared_local_folder
 from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import utc_now
 from jsdesk.storage.owner_only import restrict_existing
@@ -211,9 +213,17 @@ class Database(
         backend = PostgresBackend(url)
         engine = make_server_engine(url, password)
         try:
-            with translate_server_errors(url), engine.connect() as conn:
-                revision = schema.current_revision(conn)
-                conn.rollback()
+            try:
+                with translate_server_errors(url), engine.connect() as conn:
+                    revision = schema.current_revision(conn)
+                    conn.rollback()
+            except UserError as exc:
+                cause = exc.__cause__
+                kind = classify(cause) if cause is not None else None
+                better = explain_failed_connection(url, password, kind)
+                if better is None:
+                    raise
+                raise UserError(better, exc.exit_code) from cause
             if revision is None:
                 raise UserError(
                     f"Den felles databasen {backend.label} er ikke satt opp for jsdesk. IT i "
@@ -240,6 +250,24 @@ class Database(
         return db
 
     @property
+    def local_folder(self) -> Path:
+        """This machine's folder for what never goes into a shared database (trust
+        anchors, revocation lists): beside the local file, or the shared database's own
+        folder in the user's data folder."""
+        if isinstance(self.backend, PostgresBackend):
+            return shared_local_folder(self.backend.url)
+        return self.path.parent
+
+    @property
+    def signing_store(self) -> Database | LocalSettings:
+        """Where the signing certificate and key are kept: inside the encrypted local
+        file, or for a shared database in an owner-only file on this machine (the
+        submitter's; never in the shared database)."""
+        if isinstance(self.backend, PostgresBackend):
+            return LocalSettings(self.local_folder)
+        return self
+
+    @property
     def must_change_password(self) -> bool:
         """True while a shared database's login still has its one-time password."""
         if not self.backend.shared:
@@ -263,6 +291,14 @@ class Database(
             set_login_password(session.connection(), "CURRENT_USER", user, new_password)
             session.execute(text("SELECT jsdesk_password_changed()"))
             audit.append(session, at=utc_now(), action="byttet passord", variable=user)
+        # New connections must log in with the new password: the engine would open them
+        # with the old (one-time) one.
+        assert isinstance(self.backend, PostgresBackend)
+        with self._query_lock:
+            self._close_query_connection()
+        old = self._engine
+        self._bind(self._key, make_server_engine(self.backend.url, new_password))
+        old.dispose()
 
     def _prepare(self, *, daily_backup: bool) -> None:
         """Read the schema state, refuse newer databases, backup, migrate."""

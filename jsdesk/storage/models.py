@@ -210,6 +210,22 @@ class Setting(Base):
     changed_at: Mapped[timestamp]
 
 
+class LoginSetting(Base):
+    """A setting of one login (UI preferences: the idle lock, the receipt's next steps).
+
+    On a shared database ``login`` is the database login, and row-level security lets
+    each login read and change only its own (migration 0009); on the local file (one
+    user) it is the empty string. Installation-wide settings stay in ``settings``.
+    """
+
+    __tablename__ = "login_settings"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[timestamp]
+
+
 class Submission(Base):
     """One submission file made for the register (added in migration 0002)."""
 

@@ -41,7 +41,11 @@ _GRANTS = (
     f"GRANT USAGE ON SCHEMA public TO {GROUP_CASEWORKER}",
     f"GRANT SELECT ON alembic_version, settings, submissions, submitted_records "
     f"TO {GROUP_CASEWORKER}",
-    f"GRANT INSERT, UPDATE ON settings TO {GROUP_CASEWORKER}",
+    # The installation's settings are IT's (the owner's): migration 0009's trigger lets
+    # other logins write only a registry import's provenance and history there. Each
+    # login has its own settings (row-level security).
+    f"GRANT INSERT, UPDATE, DELETE ON settings TO {GROUP_CASEWORKER}",
+    f"GRANT SELECT, INSERT, UPDATE, DELETE ON login_settings TO {GROUP_CASEWORKER}",
     f"GRANT SELECT, INSERT, UPDATE, DELETE ON participations, accepted_warnings "
     f"TO {GROUP_CASEWORKER}",
     # The audit: append and read, never change (only the owner's functions scrub).

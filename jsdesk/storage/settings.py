@@ -1,4 +1,11 @@
-"""Installation settings stored in the database (municipality, bydel, test installation)."""
+"""Settings stored in the database: the installation's, and each login's own.
+
+The installation's (``settings``: municipality, bydel, test installation, the
+person-id key, the recipient certificate, the time-stamping service) are the same for
+everyone; on a shared database only the owner login (IT) may change them (migration
+0009). A login's own (``login_settings``: the idle lock, the receipt's next steps) are
+read with ``get_own_setting`` and fall back to the installation's value.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from jsdesk.domain.fnr import PersonKey
 from jsdesk.storage import audit
-from jsdesk.storage.models import Setting, utc_now
+from jsdesk.storage.errors import classify
+from jsdesk.storage.models import LoginSetting, Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
 
 SETTING_KOMMUNENUMMER = "kommunenummer"
@@ -106,6 +114,34 @@ class SettingsMixin(DatabaseCore):
             )
         self._settings = self._load_settings()
 
+    def _login(self, session: Session) -> str:
+        """Whose own settings: the database login on a shared database, else ""."""
+        return (self.backend.audit_user(session) or "") if self.backend.shared else ""
+
+    def get_own_setting(self, key: str, default: object = None) -> Any:
+        """This login's own value of ``key`` (JSON), else the installation's, else ``default``."""
+        with self.read() as session:
+            row = session.get(LoginSetting, (self._login(session), key))
+        if row is None or row.value is None:
+            return self.get_setting(key, default)
+        return json.loads(row.value)
+
+    def set_own_setting(self, key: str, value: object) -> None:
+        """Store this login's own JSON value of ``key`` (committed at once, audited)."""
+        now = utc_now()
+        with self.write() as session:
+            login = self._login(session)
+            row = session.get(LoginSetting, (login, key))
+            old = None if row is None or row.value is None else json.loads(row.value)
+            if row is None:
+                row = LoginSetting(login=login, key=key, changed_at=now)
+                session.add(row)
+            row.value = json.dumps(value, ensure_ascii=False)
+            row.changed_at = now
+            audit.append(
+                session, at=now, action="egen innstilling", variable=key, old=old, new=value
+            )
+
     @staticmethod
     def _put_setting(session: Session, key: str, value: object, now: datetime) -> None:
         row = session.get(Setting, key)
@@ -117,6 +153,13 @@ class SettingsMixin(DatabaseCore):
         else:
             row.blob, row.value = None, json.dumps(value, ensure_ascii=False)
         row.changed_at = now
+
+
+def refused_for_rights(error: BaseException) -> bool:
+    """True when ``error`` (a ``UserError`` from a write) says this login may not make
+    the change: on a shared database the installation's settings are the owner's."""
+    cause = error.__cause__
+    return cause is not None and classify(cause) == "denied"
 
 
 def _person_key(value: object) -> PersonKey | None:

@@ -14,11 +14,26 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from jsdesk.errors import UserError
 from jsdesk.storage import audit
 from jsdesk.storage.backend import lock_submissions
 from jsdesk.storage.models import Participation, Submission, SubmittedRecord, utc_now
 from jsdesk.storage.results import CHUNK, SubmissionInfo, status_for
 from jsdesk.storage.sessions import DatabaseCore
+
+
+class SubmittedMeanwhile(UserError):
+    """Another submission marked some of the same records after they were read for this one."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(
+            f"En annen innsending tok med {len(ids)} av de samme postene i samme øyeblikk "
+            f"(deltakelse {', '.join(str(i) for i in ids[:10])}"
+            f"{' …' if len(ids) > 10 else ''}). Denne innsendingen er ikke registrert, og "
+            "ingen poster er merket av den.",
+            1,
+        )
+        self.ids = ids
 
 
 class SubmissionsMixin(DatabaseCore):
@@ -35,6 +50,7 @@ class SubmissionsMixin(DatabaseCore):
         details: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
         records: Mapping[int, int] | Iterable[tuple[int, int]] = (),
+        read_as: Mapping[int, int | None] | None = None,
     ) -> None:
         """Add a submission file to the history and mark its ``records`` submitted.
 
@@ -42,10 +58,17 @@ class SubmissionsMixin(DatabaseCore):
         the file. History entry, status changes and audit events are ONE
         transaction: either the submission and all its records are marked, or
         nothing is.
+
+        ``read_as`` gives the submitted version each record had when it was read for
+        the file: when another submission (another login, at the same time) has marked
+        one of them since, nothing is stored and ``SubmittedMeanwhile`` says which, so
+        no record goes in two submissions.
         """
         now = created_at or utc_now()
         with self.write() as session:
             lock_submissions(session)
+            if read_as:
+                _refuse_submitted_meanwhile(session, read_as)
             session.add(
                 Submission(
                     id=submission_id,
@@ -107,6 +130,18 @@ class SubmissionsMixin(DatabaseCore):
                 )
             )
             return {pid: version for pid, version in rows}
+
+
+def _refuse_submitted_meanwhile(session: Session, read_as: Mapping[int, int | None]) -> None:
+    ids = list(read_as)
+    moved: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        query = select(Participation.id, Participation.submitted_version).where(
+            Participation.id.in_(ids[start : start + CHUNK])
+        )
+        moved += [pid for pid, version in session.execute(query) if version != read_as[pid]]
+    if moved:
+        raise SubmittedMeanwhile(sorted(moved))
 
 
 def _pairs(items: Mapping[int, int] | Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

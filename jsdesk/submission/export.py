@@ -37,6 +37,7 @@ from jsdesk.errors import UserError, os_error_reason
 from jsdesk.forms import Role
 from jsdesk.rules import FormLookup, evaluate, form_by_version, in_form_words
 from jsdesk.storage import Status
+from jsdesk.storage.submissions import SubmittedMeanwhile
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     build_container,
@@ -76,6 +77,7 @@ PHASE_BUILD = "Bygger og signerer"
 PHASE_VERIFY = "Kontrollerer filen"
 PHASE_WRITE = "Skriver filen"
 PHASE_MARK = "Markerer som innsendt"
+SENT_MEANWHILE = "sendt inn av en annen innsending i mellomtiden"
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def create_submission(
     report = progress or (lambda _phase, _done, _total: None)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     settings = db.settings
-    creds = credentials or load_credentials(db)
+    creds = credentials or load_credentials(db.signing_store)
     if creds is None:
         raise UserError(
             "Ingen signeringssertifikat er satt opp. Importer virksomhetssertifikatet med "
@@ -254,10 +256,11 @@ def create_submission(
     if not out_dir.is_dir():
         raise UserError(f"Mappen {out_dir} finnes ikke.")
 
-    records, dropped = _collect(db, plan, report, forms)
+    records, dropped, read_as = _collect(db, plan, report, forms)
     if not records:
         raise UserError(
-            "Ingen poster å sende inn: alle planlagte poster er endret og ufullstendige."
+            "Ingen poster å sende inn: alle planlagte poster er endret og ufullstendige, "
+            "eller sendt inn av en annen innsending i mellomtiden."
         )
     submission_id = str(uuid.uuid4())
     header = _header(db, plan, records, submission_id, now)
@@ -265,7 +268,7 @@ def create_submission(
     report(PHASE_BUILD, 0, 1)
     payload = encode_payload(header, [r for _pid, _version, r in records])
     try:
-        trust = TrustStore.load(installation=db.path.parent).with_anchors(
+        trust = TrustStore.load(installation=db.local_folder).with_anchors(
             [creds.certificate, *creds.chain]
         )
     except CertificateProblem as exc:
@@ -315,22 +318,33 @@ def create_submission(
     report(PHASE_WRITE, 1, 1)
 
     report(PHASE_MARK, 0, 1)
-    db.record_submission(
-        submission_id,
-        file_name=path.name,
-        record_count=len(records),
-        test=plan.test_data,
-        period=f"{plan.period_from.isoformat()}/{plan.period_to.isoformat()}",
-        details={
-            "selection": plan.selection,
-            "encrypted": recipient is not None,
-            "corrections": sum(1 for _p, _v, r in records if r["correction"]),
-            "signer": creds.subject,
-            "sha256": expected.hex(),
-        },
-        created_at=now,
-        records={pid: version for pid, version, _r in records},
-    )
+    try:
+        db.record_submission(
+            submission_id,
+            file_name=path.name,
+            record_count=len(records),
+            test=plan.test_data,
+            period=f"{plan.period_from.isoformat()}/{plan.period_to.isoformat()}",
+            details={
+                "selection": plan.selection,
+                "encrypted": recipient is not None,
+                "corrections": sum(1 for _p, _v, r in records if r["correction"]),
+                "signer": creds.subject,
+                "sha256": expected.hex(),
+            },
+            created_at=now,
+            records={pid: version for pid, version, _r in records},
+            read_as=read_as,
+        )
+    except SubmittedMeanwhile as exc:
+        # Another login's submission took some of these records first: this file must
+        # not reach the register beside it. Made again, it holds only what is left.
+        path.unlink(missing_ok=True)
+        raise UserError(
+            f"{exc.message} Filen {path.name} er slettet. Lag innsendingen på nytt: da "
+            "kommer bare med det som ennå ikke er sendt inn.",
+            1,
+        ) from exc
     report(PHASE_MARK, 1, 1)
     log.info("Innsending %s laget med %d poster", submission_id, len(records))
     return SubmissionResult(
@@ -374,8 +388,11 @@ def file_name(
 
 def _collect(
     db: Database, plan: Plan, report: Progress, forms: FormLookup
-) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded]]:
-    """The payload records, re-evaluated now; records that stopped qualifying are dropped."""
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[Excluded], dict[int, int | None]]:
+    """The payload records, re-evaluated now; records that stopped qualifying are dropped.
+
+    Also the submitted version each record had as read (``record_submission``'s
+    ``read_as``: a record another submission marks meanwhile is not sent twice)."""
 
     installation = _installation_id(db)
     rules_context = db.settings.rules_context()
@@ -383,7 +400,13 @@ def _collect(
     total = len(planned)
     records: list[tuple[int, int, dict[str, Any]]] = []
     dropped: list[Excluded] = []
+    read_as: dict[int, int | None] = {}
     for done, record in enumerate(db.iter_participations(planned), start=1):
+        if plan.selection == "changed" and record.status == Status.INNSENDT:
+            # Sent meanwhile by another submission (another login of a shared database)
+            # and not changed since: it is not sent twice.
+            dropped.append(Excluded(record.id, "", str(record.status), SENT_MEANWHILE))
+            continue
         form = forms(record.form_version)
         evaluation = evaluate(form, record.values, **rules_context)
         if not evaluation.valid or record.open_warnings:
@@ -398,6 +421,7 @@ def _collect(
         if local is not None:
             values.pop(local.name, None)
         correction = record.submitted_version is not None
+        read_as[record.id] = record.submitted_version
         records.append(
             (
                 record.id,
@@ -424,7 +448,7 @@ def _collect(
         )
         if done % 250 == 0 or done == total:
             report(PHASE_COLLECT, done, total)
-    return records, dropped
+    return records, dropped, read_as
 
 
 def _installation_id(db: Database) -> uuid.UUID:

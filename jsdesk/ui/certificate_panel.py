@@ -134,7 +134,7 @@ class CertificatePanel(QGroupBox):
         db = self.context.require_db()
         test_installation = db.settings.test_installation
         self.create_test.setVisible(test_installation)
-        self.credentials = load_credentials(db)
+        self.credentials = load_credentials(db.signing_store)
         now = datetime.now(UTC)
         problem = certificate_problem(self.credentials, test_installation, now)
         if self.credentials is None:
@@ -169,7 +169,7 @@ class CertificatePanel(QGroupBox):
         show_status(self.message, text, error=error)
 
     def _stored(self, credentials: SigningCredentials, what: str) -> None:
-        save_credentials(self.context.require_db(), credentials)
+        save_credentials(self.context.require_db().signing_store, credentials)
         self.refresh()
         self._tell(f"{what} er lagret (nøkkelen kryptert i databasen).", error=False)
         self.credentials_changed.emit()

@@ -90,7 +90,7 @@ class AppContext(QObject):
     def idle_minutes(self) -> int:
         if self.db is None:
             return DEFAULT_IDLE_MINUTES
-        stored = self.db.get_setting(IDLE_SETTING)
+        stored = self.db.get_own_setting(IDLE_SETTING)
         try:
             minutes = int(str(stored)) if stored is not None else DEFAULT_IDLE_MINUTES
         except ValueError:

@@ -462,7 +462,7 @@ class ExportDialog(QDialog):
         self.show_receipt(result)
 
     def show_receipt(self, result: SubmissionResult) -> ReceiptDialog:
-        next_steps = self.context.require_db().get_setting(NEXT_STEPS_SETTING) or ""
+        next_steps = self.context.require_db().get_own_setting(NEXT_STEPS_SETTING) or ""
         self.receipt = ReceiptDialog(result, str(next_steps), self)
         self.receipt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.receipt.open()

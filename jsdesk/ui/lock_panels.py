@@ -3,27 +3,39 @@
 They are panels inside the main window (not separate windows) so that the idle
 lock can cover the overview without closing anything that is open.
 
+The first-start screen offers «Lokal fil» (an encrypted file on this machine, the
+default) or «Felles database» (the municipality's shared PostgreSQL server: address,
+login and the server's CA file; see docs/server.md).
+
 Signals: ``SetupPanel.create_requested(str, str, str, bool)`` with passphrase,
 kommunenummer, bydel ("" outside Oslo) and test installation;
-``RecoveryPanel.done()``; ``UnlockPanel.unlock_requested(str)`` with the secret.
+``SetupPanel.connect_requested(str, str)`` with the shared database's URL (no
+password in it) and the password; ``RecoveryPanel.done()``;
+``UnlockPanel.unlock_requested(str)`` with the secret;
+``PasswordPanel.password_chosen(str)`` with the caseworker's own new password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +46,7 @@ from jsdesk.storage.files import write_atomic
 from jsdesk.ui.printing import document, html_page, print_document, save_file
 
 MIN_PASSPHRASE = 12
+DEFAULT_PORT = 5432
 
 
 def _message_label(parent: QWidget, name: str) -> QLabel:
@@ -55,36 +68,64 @@ def _password_edit(parent: QWidget, name: str, accessible: str) -> QLineEdit:
 
 class SetupPanel(QWidget):
     create_requested = Signal(str, str, str, bool)
+    connect_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("oppsett")
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
         title = QLabel("Velkommen til jsdesk", self)
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        layout.addWidget(title)
+        outer.addWidget(title)
+        where = QLabel("Hvor skal registeret ligge?", self)
+        outer.addWidget(where)
+        choice = QHBoxLayout()
+        self.choose_local = QRadioButton("&Lokal fil (kryptert, på denne maskinen)", self)
+        self.choose_local.setObjectName("valg_lokal")
+        self.choose_shared = QRadioButton("F&elles database (kommunens server)", self)
+        self.choose_shared.setObjectName("valg_felles")
+        self.choice = QButtonGroup(self)
+        for button in (self.choose_local, self.choose_shared):
+            self.choice.addButton(button)
+            choice.addWidget(button)
+        choice.addStretch(1)
+        outer.addLayout(choice)
+        self.pages = QStackedWidget(self)
+        outer.addWidget(self.pages, 1)
+        local = QWidget(self.pages)
+        local.setObjectName("oppsett_lokal")
+        self.local = local
+        self.shared = SharedDatabaseForm(self.pages)
+        self.shared.connect_requested.connect(self.connect_requested)
+        self.pages.addWidget(local)
+        self.pages.addWidget(self.shared)
+        self.choose_local.setChecked(True)
+        self.choose_local.toggled.connect(self._choice_changed)
+
+        layout = QVBoxLayout(local)
+        layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
             "Databasen krypteres med en passordfrase du velger nå (minst 12 tegn). "
             "Etterpå vises en gjenopprettingsnøkkel én gang. Velg også kommunen "
             "(og bydelen i Oslo) som får utbetalt tilskuddet.",
-            self,
+            local,
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         layout.addLayout(form)
-        self.passphrase = _password_edit(self, "passordfrase", "Passordfrase")
-        self.repeat = _password_edit(self, "gjenta_passordfrase", "Gjenta passordfrase")
-        self.kommune = QComboBox(self)
+        self.passphrase = _password_edit(local, "passordfrase", "Passordfrase")
+        self.repeat = _password_edit(local, "gjenta_passordfrase", "Gjenta passordfrase")
+        self.kommune = QComboBox(local)
         self.kommune.setObjectName("kommune")
         self.kommune.setAccessibleName("Kommune")
         self.kommune.setEditable(True)
         self.kommune.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.bydel = QComboBox(self)
+        self.bydel = QComboBox(local)
         self.bydel.setObjectName("bydel")
         self.bydel.setAccessibleName("Bydel (bare Oslo)")
         self.test_installation = QCheckBox(
-            "&Testinstallasjon (syntetiske fødselsnumre tillatt, alt merkes TEST)", self
+            "&Testinstallasjon (syntetiske fødselsnumre tillatt, alt merkes TEST)", local
         )
         self.test_installation.setObjectName("testinstallasjon")
         for text, widget in (
@@ -93,13 +134,13 @@ class SetupPanel(QWidget):
             ("&Kommune:", self.kommune),
             ("&Bydel (bare Oslo):", self.bydel),
         ):
-            label = QLabel(text, self)
+            label = QLabel(text, local)
             label.setBuddy(widget)
             form.addRow(label, widget)
         form.addRow("", self.test_installation)
-        self.error = _message_label(self, "oppsett_feil")
+        self.error = _message_label(local, "oppsett_feil")
         layout.addWidget(self.error)
-        self.create_button = QPushButton("Opp&rett database", self)
+        self.create_button = QPushButton("Opp&rett database", local)
         self.create_button.setAutoDefault(True)  # Enter on the focused button presses it
         self.create_button.setObjectName("opprett")
         self.create_button.clicked.connect(self.submit)
@@ -109,6 +150,14 @@ class SetupPanel(QWidget):
         layout.addStretch(1)
         self.kommune.currentIndexChanged.connect(self._kommune_changed)
         self.kommune.editTextChanged.connect(self._kommune_changed)
+
+    def _choice_changed(self) -> None:
+        shared = self.choose_shared.isChecked()
+        self.pages.setCurrentWidget(self.shared if shared else self.local)
+
+    def first_field(self) -> QWidget:
+        """Where the typing starts on the page chosen."""
+        return self.shared.host if self.choose_shared.isChecked() else self.passphrase
 
     def set_choices(self, municipalities: Sequence[Choice], bydeler: Sequence[Choice]) -> None:
         """Offer the choices of the municipality and bydel domains (see code_domains)."""
@@ -163,6 +212,186 @@ class SetupPanel(QWidget):
         self.error.setText("")
         assert kommune is not None
         self.create_requested.emit(passphrase, kommune, bydel, self.test_installation.isChecked())
+
+
+class SharedDatabaseForm(QWidget):
+    """The shared database's address, the caseworker's login and the server's CA file.
+
+    The connection is always checked against the CA (``sslmode=verify-full``); the
+    password is sent to the server only and never stored (asked at every start)."""
+
+    connect_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("oppsett_felles")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        intro = QLabel(
+            "Flere saksbehandlere i kommunen arbeider i det samme registeret på kommunens "
+            "databaseserver. IT i kommunen gir deg serverens adresse, din innlogging (med et "
+            "engangspassord første gang) og serverens CA-sertifikat (en fil). Passordet "
+            "lagres ikke: du skriver det hver gang jsdesk starter.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.host = self._edit("felles_server", "Server (vertsnavn)")
+        self.port = self._edit("felles_port", "Port")
+        self.port.setText(str(DEFAULT_PORT))
+        self.database = self._edit("felles_database", "Databasenavn")
+        self.user = self._edit("felles_bruker", "Brukernavn")
+        self.password = _password_edit(self, "felles_passord", "Passord")
+        self.ca_file = self._edit("felles_ca", "CA-sertifikat (fil)")
+        self.choose_ca = QPushButton("&Velg …", self)
+        self.choose_ca.setObjectName("felles_ca_velg")
+        self.choose_ca.setAccessibleName("Velg CA-sertifikatfil")
+        self.choose_ca.clicked.connect(self._choose_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(self.choose_ca)
+        for text, widget, row in (
+            ("&Server (vertsnavn):", self.host, None),
+            ("Por&t:", self.port, None),
+            ("&Databasenavn:", self.database, None),
+            ("&Brukernavn:", self.user, None),
+            ("&Passord:", self.password, None),
+            ("&CA-sertifikat (fil):", self.ca_file, ca_row),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            if row is None:
+                form.addRow(label, widget)
+            else:
+                form.addRow(label, row)
+        self.error = _message_label(self, "felles_feil")
+        layout.addWidget(self.error)
+        self.connect_button = QPushButton("&Koble til", self)
+        self.connect_button.setAutoDefault(True)
+        self.connect_button.setObjectName("koble_til")
+        self.connect_button.clicked.connect(self.submit)
+        self.password.returnPressed.connect(self.submit)
+        layout.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    def _edit(self, name: str, accessible: str) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        return edit
+
+    def _choose_ca(self) -> None:
+        dialog = QFileDialog(self, "Velg serverens CA-sertifikat")
+        dialog.setObjectName("felles_ca_dialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setNameFilter("Sertifikater (*.pem *.crt *.cer);;Alle filer (*)")
+        dialog.fileSelected.connect(self.ca_file.setText)
+        dialog.open()
+
+    def url(self) -> str | None:
+        """The URL from the fields (no password in it), or None with the problem shown."""
+        host, database = self.host.text().strip(), self.database.text().strip()
+        user, ca = self.user.text().strip(), self.ca_file.text().strip()
+        port = self.port.text().strip()
+        problem = None
+        if not host:
+            problem = "Skriv serverens adresse (vertsnavnet IT har gitt deg)."
+        elif not (port.isdigit() and 0 < int(port) < 65536):
+            problem = f"Porten må være et tall fra 1 til 65535 (vanligvis {DEFAULT_PORT})."
+        elif not database:
+            problem = "Skriv navnet på databasen (IT har gitt deg det)."
+        elif not user:
+            problem = "Skriv brukernavnet ditt (innloggingen IT har laget til deg)."
+        elif not ca:
+            problem = (
+                "Velg serverens CA-sertifikat (en fil fra IT). Uten det kan ikke jsdesk "
+                "kontrollere at det er kommunens server du kobler deg til."
+            )
+        elif not Path(ca).is_file():
+            problem = f"Fant ikke CA-sertifikatet {ca}. Velg filen du har fått fra IT."
+        if problem is not None:
+            self.error.setText(problem)
+            return None
+        self.error.setText("")
+        return (
+            f"postgresql://{quote(user, safe='')}@{host}:{int(port)}/{quote(database, safe='')}"
+            f"?sslmode=verify-full&sslrootcert={quote(str(Path(ca).resolve()), safe='/:')}"
+        )
+
+    def submit(self) -> None:
+        url = self.url()
+        if url is None:
+            return
+        if not self.password.text():
+            self.error.setText("Skriv passordet ditt (første gang: engangspassordet fra IT).")
+            return
+        self.error.setText("Kobler til …")
+        self.connect_requested.emit(url, self.password.text())
+
+
+class PasswordPanel(QWidget):
+    """The caseworker chooses their own password instead of IT's one-time password;
+    it is set on their own login to the shared database."""
+
+    password_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("eget_passord_panel")
+        layout = QVBoxLayout(self)
+        title = QLabel("Velg ditt eget passord", self)
+        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        layout.addWidget(title)
+        intro = _message_label(self, "eget_passord_forklaring")
+        intro.setText(
+            "Du er logget inn med engangspassordet fra IT. Velg ditt eget passord nå (minst "
+            f"{MIN_PASSPHRASE} tegn); det gjelder innloggingen din på den felles databasen "
+            "fra nå av, og engangspassordet slutter å virke."
+        )
+        layout.addWidget(intro)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.password = _password_edit(self, "eget_passord", "Nytt passord")
+        self.repeat = _password_edit(self, "gjenta_eget_passord", "Gjenta nytt passord")
+        for text, widget in (
+            ("N&ytt passord:", self.password),
+            ("&Gjenta nytt passord:", self.repeat),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.error = _message_label(self, "eget_passord_feil")
+        layout.addWidget(self.error)
+        self.save_button = QPushButton("&Lagre passordet", self)
+        self.save_button.setAutoDefault(True)
+        self.save_button.setObjectName("lagre_eget_passord")
+        self.save_button.clicked.connect(self.submit)
+        self.password.returnPressed.connect(self.repeat.setFocus)
+        self.repeat.returnPressed.connect(self.submit)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    def prepare(self) -> None:
+        self.password.clear()
+        self.repeat.clear()
+        self.error.setText("")
+        self.password.setFocus()
+
+    def submit(self) -> None:
+        password = self.password.text()
+        if len(password) < MIN_PASSPHRASE:
+            self.error.setText(
+                f"Passordet må ha minst {MIN_PASSPHRASE} tegn (det har {len(password)})."
+            )
+            return
+        if password != self.repeat.text():
+            self.error.setText("De to passordene er ikke like. Skriv det samme to ganger.")
+            return
+        self.error.setText("")
+        self.password_chosen.emit(password)
 
 
 class RecoveryPanel(QWidget):
@@ -306,12 +535,13 @@ class UnlockPanel(QWidget):
         layout.addWidget(self.title)
         self.where = _message_label(self, "databasesti")
         layout.addWidget(self.where)
-        label = QLabel("&Passordfrase eller gjenopprettingsnøkkel:", self)
+        self.shared = False
+        self.label = QLabel("&Passordfrase eller gjenopprettingsnøkkel:", self)
         self.secret = _password_edit(
             self, "hemmelighet", "Passordfrase eller gjenopprettingsnøkkel"
         )
-        label.setBuddy(self.secret)
-        layout.addWidget(label)
+        self.label.setBuddy(self.secret)
+        layout.addWidget(self.label)
         layout.addWidget(self.secret)
         self.error = _message_label(self, "opplasing_feil")
         layout.addWidget(self.error)
@@ -323,10 +553,20 @@ class UnlockPanel(QWidget):
         layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
-    def prepare(self, path: Path | str, *, idle: bool, problem: str | None = None) -> None:
+    def prepare(
+        self, path: Path | str, *, idle: bool, problem: str | None = None, shared: bool = False
+    ) -> None:
+        self.shared = shared
         self.title.setText("Låst etter en periode uten aktivitet" if idle else "Databasen er låst")
         hint = "Det du hadde åpent er bevart og vises igjen når du låser opp. " if idle else ""
-        self.where.setText(f"{hint}Database: {path}")
+        if shared:
+            self.label.setText("&Passord (din innlogging på den felles databasen):")
+            self.secret.setAccessibleName("Passord")
+            self.where.setText(f"{hint}Felles database: {path}")
+        else:
+            self.label.setText("&Passordfrase eller gjenopprettingsnøkkel:")
+            self.secret.setAccessibleName("Passordfrase eller gjenopprettingsnøkkel")
+            self.where.setText(f"{hint}Database: {path}")
         self.error.setText(problem or "")
         self.secret.clear()
         self.secret.setFocus()
@@ -334,6 +574,10 @@ class UnlockPanel(QWidget):
     def submit(self) -> None:
         secret = self.secret.text()
         if not secret:
-            self.error.setText("Skriv passordfrasen eller gjenopprettingsnøkkelen.")
+            self.error.setText(
+                "Skriv passordet ditt."
+                if self.shared
+                else "Skriv passordfrasen eller gjenopprettingsnøkkelen."
+            )
             return
         self.unlock_requested.emit(secret)

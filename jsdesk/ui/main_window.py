@@ -41,6 +41,7 @@ from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
 from jsdesk.ui.context import IDLE_SETTING, AppContext
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog, message_box
 from jsdesk.ui.window_state import place
+from jsdesk.ui.window_state import settings as stored_settings
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from jsdesk.storage import Database
     from jsdesk.ui.idle import IdleWatcher
-    from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+    from jsdesk.ui.lock_panels import PasswordPanel, RecoveryPanel, SetupPanel, UnlockPanel
     from jsdesk.ui.overview import OverviewPanel
     from jsdesk.ui.participations_model import ParticipationsModel
     from jsdesk.ui.pilot import PilotSession
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
     from jsdesk.ui.wizard import ParticipationWizard
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
+# The shared database chosen at the first start (its URL, never a password); --db and
+# JSDESK_DB override it.
+SHARED_DB_SETTING = "database/felles"
 APP_TITLE = "jsdesk – Jobbsjanseregisteret"
 WINDOW_NAME = "hovedvindu"
 BANNER_STYLE = (
@@ -69,6 +73,7 @@ class MainWindow(QMainWindow):
     """Shown at once with only a "starting" line; ``start()`` builds the rest."""
 
     setup_panel: SetupPanel
+    password_panel: PasswordPanel
     recovery_panel: RecoveryPanel
     unlock_panel: UnlockPanel
     overview: OverviewPanel
@@ -131,7 +136,7 @@ class MainWindow(QMainWindow):
             return
         self._built = True
         from jsdesk.ui.idle import IdleWatcher
-        from jsdesk.ui.lock_panels import RecoveryPanel, SetupPanel, UnlockPanel
+        from jsdesk.ui.lock_panels import PasswordPanel, RecoveryPanel, SetupPanel, UnlockPanel
         from jsdesk.ui.overview import OverviewPanel
 
         install_locale()
@@ -151,7 +156,14 @@ class MainWindow(QMainWindow):
         self.year_filter = self.overview.year_filter
         self.count_label = self.overview.count_label
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        for panel in (self.setup_panel, self.recovery_panel, self.unlock_panel, self.overview):
+        self.password_panel = PasswordPanel(self.stack)
+        for panel in (
+            self.setup_panel,
+            self.recovery_panel,
+            self.unlock_panel,
+            self.password_panel,
+            self.overview,
+        ):
             self.stack.addWidget(panel)
         self.idle = IdleWatcher(15, self)
         self.idle.idle.connect(lambda: self.lock(idle=True))
@@ -169,6 +181,8 @@ class MainWindow(QMainWindow):
         self.report_actions = report_actions.install(self)
         self._build_help_menu()
         self.setup_panel.create_requested.connect(self._create_database)
+        self.setup_panel.connect_requested.connect(self._connect_shared)
+        self.password_panel.password_chosen.connect(self._password_chosen)
         self.recovery_panel.done.connect(self._recovery_confirmed)
         self.unlock_panel.unlock_requested.connect(self.unlock)
         self.context.changed.connect(self._schedule_refresh)
@@ -316,7 +330,7 @@ class MainWindow(QMainWindow):
         if self.context.options.sandbox:
             self._start_sandbox()
             return
-        from jsdesk.storage import default_db_path, is_shared_target
+        from jsdesk.storage import default_db_path, is_shared_target, shown_target
 
         env = os.environ.get("JSDESK_DB", "")
         url = self.context.options.db_url or (
@@ -327,6 +341,19 @@ class MainWindow(QMainWindow):
             # environment or libpq's files); the server keeps the data and its backups.
             self.context.db_url = url
             self.unlock(os.environ.get(PASSPHRASE_ENV, ""))
+            return
+        chosen = stored_settings().value(SHARED_DB_SETTING)
+        if self.context.options.db_path is None and not env and isinstance(chosen, str):
+            # «Felles database» was chosen at the first start: the caseworker's password
+            # is asked for at every start (it is never stored).
+            self.context.db_url = chosen
+            secret = os.environ.get(PASSPHRASE_ENV)
+            if secret:
+                self.unlock(secret)
+                return
+            self.unlock_panel.prepare(shown_target(chosen), idle=False, shared=True)
+            self.stack.setCurrentWidget(self.unlock_panel)
+            self.unlock_panel.secret.setFocus()
             return
         path = self.context.options.db_path or default_db_path()
         self.context.db_path = path
@@ -348,7 +375,12 @@ class MainWindow(QMainWindow):
         today = Period.day(date.today())
         self.setup_panel.set_choices(MUNICIPALITIES.choices(today), OSLO_BYDELER.choices(today))
         self.stack.setCurrentWidget(self.setup_panel)
-        self.setup_panel.passphrase.setFocus()
+        self.setup_panel.first_field().setFocus()
+
+    def _connect_shared(self, url: str, password: str) -> None:
+        """«Felles database» at the first start: log in; the choice is kept once it works."""
+        self.context.db_url = url
+        self.unlock(password)
 
     def _create_database(self, passphrase: str, kommune: str, bydel: str, test: bool) -> None:
         from jsdesk.storage import Database
@@ -442,13 +474,27 @@ class MainWindow(QMainWindow):
         from jsdesk.storage import Database, shown_target
 
         if self.context.db_url is not None:
+            url = self.context.db_url
+            setting_up = self.stack.currentWidget() is self.setup_panel
             try:
-                shared = Database.connect(self.context.db_url, secret or None)
+                shared = Database.connect(url, secret or None)
             except UserError as exc:
+                if setting_up:  # the first-start screen shows why, and nothing is kept
+                    self.context.db_url = None
+                    self.setup_panel.shared.error.setText(exc.message)
+                    return
                 self.unlock_panel.prepare(
-                    shown_target(self.context.db_url), idle=False, problem=exc.message
+                    shown_target(url), idle=False, problem=exc.message, shared=True
                 )
                 self.stack.setCurrentWidget(self.unlock_panel)
+                return
+            if setting_up:
+                stored_settings().setValue(SHARED_DB_SETTING, url)  # no password in it
+            if shared.must_change_password:
+                self._pending_db = shared
+                self.password_panel.prepare()
+                self.stack.setCurrentWidget(self.password_panel)
+                self.password_panel.password.setFocus()
                 return
             self._opened(shared)
             return
@@ -475,6 +521,20 @@ class MainWindow(QMainWindow):
             return
         self._opened(db)
         self._backup_timer.start()
+
+    def _password_chosen(self, password: str) -> None:
+        """The caseworker's own password replaces IT's one-time password on their login."""
+        db = self._pending_db
+        if db is None:
+            return
+        try:
+            db.change_login_password(password)
+        except UserError as exc:
+            self.password_panel.error.setText(exc.message)
+            return
+        self._pending_db = None
+        self._opened(db)
+        self.statusBar().showMessage("Det nye passordet ditt er lagret.", 8000)
 
     def _daily_backup(self) -> None:
         if not self.context.is_open:
@@ -574,7 +634,7 @@ class MainWindow(QMainWindow):
             from jsdesk.storage import shown_target
 
             where = shown_target(self.context.db_url)
-        self.unlock_panel.prepare(where, idle=idle)
+        self.unlock_panel.prepare(where, idle=idle, shared=self.context.db_url is not None)
         self.stack.setCurrentWidget(self.unlock_panel)
         self.unlock_panel.secret.setFocus()
 
@@ -743,17 +803,17 @@ class MainWindow(QMainWindow):
         ]
         from jsdesk.ui.receipt import NEXT_STEPS_SETTING
 
-        next_steps = str(db.get_setting(NEXT_STEPS_SETTING) or "")
+        next_steps = str(db.get_own_setting(NEXT_STEPS_SETTING) or "")
         dialog = SettingsDialog(installation, self.context.idle_minutes(), self, next_steps)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.idle_minutes_chosen.connect(self._set_idle_minutes)
         dialog.next_steps_chosen.connect(
-            lambda text: self.context.require_db().set_setting(NEXT_STEPS_SETTING, text)
+            lambda text: self.context.require_db().set_own_setting(NEXT_STEPS_SETTING, text)
         )
         dialog.open()
 
     def _set_idle_minutes(self, minutes: int) -> None:
-        self.context.require_db().set_setting(IDLE_SETTING, str(minutes))
+        self.context.require_db().set_own_setting(IDLE_SETTING, str(minutes))
         self.idle.set_minutes(minutes)
         self.idle.start()
 

@@ -1,0 +1,71 @@
+"""Why a connection to the shared database failed, in Bokmål, against the real server.
+
+A wrong password, a database that does not exist, a login without access, a CA file
+that did not sign the server's certificate, nothing listening, and a database that
+``server init`` never set up each get their own message (the first-start screen and
+every command show it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from pg_support import PgServer, _write_tls
+
+from jsdesk.errors import UserError
+from jsdesk.storage import Database
+from jsdesk.storage.server import add_user, init_server
+
+
+@pytest.fixture
+def shared(pg_server: PgServer, pg_url: str) -> str:
+    init_server(pg_url, None, kommunenummer="0301", bydeler=[], test_installation=True)
+    add_user(pg_url, None, "kari", bydeler=[], new_password="karis gode passord")
+    return urlsplit(pg_url).path[1:]
+
+
+def _refused(url: str) -> str:
+    with pytest.raises(UserError) as caught:
+        Database.connect(url)
+    assert "Traceback" not in caught.value.message
+    return caught.value.message
+
+
+def test_wrong_password(pg_server: PgServer, shared: str) -> None:
+    message = _refused(pg_server.url("kari", "feil passord", shared))
+    assert "feil brukernavn eller passord for «kari»" in message
+    assert "feil passord" not in message.replace("feil brukernavn eller passord", "")
+
+
+def test_no_such_database(pg_server: PgServer, shared: str) -> None:
+    message = _refused(pg_server.url("kari", "karis gode passord", "finnes_ikke"))
+    assert "Databasen «finnes_ikke» finnes ikke" in message
+
+
+def test_login_without_access_to_the_database(pg_server: PgServer, shared: str) -> None:
+    pg_server.sql("DROP ROLE IF EXISTS fremmed")
+    pg_server.sql("CREATE ROLE fremmed LOGIN PASSWORD 'fremmed passord'")
+    message = _refused(pg_server.url("fremmed", "fremmed passord", shared))
+    assert "har ikke tilgang til databasen" in message
+
+
+def test_ca_that_did_not_sign_the_server__tls_refused(
+    pg_server: PgServer, shared: str, tmp_path: Path
+) -> None:
+    other_ca, _cert, _key = _write_tls(tmp_path)
+    url = pg_server.url("kari", "karis gode passord", shared).replace(
+        str(pg_server.ca), str(other_ca)
+    )
+    message = _refused(url)
+    assert "ikke utstedt av CA-sertifikatet" in message and str(other_ca) in message
+
+
+def test_nothing_listening(pg_server: PgServer, shared: str) -> None:
+    url = pg_server.url("kari", "karis gode passord", shared).replace(f":{pg_server.port}/", ":1/")
+    assert "Fikk ikke kontakt med serveren localhost på port 1" in _refused(url)
+
+
+def test_database_not_set_up_by_server_init(pg_server: PgServer, pg_url: str) -> None:
+    assert "«jsdesk server init" in _refused(pg_url)
