@@ -106,6 +106,9 @@ EQUIVALENT: dict[str, str] = {
     ),
     "jsdesk.storage.audit.x_event_hash__mutmut_5": "ensure_ascii=None is falsy like False",
     "jsdesk.storage.audit.x_value_digest__mutmut_4": "ensure_ascii=None is falsy like False",
+    "jsdesk.storage.audit.x_encode_value__mutmut_5": "ensure_ascii=None is falsy like False",
+    "jsdesk.storage.audit.x_scrub__mutmut_11": "the SQL in lower case: SQL keywords ignore case",
+    "jsdesk.storage.audit.x_verify__mutmut_16": "the SQL in lower case: SQL keywords ignore case",
     "jsdesk.storage.audit.x_scrub__mutmut_31": (
         "getattr default None instead of 0: an UPDATE result always has rowcount"
     ),
