@@ -99,7 +99,11 @@ def classify(exc: BaseException) -> str | None:
     pgconn = getattr(orig, "pgconn", None)
     if pgconn is not None and type(orig).__module__.startswith("psycopg"):
         # A failed connection has no SQLSTATE; libpq tells whether a login was tried.
-        tried = pgconn.used_password or pgconn.needs_password or pgconn.used_gssapi
+        # psycopg 3.2.2 (our floor) does not tell whether GSSAPI was used; there only
+        # a password counts as a login that was tried.
+        tried = (
+            pgconn.used_password or pgconn.needs_password or getattr(pgconn, "used_gssapi", False)
+        )
         return "login" if tried else "unreachable"
     return None
 
