@@ -154,6 +154,24 @@ def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture
+def oslo_server(pg_url: str) -> str:
+    """The owner's URL of a shared database set up by ``server init`` for Oslo, with the
+    bydeler Gamle Oslo and Grünerløkka."""
+    from pg_support import GAMLE_OSLO, GRUNERLOKKA
+
+    from jsdesk.storage.server import init_server
+
+    init_server(
+        pg_url,
+        None,
+        kommunenummer="0301",
+        bydeler=[GAMLE_OSLO, GRUNERLOKKA],
+        test_installation=True,
+    )
+    return pg_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     """An open test installation's database (Oslo, bydel 030101) on each back end: the

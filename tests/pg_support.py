@@ -29,6 +29,8 @@ from cryptography.x509.oid import NameOID
 
 SUPERUSER = "pgeier"
 SUPERUSER_PASSWORD = "eier-passord-for-test"
+# Two Oslo bydeler for the shared-database tests (the `oslo_server` fixture).
+GAMLE_OSLO, GRUNERLOKKA = "030101", "030102"
 REQUIRE_ENV = "JSDESK_REQUIRE_POSTGRES"  # .ci/run sets it: no server is then a failure
 
 

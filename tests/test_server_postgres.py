@@ -13,28 +13,14 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from pg_support import PgServer
+from pg_support import GAMLE_OSLO, GRUNERLOKKA, PgServer
 from sqlalchemy.orm.exc import StaleDataError
 from storage_helpers import FORM_VERSION, record
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
 from jsdesk.storage.errors import classify
-from jsdesk.storage.server import add_user, init_server, remove_user
-
-GAMLE_OSLO, GRUNERLOKKA = "030101", "030102"
-
-
-@pytest.fixture
-def shared(pg_url: str) -> str:
-    init_server(
-        pg_url,
-        None,
-        kommunenummer="0301",
-        bydeler=[GAMLE_OSLO, GRUNERLOKKA],
-        test_installation=True,
-    )
-    return pg_url
+from jsdesk.storage.server import add_user, remove_user
 
 
 def _login(server: PgServer, owner_url: str, name: str, **kw: object) -> str:
@@ -51,10 +37,10 @@ def _plain(url: str) -> psycopg.Connection[tuple[object, ...]]:
 
 
 def test_two_bydeler__neither_reads_changes_nor_counts_the_others_rows(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    bror = _login(pg_server, shared, "bror", bydeler=[GRUNERLOKKA])
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, oslo_server, "bror", bydeler=[GRUNERLOKKA])
     with Database.connect(anna) as db:
         a_id = db.create_participation(record(1, bydel=GAMLE_OSLO), form_version=FORM_VERSION)
     with Database.connect(bror) as db:
@@ -84,14 +70,14 @@ def test_two_bydeler__neither_reads_changes_nor_counts_the_others_rows(
         # The other's audit events (which hold values) are hidden too.
         pids = {r[0] for r in conn.execute("SELECT participation_id FROM audit_events")}
         assert a_id not in pids and b_id in pids
-    with _plain(shared) as conn:  # the owner sees both, unchanged
+    with _plain(oslo_server) as conn:  # the owner sees both, unchanged
         rows = conn.execute("SELECT id, stage != 'x' FROM participations ORDER BY id").fetchall()
         assert rows == [(a_id, True), (b_id, True)]
 
 
-def test_municipality_login__sees_every_bydel(pg_server: PgServer, shared: str) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    leder = _login(pg_server, shared, "leder", bydeler=[])
+def test_municipality_login__sees_every_bydel(pg_server: PgServer, oslo_server: str) -> None:
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    leder = _login(pg_server, oslo_server, "leder", bydeler=[])
     with Database.connect(anna) as db:
         db.create_participation(record(1, bydel=GAMLE_OSLO), form_version=FORM_VERSION)
     with Database.connect(leder) as db:
@@ -100,17 +86,17 @@ def test_municipality_login__sees_every_bydel(pg_server: PgServer, shared: str) 
 
 
 def test_audit__names_the_login__append_only__and_db_check_verifies(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    bror = _login(pg_server, shared, "bror", bydeler=[GAMLE_OSLO])
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, oslo_server, "bror", bydeler=[GAMLE_OSLO])
     with Database.connect(anna) as db:
         pid = db.create_participation(record(1), form_version=FORM_VERSION)
     with Database.connect(bror) as db:
         db.set_value(pid, "kjonn", "2")
         report = db.check()
         assert report.ok, report
-    with _plain(shared) as conn:
+    with _plain(oslo_server) as conn:
         users = [r[0] for r in conn.execute("SELECT os_user FROM audit_events ORDER BY id")]
     assert users[-2:] == ["anna", "bror"]
     with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -124,10 +110,10 @@ def test_audit__names_the_login__append_only__and_db_check_verifies(
             " hash) VALUES (now(), 'bror', 'x', 'd', false, 'p', 'h')"
         )
     # Even the owner's own DELETE of an event is refused (the trigger).
-    with _plain(shared) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with _plain(oslo_server) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DELETE FROM audit_events")
     # A change made behind jsdesk's back (by the server's superuser, triggers off) is found.
-    with _plain(shared) as conn:
+    with _plain(oslo_server) as conn:
         conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_guard")
         conn.execute("UPDATE audit_events SET variable = 'x' WHERE action = 'endret'")
     with Database.connect(anna) as db:
@@ -136,10 +122,10 @@ def test_audit__names_the_login__append_only__and_db_check_verifies(
 
 
 def test_concurrent_save_over_a_newer_version__is_refused_not_lost(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    bror = _login(pg_server, shared, "bror", bydeler=[GAMLE_OSLO])
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, oslo_server, "bror", bydeler=[GAMLE_OSLO])
     with Database.connect(anna) as a, Database.connect(bror) as b:
         pid = a.create_participation(record(1), form_version=FORM_VERSION)
         from jsdesk.storage.models import Participation
@@ -155,8 +141,8 @@ def test_concurrent_save_over_a_newer_version__is_refused_not_lost(
         assert b.get_participation(pid).values["kjonn"] == "2"
 
 
-def test_plain_connection__refused_with_a_message(pg_server: PgServer, shared: str) -> None:
-    url = shared.replace("sslmode=verify-full", "sslmode=disable")
+def test_plain_connection__refused_with_a_message(pg_server: PgServer, oslo_server: str) -> None:
+    url = oslo_server.replace("sslmode=verify-full", "sslmode=disable")
     with pytest.raises(UserError) as caught:
         Database.connect(url)
     assert "kryptert forbindelse" in caught.value.message
@@ -166,26 +152,26 @@ def test_plain_connection__refused_with_a_message(pg_server: PgServer, shared: s
         psycopg.connect(url)
 
 
-def test_wrong_password__a_message_not_a_trace(pg_server: PgServer, shared: str) -> None:
-    _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+def test_wrong_password__a_message_not_a_trace(pg_server: PgServer, oslo_server: str) -> None:
+    _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
     with pytest.raises(UserError) as caught:
-        Database.connect(pg_server.url("anna", "feil", _db_name(shared)))
+        Database.connect(pg_server.url("anna", "feil", _db_name(oslo_server)))
     assert "Innloggingen" in caught.value.message
 
 
 def test_failures__classified_by_sqlstate_and_libpq__not_by_text(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
     """The shared database's failures, each made for real, named by code (one classifier
     for both back ends, ``storage.errors.classify``)."""
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
     with _plain(anna) as conn, pytest.raises(psycopg.Error) as denied:
         conn.execute("DELETE FROM audit_events")
     assert denied.value.sqlstate == "42501" and classify(denied.value) == "denied"
     with pytest.raises(psycopg.OperationalError) as login:
-        _plain(pg_server.url("anna", "feil", _db_name(shared)))
+        _plain(pg_server.url("anna", "feil", _db_name(oslo_server)))
     assert classify(login.value) == "login"
-    closed = pg_server.url("anna", "pw-anna-123", _db_name(shared)).replace(
+    closed = pg_server.url("anna", "pw-anna-123", _db_name(oslo_server)).replace(
         f":{pg_server.port}/", f":{_closed_port()}/"
     )
     with pytest.raises(psycopg.OperationalError) as unreachable:
@@ -199,9 +185,9 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])  # closed again when the block ends
 
 
-def test_submitted__only_by_submitters(pg_server: PgServer, shared: str) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    sjef = _login(pg_server, shared, "sjef", bydeler=[GAMLE_OSLO], submitter=True)
+def test_submitted__only_by_submitters(pg_server: PgServer, oslo_server: str) -> None:
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    sjef = _login(pg_server, oslo_server, "sjef", bydeler=[GAMLE_OSLO], submitter=True)
     with Database.connect(anna) as db:
         pid = db.create_participation(record(1), form_version=FORM_VERSION)
         with pytest.raises(UserError):
@@ -213,10 +199,10 @@ def test_submitted__only_by_submitters(pg_server: PgServer, shared: str) -> None
         assert db.get_participation(pid).submitted_version == 1
 
 
-def test_one_time_password__must_be_changed(pg_server: PgServer, shared: str) -> None:
-    onetime = add_user(shared, None, "nyansatt", bydeler=[GAMLE_OSLO])
+def test_one_time_password__must_be_changed(pg_server: PgServer, oslo_server: str) -> None:
+    onetime = add_user(oslo_server, None, "nyansatt", bydeler=[GAMLE_OSLO])
     assert onetime
-    db_name = _db_name(shared)
+    db_name = _db_name(oslo_server)
     with Database.connect(pg_server.url("nyansatt", onetime, db_name)) as db:
         assert db.must_change_password
         db.change_login_password("mitt eget gode passord")
@@ -225,6 +211,6 @@ def test_one_time_password__must_be_changed(pg_server: PgServer, shared: str) ->
         Database.connect(pg_server.url("nyansatt", onetime, db_name))
     with Database.connect(pg_server.url("nyansatt", "mitt eget gode passord", db_name)) as db:
         assert not db.must_change_password
-    remove_user(shared, None, "nyansatt")
+    remove_user(oslo_server, None, "nyansatt")
     with pytest.raises(UserError):
         Database.connect(pg_server.url("nyansatt", "mitt eget gode passord", db_name))

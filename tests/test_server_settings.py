@@ -16,26 +16,13 @@ import pytest
 from pg_support import PgServer
 from sqlalchemy import select
 from storage_helpers import new_db
-from test_server_postgres import GAMLE_OSLO, GRUNERLOKKA, _login, _plain
+from test_server_postgres import GAMLE_OSLO, _login, _plain
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
 from jsdesk.storage.models import AuditEvent
-from jsdesk.storage.server import init_server
 from jsdesk.storage.settings import SETTING_KOMMUNENUMMER, SETTING_PERSON_KEY
 from jsdesk.ui.context import IDLE_SETTING
-
-
-@pytest.fixture
-def shared(pg_url: str) -> str:
-    init_server(
-        pg_url,
-        None,
-        kommunenummer="0301",
-        bydeler=[GAMLE_OSLO, GRUNERLOKKA],
-        test_installation=True,
-    )
-    return pg_url
 
 
 def _key_and_municipality(url: str) -> list[tuple[object, ...]]:
@@ -47,10 +34,10 @@ def _key_and_municipality(url: str) -> list[tuple[object, ...]]:
 
 
 def test_caseworker__cannot_change_installation_settings_with_plain_sql(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    before = _key_and_municipality(shared)
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    before = _key_and_municipality(oslo_server)
     assert len(before) == 2
     attempts = (
         "UPDATE settings SET value = '\"4601\"' WHERE key = 'kommunenummer'",
@@ -63,13 +50,13 @@ def test_caseworker__cannot_change_installation_settings_with_plain_sql(
         with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement)
     # Even with every grant given by mistake, the trigger refuses.
-    with _plain(shared) as conn:
+    with _plain(oslo_server) as conn:
         conn.execute("GRANT ALL ON settings TO jsdesk_saksbehandler")
     for statement in attempts:
         with _plain(anna) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
             conn.execute(statement)
         assert "eierinnloggingen" in str(caught.value)
-    assert _key_and_municipality(shared) == before
+    assert _key_and_municipality(oslo_server) == before
     # A registry import's provenance of a participation stays the caseworker's to write.
     with _plain(anna) as conn:
         conn.execute(
@@ -90,17 +77,17 @@ def test_caseworker__cannot_change_installation_settings_with_plain_sql(
         assert db.settings.kommunenummer == "0301"
         assert db.person_key.secret == before[1][2]
     # The owner (IT) changes them.
-    with Database.connect(shared) as db:
+    with Database.connect(oslo_server) as db:
         db.set_setting("submission.timestamp_url", "http://tsa.example")
         assert db.get_setting("submission.timestamp_url") == "http://tsa.example"
 
 
 def test_own_settings__per_login__hidden_from_other_logins(
-    pg_server: PgServer, shared: str
+    pg_server: PgServer, oslo_server: str
 ) -> None:
-    anna = _login(pg_server, shared, "anna", bydeler=[GAMLE_OSLO])
-    bror = _login(pg_server, shared, "bror", bydeler=[GAMLE_OSLO])
-    with Database.connect(shared) as db:  # IT's default for everyone
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, oslo_server, "bror", bydeler=[GAMLE_OSLO])
+    with Database.connect(oslo_server) as db:  # IT's default for everyone
         db.set_setting(IDLE_SETTING, "20")
     with Database.connect(anna) as db:
         assert db.get_own_setting(IDLE_SETTING) == "20"
