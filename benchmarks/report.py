@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from jsdesk.commands.demo import fill_demo_database
-from jsdesk.reports.period import Period
+from jsdesk.domain.period import Period
 from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import default_form

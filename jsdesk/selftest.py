@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from jsdesk.demo import generate_participations
+from jsdesk.domain.period import Period
 from jsdesk.logs import setup_logging
-from jsdesk.reports.period import Period
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import check_form_file, default_form, shipped_form_paths
 from jsdesk.storage import Database, Status

@@ -190,7 +190,7 @@ def test_period__active_participation__runs_to_today() -> None:
     assert Period.participation(date(2023, 5, 1), None, TODAY) == Period(date(2023, 5, 1), TODAY)
     future = date(2026, 9, 1)
     assert Period.participation(future, None, TODAY) == Period.day(future)
-    with pytest.raises(ValueError):
+    with pytest.raises(UserError, match="før den begynner"):
         Period(date(2024, 1, 2), date(2024, 1, 1))
 
 

@@ -13,8 +13,8 @@ from report_support import fixed_db
 from storage_helpers import PASSPHRASE
 
 from jsdesk.cli import main
+from jsdesk.domain.period import Period
 from jsdesk.reports.export import suppressed_tables, write_results_json, write_results_xlsx
-from jsdesk.reports.period import Period
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.rules import default_form
 from jsdesk.storage import Database

@@ -15,7 +15,7 @@ from report_support import FORM_VERSION, fixed_db, fixed_records
 from storage_helpers import PASSPHRASE
 
 from jsdesk.cli import main
-from jsdesk.reports.period import Period
+from jsdesk.domain.period import Period
 from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import default_form

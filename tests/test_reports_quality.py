@@ -14,8 +14,8 @@ from report_support import fixed_db
 from storage_helpers import db_key, new_db, raw_rows
 
 from jsdesk.demo import generate_participations
+from jsdesk.domain.period import Period
 from jsdesk.reports.export import QUALITY_HEADINGS, quality_rows, write_list
-from jsdesk.reports.period import Period
 from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.rules import default_form
 from jsdesk.rules.findings import FindingCode, Severity

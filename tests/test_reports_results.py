@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from report_support import fixed_db
 
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
-from jsdesk.reports.period import Period
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.reports.tables import Table
 from jsdesk.rules import default_form

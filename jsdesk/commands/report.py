@@ -14,9 +14,9 @@ from typing import Any
 
 from jsdesk.commands.db import add_db_argument, open_database
 from jsdesk.domain.code_domains import OSLO_BYDELER
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
 from jsdesk.reports.export import write_results_json, write_results_xlsx
-from jsdesk.reports.period import Period
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import default_form
 from jsdesk.storage.results import parse_search_date

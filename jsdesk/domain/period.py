@@ -1,15 +1,19 @@
-"""The period a participation runs over: the span every domain question is asked for.
+"""A period: a closed span of days, from ``start`` to ``end`` (both included).
 
+It is the span every domain question is asked for, and the span a report covers.
 A participation runs from its start date to its end date, or to today while it is
 still active. A value from a domain (a kommunenummer, a code) is acceptable when it
 was in force on any day of that period, so the period, not a single reference date,
-is what ``choices`` and ``check`` of the domain objects take.
+is what ``choices`` and ``check`` of the domain objects take. A report covers a
+calendar year (``Period.year``) or any span of days the user types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from jsdesk.errors import ExitCode, UserError
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +25,20 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(f"period ends {self.end} before it starts {self.start}")
+            raise UserError(
+                f"Perioden slutter ({_shown(self.end)}) før den begynner ({_shown(self.start)}).",
+                ExitCode.UNREADABLE,
+            )
 
     @classmethod
     def day(cls, day: date) -> Period:
         """The one-day period ``day`` (e.g. today, for the installation's settings)."""
         return cls(day, day)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """The calendar year ``year``, 1 January to 31 December."""
+        return cls(date(year, 1, 1), date(year, 12, 31))
 
     @classmethod
     def participation(cls, start: date, end: date | None, today: date) -> Period:
@@ -42,11 +54,19 @@ class Period:
         """The calendar years the period touches, first to last."""
         return range(self.start.year, self.end.year + 1)
 
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
+    @property
+    def is_year(self) -> bool:
+        """True when the period is exactly one calendar year."""
+        return self == Period.year(self.start.year)
+
+    def contains(self, day: date | None) -> bool:
+        """True when ``day`` is a day of the period (None, a date not given, is not)."""
+        return day is not None and self.start <= day <= self.end
 
     def overlaps(self, valid_from: date, valid_to: date | None) -> bool:
-        """True when the closed span ``valid_from``-``valid_to`` (None = open) meets it."""
+        """True when the closed span ``valid_from``-``valid_to`` (None = open) meets it:
+        e.g. a participation from ``valid_from`` to ``valid_to`` (None: still running)
+        that was active some day of the period."""
         return valid_from <= self.end and (valid_to is None or self.start <= valid_to)
 
     @property
@@ -55,7 +75,16 @@ class Period:
 
     def text(self) -> str:
         """DD.MM.ÅÅÅÅ, or DD.MM.ÅÅÅÅ–DD.MM.ÅÅÅÅ for a span of several days."""
-        first = self.start.strftime("%d.%m.%Y")
         if self.start == self.end:
-            return first
-        return f"{first}–{self.end.strftime('%d.%m.%Y')}"
+            return _shown(self.start)
+        return f"{_shown(self.start)}–{_shown(self.end)}"
+
+    @property
+    def label(self) -> str:
+        """A report's name for the period: the year (2025) for a calendar year, else
+        ``text()``."""
+        return str(self.start.year) if self.is_year else self.text()
+
+
+def _shown(day: date) -> str:
+    return day.strftime("%d.%m.%Y")

@@ -119,8 +119,8 @@ def results_json(results: Results) -> dict[str, Any]:
     """The suppressed results as JSON-ready data (``jsdesk report --format json``)."""
     return {
         "periode": {
-            "fra": results.period.first.isoformat(),
-            "til": results.period.last.isoformat(),
+            "fra": results.period.start.isoformat(),
+            "til": results.period.end.isoformat(),
             "navn": results.period.label,
         },
         "bydel": results.bydel,

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from jsdesk.domain.period import Period
 from jsdesk.forms import FormDefinition, Stage, Variable
 from jsdesk.progress import Progress, no_progress
-from jsdesk.reports.period import Period
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.reporting import AnswerCount
@@ -210,13 +210,13 @@ def completeness(
     report("Teller svar", 0, 2)
     total, answers = db.answer_counts(
         {v.name: v.unknown_codes for v in variables},
-        first=period.first,
-        last=period.last,
+        first=period.start,
+        last=period.end,
         bydel=bydel,
     )
     report("Teller manglende svar", 1, 2)
     missing = db.finding_counts(
-        FindingCode.REQUIRED, first=period.first, last=period.last, bydel=bydel
+        FindingCode.REQUIRED, first=period.start, last=period.end, bydel=bydel
     )
     report("Ferdig", 2, 2)
     return total, tuple(

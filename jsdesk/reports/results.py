@@ -26,10 +26,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from jsdesk.domain.age import age_on
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
 from jsdesk.forms import Domain, FormDefinition, Variable, VarType
 from jsdesk.progress import Progress, no_progress
-from jsdesk.reports.period import Period
 from jsdesk.reports.suppression import CellRef, Link
 from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
 
@@ -135,10 +135,10 @@ def compute_results(
         raise UserError("Skjemaet har ingen variabel for bydel.", 2)
     report("Henter deltakelser", 0, 3)
     # Outcomes by year go back to the register's opening year: fetch from there.
-    first = min(period.first, date(form.register_opened.year, 1, 1))
+    first = min(period.start, date(form.register_opened.year, 1, 1))
     rows = db.report_rows(
         first=first,
-        last=period.last,
+        last=period.end,
         bydel=bydel,
         integers=CODED,
         texts=(INTRO_ENDED,),
@@ -259,7 +259,7 @@ def _compute(
             )
     if period.is_year:
         # The period's year in the outcomes by year counts the same people as «utfall».
-        column = by_year.columns.index(str(period.first.year))
+        column = by_year.columns.index(str(period.start.year))
         group_rows = [r for r, row in enumerate(outcome.rows) if row.is_sum and not row.indent]
         for g, r in enumerate(group_rows[: len(end_reason.code_groups)]):
             links.append((("utfall", r, 0), ("utfall_per_ar", g, column)))
@@ -333,11 +333,11 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
 
 def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: Period) -> Table:
     variable = form.variable(END_REASON)
-    years = list(range(form.register_opened.year, period.last.year + 1))
+    years = list(range(form.register_opened.year, period.end.year + 1))
     by_year: dict[int, list[ReportRow]] = {year: [] for year in years}
     for row in rows:
         end = row.avslutningsdato
-        if end is not None and end <= period.last and end.year in by_year:
+        if end is not None and end <= period.end and end.year in by_year:
             by_year[end.year].append(row)
     per_year = [_group_sums(variable, _tally(variable, by_year[year])) for year in years]
     counts = [[per_year[y][g] for y in range(len(years))] for g in range(len(variable.code_groups))]

@@ -250,14 +250,15 @@ def columns_for(
     }
 
 
-Period = tuple[int | str, date | None, date | None]
+# (participation id, oppstartsdato, avslutningsdato) as stored: either date may be missing.
+StoredDates = tuple[int | str, date | None, date | None]
 
 
 def existing_periods(
     session: Session, fnrs: set[str], exclude: int | None = None
-) -> dict[str, list[Period]]:
+) -> dict[str, list[StoredDates]]:
     """Stored participation periods of these fødselsnumre (indexed look-ups in chunks)."""
-    periods: dict[str, list[Period]] = {}
+    periods: dict[str, list[StoredDates]] = {}
     ordered = sorted(fnrs)
     for i in range(0, len(ordered), 500):
         query = select(

@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.domain.period import Period
 from jsdesk.reports.export import QUALITY_HEADINGS, quality_rows, write_list
-from jsdesk.reports.period import Period
 from jsdesk.reports.quality import (
     Completeness,
     QualityItem,

@@ -42,7 +42,7 @@ def results_html(results: Results, *, with_charts: bool = True) -> str:
     parts = [
         "<html><body style='font-family: sans-serif; font-size: 9pt;'>",
         f"<h1 style='font-size: 15pt;'>{html.escape(title)}</h1>",
-        f"<p>Periode {format_date(results.period.first)}–{format_date(results.period.last)}."
+        f"<p>Periode {format_date(results.period.start)}–{format_date(results.period.end)}."
         f" {html.escape(NOTE)}</p>",
         "<h2 style='font-size: 12pt;'>Nøkkeltall</h2>",
         _html_table(["Nøkkeltall", "Verdi", "Andel (%) / enhet"], figure_rows(results)),

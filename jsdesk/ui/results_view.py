@@ -33,10 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.domain.code_domains import OSLO_BYDELER
-from jsdesk.domain.period import Period as DomainPeriod
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
 from jsdesk.reports.export import Cell, figure_rows, table_rows, write_results_xlsx
-from jsdesk.reports.period import Period
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.reports.suppression import SCREEN_NOTE, unsuppressed
 from jsdesk.reports.tables import Table
@@ -114,7 +113,7 @@ class ResultsView(ReportWindow):
         bydel_label = QLabel("&Bydel:", box)
         bydel_label.setBuddy(self.bydel)
         if self._is_oslo():
-            for choice in OSLO_BYDELER.choices(DomainPeriod.day(date.today())):
+            for choice in OSLO_BYDELER.choices(Period.day(date.today())):
                 self.bydel.addItem(choice.label, choice.value)
         else:
             bydel_label.hide()
