@@ -33,6 +33,7 @@ def test_selftest__fresh_run__every_step_passes_and_exit_0(tmp_path: Path) -> No
         "OK   Kryptert database",
         "OK   Skjemadefinisjoner",
         "OK   Veiviser (offscreen)",
+        "OK   Norsk sortering og store bokstaver",
         "OK   Resultater som PDF med diagrammer",
         "OK   Innsending (signert og verifisert)",
         "OK   Logg uten personopplysninger",

@@ -9,10 +9,10 @@ as DD.MM.ÅÅÅÅ (``parse_nb_date``, ``format_*``). The texts inside Qt's own w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QCollator, QLocale
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWidget, QWizard
 
 DATE_FORMAT_HINT = "DD.MM.ÅÅÅÅ"
@@ -53,6 +53,15 @@ WIZARD_BUTTON_TEXTS: dict[QWizard.WizardButton, str] = {
 
 def norwegian_locale() -> QLocale:
     return QLocale(QLocale.Language.NorwegianBokmal, QLocale.Country.Norway)
+
+
+def sorted_norwegian(words: Iterable[str]) -> list[str]:
+    """In Norwegian alphabetical order, as Qt sorts (æ, ø, å after z; ICU on Linux)."""
+    return sorted(words, key=QCollator(norwegian_locale()).sortKey)
+
+
+def upper_norwegian(text: str) -> str:
+    return norwegian_locale().toUpper(text)
 
 
 def install_locale() -> None:
