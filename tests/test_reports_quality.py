@@ -19,7 +19,7 @@ from jsdesk.reports.export import QUALITY_HEADINGS, quality_rows, write_list
 from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.rules import default_form
 from jsdesk.rules.findings import FindingCode, Severity
-from jsdesk.storage import Database
+from jsdesk.storage import Database, Status
 
 FORM_VERSION = "2023.1"
 
@@ -86,6 +86,28 @@ def test_quality_list__accepted_warning__left_out_open_warning_listed(
     assert ids["warned_accepted"] not in listed
     assert listed[ids["warned_open"]].severity is Severity.WARNING
     assert listed[ids["warned_open"]].severity_text == "Advarsel"
+
+
+def test_quality_list__warning_on_register_data__agrees_with_the_record_status(
+    quality_db: tuple[Database, dict[str, int]],
+) -> None:
+    db, ids = quality_db
+    # FREG's sivilstand is a value the municipality does not own: a warning to check,
+    # never one to accept. The record stays komplett and is no line in the list.
+    change = db.set_values(ids["complete"], {"sivilstand": "Gift"})
+    participation = db.get_participation(ids["complete"])
+    (finding,) = participation.findings
+    assert (finding["variable"], finding["severity"]) == ("sivilstand", "warning")
+    assert finding.get("register_data") is True
+    assert change.status is participation.status is Status.KOMPLETT
+
+    listed = {item.participation_id for item in quality_list(db).items}
+    assert ids["complete"] not in listed
+    # Every record: komplett exactly when the list has no line for it.
+    statuses = {name: db.get_participation(pid).status for name, pid in ids.items()}
+    assert {name for name, status in statuses.items() if status is Status.KOMPLETT} == {
+        name for name, pid in ids.items() if pid not in listed
+    } == {"complete", "warned_accepted"}
 
 
 def test_quality_export__masked_by_default__full_numbers_only_when_chosen_and_audited(

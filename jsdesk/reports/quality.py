@@ -1,17 +1,21 @@
 """Data quality ("Mangler og feil"): every open problem in every participation.
 
-The list holds every error and every warning not accepted with a reason, as the
-rule engine stored them with the record (``findings``), with the form's own
-labels and part titles. Above it: how many participations miss or have wrong
-each variable. Beside it: the register's completeness per variable for a
-period (share answered, share «Ukjent»), where "expected" is what the rule
-engine required: answered plus reported missing.
+The list holds every open problem the rule engine stored with a record
+(``findings``), with the form's own labels and part titles: every error and every
+warning not accepted with a reason, but no warning on register data. Which findings
+are open is asked of ``storage.results.open_problems``, as the record's status is, so
+a record not yet submitted is komplett exactly when it has no line here.
+
+Above it: how many participations miss or have wrong each variable. Beside it:
+the register's completeness per variable for a period (share answered, share
+«Ukjent»), where "expected" is what the rule engine required: answered plus
+reported missing.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -22,10 +26,12 @@ from jsdesk.progress import Progress, no_progress
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.reporting import AnswerCount
+from jsdesk.storage.results import open_problems
 
 if TYPE_CHECKING:
     from jsdesk.storage import Database
-    from jsdesk.storage.reporting import AcceptedKey, FindingsRow
+    from jsdesk.storage.reporting import FindingsRow
+    from jsdesk.storage.results import WarningKey
 
 SEVERITY_TEXT = {Severity.ERROR: "Feil", Severity.WARNING: "Advarsel"}
 STAGE_PLURAL = {Stage.AKTIV: "aktive", Stage.AVSLUTTET: "avsluttede"}
@@ -106,25 +112,24 @@ def quality_list(
 
 
 def _items(
-    rows: Sequence[FindingsRow], accepted: set[AcceptedKey], forms: FormLookup
+    rows: Sequence[FindingsRow], accepted: Mapping[int, set[WarningKey]], forms: FormLookup
 ) -> list[QualityItem]:
     items: list[QualityItem] = []
     append = items.append
     known: dict[str, dict[str, Place]] = {}
     severities = {str(s): s for s in Severity}
-    warning = Severity.WARNING
+    none_accepted: set[WarningKey] = set()
     for row in rows:
         places = known.get(row.form_version)
         if places is None:
             places = known[row.form_version] = _places(forms(row.form_version))
-        for finding in row.findings:
+        # The record's status asks the same function: the list and the status agree.
+        for finding in open_problems(row.findings, accepted.get(row.id, none_accepted)):
             severity = severities[str(finding.get("severity"))]
             name = str(finding.get("variable"))
             index = finding.get("index")
             index = index if isinstance(index, int) else None
             code = str(finding.get("code"))
-            if severity is warning and (row.id, name, index, code) in accepted:
-                continue
             part, part_title, label = places.get(name) or (0, "", name)
             append(
                 QualityItem(

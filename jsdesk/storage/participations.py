@@ -40,7 +40,7 @@ from jsdesk.storage.results import (
     columns_for,
     completeness_of,
     existing_periods,
-    open_warnings,
+    open_problems,
     overlap_message,
     overlaps,
     status_for,
@@ -447,9 +447,9 @@ class ParticipationsMixin(DatabaseCore):
             row.record_version += 1
             row.changed_at = now
             session.flush()
-            waiting = open_warnings(row.findings, _accepted_of(session, pid))
+            problems = open_problems(row.findings, _accepted_of(session, pid))
             row.status = status_for(
-                row.valid, row.record_version, row.submitted_version, open_warnings=len(waiting)
+                row.valid, row.record_version, row.submitted_version, problems=len(problems)
             )
             audit.append(
                 session,

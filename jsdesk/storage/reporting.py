@@ -44,13 +44,11 @@ from jsdesk.storage.models import (
     json_value_sql,
     utc_now,
 )
-from jsdesk.storage.results import ParticipationSummary
+from jsdesk.storage.results import ParticipationSummary, WarningKey
 from jsdesk.storage.sessions import DatabaseCore
 
+
 # Key of an accepted warning: (participation id, variable, entry index, finding code).
-AcceptedKey = tuple[int, str, int | None, str]
-
-
 @dataclass(frozen=True)
 class ReportRow:
     """One participation active in the period, with the values a report asked for."""
@@ -286,16 +284,19 @@ class ReportingMixin(DatabaseCore):
             query = queries.summary_query(shape, order_by, descending)
             return [(queries.summary(*row), row[2]) for row in conn.execute(query, params)]
 
-    def accepted_warning_keys(self) -> set[AcceptedKey]:
-        """(participation, variable, index, code) of every accepted warning."""
+    def accepted_warning_keys(self) -> dict[int, set[WarningKey]]:
+        """Participation -> (variable, code, index) of each warning accepted in it."""
         query = select(
             AcceptedWarning.participation_id,
             AcceptedWarning.variable,
-            AcceptedWarning.index,
             AcceptedWarning.code,
+            AcceptedWarning.index,
         )
+        accepted: dict[int, set[WarningKey]] = {}
         with self.read_connection() as conn:
-            return {(pid, var, index, code) for pid, var, index, code in conn.execute(query)}
+            for pid, variable, code, index in conn.execute(query):
+                accepted.setdefault(pid, set()).add((variable, code, index))
+        return accepted
 
 
 def _value(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -192,18 +192,37 @@ def parse_search_date(text: str) -> date | None:
     return None
 
 
-def open_warnings(
-    findings: Iterable[Mapping[str, Any]], accepted: Iterable[WarningKey]
+def open_problems(
+    findings: Iterable[Mapping[str, Any]], accepted: Container[WarningKey]
 ) -> list[Mapping[str, Any]]:
-    """The warnings among ``findings`` (as stored) that no one has accepted with a reason."""
-    done = set(accepted)
+    """The open problems among ``findings`` (as stored): every error, and every warning
+    no one has accepted with a reason.
+
+    A warning on register data (FREG, PAD; stored with ``register_data``) is not an open
+    problem: the caseworker cannot change a value the municipality does not own, so it
+    waits for no acceptance, keeps no record from komplett and is not in the quality list
+    (it is still shown on its field). This one function decides both a record's status
+    (``columns_for``, ``status_for``) and the quality list (``reports.quality``), so the
+    two cannot disagree.
+    """
     return [
         finding
         for finding in findings
-        if finding.get("severity") == "warning"
-        and not finding.get("register_data")
-        and (finding.get("variable"), finding.get("code"), finding.get("index")) not in done
+        if finding.get("severity") == "error"
+        or (
+            finding.get("severity") == "warning"
+            and not finding.get("register_data")
+            and (finding.get("variable"), finding.get("code"), finding.get("index")) not in accepted
+        )
     ]
+
+
+def open_warnings(
+    findings: Iterable[Mapping[str, Any]], accepted: Iterable[WarningKey]
+) -> list[Mapping[str, Any]]:
+    """The warnings among ``open_problems``: the ones that keep a valid record a kladd."""
+    done = set(accepted)
+    return [f for f in open_problems(findings, done) if f.get("severity") == "warning"]
 
 
 def accepted_keys(warnings: Iterable[AcceptedWarningInfo]) -> set[WarningKey]:
@@ -211,13 +230,13 @@ def accepted_keys(warnings: Iterable[AcceptedWarningInfo]) -> set[WarningKey]:
 
 
 def status_for(
-    valid: bool, record_version: int, submitted_version: int | None, *, open_warnings: int = 0
+    valid: bool, record_version: int, submitted_version: int | None, *, problems: int = 0
 ) -> Status:
-    """Komplett needs no errors and every warning accepted; submitted records keep their
-    innsendt/endret status."""
+    """Komplett needs no errors and no open problem (``problems``: how many findings
+    ``open_problems`` returns); submitted records keep their innsendt/endret status."""
     if submitted_version is not None:
         return Status.INNSENDT if submitted_version == record_version else Status.ENDRET
-    return Status.KOMPLETT if valid and not open_warnings else Status.KLADD
+    return Status.KOMPLETT if valid and not problems else Status.KLADD
 
 
 def completeness_of(raw: Mapping[str, Any] | None) -> dict[int, bool]:
@@ -232,7 +251,7 @@ def columns_for(
 ) -> dict[str, object]:
     """Column values that follow from the assessment of a record's values (and the warnings
     accepted for it)."""
-    waiting = len(open_warnings(result.findings, accepted))
+    problems = len(open_problems(result.findings, set(accepted)))
     return {
         "fnr": result.fnr,
         "person_id": result.person_id,
@@ -244,9 +263,7 @@ def columns_for(
         "valid": result.valid,
         "completeness": {str(k): v for k, v in result.completeness.items()},
         "findings": list(result.findings),
-        "status": status_for(
-            result.valid, record_version, submitted_version, open_warnings=waiting
-        ),
+        "status": status_for(result.valid, record_version, submitted_version, problems=problems),
     }
 
 
