@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -355,6 +356,19 @@ def test_export__production_with_enterprise_p12_and_recipient__synthetic_records
     assert dialog.message.text().startswith("Innsendingsfilen ble ikke laget: Ingen poster")
     assert list(out.iterdir()) == []
     assert statuses(window) == before
+
+
+def test_export__year_list__this_year_back_to_the_year_the_form_says_the_register_opened(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    shipped = window.context.form_for_new()
+    # A form (here the sandbox's) that says the register opened earlier: the list follows it.
+    window.context.pilot_form = replace(shipped, register_opened=date(2021, 1, 1))
+    dialog = open_export(qtbot, window)
+    years = [dialog.year.itemText(i) for i in range(dialog.year.count())]
+    assert years[0] == str(date.today().year)
+    assert years[-1] == "2021"
+    assert len(years) == date.today().year - 2021 + 1
 
 
 def test_certificate__expires_in_ten_days__warning_shown_and_export_allowed(

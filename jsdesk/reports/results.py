@@ -51,7 +51,8 @@ CODED = (END_REASON, WORK_TYPE, JOB_PERCENT, INCOME_BEFORE, INCOME_AFTER, ABSENC
 NOT_ANSWERED = "Ikke besvart"
 GOAL_LABEL = "I arbeid eller utdanning"  # the groups the form marks ``goal``
 DAYS_PER_MONTH = 365.25 / 12
-# Time in the programme, in whole months: (label, from, to-exclusive).
+# Time in the programme, in whole months of DAYS_PER_MONTH days (the month the median
+# is given in): (label, from, to-exclusive).
 DURATION_BINS = (
     ("Under 3 måneder", 0, 3),
     ("3–5 måneder", 3, 6),
@@ -373,11 +374,6 @@ def _code_table(
         [*counts, unanswered],
         note=note,
     )
-
-
-def whole_months(first: date, last: date) -> int:
-    months = (last.year - first.year) * 12 + last.month - first.month
-    return months - 1 if last.day < first.day else months
 
 
 def _duration_table(durations: Sequence[int]) -> Table:

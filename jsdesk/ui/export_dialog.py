@@ -61,7 +61,6 @@ from jsdesk.ui.context import AppContext
 from jsdesk.ui.receipt import NEXT_STEPS_SETTING, ReceiptDialog
 from jsdesk.ui.window_state import last_folder, place, remember_folder
 
-FIRST_YEAR = 2023
 WINDOW_NAME = "send_inn"
 PREFERRED_SIZE = QSize(900, 760)
 FOLDER_PURPOSE = "innsending"
@@ -166,7 +165,9 @@ class ExportDialog(QDialog):
         self.year = QComboBox(box)
         self.year.setObjectName("aar")
         self.year.setAccessibleName("År for innsendingen")
-        for year in range(date.today().year, FIRST_YEAR - 1, -1):
+        # From this year back to the year the register opened (the form says which).
+        opened = self.context.form_for_new().register_opened.year
+        for year in range(date.today().year, opened - 1, -1):
             self.year.addItem(str(year), year)
         year_label.setBuddy(self.year)
         self.year.setEnabled(False)
