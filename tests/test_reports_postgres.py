@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from pg_support import PgServer
+from pg_support import GAMLE_OSLO, GRUNERLOKKA, PgServer
 from report_support import FORM_VERSION, fixed_db, fixed_records
 from storage_helpers import PASSPHRASE
 
@@ -20,10 +20,9 @@ from jsdesk.reports.quality import completeness, quality_list
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import default_form
 from jsdesk.storage import Database
-from jsdesk.storage.server import add_user, init_server
+from jsdesk.storage.server import add_user
 
 PASSWORD = "leders passord for test"
-BYDELER = ["030101", "030102"]  # H is in 030102
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +32,15 @@ def local_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         yield database
 
 
-@pytest.fixture(scope="module")
-def shared_url(pg_server: PgServer) -> Iterator[str]:
+@pytest.fixture
+def shared_url(pg_server: PgServer, oslo_server: str) -> str:
     """The fixed register in a shared database, entered by a login for both bydeler."""
-    name = "rapport_pg"
-    owner = pg_server.create_database(name)
-    init_server(owner, None, kommunenummer="0301", bydeler=BYDELER, test_installation=True)
-    add_user(owner, None, "leder", bydeler=BYDELER, new_password=PASSWORD)
-    url = pg_server.url("leder", None, urlsplit(owner).path[1:])
+    add_user(oslo_server, None, "leder", bydeler=[GAMLE_OSLO, GRUNERLOKKA], new_password=PASSWORD)
+    url = pg_server.url("leder", None, urlsplit(oslo_server).path[1:])
     with Database.connect(url, PASSWORD) as db:
         for values in fixed_records().values():
             db.create_participation(values, form_version=FORM_VERSION)
-    yield url
-    pg_server.sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    return url
 
 
 @pytest.fixture

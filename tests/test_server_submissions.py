@@ -129,13 +129,29 @@ def test_two_processes_submit_at_once__no_record_twice_no_mark_lost(
         assert plan_submission(db).included == ()
 
 
+def _out_folders(tmp_path: Path) -> tuple[Path, Path]:
+    """Each submitter's own folder for its file."""
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    out_a.mkdir()
+    out_b.mkdir()
+    return out_a, out_b
+
+
+def _only_the_first_kept(
+    owner: str, out_a: Path, out_b: Path, first: SubmissionResult
+) -> dict[str, list[int]]:
+    """The refused submission left no file; only the first one is in the history."""
+    assert list(out_b.iterdir()) == []
+    per_submission = _check_consistent(owner, [out_a, out_b])
+    assert list(per_submission) == [first.submission_id]
+    return per_submission
+
+
 def test_planned_before_the_other_submitted__left_out_not_sent_twice(
     submitters: tuple[str, str, str], tmp_path: Path
 ) -> None:
     owner, url_a, url_b = submitters
-    out_a, out_b = tmp_path / "a", tmp_path / "b"
-    out_a.mkdir()
-    out_b.mkdir()
+    out_a, out_b = _out_folders(tmp_path)
     with Database.connect(url_a) as a, Database.connect(url_b) as b:
         plan_a, plan_b = plan_submission(a), plan_submission(b)
         assert plan_a.included == plan_b.included
@@ -143,18 +159,14 @@ def test_planned_before_the_other_submitted__left_out_not_sent_twice(
         with pytest.raises(UserError) as refused:
             create_submission(b, plan_b, out_b, credentials=credentials("b"))
     assert "sendt inn av en annen innsending i mellomtiden" in refused.value.message
-    assert list(out_b.iterdir()) == []
-    per_submission = _check_consistent(owner, [out_a, out_b])
-    assert list(per_submission) == [first.submission_id]
+    _only_the_first_kept(owner, out_a, out_b, first)
 
 
 def test_other_submitted_while_this_file_was_written__refused_file_removed(
     submitters: tuple[str, str, str], tmp_path: Path
 ) -> None:
     owner, url_a, url_b = submitters
-    out_a, out_b = tmp_path / "a", tmp_path / "b"
-    out_a.mkdir()
-    out_b.mkdir()
+    out_a, out_b = _out_folders(tmp_path)
     made: list[SubmissionResult] = []
     with Database.connect(url_a) as a, Database.connect(url_b) as b:
         plan_a, plan_b = plan_submission(a), plan_submission(b)
@@ -169,7 +181,5 @@ def test_other_submitted_while_this_file_was_written__refused_file_removed(
     assert made, "the other submission did not run"
     assert "En annen innsending tok med" in refused.value.message
     assert "slettet" in refused.value.message
-    assert list(out_b.iterdir()) == []
-    per_submission = _check_consistent(owner, [out_a, out_b])
-    assert list(per_submission) == [made[0].submission_id]
+    per_submission = _only_the_first_kept(owner, out_a, out_b, made[0])
     assert len(per_submission[made[0].submission_id]) == made[0].record_count

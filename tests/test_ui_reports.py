@@ -17,6 +17,7 @@ from report_support import fixed_db
 from storage_helpers import PASSPHRASE, db_key, raw_rows
 from ui_support import open_main_window
 
+from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.quality_view import QualityView
 from jsdesk.ui.results_view import ResultsView
@@ -220,14 +221,24 @@ def test_quality_view__completeness_tab__figures_per_field_for_the_year(
     assert table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
 
 
+def _refused_nothing_written_or_audited(
+    view: ResultsView | QualityView, export: Path, db: Database
+) -> None:
+    """``export`` (into a folder that does not exist) wrote nothing, audited nothing, and
+    the view says in Bokmål which folder it cannot write to."""
+    assert not export.parent.exists()
+    assert view.status.text().startswith(f"Kan ikke skrive til mappen {export.parent}")
+    audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'eksportert'"
+    assert raw_rows(db.path, db_key(db.path), audited) == [(0,)]
+
+
 def test_results_view__export_to_missing_folder__bokmal_message_nothing_written(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     missing = tmp_path / "finnes-ikke" / "r.xlsx"
     view = open_results(qtbot, window)
     view.export_xlsx(missing)
-    assert not missing.parent.exists()
-    assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
+    _refused_nothing_written_or_audited(view, missing, window.context.require_db())
 
 
 def test_quality_view__export_to_missing_folder__bokmal_message_nothing_audited(
@@ -236,11 +247,7 @@ def test_quality_view__export_to_missing_folder__bokmal_message_nothing_audited(
     missing = tmp_path / "finnes-ikke" / "m.csv"
     view = open_quality(qtbot, window)
     view.export(missing)
-    assert not missing.parent.exists()
-    assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
-    db = window.context.require_db()
-    audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'eksportert'"
-    assert raw_rows(db.path, db_key(db.path), audited) == [(0,)]
+    _refused_nothing_written_or_audited(view, missing, window.context.require_db())
 
 
 def test_list_export__overview_rows_chosen_columns_masked_by_default(
