@@ -8,7 +8,6 @@ five-minute build.
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from types import ModuleType
 
 import pytest
 from PySide6 import __file__ as pyside6_init
+from storage_helpers import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE_SCRIPT = ROOT / "installer" / "bundle_size.py"
@@ -126,16 +126,8 @@ def test_icu_trim__real_data__small_and_qt_still_sorts_norwegian(tmp_path: Path)
     assert trimmed.name == ICU_DATA.name
     assert trimmed.stat().st_size < ICU_DATA.stat().st_size / 5
     # Loaded ahead of PySide6's own copy, the trimmed library is the ICU data Qt uses.
-    env = {**os.environ, "LD_PRELOAD": str(trimmed), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", NORWEGIAN_CHECK],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    env = {"LD_PRELOAD": str(trimmed), "QT_QPA_PLATFORM": "offscreen"}
+    result = run_python(NORWEGIAN_CHECK, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "æ, ø og å sorteres etter z" in result.stdout
     assert result.stderr == ""

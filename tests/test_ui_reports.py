@@ -17,7 +17,6 @@ from report_support import fixed_db
 from storage_helpers import PASSPHRASE, db_key, raw_rows
 from ui_support import open_main_window
 
-from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.quality_view import QualityView
 from jsdesk.ui.results_view import ResultsView
@@ -221,33 +220,26 @@ def test_quality_view__completeness_tab__figures_per_field_for_the_year(
     assert table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
 
 
-def _refused_nothing_written_or_audited(
-    view: ResultsView | QualityView, export: Path, db: Database
+# The two report windows' exports: how to open the window, its export, a file name.
+EXPORTS = {
+    "results": (open_results, ResultsView.export_xlsx, "r.xlsx"),
+    "quality": (open_quality, QualityView.export, "m.csv"),
+}
+
+
+@pytest.mark.parametrize("view_name", sorted(EXPORTS))
+def test_report_view__export_to_missing_folder__bokmal_message_nothing_written_or_audited(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, view_name: str
 ) -> None:
-    """``export`` (into a folder that does not exist) wrote nothing, audited nothing, and
-    the view says in Bokmål which folder it cannot write to."""
-    assert not export.parent.exists()
-    assert view.status.text().startswith(f"Kan ikke skrive til mappen {export.parent}")
+    open_view, export, file_name = EXPORTS[view_name]
+    missing = tmp_path / "finnes-ikke" / file_name
+    view = open_view(qtbot, window)
+    export(view, missing)
+    assert not missing.parent.exists()
+    assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
+    db = window.context.require_db()
     audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'eksportert'"
     assert raw_rows(db.path, db_key(db.path), audited) == [(0,)]
-
-
-def test_results_view__export_to_missing_folder__bokmal_message_nothing_written(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path
-) -> None:
-    missing = tmp_path / "finnes-ikke" / "r.xlsx"
-    view = open_results(qtbot, window)
-    view.export_xlsx(missing)
-    _refused_nothing_written_or_audited(view, missing, window.context.require_db())
-
-
-def test_quality_view__export_to_missing_folder__bokmal_message_nothing_audited(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path
-) -> None:
-    missing = tmp_path / "finnes-ikke" / "m.csv"
-    view = open_quality(qtbot, window)
-    view.export(missing)
-    _refused_nothing_written_or_audited(view, missing, window.context.require_db())
 
 
 def test_list_export__overview_rows_chosen_columns_masked_by_default(
