@@ -105,9 +105,11 @@ def test_quality_list__warning_on_register_data__agrees_with_the_record_status(
     assert ids["complete"] not in listed
     # Every record: komplett exactly when the list has no line for it.
     statuses = {name: db.get_participation(pid).status for name, pid in ids.items()}
-    assert {name for name, status in statuses.items() if status is Status.KOMPLETT} == {
-        name for name, pid in ids.items() if pid not in listed
-    } == {"complete", "warned_accepted"}
+    assert (
+        {name for name, status in statuses.items() if status is Status.KOMPLETT}
+        == {name for name, pid in ids.items() if pid not in listed}
+        == {"complete", "warned_accepted"}
+    )
 
 
 def test_quality_export__masked_by_default__full_numbers_only_when_chosen_and_audited(
