@@ -8,6 +8,8 @@ every command show it).
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,3 +71,24 @@ def test_nothing_listening(pg_server: PgServer, shared: str) -> None:
 
 def test_database_not_set_up_by_server_init(pg_server: PgServer, pg_url: str) -> None:
     assert "«jsdesk server init" in _refused(pg_url)
+
+
+def test_server_that_never_answers__told_after_the_urls_connect_timeout(
+    pg_server: PgServer,
+) -> None:
+    """A server that takes the connection and never answers (a hung server, a firewall
+    that swallows the packets): a Bokmål message after the URL's connect_timeout, not a
+    stack trace (psycopg reports the timeout without SQLSTATE or connection)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        url = (
+            f"postgresql://kari@127.0.0.1:{port}/jsdesk?sslmode=verify-full"
+            f"&sslrootcert={pg_server.ca}&connect_timeout=1"
+        )
+        started = time.monotonic()
+        message = _refused(url)
+        waited = time.monotonic() - started
+    assert f"Serveren 127.0.0.1 svarer ikke på port {port} (ventet i 1 s)" in message
+    assert waited < 10  # the URL's timeout, not the default of 10 s (twice)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton, QRadioButton
 from pytestqt.qtbot import QtBot
 from storage_helpers import FORM_VERSION, REPO_ROOT, record
-from ui_support import press
+from ui_support import press, wait_started
 
 from jsdesk.storage import Database
 from jsdesk.storage.server import add_user, init_server
@@ -64,7 +64,7 @@ def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     window: MainWindow = create_main_window(["jsdesk", "--db", kari])
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading, timeout=20000)
+    wait_started(qtbot, window)
     assert window.stack.currentWidget() is window.overview
     wizard = window.open_participation(pid)
     assert wizard is not None

@@ -17,6 +17,7 @@ from pg_support import PgServer, _write_tls
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
+from ui_support import wait_started
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
@@ -43,7 +44,7 @@ def onetime(pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str
 def _start(qtbot: QtBot, *args: str) -> MainWindow:
     window = create_main_window(["jsdesk", *args])
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading, timeout=20000)
+    wait_started(qtbot, window)
     return window
 
 
@@ -59,7 +60,13 @@ def _try(qtbot: QtBot, window: MainWindow, **fields: str) -> str:
     for name, text in fields.items():
         _type(qtbot, getattr(form, name), text)
     qtbot.keyClick(form.connect_button, Qt.Key.Key_Space)
+    wait_started(qtbot, window)  # the server is asked off the UI thread
     return form.error.text()
+
+
+def _press_return(qtbot: QtBot, window: MainWindow, edit: QLineEdit) -> None:
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.waiting_for_server and edit.isEnabled(), timeout=20000)
 
 
 def test_first_start__shared_database__errors_one_time_password_then_next_start(
@@ -113,7 +120,7 @@ def test_first_start__shared_database__errors_one_time_password_then_next_start(
     _type(qtbot, choose.password, "karis eget passord")
     _type(qtbot, choose.repeat, "karis eget passord")
     qtbot.keyClick(choose.repeat, Qt.Key.Key_Return)
-    assert window.stack.currentWidget() is window.overview
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.overview, timeout=20000)
     assert not window.context.require_db().must_change_password
     stored = stored_settings().value(SHARED_DB_SETTING)
     assert isinstance(stored, str) and "kari@localhost" in stored
@@ -129,10 +136,10 @@ def test_first_start__shared_database__errors_one_time_password_then_next_start(
     assert window.stack.currentWidget() is unlock
     assert "Felles database" in unlock.where.text() and "Passord" in unlock.label.text()
     qtbot.keyClicks(unlock.secret, "feil")
-    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    _press_return(qtbot, window, unlock.secret)
     assert "feil brukernavn eller passord" in unlock.error.text()
     _type(qtbot, unlock.secret, "karis eget passord")
-    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    _press_return(qtbot, window, unlock.secret)
     assert window.stack.currentWidget() is window.overview
     assert window.context.require_db().backend.shared
     window.close()

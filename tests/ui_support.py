@@ -100,8 +100,18 @@ def start_window(qtbot: QtBot, db_path: Path | str) -> MainWindow:
     """The main window on the database at ``db_path``, once its first load is done."""
     window = create_main_window(["jsdesk", "--db", str(db_path)])
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading)
+    wait_started(qtbot, window)
     return window
+
+
+def wait_started(qtbot: QtBot, window: MainWindow, timeout: int = 20000) -> None:
+    """Until the window has loaded and no login to a shared database is awaited."""
+    qtbot.waitUntil(
+        lambda: (
+            window.stack.currentWidget() is not window.loading and not window.waiting_for_server
+        ),
+        timeout=timeout,
+    )
 
 
 def open_main_window(

@@ -33,6 +33,7 @@ AUDIT_LOCK = 716_016  # the same key as migration 0008's jsdesk_audit_head()
 SUBMISSION_LOCK = 716_017  # two submissions at once are serialised
 GROUP_CASEWORKER = "jsdesk_saksbehandler"
 GROUP_SUBMITTER = "jsdesk_innsender"
+CONNECT_TIMEOUT = 10  # seconds to wait for the server (a connect_timeout in the URL wins)
 
 
 def is_url(target: str | Path) -> bool:
@@ -70,6 +71,13 @@ def server_url(url: str, password: str | None = None) -> URL:
     if password:
         parsed = parsed.set(password=password)
     return parsed
+
+
+def connect_timeout(url: str) -> int:
+    """How long to wait for the shared database's server, in seconds: libpq's own
+    ``connect_timeout`` when the URL gives one, else ``CONNECT_TIMEOUT``."""
+    given = (parse_qs(urlsplit(url).query).get("connect_timeout") or [""])[-1]
+    return int(given) if given.isdigit() and int(given) > 0 else CONNECT_TIMEOUT
 
 
 # --- failures of the environment ----------------------------------------------
@@ -111,6 +119,14 @@ class Backend:
 
     def integrity(self, session: Session) -> tuple[str, ...]:
         raise NotImplementedError
+
+    def granted_units(
+        self, session: Session, kommunenummer: str, units: list[str]
+    ) -> tuple[str, ...] | None:
+        """Which of ``units`` (bydeler) this login may register participations for, as
+        the database grants them; None when the installation's own bydel applies (a
+        local file; a login for the whole municipality)."""
+        return None
 
 
 class SqliteBackend(Backend):
@@ -174,6 +190,19 @@ class PostgresBackend(Backend):
     def audit_user(self, session: Session) -> str:
         return str(session.execute(text("SELECT session_user")).scalar_one())
 
+    def granted_units(
+        self, session: Session, kommunenummer: str, units: list[str]
+    ) -> tuple[str, ...] | None:
+        # Row-level security's own test (migration 0008), asked per unit. A login for the
+        # whole municipality gets None, and so does the owner, whom row-level security
+        # does not limit (no unit is granted to it).
+        def may_see(unit: str) -> bool:
+            return bool(session.execute(text("SELECT jsdesk_may_see(:u)"), {"u": unit}).scalar())
+
+        if may_see(kommunenummer):
+            return None
+        return tuple(unit for unit in units if may_see(unit)) or None
+
     def audit_head(self, session: Session) -> tuple[int, str] | None:
         row = session.execute(text("SELECT id, hash FROM jsdesk_audit_head()")).first()
         return None if row is None else (int(row[0]), str(row[1]))
@@ -223,7 +252,7 @@ def make_server_engine(url: str, password: str | None = None) -> Engine:
         pool_size=2,
         max_overflow=4,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 10, "application_name": "jsdesk"},
+        connect_args={"connect_timeout": connect_timeout(url), "application_name": "jsdesk"},
     )
 
     @event.listens_for(engine, "connect")

@@ -24,11 +24,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from jsdesk.storage.backend import server_url
+from jsdesk.storage.backend import connect_timeout, server_url
 from jsdesk.storage.errors import classify
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's "please speak TLS" message
-TIMEOUT = 10
 
 
 def explain_failed_connection(url: str, password: str | None, kind: str | None) -> str | None:
@@ -41,7 +40,7 @@ def explain_failed_connection(url: str, password: str | None, kind: str | None) 
     if kind == "unreachable":
         given = parse_qs(parts.query).get("sslrootcert")
         ca = given[-1] if given else None
-        return _tls_message(host, port, ca, where)
+        return _tls_message(host, port, ca, where, connect_timeout(url))
     if kind != "login":
         return None
     login = parts.username or "?"
@@ -69,7 +68,7 @@ def _database_seen_by_login(url: str, password: str | None, database: str) -> bo
     engine = create_engine(
         server_url(url, password).set(database="template1"),
         poolclass=NullPool,
-        connect_args={"connect_timeout": TIMEOUT, "application_name": "jsdesk"},
+        connect_args={"connect_timeout": connect_timeout(url), "application_name": "jsdesk"},
     )
     try:
         with engine.connect() as conn:
@@ -86,17 +85,25 @@ def _database_seen_by_login(url: str, password: str | None, database: str) -> bo
         engine.dispose()
 
 
-def _tls_message(host: str, port: int, ca: str | None, where: str) -> str | None:
+def _tls_message(host: str, port: int, ca: str | None, where: str, timeout: int) -> str | None:
     try:
-        sock = socket.create_connection((host, port), timeout=TIMEOUT)
+        sock = socket.create_connection((host, port), timeout=timeout)
     except OSError:
         return (
             f"Fikk ikke kontakt med serveren {host} på port {port}. Sjekk adressen og porten, "
             "og at du er koblet til kommunens nett (eller VPN)."
         )
     with sock:
-        sock.sendall(SSL_REQUEST)
-        if sock.recv(1) != b"S":
+        try:
+            sock.sendall(SSL_REQUEST)
+            answer = sock.recv(1)
+        except OSError:  # a timeout too: something took the connection but never answered
+            return (
+                f"Serveren {host} svarer ikke på port {port} (ventet i {timeout} s). "
+                "Sjekk adressen og porten, og at du er koblet til kommunens nett (eller VPN). "
+                "Er det riktig, kan IT se etter om databaseserveren er oppe."
+            )
+        if answer != b"S":
             return (
                 f"Serveren {host} tilbyr ikke kryptert forbindelse (TLS). jsdesk sender aldri "
                 "personopplysninger ukryptert. Be IT slå på TLS på databaseserveren."

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlcipher3
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from jsdesk.errors import UserError
 from jsdesk.storage.files import backup_dir
@@ -105,6 +105,10 @@ def classify(exc: BaseException) -> str | None:
             pgconn.used_password or pgconn.needs_password or getattr(pgconn, "used_gssapi", False)
         )
         return "login" if tried else "unreachable"
+    if isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg"):
+        # No connection at all and no SQLSTATE: psycopg gave up waiting for the server
+        # (libpq's connect_timeout; psycopg.errors.ConnectionTimeout from 3.2 on).
+        return "unreachable"
     return None
 
 

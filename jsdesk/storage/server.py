@@ -31,10 +31,10 @@ from jsdesk.storage.settings import (
     SETTING_CREATED_AT,
     SETTING_KOMMUNENUMMER,
     SETTING_TEST_INSTALLATION,
+    SETTING_UNITS,
     SettingsMixin,
 )
 
-SETTING_UNITS = "bydeler"  # the units (bydeler) ``server init`` was given
 LOGIN_NAME = re.compile(r"[a-z][a-z0-9_]{1,62}")
 
 _GRANTS = (

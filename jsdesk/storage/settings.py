@@ -28,6 +28,7 @@ SETTING_TEST_INSTALLATION = "test_installation"
 SETTING_CREATED_AT = "created_at"
 # The person-id key (docs/person-id.md): made by migration 0007, never shown or audited.
 SETTING_PERSON_KEY = "person_id.key"
+SETTING_UNITS = "bydeler"  # a shared database's units (bydeler), from ``server init``
 
 
 class RulesContext(TypedDict):
@@ -47,6 +48,9 @@ class Settings:
     test_installation: bool
     created_at: str | None = None
     person_key: PersonKey | None = None  # never shown (its repr hides it)
+    # On a shared database whose login is granted some bydeler (``server add-user
+    # --bydel``): those, the only ones its participations may have. None: ``bydel``.
+    login_bydeler: tuple[str, ...] | None = None
 
     def rules_context(self) -> RulesContext:
         """``evaluate(form, record, **settings.rules_context())``: a record of this
@@ -77,13 +81,22 @@ class SettingsMixin(DatabaseCore):
         return key
 
     def _load_settings(self) -> Settings:
+        kommunenummer = str(self.get_setting(SETTING_KOMMUNENUMMER) or "")
         return Settings(
-            kommunenummer=str(self.get_setting(SETTING_KOMMUNENUMMER) or ""),
+            kommunenummer=kommunenummer,
             bydel=_opt_str(self.get_setting(SETTING_BYDEL)),
             test_installation=bool(self.get_setting(SETTING_TEST_INSTALLATION)),
             created_at=_opt_str(self.get_setting(SETTING_CREATED_AT)),
             person_key=_person_key(self.get_setting(SETTING_PERSON_KEY)),
+            login_bydeler=self._login_bydeler(kommunenummer),
         )
+
+    def _login_bydeler(self, kommunenummer: str) -> tuple[str, ...] | None:
+        units = self.get_setting(SETTING_UNITS) if self.backend.shared else None
+        if not isinstance(units, list) or not units:
+            return None
+        with self.read() as session:
+            return self.backend.granted_units(session, kommunenummer, [str(u) for u in units])
 
     def get_setting(self, key: str, default: object = None) -> Any:
         """A setting's value: JSON value, or ``bytes`` for binary settings."""

@@ -63,6 +63,11 @@ class AppContext(QObject):
         """The installation's kommunenummer (None while the database is locked)."""
         return (self.db.settings.kommunenummer or None) if self.db is not None else None
 
+    @property
+    def login_bydeler(self) -> tuple[str, ...] | None:
+        """The bydeler a shared database's login is granted (None: no such limit)."""
+        return self.db.settings.login_bydeler if self.db is not None else None
+
     def rules_context(self) -> RulesContext:
         """``evaluate(..., **context.rules_context())``: records as this installation's."""
         return {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from jsdesk.domain.code_domains import MUNICIPALITIES, choice_domain
+from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER, choice_domain
 from jsdesk.domain.period import Period
 from jsdesk.forms import Role
 from jsdesk.ui.fields import (
@@ -30,14 +31,19 @@ if TYPE_CHECKING:
 
 
 def domain_choices(
-    variable: Variable, period: Period | None = None, *, installation: str | None = None
+    variable: Variable,
+    period: Period | None = None,
+    *,
+    installation: str | None = None,
+    bydeler: Collection[str] | None = None,
 ) -> dict[str, str] | None:
     """What the caseworker may pick for a string variable with a named domain.
 
     Asked of the domain object for the participation's ``period`` (today when not
     given); None when the domain has no choices (or the variable no domain). The
     project municipality (``role: municipality``) of an installation offers only the
-    numbers the installation's municipality (``installation``) had in the period.
+    numbers the installation's municipality (``installation``) had in the period, and
+    the bydel only the ``bydeler`` a shared database's login is granted (when given).
     """
 
     found = choice_domain(variable.domain)
@@ -48,6 +54,8 @@ def domain_choices(
         offered = MUNICIPALITIES.choices(chosen, installation=installation)
     else:
         offered = found.choices(chosen)
+    if found is OSLO_BYDELER and bydeler:
+        offered = tuple(choice for choice in offered if choice.value in bydeler)
     return {choice.value: choice.label for choice in offered}
 
 

@@ -12,7 +12,9 @@ kommunenummer, bydel ("" outside Oslo) and test installation;
 ``SetupPanel.connect_requested(str, str)`` with the shared database's URL (no
 password in it) and the password; ``RecoveryPanel.done()``;
 ``UnlockPanel.unlock_requested(str)`` with the secret;
-``PasswordPanel.password_chosen(str)`` with the caseworker's own new password.
+``PasswordPanel.password_chosen(str)`` with the caseworker's own new password;
+``Checking.cancelled()`` (``SharedDatabaseForm.checking``, ``UnlockPanel.checking``)
+when the caseworker stops waiting for the shared database's server (Esc or «Avbryt»).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -56,6 +59,52 @@ def _message_label(parent: QWidget, name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
     return label
+
+
+class Checking(QWidget):
+    """While the shared database's server is asked (off the UI thread): a busy bar, what
+    is going on, and «Avbryt» (or Esc), which stops the waiting; hidden otherwise."""
+
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName(f"{name}_indikator")
+        self.bar.setRange(0, 0)  # no steps to count: it moves until the server answers
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(160)
+        self.bar.setAccessibleName("Venter på serveren")
+        self.text = _message_label(self, f"{name}_tekst")
+        self.cancel_button = QPushButton("&Avbryt", self)
+        self.cancel_button.setObjectName(f"{name}_avbryt")
+        self.cancel_button.setAutoDefault(True)
+        self.cancel_button.clicked.connect(self.cancelled)
+        row.addWidget(self.bar)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.cancel_button)
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), parent)
+        self.escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape.setEnabled(False)
+        self.escape.activated.connect(self.cancelled)
+        self.hide()
+
+    def start(self, text: str) -> None:
+        self.text.setText(text)
+        self.escape.setEnabled(True)
+        self.show()
+        self.cancel_button.setFocus()
+
+    def stop(self) -> None:
+        self.escape.setEnabled(False)
+        self.hide()
+
+    @property
+    def running(self) -> bool:
+        return self.escape.isEnabled()
 
 
 def _password_edit(parent: QWidget, name: str, accessible: str) -> QLineEdit:
@@ -274,6 +323,8 @@ class SharedDatabaseForm(QWidget):
         self.connect_button.clicked.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
         layout.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.checking = Checking(self, "felles_sjekk")
+        layout.addWidget(self.checking)
         layout.addStretch(1)
 
     def _edit(self, name: str, accessible: str) -> QLineEdit:
@@ -322,14 +373,25 @@ class SharedDatabaseForm(QWidget):
         )
 
     def submit(self) -> None:
+        if self.checking.running:
+            return
         url = self.url()
         if url is None:
             return
         if not self.password.text():
             self.error.setText("Skriv passordet ditt (første gang: engangspassordet fra IT).")
             return
-        self.error.setText("Kobler til …")
+        self.error.setText("")
         self.connect_requested.emit(url, self.password.text())
+
+    def set_checking(self, host: str | None) -> None:
+        """Show that ``host`` is being asked (the button waits), or None: it is over."""
+        self.connect_button.setEnabled(host is None)
+        if host is None:
+            self.checking.stop()
+            self.connect_button.setFocus()
+        else:
+            self.checking.start(f"Kobler til {host} og kontrollerer innloggingen …")
 
 
 class PasswordPanel(QWidget):
@@ -374,6 +436,12 @@ class PasswordPanel(QWidget):
         layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
+    def set_saving(self, saving: bool) -> None:
+        """The new password is being set on the server (the button waits), or not."""
+        self.save_button.setEnabled(not saving)
+        if saving:
+            self.error.setText("Lagrer det nye passordet på serveren …")
+
     def prepare(self) -> None:
         self.password.clear()
         self.repeat.clear()
@@ -381,6 +449,8 @@ class PasswordPanel(QWidget):
         self.password.setFocus()
 
     def submit(self) -> None:
+        if not self.save_button.isEnabled():
+            return
         password = self.password.text()
         if len(password) < MIN_PASSPHRASE:
             self.error.setText(
@@ -551,6 +621,8 @@ class UnlockPanel(QWidget):
         self.unlock_button.clicked.connect(self.submit)
         self.secret.returnPressed.connect(self.submit)
         layout.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.checking = Checking(self, "opplasing_sjekk")
+        layout.addWidget(self.checking)
         layout.addStretch(1)
 
     def prepare(
@@ -571,7 +643,19 @@ class UnlockPanel(QWidget):
         self.secret.clear()
         self.secret.setFocus()
 
+    def set_checking(self, checking: bool) -> None:
+        """The shared database's server is being asked (the button waits), or not."""
+        self.unlock_button.setEnabled(not checking)
+        if checking:
+            self.error.setText("")
+            self.checking.start("Kobler til den felles databasen …")
+        else:
+            self.checking.stop()
+            self.secret.setFocus()
+
     def submit(self) -> None:
+        if self.checking.running:
+            return
         secret = self.secret.text()
         if not secret:
             self.error.setText(

@@ -18,9 +18,10 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
+from jsdesk.ui.background import BackgroundJob, Job, Report
 from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
 from jsdesk.ui.context import IDLE_SETTING, AppContext
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog, message_box
@@ -98,6 +100,10 @@ class MainWindow(QMainWindow):
         self._sandbox_dir: Path | None = None
         self.pilot: PilotSession | None = None  # the sandbox's live form and feedback
         self._pending_db: Database | None = None  # open, but its recovery key unconfirmed
+        # Logins to the shared database run off the UI thread (a dead server takes the
+        # connect timeout): the one the screen waits for, and every one still running.
+        self._login: BackgroundJob | None = None
+        self._server_jobs: list[BackgroundJob] = []
         self._toolbar: QToolBar | None = None
         self._built = False
         self.setObjectName("main_window")
@@ -185,6 +191,8 @@ class MainWindow(QMainWindow):
         self.password_panel.password_chosen.connect(self._password_chosen)
         self.recovery_panel.done.connect(self._recovery_confirmed)
         self.unlock_panel.unlock_requested.connect(self.unlock)
+        self.setup_panel.shared.checking.cancelled.connect(self._cancel_login)
+        self.unlock_panel.checking.cancelled.connect(self._cancel_login)
         self.context.changed.connect(self._schedule_refresh)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -471,32 +479,10 @@ class MainWindow(QMainWindow):
 
     # -- lock and unlock ------------------------------------------------------
     def unlock(self, secret: str) -> None:
-        from jsdesk.storage import Database, shown_target
+        from jsdesk.storage import Database
 
         if self.context.db_url is not None:
-            url = self.context.db_url
-            setting_up = self.stack.currentWidget() is self.setup_panel
-            try:
-                shared = Database.connect(url, secret or None)
-            except UserError as exc:
-                if setting_up:  # the first-start screen shows why, and nothing is kept
-                    self.context.db_url = None
-                    self.setup_panel.shared.error.setText(exc.message)
-                    return
-                self.unlock_panel.prepare(
-                    shown_target(url), idle=False, problem=exc.message, shared=True
-                )
-                self.stack.setCurrentWidget(self.unlock_panel)
-                return
-            if setting_up:
-                stored_settings().setValue(SHARED_DB_SETTING, url)  # no password in it
-            if shared.must_change_password:
-                self._pending_db = shared
-                self.password_panel.prepare()
-                self.stack.setCurrentWidget(self.password_panel)
-                self.password_panel.password.setFocus()
-                return
-            self._opened(shared)
+            self._log_in(self.context.db_url, secret)
             return
         path = self.context.db_path
         assert path is not None
@@ -522,19 +508,144 @@ class MainWindow(QMainWindow):
         self._opened(db)
         self._backup_timer.start()
 
+    # -- the shared database's server, off the UI thread ------------------------
+    def _on_server(
+        self,
+        job: Job,
+        done: Callable[[BackgroundJob, object], None],
+        failed: Callable[[BackgroundJob, BaseException], None],
+    ) -> BackgroundJob:
+        """Run ``job`` (it talks to the server) in the background; the window keeps
+        answering and waits for it only when it closes."""
+
+        def finished(run: BackgroundJob) -> None:
+            if run in self._server_jobs:
+                self._server_jobs.remove(run)
+
+        def succeeded(result: object) -> None:
+            finished(run)
+            done(run, result)
+
+        def failed_with(exc: BaseException) -> None:
+            finished(run)
+            failed(run, exc)
+
+        run = BackgroundJob(self, job, on_success=succeeded, on_failure=failed_with)
+        self._server_jobs.append(run)
+        return run.start()
+
+    def _log_in(self, url: str, secret: str) -> None:
+        """Log in to the shared database: at the first start (the choice is kept once it
+        works), at every start and after the idle lock. The screen shows that the server
+        is being asked, and Esc or «Avbryt» stops the waiting."""
+        from jsdesk.storage import Database, shown_target
+
+        if self._login is not None:
+            return
+        setting_up = self.stack.currentWidget() is self.setup_panel
+        if setting_up:
+            self.setup_panel.choose_local.setEnabled(False)  # one answer awaited at a time
+            self.setup_panel.shared.set_checking(self.setup_panel.shared.host.text().strip())
+        else:
+            if self.stack.currentWidget() is not self.unlock_panel:  # a password given at start
+                self.unlock_panel.prepare(shown_target(url), idle=False, shared=True)
+                self.stack.setCurrentWidget(self.unlock_panel)
+            self.unlock_panel.set_checking(True)
+
+        def log_in(_report: Report) -> tuple[Database, bool]:
+            shared = Database.connect(url, secret or None)  # reads the settings too
+            try:
+                return shared, shared.must_change_password
+            except BaseException:
+                shared.close()
+                raise
+
+        def logged_in(run: BackgroundJob, result: object) -> None:
+            assert isinstance(result, tuple)
+            shared, must_change = cast("tuple[Database, bool]", result)
+            if run is not self._login:  # the caseworker stopped waiting for it
+                shared.close()
+                return
+            self._login = None
+            self._logged_in(shared, must_change, url, setting_up)
+
+        def refused(run: BackgroundJob, exc: BaseException) -> None:
+            if run is not self._login:
+                return
+            self._login = None
+            self._stop_checking()
+            message = exc.message if isinstance(exc, UserError) else "Innloggingen stanset."
+            if setting_up:  # the first-start screen shows why, and nothing is kept
+                self.context.db_url = None
+                self.setup_panel.shared.error.setText(message)
+                return
+            self.unlock_panel.prepare(shown_target(url), idle=False, problem=message, shared=True)
+            self.stack.setCurrentWidget(self.unlock_panel)
+
+        self._login = self._on_server(log_in, logged_in, refused)
+
+    @property
+    def waiting_for_server(self) -> bool:
+        """True while a login to the shared database is awaited (the screen says so)."""
+        return self._login is not None
+
+    @property
+    def talking_to_server(self) -> bool:
+        """True while any login or password change is still running (one the caseworker
+        stopped waiting for too)."""
+        return bool(self._server_jobs)
+
+    def _stop_checking(self) -> None:
+        self.setup_panel.choose_local.setEnabled(True)
+        self.setup_panel.shared.set_checking(None)
+        self.unlock_panel.set_checking(False)
+
+    def _cancel_login(self) -> None:
+        """Esc or «Avbryt» while the server is asked: stop waiting; a late answer is dropped."""
+        if self._login is None:
+            return
+        self._login = None
+        self._stop_checking()
+        stopped = "Avbrutt. Ingenting er lagret; prøv igjen når du vil."
+        if self.stack.currentWidget() is self.setup_panel:
+            self.context.db_url = None
+            self.setup_panel.shared.error.setText(stopped)
+        else:
+            self.unlock_panel.error.setText(stopped)
+
+    def _logged_in(self, shared: Database, must_change: bool, url: str, setting_up: bool) -> None:
+        self._stop_checking()
+        if setting_up:
+            stored_settings().setValue(SHARED_DB_SETTING, url)  # no password in it
+        if must_change:
+            self._pending_db = shared
+            self.password_panel.prepare()
+            self.stack.setCurrentWidget(self.password_panel)
+            self.password_panel.password.setFocus()
+            return
+        self._opened(shared)
+
     def _password_chosen(self, password: str) -> None:
         """The caseworker's own password replaces IT's one-time password on their login."""
         db = self._pending_db
         if db is None:
             return
-        try:
-            db.change_login_password(password)
-        except UserError as exc:
-            self.password_panel.error.setText(exc.message)
-            return
-        self._pending_db = None
-        self._opened(db)
-        self.statusBar().showMessage("Det nye passordet ditt er lagret.", 8000)
+        self.password_panel.set_saving(True)
+
+        def changed(_run: BackgroundJob, _result: object) -> None:
+            self.password_panel.set_saving(False)
+            if self._pending_db is not db:  # the window is closing
+                return
+            self._pending_db = None
+            self._opened(db)
+            self.statusBar().showMessage("Det nye passordet ditt er lagret.", 8000)
+
+        def refused(_run: BackgroundJob, exc: BaseException) -> None:
+            self.password_panel.set_saving(False)
+            if isinstance(exc, UserError):
+                self.password_panel.error.setText(exc.message)
+
+        self._on_server(lambda _report: db.change_login_password(password), changed, refused)
 
     def _daily_backup(self) -> None:
         if not self.context.is_open:
@@ -821,6 +932,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for wizard in list(self.wizards):
             wizard.close()
+        self._login = None
+        for run in list(self._server_jobs):  # at most the server's connect timeout
+            run.wait()
         if self._pending_db is not None:
             self._pending_db.close()
             self._pending_db = None

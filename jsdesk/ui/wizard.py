@@ -651,7 +651,9 @@ class ParticipationWizard(QWizard):
             if variable.role is Role.MUNICIPALITY:
                 value = settings.kommunenummer
             elif variable.domain == "oslo_bydel":
-                value = settings.bydel
+                # A login granted one bydel registers for it; with several it chooses.
+                granted = settings.login_bydeler or ()
+                value = settings.bydel or (granted[0] if len(granted) == 1 else None)
             if value:
                 self.record[variable.name] = value
                 self.fields[variable.name].set_value(value)
@@ -697,10 +699,14 @@ class ParticipationWizard(QWizard):
         if evaluation.period == self._choices_period:
             return
         self._choices_period = evaluation.period
+        granted = self.context.login_bydeler
         for field in self.fields.values():
             if isinstance(field, ChoiceField):
                 choices = domain_choices(
-                    field.variable, evaluation.period, installation=self.context.installation
+                    field.variable,
+                    evaluation.period,
+                    installation=self.context.installation,
+                    bydeler=granted,
                 )
                 if choices is not None:
                     field.set_choices(choices)
