@@ -67,7 +67,7 @@ LAZY_IMPORTS: dict[tuple[str, str], tuple[int, str]] = {
     ("jsdesk/ui/main_window.py", "jsdesk.domain.period"): (3, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.forms"): (1, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.rules"): (1, _GUI_FIRST_PAINT),
-    ("jsdesk/ui/main_window.py", "jsdesk.storage"): (5, _GUI_FIRST_PAINT),
+    ("jsdesk/ui/main_window.py", "jsdesk.storage"): (6, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.ui"): (3, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.ui.about_dialog"): (1, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.ui.idle"): (1, _GUI_FIRST_PAINT),
