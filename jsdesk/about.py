@@ -14,12 +14,12 @@ import platform
 import ssl
 from pathlib import Path
 
-import sqlcipher3
 from cryptography.hazmat.backends.openssl import backend
 
 from jsdesk import __version__, installed
 from jsdesk.paths import resources_dir
 from jsdesk.rules.form_files import load_form, shipped_form_paths
+from jsdesk.storage import sqlcipher_versions
 
 # Reference-data files the program reads (code lists, municipality lists, schemas).
 _REFERENCE_SUFFIXES = (".csv", ".json")
@@ -70,20 +70,8 @@ def _distribution_version(name: str) -> str:
         return "ukjent"
 
 
-def _sqlcipher_versions() -> tuple[str, str, str]:
-    """SQLCipher's version, its SQLite version and the OpenSSL it encrypts with."""
-    conn = sqlcipher3.connect(":memory:")
-    try:
-        cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
-        conn.execute("PRAGMA key = 'versjon'")  # the provider is loaded with a key
-        provider = conn.execute("PRAGMA cipher_provider_version").fetchone()[0]
-    finally:
-        conn.close()
-    return str(cipher), str(sqlcipher3.sqlite_version), str(provider)
-
-
 def component_versions(qt_runtime: str | None = None) -> list[tuple[str, str]]:
-    cipher, sqlite, cipher_openssl = _sqlcipher_versions()
+    cipher, sqlite, cipher_openssl = sqlcipher_versions()
     pyside = _distribution_version("PySide6-Essentials")
     return [
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),

@@ -9,6 +9,7 @@ version is refused, not lost.
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -183,6 +184,22 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])  # closed again when the block ends
+
+
+def test_backups_and_damage__the_servers_job__said_by_the_back_end(
+    pg_server: PgServer, oslo_server: str, tmp_path: Path
+) -> None:
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    with Database.connect(anna) as db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+        assert db.ensure_daily_backup() is None
+        with pytest.raises(UserError) as caught:
+            db.backup(tmp_path / "kopi.db")
+        assert "pg_dump" in caught.value.message and "anna:***" not in caught.value.message
+        assert not (tmp_path / "kopi.db").exists()
+        db.delete_participation(pid, reason="Registrert ved en feil")
+        report = db.check()
+        assert report.ok and "IT" in report.advice
 
 
 def test_submitted__only_by_submitters(pg_server: PgServer, oslo_server: str) -> None:

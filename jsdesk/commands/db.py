@@ -20,14 +20,12 @@ from jsdesk.domain.period import Period
 from jsdesk.errors import ExitCode, UserError, exit_at_least
 from jsdesk.storage import (
     Database,
-    backup,
+    check_passphrase,
     default_db_path,
     is_shared_target,
     server_backup_command,
     shown_target,
 )
-from jsdesk.storage.errors import restore_hint
-from jsdesk.storage.keys import check_passphrase
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 
@@ -217,10 +215,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     state = "ok" if report.revision == report.head else "FEIL"
     print(f"Skjemaversjon: {state} ({report.revision}, nyeste {report.head})")
     if not report.ok:
-        if db_url(args) is not None:
-            print("Databasen har feil. Kontakt IT (se docs/server.md, «Sikkerhetskopier»).")
-            return 1
-        print(f"Databasen har feil. {restore_hint(db_path(args))}")
+        print(f"Databasen har feil. {report.advice}")
         return 1
     return 0
 
@@ -237,13 +232,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return 0
     with open_database(args) as db:
         target = args.path
-        if target is None:
-            target = backup.timestamped_backup_path(db.path, "manuell", datetime.now())
-        elif target.is_dir():
+        if target is not None and target.is_dir():
             target = target / f"{db.path.stem}-{datetime.now():%Y-%m-%d-%H%M%S}.db"
-        if target.exists():
+        if target is not None and target.exists():
             raise UserError(f"{target} finnes allerede; velg et annet filnavn.", 2)
-        db.backup(target)
+        target = db.backup(target)
     print(f"Sikkerhetskopi skrevet: {target}")
     print("Den er kryptert med samme nøkkel som databasen (nøkkelfilen ved siden av databasen).")
     return 0

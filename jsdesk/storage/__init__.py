@@ -12,8 +12,9 @@ Public API (see docs/storage.md and CONTRACTS.md)::
 from jsdesk.storage.backend import is_url as is_shared_target
 from jsdesk.storage.backend import pg_dump_command as server_backup_command
 from jsdesk.storage.backend import shown_url as shown_target
+from jsdesk.storage.connection import sqlcipher_versions
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
-from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH
+from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
 from jsdesk.storage.local_store import shared_local_folder
 from jsdesk.storage.models import Status
 from jsdesk.storage.results import (
@@ -42,10 +43,12 @@ __all__ = [
     "Settings",
     "Status",
     "SubmissionInfo",
+    "check_passphrase",
     "default_db_path",
     "is_shared_target",
     "refused_for_rights",
     "server_backup_command",
     "shared_local_folder",
     "shown_target",
+    "sqlcipher_versions",
 ]

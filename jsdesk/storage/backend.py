@@ -14,7 +14,8 @@ The shared database is reached only over TLS with the server's certificate check
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
-from jsdesk.storage.errors import classify
+from jsdesk.storage.errors import classify, restore_hint, translate_errors
 from jsdesk.storage.models import AuditEvent, Participation
 
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -103,6 +104,26 @@ class Backend:
     def label(self) -> str:
         raise NotImplementedError
 
+    def translate(self) -> AbstractContextManager[None]:
+        """Failures of this back end's environment as ``UserError`` in Bokmål."""
+        raise NotImplementedError
+
+    def after_delete(self, db: Any, pid: int) -> None:
+        """Make a deleted participation's values unreadable beyond the live data."""
+        raise NotImplementedError
+
+    def backup(self, db: Any, target: Path) -> Path:
+        """A copy of the whole database at ``target``."""
+        raise NotImplementedError
+
+    def daily_backup(self, db: Any, now: datetime | None) -> Path | None:
+        """Today's backup when there is none yet (None: none was made)."""
+        raise NotImplementedError
+
+    def damage_advice(self) -> str:
+        """What to do when a check finds the database damaged (for ``db check``)."""
+        raise NotImplementedError
+
     def audit_user(self, session: Session) -> str | None:
         """The login an audit event names; None: this computer's user (``audit.os_user``)."""
         raise NotImplementedError
@@ -138,6 +159,24 @@ class SqliteBackend(Backend):
     @property
     def label(self) -> str:
         return str(self.path)
+
+    def translate(self) -> AbstractContextManager[None]:
+        return translate_errors(self.path)
+
+    def after_delete(self, db: Any, pid: int) -> None:
+        # Deleted pages out of the WAL, the participation out of every backup file.
+        db._scrub_files(pid)
+
+    def backup(self, db: Any, target: Path) -> Path:
+        copy: Path = db._copy_file(target)  # SQLite's backup API, checked before and after
+        return copy
+
+    def daily_backup(self, db: Any, now: datetime | None) -> Path | None:
+        made: Path | None = db._daily_file_backup(now)
+        return made
+
+    def damage_advice(self) -> str:
+        return restore_hint(self.path)
 
     def audit_user(self, session: Session) -> str | None:
         return None  # the operating-system user of this one process
@@ -186,6 +225,28 @@ class PostgresBackend(Backend):
     @property
     def label(self) -> str:
         return shown_url(self.url)
+
+    def translate(self) -> AbstractContextManager[None]:
+        return translate_server_errors(self.url)
+
+    def after_delete(self, db: Any, pid: int) -> None:
+        # The row is gone for every login at commit; its dead versions are the server's
+        # (autovacuum), and so are the backups (pg_dump, docs/server.md).
+        return None
+
+    def backup(self, db: Any, target: Path) -> Path:
+        raise UserError(
+            "Den felles databasen sikkerhetskopieres på serveren, ikke av jsdesk. IT tar "
+            f"kopien med pg_dump (med eierens innlogging): {pg_dump_command(self.url)}. "
+            "Se docs/server.md, «Sikkerhetskopier».",
+            2,
+        )
+
+    def daily_backup(self, db: Any, now: datetime | None) -> Path | None:
+        return None  # the server's job (pg_dump by IT)
+
+    def damage_advice(self) -> str:
+        return "Kontakt IT (se docs/server.md, «Sikkerhetskopier»)."
 
     def audit_user(self, session: Session) -> str:
         return str(session.execute(text("SELECT session_user")).scalar_one())

@@ -402,13 +402,20 @@ def check_backup_file(backup_path: Path, db_key: bytes) -> None:
 class BackupsMixin(DatabaseCore):
     """Backups of ``Database``: copies, the daily backup, scrubbing a deleted participation."""
 
-    def backup(self, target: Path) -> Path:
-        """Write an encrypted copy of the database to ``target`` (atomic, checked).
+    def backup(self, target: Path | None = None) -> Path:
+        """Write a copy of the database to ``target`` (default: a time-stamped file in the
+        backup folder): on the local file an encrypted copy (atomic, checked); a shared
+        database's backups are the server's (``UserError`` naming the ``pg_dump`` command)."""
+        if target is None:
+            target = timestamped_backup_path(self.path, "manuell", datetime.now())
+        return self.backend.backup(self, Path(target))
+
+    def _copy_file(self, target: Path) -> Path:
+        """An encrypted copy of the local file at ``target`` (atomic, checked).
 
         The database is checked first (a damaged one is never copied over good
         backups) and the copy after it; either failing raises ``UserError``.
         """
-        target = Path(target)
         with translate_errors(target), self._engine.connect() as conn:
             raw = conn.connection.driver_connection
             problems = check_connection(raw)
@@ -452,7 +459,11 @@ class BackupsMixin(DatabaseCore):
         )
 
     def ensure_daily_backup(self, now: datetime | None = None) -> Path | None:
-        """Today's backup if there is none yet; older daily backups beyond 14 removed."""
+        """Today's backup if there is none yet (None on a shared database: the server's)."""
+        return self.backend.daily_backup(self, now)
+
+    def _daily_file_backup(self, now: datetime | None) -> Path | None:
+        """Today's copy of the local file; older daily backups beyond 14 removed."""
         day = (now or utc_now()).astimezone().date()
         target = daily_backup_path(self.path, day)
         if target.exists():
@@ -461,7 +472,7 @@ class BackupsMixin(DatabaseCore):
         rotate(self.path, good=target)
         return target
 
-    def _after_delete(self, pid: int) -> None:
+    def _scrub_files(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
         with translate_errors(self.path), self._engine.connect() as conn:
             raw = conn.connection.driver_connection

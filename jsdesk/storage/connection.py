@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
@@ -105,3 +106,15 @@ def recover_sidecar_modes(path: Path) -> list[Path]:
             except OSError:
                 stuck.append(sidecar)
     return stuck
+
+
+def sqlcipher_versions() -> tuple[str, str, str]:
+    """SQLCipher's version, its SQLite version and the OpenSSL it encrypts with."""
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
+        conn.execute("PRAGMA key = 'versjon'")  # the provider is loaded with a key
+        provider = conn.execute("PRAGMA cipher_provider_version").fetchone()[0]
+    finally:
+        conn.close()
+    return str(cipher), str(sqlcipher3.sqlite_version), str(provider)

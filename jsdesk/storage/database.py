@@ -91,6 +91,7 @@ class CheckReport:
     chain: audit.ChainReport
     revision: str | None
     head: str
+    advice: str  # what to do when it is not ok (restore a backup, or ask IT)
 
     @property
     def ok(self) -> bool:
@@ -437,7 +438,11 @@ class Database(
             chain = audit.verify(session, self._audit_anchor())
             revision = schema.current_revision(session.connection())
         return CheckReport(
-            integrity=integrity, chain=chain, revision=revision, head=schema.HEAD_REVISION
+            integrity=integrity,
+            chain=chain,
+            revision=revision,
+            head=schema.HEAD_REVISION,
+            advice=self.backend.damage_advice(),
         )
 
     @property

@@ -76,8 +76,6 @@ class ParticipationsMixin(DatabaseCore):
         @property
         def person_key(self) -> PersonKey: ...
 
-        def _after_delete(self, pid: int) -> None: ...  # scrubs backups and the WAL
-
     # --- helpers ----------------------------------------------------------------
 
     def _assess(self, values: Mapping[str, object], form: FormDefinition) -> Assessment:
@@ -474,7 +472,10 @@ class ParticipationsMixin(DatabaseCore):
             self._get_row(session, pid)
             session.execute(delete(AcceptedWarning).where(AcceptedWarning.participation_id == pid))
             session.execute(delete(Participation).where(Participation.id == pid))
-            session.execute(delete(Setting).where(Setting.key == PROVENANCE_PREFIX + str(pid)))
+            # Only when there is one: on a shared database a caseworker may not delete settings.
+            provenance = session.get(Setting, PROVENANCE_PREFIX + str(pid))
+            if provenance is not None:
+                session.delete(provenance)
             audit.scrub(session, pid)
             audit.append(
                 session,
@@ -483,7 +484,7 @@ class ParticipationsMixin(DatabaseCore):
                 participation_id=pid,
                 new={"begrunnelse": reason},
             )
-        self._after_delete(pid)
+        self.backend.after_delete(self, pid)
 
     # --- register extracts (FREG, PAD) -----------------------------------------------
 

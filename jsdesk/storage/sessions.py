@@ -18,13 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from jsdesk.errors import UserError
-from jsdesk.storage.backend import (
-    Backend,
-    PostgresBackend,
-    SqliteBackend,
-    translate_server_errors,
-)
-from jsdesk.storage.errors import translate_errors
+from jsdesk.storage.backend import Backend, SqliteBackend
 
 if TYPE_CHECKING:
     from jsdesk.storage.settings import Settings
@@ -61,9 +55,7 @@ class DatabaseCore:
 
     def _translate(self) -> AbstractContextManager[None]:
         """Failures of the environment as ``UserError`` (each back end its own)."""
-        if isinstance(self.backend, PostgresBackend):
-            return translate_server_errors(self.backend.url)
-        return translate_errors(self.path)
+        return self.backend.translate()
 
     def _after_commit(self) -> None:
         """Called after every committed write (the audit part moves its anchor)."""
