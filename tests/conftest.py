@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pg_support import SharedInstallations
+from storage_helpers import Installation
+
+from jsdesk.storage import Database
 
 if TYPE_CHECKING:
     from pg_support import PgServer
@@ -172,32 +176,31 @@ def oslo_server(pg_url: str) -> str:
     return pg_url
 
 
+@pytest.fixture(scope="session")
+def shared_installations(pg_server: PgServer) -> SharedInstallations:
+    """Fresh shared test installations for the run, copied from templates set up once."""
+    return SharedInstallations(pg_server)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
-    """An open test installation's database (Oslo, bydel 030101) on each back end: the
-    local SQLCipher file, and a shared PostgreSQL database set up with ``server init``
-    and opened by a caseworker's own login."""
-    from jsdesk.storage import Database
-
+def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installation]:
+    """A test installation on each back end, not yet created (``create``, ``reopen``): the
+    local SQLCipher file, and a shared PostgreSQL database set up with ``server init`` and
+    opened by a caseworker's own login (``kari``)."""
     if request.param == "sqlite":
-        db, _ = Database.create(
-            tmp_path / "data" / "jsdesk.db",
-            "korrekt hest batteri stift",
-            kommunenummer="0301",
-            bydel="030101",
-            test_installation=True,
-        )
-    else:
-        from urllib.parse import urlsplit
+        yield Installation("sqlite", tmp_path)
+        return
+    shared: SharedInstallations = request.getfixturevalue("shared_installations")
+    made = Installation("postgresql", tmp_path, shared)
+    yield made
+    if isinstance(made.target, str):
+        shared.drop(made.target)
 
-        from jsdesk.storage.server import add_user, init_server
 
-        server: PgServer = request.getfixturevalue("pg_server")
-        owner = request.getfixturevalue("pg_url")
-        init_server(owner, None, kommunenummer="0301", bydeler=["030101"], test_installation=True)
-        add_user(owner, None, "kari", bydeler=["030101"], new_password="kari sitt passord")
-        db = Database.connect(server.url("kari", "kari sitt passord", urlsplit(owner).path[1:]))
-    with db:
+@pytest.fixture
+def any_db(installation: Installation) -> Iterator[Database]:
+    """An open test installation's database (Oslo, bydel 030101) on each back end."""
+    with installation.create() as db:
         yield db
 
 

@@ -17,15 +17,19 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from jsdesk.storage.backend import GROUP_CASEWORKER
+from jsdesk.storage.server import add_user, init_server
 
 SUPERUSER = "pgeier"
 SUPERUSER_PASSWORD = "eier-passord-for-test"
@@ -213,3 +217,53 @@ def running_server() -> Iterator[PgServer]:
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+CASEWORKER, CASEWORKER_PASSWORD = "kari", "kari sitt passord"
+
+
+class SharedInstallations:
+    """Fresh shared test installations, each a copy of a template database set up once
+    per run with ``server init`` and the login ``kari``, a caseworker who also submits
+    (``jsdesk_innsender``, as the one caseworker of a small municipality would), copied
+    with ``CREATE DATABASE … TEMPLATE``: a file copy, not a migration run per test."""
+
+    def __init__(self, server: PgServer) -> None:
+        self.server = server
+        self._templates: dict[tuple[str, str | None, bool], str] = {}
+
+    def _template(self, kommunenummer: str, bydel: str | None, test: bool) -> str:
+        key = (kommunenummer, bydel, test)
+        if key not in self._templates:
+            name = f"mal_{kommunenummer}_{bydel or 'alle'}_{int(test)}"
+            url = self.server.create_database(name)
+            units = [bydel] if bydel else []
+            init_server(
+                url, None, kommunenummer=kommunenummer, bydeler=units, test_installation=test
+            )
+            add_user(
+                url,
+                None,
+                CASEWORKER,
+                bydeler=units,
+                submitter=True,
+                new_password=CASEWORKER_PASSWORD,
+            )
+            self._templates[key] = name
+        return self._templates[key]
+
+    def new(
+        self, kommunenummer: str = "0301", bydel: str | None = "030101", *, test: bool = True
+    ) -> str:
+        """The caseworker's URL of a new installation (``drop`` it after the test)."""
+        template = self._template(kommunenummer, bydel, test)
+        name = "t" + uuid.uuid4().hex[:16]
+        self.server.sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # Database-wide grants are not copied from a template: as ``server init`` sets them.
+        self.server.sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+        self.server.sql(f'GRANT CONNECT ON DATABASE "{name}" TO {GROUP_CASEWORKER}')
+        return self.server.url(CASEWORKER, CASEWORKER_PASSWORD, name)
+
+    def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        self.server.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pg_support import SharedInstallations
 
 from jsdesk.domain.fnr import synthetic_number
 from jsdesk.storage import Database
@@ -106,3 +109,38 @@ def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float =
         env=full_env,
         check=False,
     )
+
+
+@dataclass
+class Installation:
+    """A test installation on one back end (the ``installation`` fixture): the local
+    SQLCipher file, or a shared PostgreSQL database opened by a caseworker's login."""
+
+    backend: str  # "sqlite" or "postgresql"
+    folder: Path
+    shared: SharedInstallations | None = None
+    target: Path | str | None = None
+
+    def create(
+        self, *, test: bool = True, kommunenummer: str = "0301", bydel: str | None = "030101"
+    ) -> Database:
+        """A new installation (Oslo, bydel 030101 unless told), open."""
+        if self.shared is None:
+            db, _ = Database.create(
+                self.folder / "data" / "jsdesk.db",
+                PASSPHRASE,
+                kommunenummer=kommunenummer,
+                bydel=bydel,
+                test_installation=test,
+            )
+            self.target = db.path
+            return db
+        self.target = self.shared.new(kommunenummer, bydel, test=test)
+        return Database.connect(self.target)
+
+    def reopen(self) -> Database:
+        """The same installation opened again (as a new start of the program would)."""
+        if isinstance(self.target, Path):
+            return Database.open(self.target, PASSPHRASE)
+        assert self.target is not None
+        return Database.connect(self.target)

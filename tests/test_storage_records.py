@@ -1,4 +1,7 @@
-"""Participations: autosave, overlap, search, status, warnings, settings, import."""
+"""Participations: autosave, overlap, search, status, warnings, settings, import.
+
+On both back ends (the ``installation`` fixture), apart from what is about the local
+file itself (``sqlite_only``: raw reads of the file, backups, SQLite's page cache)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,23 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from storage_helpers import FORM_VERSION, db_key, dump, fnr, new_db, raw_rows, record
+from sqlalchemy import text
+from storage_helpers import (
+    FORM_VERSION,
+    Installation,
+    db_key,
+    dump,
+    fnr,
+    new_db,
+    raw_rows,
+    record,
+)
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database, ParticipationRecord, Status
 
 
+@pytest.mark.sqlite_only
 def test_set_value__autosave__value_on_disk_for_a_new_process(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
     with db:
@@ -34,9 +48,9 @@ def test_set_value__autosave__value_on_disk_for_a_new_process(tmp_path: Path) ->
 
 
 def test_create__overlapping_period_same_fnr__refused_naming_existing_record(
-    tmp_path: Path,
+    installation: Installation,
 ) -> None:
-    db, _ = new_db(tmp_path)
+    db = installation.create()
     with db:
         first = db.create_participation(
             record(3, oppstartsdato="2024-01-10", avslutningsdato="2024-06-30"),
@@ -59,8 +73,8 @@ def test_create__overlapping_period_same_fnr__refused_naming_existing_record(
         assert db.get_participation(first).values["avslutningsdato"] == "2024-06-30"
 
 
-def test_create__synthetic_fnr_in_production__refused(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path, test=False)
+def test_create__synthetic_fnr_in_production__refused(installation: Installation) -> None:
+    db = installation.create(test=False)
     with db:
         assert not db.settings.test_installation
         with pytest.raises(UserError, match="testinstallasjon"):
@@ -68,8 +82,10 @@ def test_create__synthetic_fnr_in_production__refused(tmp_path: Path) -> None:
         assert db.count_participations() == 0
 
 
-def test_query__fnr_whole_prefix_and_birth_date__finds_the_right_people(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_query__fnr_whole_prefix_and_birth_date__finds_the_right_people(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         ids = {n: db.create_participation(record(n), form_version=FORM_VERSION) for n in range(12)}
         target = fnr(5)
@@ -86,8 +102,8 @@ def test_query__fnr_whole_prefix_and_birth_date__finds_the_right_people(tmp_path
         assert db.query_participations(search="ingen slik person") == []
 
 
-def test_query__latest_changed_first__edited_record_on_top(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_query__latest_changed_first__edited_record_on_top(installation: Installation) -> None:
+    db = installation.create()
     with db:
         ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(5)]
         db.set_value(ids[1], "ankomstar", 2015)
@@ -96,8 +112,10 @@ def test_query__latest_changed_first__edited_record_on_top(tmp_path: Path) -> No
         assert db.query_participations(offset=3, limit=3)[0].id == ids[2]
 
 
-def test_query__filters_and_order__same_records_as_filtering_by_hand(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_query__filters_and_order__same_records_as_filtering_by_hand(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         periods = [
             ("2023-02-01", "2023-11-30"),
@@ -135,8 +153,10 @@ def test_query__filters_and_order__same_records_as_filtering_by_hand(tmp_path: P
         )
 
 
-def test_query__change_between_two_queries__second_query_shows_it(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_query__change_between_two_queries__second_query_shows_it(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(40, 43)]
         assert db.query_participations(limit=1)[0].id == ids[-1]
@@ -146,8 +166,10 @@ def test_query__change_between_two_queries__second_query_shows_it(tmp_path: Path
         assert [s.id for s in db.query_participations()] == [ids[2], ids[1]]
 
 
-def test_query__several_threads_while_writing__every_answer_complete(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_query__several_threads_while_writing__every_answer_complete(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         for n in range(50, 55):
             db.create_participation(record(n), form_version=FORM_VERSION)
@@ -169,8 +191,10 @@ def test_query__several_threads_while_writing__every_answer_complete(tmp_path: P
         assert len(db.query_participations()) == 5 + len(added)
 
 
-def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_status__edited_after_submission__endret_and_version_bumped(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         pid = db.create_participation(record(6), form_version=FORM_VERSION)
         version = db.get_participation(pid).record_version
@@ -188,9 +212,9 @@ def test_status__edited_after_submission__endret_and_version_bumped(tmp_path: Pa
 
 
 def test_record_submission__with_records__all_marked_and_audited_in_one_go(
-    tmp_path: Path,
+    installation: Installation,
 ) -> None:
-    db, _ = new_db(tmp_path)
+    db = installation.create()
     with db:
         ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(20, 24)]
         sent, stale, gone, untouched = ids
@@ -210,22 +234,24 @@ def test_record_submission__with_records__all_marked_and_audited_in_one_go(
         assert db.submitted_participations("sub-bulk") == {sent: 1, stale: stale_version}
         report = db.verify_audit()
         assert report.ok, report.problems
-        events = raw_rows(
-            db.path,
-            db.key,
-            "SELECT participation_id FROM audit_events WHERE action = 'innsendt' ORDER BY id",
-        )
-        assert events == [(sent,), (stale,)]
+        with db.read() as session:
+            events = session.execute(
+                text(
+                    "SELECT participation_id FROM audit_events "
+                    "WHERE action = 'innsendt' ORDER BY id"
+                )
+            ).all()
+        assert [tuple(e) for e in events] == [(sent,), (stale,)]
 
 
-def test_accept_warning__reason_user_time__stored(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_accept_warning__reason_user_time__stored(installation: Installation) -> None:
+    db = installation.create()
     with db:
         pid = db.create_participation(record(7), form_version=FORM_VERSION)
         db.accept_warning(pid, "oppstartsdato", "AGE_OUT_OF_RANGE", "Bekreftet med deltaker")
         with pytest.raises(UserError, match="begrunnelse"):
             db.accept_warning(pid, "oppstartsdato", "AGE_OUT_OF_RANGE", "  ")
-    with Database.open(db.path, "korrekt hest batteri stift") as again:
+    with installation.reopen() as again:
         (warning,) = again.get_participation(pid).accepted_warnings
     assert warning.reason == "Bekreftet med deltaker"
     assert warning.code == "AGE_OUT_OF_RANGE"
@@ -233,6 +259,7 @@ def test_accept_warning__reason_user_time__stored(tmp_path: Path) -> None:
     assert warning.accepted_at.tzinfo is not None
 
 
+@pytest.mark.sqlite_only  # a shared database's settings are IT's (server init)
 def test_settings__text_and_binary_values__round_trip(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
     with db:
@@ -246,8 +273,10 @@ def test_settings__text_and_binary_values__round_trip(tmp_path: Path) -> None:
         assert again.get_setting("missing", "standard") == "standard"
 
 
-def test_import__one_refused_record__nothing_from_the_batch_stored(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_import__one_refused_record__nothing_from_the_batch_stored(
+    installation: Installation,
+) -> None:
+    db = installation.create()
     with db:
         db.create_participation(record(8), form_version=FORM_VERSION)
         batch = [record(9), record(8, oppstartsdato="2024-05-01"), {"kommunenummer": "0301"}]
@@ -263,6 +292,7 @@ def test_import__one_refused_record__nothing_from_the_batch_stored(tmp_path: Pat
         assert db.count_participations() == 3
 
 
+@pytest.mark.sqlite_only
 def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) -> None:
     db, _ = new_db(tmp_path)
     with db:
@@ -300,8 +330,8 @@ def test_delete__values_scrubbed_everywhere__audit_event_left(tmp_path: Path) ->
     assert all(row[2] is None for row in events[:-1])
 
 
-def test_delete__newest_participation__its_id_never_reused(tmp_path: Path) -> None:
-    db, _ = new_db(tmp_path)
+def test_delete__newest_participation__its_id_never_reused(installation: Installation) -> None:
+    db = installation.create()
     with db:
         pid = db.create_participation(record(12), form_version=FORM_VERSION)
         db.delete_participation(pid, reason="Feilregistrert")
@@ -310,9 +340,9 @@ def test_delete__newest_participation__its_id_never_reused(tmp_path: Path) -> No
 
 
 def test_iter_participations__chunks__every_record_with_its_warnings_in_order(
-    tmp_path: Path,
+    installation: Installation,
 ) -> None:
-    db, _ = new_db(tmp_path)
+    db = installation.create()
     with db:
         ids = [db.create_participation(record(n), form_version=FORM_VERSION) for n in range(7)]
         db.accept_warning(ids[5], "oppstartsdato", "AGE_OUT_OF_RANGE", "Sjekket")
@@ -325,6 +355,7 @@ def test_iter_participations__chunks__every_record_with_its_warnings_in_order(
         assert [r.id for r in chosen] == [ids[1], ids[6]]
 
 
+@pytest.mark.sqlite_only
 def test_read_connection__page_cache__bounded_to_8_mib_per_connection(tmp_path: Path) -> None:
     # Up to three connections are open in the GUI; with 32 MiB each the peak RSS
     # went past the GUI's 250 MB target. A negative cache_size is a size in KiB.
