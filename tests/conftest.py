@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from pg_support import SharedInstallations
+from pg_support import GAMLE_OSLO, GRUNERLOKKA, SharedInstallations
 from storage_helpers import Installation
 
 from jsdesk.storage import Database
@@ -159,21 +159,12 @@ def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def oslo_server(pg_url: str) -> str:
+def oslo_server(shared_installations: SharedInstallations) -> Iterator[str]:
     """The owner's URL of a shared database set up by ``server init`` for Oslo, with the
-    bydeler Gamle Oslo and Grünerløkka."""
-    from pg_support import GAMLE_OSLO, GRUNERLOKKA
-
-    from jsdesk.storage.server import init_server
-
-    init_server(
-        pg_url,
-        None,
-        kommunenummer="0301",
-        bydeler=[GAMLE_OSLO, GRUNERLOKKA],
-        test_installation=True,
-    )
-    return pg_url
+    bydeler Gamle Oslo and Grünerløkka (a copy of a template made once per run)."""
+    url = shared_installations.new_owner("0301", (GAMLE_OSLO, GRUNERLOKKA))
+    yield url
+    shared_installations.drop(url)
 
 
 @pytest.fixture(scope="session")
@@ -186,7 +177,7 @@ def shared_installations(pg_server: PgServer) -> SharedInstallations:
 def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installation]:
     """A test installation on each back end, not yet created (``create``, ``reopen``): the
     local SQLCipher file, and a shared PostgreSQL database set up with ``server init`` and
-    opened by a caseworker's own login (``kari``)."""
+    opened by a caseworker's own login (``pg_support.CASEWORKER``)."""
     if request.param == "sqlite":
         yield Installation("sqlite", tmp_path)
         return
@@ -205,13 +196,23 @@ def any_db(installation: Installation) -> Iterator[Database]:
 
 
 @pytest.fixture
+def app_installation(tmp_path: Path) -> Installation:
+    """The installation ``app_window`` opens: a local file, unlocked with the GUI tests'
+    passphrase. A test module whose GUI tests run on both back ends overrides it with the
+    ``installation`` fixture."""
+    from ui_support import PASSPHRASE
+
+    return Installation("sqlite", tmp_path, passphrase=PASSPHRASE)
+
+
+@pytest.fixture
 def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, app_installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     """The main window on an empty test installation, showing the overview."""
     from ui_support import open_app_window
 
-    yield from open_app_window(qtbot, tmp_path, monkeypatch)
+    yield from open_app_window(qtbot, app_installation, monkeypatch)
 
 
 @pytest.fixture

@@ -219,50 +219,64 @@ def running_server() -> Iterator[PgServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-CASEWORKER, CASEWORKER_PASSWORD = "kari", "kari sitt passord"
+# A login no other test makes: add_user elsewhere would reset its password (logins are
+# the whole server's, not one database's).
+CASEWORKER, CASEWORKER_PASSWORD = "mal_saksbehandler", "mal saksbehandlers passord"
 
 
 class SharedInstallations:
     """Fresh shared test installations, each a copy of a template database set up once
-    per run with ``server init`` and the login ``kari``, a caseworker who also submits
-    (``jsdesk_innsender``, as the one caseworker of a small municipality would), copied
-    with ``CREATE DATABASE … TEMPLATE``: a file copy, not a migration run per test."""
+    per run with ``server init`` (and, for ``new``, the login ``CASEWORKER``, a caseworker
+    who also submits, as the one caseworker of a small municipality would), copied with
+    ``CREATE DATABASE … TEMPLATE``: a file copy, not a migration run per test."""
 
     def __init__(self, server: PgServer) -> None:
         self.server = server
-        self._templates: dict[tuple[str, str | None, bool], str] = {}
+        self._templates: dict[tuple[str, tuple[str, ...], bool, bool], str] = {}
 
-    def _template(self, kommunenummer: str, bydel: str | None, test: bool) -> str:
-        key = (kommunenummer, bydel, test)
+    def _template(
+        self, kommunenummer: str, bydeler: tuple[str, ...], test: bool, caseworker: bool
+    ) -> str:
+        key = (kommunenummer, bydeler, test, caseworker)
         if key not in self._templates:
-            name = f"mal_{kommunenummer}_{bydel or 'alle'}_{int(test)}"
+            name = f"mal_{len(self._templates)}"
             url = self.server.create_database(name)
-            units = [bydel] if bydel else []
+            units = list(bydeler)
             init_server(
                 url, None, kommunenummer=kommunenummer, bydeler=units, test_installation=test
             )
-            add_user(
-                url,
-                None,
-                CASEWORKER,
-                bydeler=units,
-                submitter=True,
-                new_password=CASEWORKER_PASSWORD,
-            )
+            if caseworker:
+                add_user(
+                    url,
+                    None,
+                    CASEWORKER,
+                    bydeler=units,
+                    submitter=True,
+                    new_password=CASEWORKER_PASSWORD,
+                )
             self._templates[key] = name
         return self._templates[key]
 
-    def new(
-        self, kommunenummer: str = "0301", bydel: str | None = "030101", *, test: bool = True
-    ) -> str:
-        """The caseworker's URL of a new installation (``drop`` it after the test)."""
-        template = self._template(kommunenummer, bydel, test)
+    def _copy(self, template: str) -> str:
         name = "t" + uuid.uuid4().hex[:16]
         self.server.sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         # Database-wide grants are not copied from a template: as ``server init`` sets them.
         self.server.sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
         self.server.sql(f'GRANT CONNECT ON DATABASE "{name}" TO {GROUP_CASEWORKER}')
+        return name
+
+    def new(
+        self, kommunenummer: str = "0301", bydel: str | None = "030101", *, test: bool = True
+    ) -> str:
+        """The caseworker's URL of a new installation (``drop`` it after the test)."""
+        units = (bydel,) if bydel else ()
+        name = self._copy(self._template(kommunenummer, units, test, caseworker=True))
         return self.server.url(CASEWORKER, CASEWORKER_PASSWORD, name)
+
+    def new_owner(self, kommunenummer: str, bydeler: tuple[str, ...], *, test: bool = True) -> str:
+        """The owner's URL of a new installation with no logins yet (``drop`` it after)."""
+        name = self._copy(self._template(kommunenummer, bydeler, test, caseworker=False))
+        return self.server.owner_url(name)
 
     def drop(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pg_support import SharedInstallations
+from pg_support import CASEWORKER_PASSWORD, SharedInstallations
 
 from jsdesk.domain.fnr import synthetic_number
 from jsdesk.storage import Database
@@ -120,6 +120,7 @@ class Installation:
     folder: Path
     shared: SharedInstallations | None = None
     target: Path | str | None = None
+    passphrase: str = PASSPHRASE  # the local file's
 
     def create(
         self, *, test: bool = True, kommunenummer: str = "0301", bydel: str | None = "030101"
@@ -128,7 +129,7 @@ class Installation:
         if self.shared is None:
             db, _ = Database.create(
                 self.folder / "data" / "jsdesk.db",
-                PASSPHRASE,
+                self.passphrase,
                 kommunenummer=kommunenummer,
                 bydel=bydel,
                 test_installation=test,
@@ -138,9 +139,14 @@ class Installation:
         self.target = self.shared.new(kommunenummer, bydel, test=test)
         return Database.connect(self.target)
 
+    @property
+    def secret(self) -> str:
+        """What unlocks it: the passphrase, or the login's password."""
+        return self.passphrase if self.shared is None else CASEWORKER_PASSWORD
+
     def reopen(self) -> Database:
         """The same installation opened again (as a new start of the program would)."""
         if isinstance(self.target, Path):
-            return Database.open(self.target, PASSPHRASE)
+            return Database.open(self.target, self.passphrase)
         assert self.target is not None
         return Database.connect(self.target)

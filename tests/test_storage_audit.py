@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
+from pg_support import CASEWORKER
 from sqlalchemy import select, text
 from storage_helpers import (
     FORM_VERSION,
@@ -58,7 +59,7 @@ def test_audit__each_change__event_with_old_new_user_time(installation: Installa
     ]
     assert all(r[4] and r[5] for r in rows)
     if installation.backend == "postgresql":
-        assert {r[4] for r in rows} == {"kari"}  # the database login, not the OS user
+        assert {r[4] for r in rows} == {CASEWORKER}  # the database login, not the OS user
 
 
 @pytest.mark.sqlite_only
@@ -212,16 +213,14 @@ def test_audit__whole_history_rewritten_consistently__only_the_anchor_shows_it(
 
 
 def test_audit__update_package_installed__event_names_package_version_and_date(
-    tmp_path: Path,
+    installation: Installation,
 ) -> None:
-    path = _filled(tmp_path)
-    with Database.open(path, PASSPHRASE) as db:
+    with installation.create() as db:
         db.record_package_installed("jobbsjansen-skjema", "2027.1", date(2027, 1, 1))
-        rows = raw_rows(
-            path,
-            db.key,
-            "SELECT action, new_value FROM audit_events ORDER BY id DESC LIMIT 1",
-        )
+        with db.read() as session:
+            rows = session.execute(
+                text("SELECT action, new_value FROM audit_events ORDER BY id DESC LIMIT 1")
+            ).all()
         assert db.verify_audit().ok
     [(action, new_value)] = rows
     assert action == "oppdateringspakke installert"

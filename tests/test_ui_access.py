@@ -8,12 +8,19 @@ import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget, QWizard
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 
 from jsdesk.ui.fields import RadioField
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import FormPage, ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def app_installation(installation: Installation) -> Installation:
+    """The overview on each back end (the local file, a shared database)."""
+    return installation
 
 
 def test_wizard__qt_buttons_and_locale__bokmal(wizard: ParticipationWizard) -> None:

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from ui_support import (
     PASSPHRASE,
     make_db,
@@ -33,6 +34,12 @@ from jsdesk.ui.wizard import ParticipationWizard
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 FNR = synthetic(date(1987, 6, 14), 310)
+
+
+@pytest.fixture
+def app_installation(installation: Installation) -> Installation:
+    """The overview on each back end (the local file, a shared database)."""
+    return installation
 
 
 @pytest.fixture
@@ -88,16 +95,14 @@ def test_records_show__typed_text_kept__json_returns_it(
     qtbot: QtBot,
     app_window: MainWindow,
     wizard: ParticipationWizard,
-    tmp_path: Path,
+    installation: Installation,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     type_text(qtbot, wizard, "oppstartsdato", "31.02.2025")
     pid = wizard.participation_id
     app_window.close()
-    assert (
-        main(["records", "show", str(pid), "--format", "json", "--db", str(tmp_path / "jsdesk.db")])
-        == 0
-    )
+    target = str(installation.target)
+    assert main(["records", "show", str(pid), "--format", "json", "--db", target]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["oppstartsdato"] == "31.02.2025"
 

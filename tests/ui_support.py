@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 
 from jsdesk.domain.fnr import synthetic_number
 from jsdesk.storage import Database
@@ -125,12 +126,19 @@ def open_main_window(
 
 
 def open_app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    """Body of the ``app_window`` fixture: the overview on an empty test installation."""
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path)
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    """Body of the ``app_window`` fixture: the overview on an empty test installation, on
+    the back end of ``installation`` (a shared database: the login's URL as ``--db``)."""
+    installation.create().close()
+    assert installation.target is not None
+    if installation.shared is None:
+        assert isinstance(installation.target, Path)
+        window = open_main_window(qtbot, installation.target, monkeypatch, installation.secret)
+    else:
+        monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)  # the URL holds the password
+        window = start_window(qtbot, installation.target)
+        assert window.stack.currentWidget() is window.overview, window.unlock_panel.error.text()
     yield window
     window.close()
 
