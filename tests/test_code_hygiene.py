@@ -64,7 +64,6 @@ LAZY_IMPORTS: dict[tuple[str, str], tuple[int, str]] = {
     ("jsdesk/storage/schema.py", "alembic.script"): (2, "as above"),
     ("jsdesk/ui/context.py", "jsdesk.rules"): (2, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.domain.code_domains"): (4, _GUI_FIRST_PAINT),
-    ("jsdesk/ui/main_window.py", "jsdesk.domain.period"): (3, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.forms"): (1, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.rules"): (1, _GUI_FIRST_PAINT),
     ("jsdesk/ui/main_window.py", "jsdesk.storage"): (6, _GUI_FIRST_PAINT),

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
 from jsdesk.ui.background import BackgroundJob, Job, Report
 from jsdesk.ui.bokmal import FOCUS_STYLE, install_locale
@@ -378,7 +379,6 @@ class MainWindow(QMainWindow):
 
     def _show_setup(self) -> None:
         from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
-        from jsdesk.domain.period import Period
 
         today = Period.day(date.today())
         self.setup_panel.set_choices(MUNICIPALITIES.choices(today), OSLO_BYDELER.choices(today))
@@ -671,7 +671,6 @@ class MainWindow(QMainWindow):
         """ "Oslo (0301), bydel Gamle Oslo (030101)": whose register this installation is."""
 
         from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
-        from jsdesk.domain.period import Period
 
         settings = self.context.require_db().settings
         nr, bydel = settings.kommunenummer, settings.bydel
@@ -901,7 +900,6 @@ class MainWindow(QMainWindow):
 
     def show_settings(self) -> None:
         from jsdesk.domain.code_domains import MUNICIPALITIES
-        from jsdesk.domain.period import Period
 
         db = self.context.require_db()
         settings = db.settings
