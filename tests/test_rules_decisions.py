@@ -335,3 +335,13 @@ def test_type_arbeid__locked_reason__names_the_codes_not_arbeid() -> None:
 )
 def test_guidance__where_the_spec_leaves_guessing__shipped(variable: str, words: str) -> None:
     assert words in shipped_form().variable(variable).guidance
+
+
+@pytest.mark.parametrize("written", ["20240301", "2024-3-1"])
+def test_start_date__not_written_yyyy_mm_dd__not_a_date_to_the_rules_nor_to_storage(
+    written: str,
+) -> None:
+    record = aktiv_record(oppstartsdato=written)
+    assert codes_for(run(record), "oppstartsdato")  # the rules do not read it as a date
+    assessment = assess(record, shipped_form(), allow_synthetic=True, person_key=PERSON_KEY)
+    assert assessment.oppstartsdato is None  # nor does the column storage keeps

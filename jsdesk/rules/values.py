@@ -99,6 +99,7 @@ def _looks_like_fnr(text: str) -> bool:
 
 
 def parse_iso_date(raw: object) -> date | None:
+    """A date as the record format writes it, exactly YYYY-MM-DD; None for anything else."""
     if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
         try:
             return date.fromisoformat(raw)

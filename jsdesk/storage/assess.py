@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jsdesk.domain import fnr as fnr_module
 from jsdesk.forms import FormDefinition, Role
 from jsdesk.rules import Evaluation, evaluate
+from jsdesk.rules.values import parse_iso_date
 
 if TYPE_CHECKING:
     from jsdesk.rules import Finding
@@ -37,15 +38,6 @@ class Assessment:
     oppstartsdato: date | None = None
     avslutningsdato: date | None = None
     evaluation: Evaluation | None = None  # what the rule engine returned
-
-
-def parse_iso_date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def assess(
