@@ -113,7 +113,7 @@ def _first_schema_database(path: Path) -> bytes:
     return key
 
 
-# Columns storage computes from a record's values (``storage.results.columns_for``).
+# Columns storage computes from a record's values (``storage.types.columns_for``).
 ASSESSED_COLUMNS = {
     "fnr",
     "person_id",

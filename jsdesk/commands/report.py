@@ -19,7 +19,7 @@ from jsdesk.errors import UserError
 from jsdesk.reports.export import write_results_json, write_results_xlsx
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import default_form
-from jsdesk.storage.results import parse_search_date
+from jsdesk.storage.types import parse_search_date
 
 FORMATS = ("pdf", "xlsx", "json")
 

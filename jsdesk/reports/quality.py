@@ -3,7 +3,7 @@
 The list holds every open problem the rule engine stored with a record
 (``findings``), with the form's own labels and part titles: every error and every
 warning not accepted with a reason, but no warning on register data. Which findings
-are open is asked of ``storage.results.open_problems``, as the record's status is, so
+are open is asked of ``storage.types.open_problems``, as the record's status is, so
 a record not yet submitted is komplett exactly when it has no line here.
 
 Above it: how many participations miss or have wrong each variable. Beside it:
@@ -26,12 +26,12 @@ from jsdesk.progress import Progress, no_progress
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.reporting import AnswerCount
-from jsdesk.storage.results import open_problems
+from jsdesk.storage.types import open_problems
 
 if TYPE_CHECKING:
     from jsdesk.storage import Database
     from jsdesk.storage.reporting import FindingsRow
-    from jsdesk.storage.results import WarningKey
+    from jsdesk.storage.types import WarningKey
 
 SEVERITY_TEXT = {Severity.ERROR: "Feil", Severity.WARNING: "Advarsel"}
 STAGE_PLURAL = {Stage.AKTIV: "aktive", Stage.AVSLUTTET: "avsluttede"}

@@ -17,7 +17,8 @@ from jsdesk.storage.database import CheckReport, Database, Settings, default_db_
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
 from jsdesk.storage.local_store import shared_local_folder
 from jsdesk.storage.models import Status
-from jsdesk.storage.results import (
+from jsdesk.storage.settings import refused_for_rights
+from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,
     ImportedRecord,
@@ -27,7 +28,6 @@ from jsdesk.storage.results import (
     RecordConflict,
     SubmissionInfo,
 )
-from jsdesk.storage.settings import refused_for_rights
 
 __all__ = [
     "MIN_PASSPHRASE_LENGTH",

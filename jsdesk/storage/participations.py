@@ -28,7 +28,8 @@ from jsdesk.storage.models import (
     Status,
     utc_now,
 )
-from jsdesk.storage.results import (
+from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.types import (
     CHUNK,
     AcceptedWarningInfo,
     FieldConflict,
@@ -45,7 +46,6 @@ from jsdesk.storage.results import (
     overlaps,
     status_for,
 )
-from jsdesk.storage.sessions import DatabaseCore
 
 if TYPE_CHECKING:
     from jsdesk.domain.fnr import PersonKey

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import Participation, Status
-from jsdesk.storage.results import ORDERABLE, ParticipationSummary, parse_search_date
+from jsdesk.storage.types import ORDERABLE, ParticipationSummary, parse_search_date
 
 SUMMARY_COLUMNS = (
     Participation.id,

@@ -44,8 +44,8 @@ from jsdesk.storage.models import (
     json_value_sql,
     utc_now,
 )
-from jsdesk.storage.results import ParticipationSummary, WarningKey
 from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.types import ParticipationSummary, WarningKey
 
 
 # Key of an accepted warning: (participation id, variable, entry index, finding code).

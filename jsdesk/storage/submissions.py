@@ -18,8 +18,8 @@ from jsdesk.errors import UserError
 from jsdesk.storage import audit
 from jsdesk.storage.backend import lock_submissions
 from jsdesk.storage.models import Participation, Submission, SubmittedRecord, utc_now
-from jsdesk.storage.results import CHUNK, SubmissionInfo, status_for
 from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.types import CHUNK, SubmissionInfo, status_for
 
 
 class SubmittedMeanwhile(UserError):

@@ -1,4 +1,8 @@
-"""Plain results of the storage API and the pure helpers behind participation queries."""
+"""The plain types the storage API returns (records, summaries, changes, conflicts) and
+the pure helpers behind them: a record's status, its open problems, search dates.
+
+(Not ``jsdesk.reports.results``, the «Resultater» report.)
+"""
 
 from __future__ import annotations
 
