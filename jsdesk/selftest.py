@@ -25,7 +25,7 @@ from jsdesk.domain.period import Period
 from jsdesk.logs import setup_logging
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import check_form_file, default_form, shipped_form_paths
-from jsdesk.storage import Database, Status
+from jsdesk.storage import Database, Status, postgres_client
 from jsdesk.submission.credentials import create_test_credentials, save_credentials
 from jsdesk.submission.export import create_submission, plan_submission
 from jsdesk.submission.verify import verify_file
@@ -172,6 +172,11 @@ def _step_norwegian_text(_run: _Run) -> str:
     return "æ, ø og å sorteres etter z, og «æøå» blir «ÆØÅ»"
 
 
+def _step_postgres_client(_run: _Run) -> str:
+    """psycopg's own libpq loads (the Linux build rewrites it to the bundle's OpenSSL)."""
+    return postgres_client()
+
+
 def _step_report(run: _Run) -> str:
     """The results as a PDF with its charts (pyqtgraph and numpy load in the bundle)."""
     target = run.folder / "resultater.pdf"
@@ -191,6 +196,7 @@ STEPS: tuple[tuple[str, Callable[[_Run], str]], ...] = (
     ("Skjemadefinisjoner", _step_forms),
     ("Veiviser (offscreen)", _step_wizard),
     ("Norsk sortering og store bokstaver", _step_norwegian_text),
+    ("PostgreSQL-klient", _step_postgres_client),
     ("Resultater som PDF med diagrammer", _step_report),
     ("Innsending (signert og verifisert)", _step_submission),
     ("Logg uten personopplysninger", _step_log),

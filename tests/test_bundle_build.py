@@ -1,4 +1,5 @@
-"""The frozen build's trimming tools (installer/): the size gate and ICU's cut-down data.
+"""The frozen build's trimming tools (installer/): the size gate, ICU's cut-down data and
+one OpenSSL for psycopg's libpq.
 
 ``make dist-check`` runs both on the real bundle (and the frozen self-test proves the
 trimmed ICU sorts Norwegian); these tests pin their rules and failures without a
@@ -8,6 +9,7 @@ five-minute build.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +32,7 @@ def _load(name: str) -> ModuleType:
 
 
 icu_data = _load("icu_data")
+shared_openssl = _load("shared_openssl")
 ICU_DATA = next((Path(pyside6_init).parent / "Qt" / "lib").glob("libicudata.so.*"), None)
 
 
@@ -131,3 +134,79 @@ def test_icu_trim__real_data__small_and_qt_still_sorts_norwegian(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "æ, ø og å sorteres etter z" in result.stdout
     assert result.stderr == ""
+
+
+def test_shared_openssl__only_psycopgs_own_copies__recognised() -> None:
+    assert shared_openssl.own_openssl("psycopg_binary.libs/libssl-6a9b88ec.so.3") == "ssl"
+    assert shared_openssl.own_openssl("psycopg_binary.libs/libcrypto-3a0647ea.so.3") == "crypto"
+    assert shared_openssl.own_openssl("libssl.so.3") is None
+    assert shared_openssl.own_openssl("psycopg_binary.libs/libpq-e9b5c9ac.so.5.18") is None
+    assert shared_openssl.own_openssl("other.libs/libssl-6a9b88ec.so.3") is None
+
+
+def test_shared_openssl__no_top_level_openssl__binaries_unchanged(tmp_path: Path) -> None:
+    binaries = [("psycopg_binary.libs/libssl-6a9b88ec.so.3", "/x/libssl-6a9b88ec.so.3", "BINARY")]
+    assert shared_openssl.share(binaries, tmp_path) == binaries
+
+
+PSYCOPG_CHECK = """
+import psycopg
+with psycopg.connect({url!r}) as conn:
+    print(conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0])
+print(psycopg.pq.__impl__)
+print("".join(line for line in open("/proc/self/maps") if "libssl" in line or "libcrypto" in line))
+"""
+# Found, not imported: psycopg_binary refuses to load before psycopg.
+_psycopg_binary = importlib.util.find_spec("psycopg_binary")
+assert _psycopg_binary is not None and _psycopg_binary.origin is not None
+PSYCOPG_BINARY = Path(_psycopg_binary.origin).parent
+SYSTEM_OPENSSL = [
+    Path("/lib/x86_64-linux-gnu") / name for name in ("libssl.so.3", "libcrypto.so.3")
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not all(path.exists() for path in SYSTEM_OPENSSL) or shutil.which("patchelf") is None,
+    reason="Linux with OpenSSL 3 and patchelf (CI installs patchelf)",
+)
+def test_shared_openssl__real_psycopg__tls_connect_on_the_bundles_openssl(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # A bundle's layout: psycopg_binary/ and psycopg_binary.libs/ under a top folder that
+    # holds libssl.so.3 and libcrypto.so.3.
+    package = PSYCOPG_BINARY
+    top = tmp_path / "bundle"
+    shutil.copytree(package, top / "psycopg_binary")
+    libs = package.parent / shared_openssl.PSYCOPG_LIBS
+    binaries = [(f"{libs.name}/{lib.name}", str(lib), "BINARY") for lib in libs.iterdir()]
+    binaries += [(path.name, str(path), "BINARY") for path in SYSTEM_OPENSSL]
+    shared = shared_openssl.share(binaries, tmp_path / "work")
+    left_out = {dest for dest, _src, _kind in binaries} - {dest for dest, _src, _kind in shared}
+    own = {dest for dest, _src, _kind in binaries if shared_openssl.own_openssl(dest)}
+    assert len(own) == 2 and left_out == own
+    for dest, src, _kind in shared:
+        (top / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, top / dest)
+    env = {"PYTHONPATH": str(top), "PSYCOPG_IMPL": "binary"}
+    result = run_python(PSYCOPG_CHECK.format(url=pg_url), env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    ssl_on, impl, maps = result.stdout.split("\n", 2)
+    assert (ssl_on, impl) == ("True", "binary")
+    assert str(top / "libssl.so.3") in maps and str(top / "libcrypto.so.3") in maps
+    assert shared_openssl.PSYCOPG_LIBS + "/libssl-" not in maps
+    assert shared_openssl.PSYCOPG_LIBS + "/libcrypto-" not in maps
+
+
+@pytest.mark.skipif(
+    not all(path.exists() for path in SYSTEM_OPENSSL) or shutil.which("patchelf") is None,
+    reason="Linux with OpenSSL 3 and patchelf (CI installs patchelf)",
+)
+def test_shared_openssl__bundle_copy_lacks_a_symbol_version__build_stops(tmp_path: Path) -> None:
+    libs = PSYCOPG_BINARY.parent / shared_openssl.PSYCOPG_LIBS
+    binaries = [(f"{libs.name}/{lib.name}", str(lib), "BINARY") for lib in libs.iterdir()]
+    # A "libssl.so.3" that is not OpenSSL defines none of the versions libpq asks for.
+    zlib = Path("/lib/x86_64-linux-gnu/libz.so.1")
+    binaries += [("libssl.so.3", str(zlib), "BINARY"), ("libcrypto.so.3", str(zlib), "BINARY")]
+    with pytest.raises(RuntimeError, match=r"libpq-\w+\.so\.5\.\d+ trenger OPENSSL_3\.0\.0"):
+        shared_openssl.share(binaries, tmp_path)

@@ -58,7 +58,7 @@ LAZY_IMPORTS: dict[tuple[str, str], tuple[int, str]] = {
     ("jsdesk/cli.py", "jsdesk.ui.app"): (1, "Qt only for the GUI, never for a command"),
     ("jsdesk/cli.py", "jsdesk.about"): (1, "component versions only for --version"),
     ("jsdesk/commands/report.py", "jsdesk.ui.report_pdf"): (1, "Qt only for --format pdf"),
-    ("jsdesk/storage/backend.py", "psycopg"): (1, "psycopg only for a shared database"),
+    ("jsdesk/storage/backend.py", "psycopg"): (2, "psycopg only for a shared database"),
     ("jsdesk/storage/schema.py", "alembic"): (1, "Alembic only when a migration runs"),
     ("jsdesk/storage/schema.py", "alembic.config"): (1, "as above"),
     ("jsdesk/storage/schema.py", "alembic.script"): (2, "as above"),

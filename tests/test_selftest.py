@@ -34,6 +34,7 @@ def test_selftest__fresh_run__every_step_passes_and_exit_0(tmp_path: Path) -> No
         "OK   Skjemadefinisjoner",
         "OK   Veiviser (offscreen)",
         "OK   Norsk sortering og store bokstaver",
+        "OK   PostgreSQL-klient",
         "OK   Resultater som PDF med diagrammer",
         "OK   Innsending (signert og verifisert)",
         "OK   Logg uten personopplysninger",
@@ -69,3 +70,17 @@ def test_selftest__unexpected_stderr__fails(
     out = capsys.readouterr().out
     assert "OK   Støyende: ferdig" in out
     assert "FEIL Uventet utskrift på stderr: QWidget: noe uventet" in out
+
+
+def test_postgres_client__python_fallback_instead_of_own_libpq__refused() -> None:
+    # psycopg falls back to a system libpq (ctypes) when its own does not load; the frozen
+    # self-test must fail then, as a caseworker's machine has no system libpq.
+    check = "from jsdesk.storage import postgres_client; print(postgres_client())"
+    env = {**os.environ, "PSYCOPG_IMPL": "python"}
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "psycopg bruker «python», ikke sin egen libpq" in result.stderr
+    own = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
+    assert own.stdout.startswith("libpq ") and own.stdout.strip().endswith("(psycopg binary)")

@@ -11,6 +11,7 @@ Public API (see docs/storage.md and CONTRACTS.md)::
 
 from jsdesk.storage.backend import is_url as is_shared_target
 from jsdesk.storage.backend import pg_dump_command as server_backup_command
+from jsdesk.storage.backend import postgres_client
 from jsdesk.storage.backend import shown_url as shown_target
 from jsdesk.storage.connection import sqlcipher_versions
 from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
@@ -46,6 +47,7 @@ __all__ = [
     "check_passphrase",
     "default_db_path",
     "is_shared_target",
+    "postgres_client",
     "refused_for_rights",
     "server_backup_command",
     "shared_local_folder",

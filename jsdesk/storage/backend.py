@@ -387,6 +387,20 @@ def set_login_password(conn: Connection, role_sql: str, user: str, password: str
         cursor.execute(statement)
 
 
+def postgres_client() -> str:
+    """The PostgreSQL client in use: psycopg's compiled binding and its libpq's version.
+
+    The frozen self-test asks it: the bundle's libpq loads (psycopg would otherwise fall
+    back to a system libpq through ctypes, which a caseworker's machine does not have)."""
+    # psycopg loads only when a shared database is used, never for the local file.
+    from psycopg import pq
+
+    if pq.__impl__ != "binary":
+        raise RuntimeError(f"psycopg bruker «{pq.__impl__}», ikke sin egen libpq")
+    major, minor = divmod(pq.version(), 10000)
+    return f"libpq {major}.{minor} (psycopg {pq.__impl__})"
+
+
 def pg_dump_command(url: str) -> str:
     """The ``pg_dump`` command IT runs to back up a shared database."""
     parsed = make_url(_sqlalchemy_url(url))
