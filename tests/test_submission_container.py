@@ -601,3 +601,157 @@ def test_remove_stale_partials__dead_exporters_file__removed_live_ones_kept(
     # A partial written a minute ago by a process that is gone is not someone's work.
     assert remove_stale_partials(tmp_path) == [dead]
     assert not dead.exists() and mine.exists()
+
+
+def _reenveloped(
+    wrapped: bytes,
+    recipient: SigningCredentials,
+    *,
+    oaep: dict[str, object] | None = None,
+    encrypt_with: tuple[type[hashes.HashAlgorithm], type[hashes.HashAlgorithm]] | None = None,
+    iv: bytes | None = None,
+) -> bytes:
+    """jsdesk's envelope as another sender might write it: other RSAES-OAEP parameters
+    (the content key encrypted with ``encrypt_with`` = (hash, MGF1 hash)) or another IV."""
+    from asn1crypto import algos
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    info = asn1_cms.ContentInfo.load(wrapped)
+    enveloped = info["content"]
+    ktri = enveloped["recipient_infos"][0].chosen
+    content_key = recipient.key.decrypt(  # type: ignore[union-attr]
+        ktri["encrypted_key"].native,
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None),
+    )
+    if oaep is not None:
+        ktri["key_encryption_algorithm"] = {
+            "algorithm": "rsaes_oaep",
+            "parameters": algos.RSAESOAEPParams(oaep),
+        }
+    if encrypt_with is not None:
+        hash_type, mgf_type = encrypt_with
+        public = recipient.certificate.public_key()
+        ktri["encrypted_key"] = public.encrypt(  # type: ignore[union-attr]
+            content_key,
+            padding.OAEP(mgf=padding.MGF1(mgf_type()), algorithm=hash_type(), label=None),
+        )
+    if iv is not None:
+        enveloped["encrypted_content_info"]["content_encryption_algorithm"] = {
+            "algorithm": "aes256_cbc",
+            "parameters": iv,
+        }
+    return info.dump(force=True)
+
+
+def _oaep(hash_name: str, mgf_hash: str, label: bytes = b"") -> dict[str, object]:
+    parameters: dict[str, object] = {
+        "hash_algorithm": {"algorithm": hash_name},
+        "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": mgf_hash}},
+    }
+    if label:
+        parameters["p_source_algorithm"] = {"algorithm": "p_specified", "parameters": label}
+    return parameters
+
+
+@pytest.mark.parametrize(
+    ("hash_name", "mgf_hash", "label"),
+    [("md5", "sha256", b""), ("sha256", "md5", b""), ("sha256", "sha256", b"etikett")],
+    ids=["oaep-hash-md5", "mgf1-hash-md5", "oaep-label"],
+)
+def test_envelope__oaep_parameters_jsdesk_does_not_take__refused_saying_so(
+    hash_name: str, mgf_hash: str, label: bytes
+) -> None:
+    recipient = credentials("mottaker")
+    wrapped = cms.envelope(sample_container(), recipient.certificate)
+    odd = _reenveloped(wrapped, recipient, oaep=_oaep(hash_name, mgf_hash, label))
+    report = _verify(odd, decrypt_with=recipient)
+    assert report.exit_code == 2
+    assert _failed(report) == "Konvolutten bruker OAEP-parametere jsdesk ikke godtar."
+
+
+@pytest.mark.parametrize(
+    ("hash_name", "mgf_hash", "encrypt_with"),
+    [
+        ("sha1", "sha1", (hashes.SHA1, hashes.SHA1)),  # RFC 8017's default parameters
+        ("sha384", "sha256", (hashes.SHA384, hashes.SHA256)),
+        ("sha512", "sha512", (hashes.SHA512, hashes.SHA512)),
+    ],
+    ids=["sha1", "sha384-mgf1-sha256", "sha512"],
+)
+def test_envelope__oaep_with_other_hashes__opens_and_says_oaep(
+    hash_name: str,
+    mgf_hash: str,
+    encrypt_with: tuple[type[hashes.HashAlgorithm], type[hashes.HashAlgorithm]],
+) -> None:
+    recipient = credentials("mottaker")
+    wrapped = cms.envelope(sample_container(), recipient.certificate)
+    other = _reenveloped(
+        wrapped, recipient, oaep=_oaep(hash_name, mgf_hash), encrypt_with=encrypt_with
+    )
+    report = _verify(other, decrypt_with=recipient)
+    assert report.exit_code == 0, report.lines()
+    assert report.lines()[0] == (
+        "OK   Kryptering: Filen er dekryptert (CMS EnvelopedData, RSAES-OAEP, aes256_cbc)."
+    )
+
+
+def test_envelope__oaep_parameters_differ_from_those_used__not_for_this_key() -> None:
+    # The parameters say SHA-1, the key was encrypted with SHA-256: decryption fails.
+    recipient = credentials("mottaker")
+    wrapped = cms.envelope(sample_container(), recipient.certificate)
+    report = _verify(
+        _reenveloped(wrapped, recipient, oaep=_oaep("sha1", "sha1")), decrypt_with=recipient
+    )
+    assert report.exit_code == 2
+    assert _failed(report) == (
+        "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller kryptert til "
+        "en annen mottaker."
+    )
+
+
+@pytest.mark.parametrize("iv", [b"\x00" * 8, b"\x00" * 17], ids=["iv-8", "iv-17"])
+def test_envelope__iv_of_wrong_length__unreadable(iv: bytes) -> None:
+    recipient = credentials("mottaker")
+    wrapped = cms.envelope(sample_container(), recipient.certificate)
+    report = _verify(_reenveloped(wrapped, recipient, iv=iv), decrypt_with=recipient)
+    assert report.exit_code == 2
+    assert _failed(report) == (
+        "Filen kan ikke dekrypteres med dette sertifikatet: den er skadet eller kryptert til "
+        "en annen mottaker."
+    )
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["o_tmpfile", "temp-and-rename"])
+def test_write_atomic__check_reads_the_complete_data_before_the_file_appears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    if not unnamed:  # as on Windows and macOS, which have no O_TMPFILE
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    target = tmp_path / "out.asice"
+    seen: list[bytes] = []
+
+    def check(written: Path) -> None:
+        seen.append(written.read_bytes())
+        assert not target.exists()
+
+    write_atomic(target, b"hele innholdet", before_rename=check, private=True)
+    # Where linking the unnamed file is refused (some sandboxes), the temporary file
+    # written next is checked too.
+    assert seen and set(seen) == {b"hele innholdet"}
+    assert target.read_bytes() == b"hele innholdet"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.asice"]
+
+
+def test_write_atomic__without_o_tmpfile__check_fails__no_file_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    target = tmp_path / "out.asice"
+
+    def refuse(_temp: Path) -> None:
+        raise RuntimeError("verification failed")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, b"data", before_rename=refuse)
+    assert list(tmp_path.iterdir()) == []

@@ -474,6 +474,8 @@ class BackupsMixin(DatabaseCore):
 
     def _scrub_files(self, pid: int) -> None:
         """Push deleted pages out of the WAL and scrub the participation from backups."""
+        if self.backend.shared:
+            return  # the server's pages and backups are the server's (docs/server.md)
         with translate_errors(self.path), self._engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
