@@ -98,6 +98,22 @@ if os.environ.get("JSDESK_MUTATION"):
     )
     settings.load_profile("mutation")
 
+    @pytest.fixture(autouse=True)
+    def _rules_caches_empty_per_test() -> None:
+        """mutmut runs a mutant only against the tests that reached the mutated function in
+        its stats run. A form's evaluation plan is kept for later calls, so only the first
+        test to evaluate a form would count as reaching the code that builds it, and a
+        broken plan would be tested by that test alone."""
+        import sys
+
+        from jsdesk.rules.form_files import forget_cached_forms
+
+        forget_cached_forms()
+        support = sys.modules.get("engine_support")
+        form = getattr(support, "_FORM", None)
+        if form is not None:
+            form.cache.clear()
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A small tmpfs is Linux's: elsewhere (the Windows release job) ``full_disk`` tests

@@ -128,3 +128,14 @@ def test_read_case__not_a_case_file__names_the_file_and_the_format(tmp_path: Pat
         f"{path} er ikke et testtilfelle jsdesk kan lese: formatet må være «jsdesk-testtilfelle/1»."
     )
     assert raised.value.exit_code == 2
+
+
+def test_parse_records__huge_number__refused_naming_file_line_and_column() -> None:
+    text = '{\n  "antall_barn": ' + "9" * 101 + "\n}"
+    with pytest.raises(RecordFileError) as raised:
+        parse_records(text, "poster.json")
+    assert str(raised.value) == (
+        "poster.json: kan ikke leses (linje 2, kolonne 18: et tall med 101 sifre (høyst 100 er "
+        "tillatt)). Ingenting er lagret eller kontrollert."
+    )
+    assert raised.value.exit_code == 2

@@ -119,6 +119,14 @@ def test_required__message__names_field_by_label() -> None:
     assert finding.severity is Severity.ERROR
 
 
+def test_required__several_choices_missing__asks_to_choose_at_least_one() -> None:
+    finding = run(aktiv_record(tiltak_for_jobbsjansen=[])).findings[0]
+    assert finding.message == (
+        "Velg minst ett alternativ i «Utdanning/opplærings- eller kvalifiseringstiltak før "
+        "Jobbsjansen»."
+    )
+
+
 def test_reference_date__start_before_register_opened__clamped_to_2023() -> None:
     evaluation = run(aktiv_record(oppstartsdato="2022-06-01"))
     assert evaluation.reference_date == date(2023, 1, 1)

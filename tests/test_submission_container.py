@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 from submission_support import credentials, flip, rewrite_zip, sample_container, sample_payload
 
+from jsdesk.errors import UserError
 from jsdesk.submission import cms, container
 from jsdesk.submission.container import (
     MANIFEST_NAME,
@@ -755,3 +756,29 @@ def test_write_atomic__without_o_tmpfile__check_fails__no_file_left(
     with pytest.raises(RuntimeError):
         write_atomic(target, b"data", before_rename=refuse)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rules__form_version_unknown_here__each_record_listed_in_turn() -> None:
+    def unknown(version: str) -> object:
+        raise UserError(f"Skjemaversjon {version} finnes ikke.", 1)
+
+    report = verify_bytes(
+        sample_container(count=2),
+        trusted=[credentials().certificate],
+        forms=unknown,  # type: ignore[arg-type]
+    )
+    assert report.exit_code == 1
+    assert [line for line in report.lines() if line.startswith("FEIL")] == [
+        "FEIL Regler: 2 av 2 poster bryter skjemaets regler: post 1: ukjent skjemaversjon "
+        "'2023.1' | post 2: ukjent skjemaversjon '2023.1'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "junk", [b"", b"hei", bytes(range(1, 256))], ids=["empty", "text", "bytes"]
+)
+def test_verify__neither_zip_nor_der__one_line_naming_the_file_check(junk: bytes) -> None:
+    assert _verify(junk).lines() == [
+        "FEIL Fil: Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt.",
+        "Resultat: filen kan ikke leses.",
+    ]

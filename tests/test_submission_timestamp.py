@@ -263,3 +263,22 @@ def test_export__unreadable_file_in_trust_folder__bokmal_user_error(
     with Database.open(db_path, PASSPHRASE) as db, pytest.raises(UserError, match=r"tull\.pem"):
         create_submission(db, plan_submission(db), out)
     assert list(out.iterdir()) == []
+
+
+def test_b_t__token_with_two_signers__rejected_saying_so() -> None:
+    with local_tsa() as url:
+        data = _b_t_container(url)
+    info = asn1_cms.ContentInfo.load(_signature(data))
+    attribute = info["content"]["signer_infos"][0]["unsigned_attrs"][0]
+    token = attribute["values"][0]
+    one = token["content"]["signer_infos"][0]
+    token["content"]["signer_infos"] = [one, one]
+    attribute["values"] = [asn1_cms.ContentInfo.load(token.dump(force=True))]
+    forged = info.dump(force=True)
+
+    def swap(name: str, content: bytes) -> bytes:
+        return forged if name == SIGNATURE_NAME else content
+
+    report = verify_bytes(rewrite_zip(data, swap), trust=_trust_root(), check_rules=False)
+    assert report.exit_code == 1
+    assert _check(report, "Tidsstempel") == "FEIL Tidsstempelet skal ha nøyaktig én signatar."
