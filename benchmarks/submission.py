@@ -85,8 +85,8 @@ def timed(label: str, func: Any) -> tuple[float, Any]:
 
 def bench_db(records: int, folder: Path, plain_time: float) -> None:
     from jsdesk.storage import Database
+    from jsdesk.submission.create import create_submission, plan_submission
     from jsdesk.submission.credentials import save_credentials
-    from jsdesk.submission.export import create_submission, plan_submission
 
     db, _ = Database.create(
         folder / "bench.db",

@@ -26,8 +26,8 @@ from jsdesk.logs import setup_logging
 from jsdesk.reports.results import compute_results
 from jsdesk.rules import check_form_file, default_form, shipped_form_paths
 from jsdesk.storage import Database, Status, postgres_client
+from jsdesk.submission.create import create_submission, plan_submission
 from jsdesk.submission.credentials import create_test_credentials, save_credentials
-from jsdesk.submission.export import create_submission, plan_submission
 from jsdesk.submission.verify import verify_file
 from jsdesk.ui.bokmal import sorted_norwegian, upper_norwegian
 from jsdesk.ui.report_pdf import write_results_pdf_headless

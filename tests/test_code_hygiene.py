@@ -81,7 +81,7 @@ LAZY_IMPORTS: dict[tuple[str, str], tuple[int, str]] = {
     ("jsdesk/ui/report_actions.py", "jsdesk.ui.results_view"): (1, "pyqtgraph on first use"),
     ("jsdesk/ui/submission_actions.py", "jsdesk.ui.export_dialog"): (1, "signing on first use"),
     ("jsdesk/ui/submission_actions.py", "jsdesk.ui.submissions_view"): (1, "as above"),
-    ("jsdesk/ui/submission_actions.py", "jsdesk.submission.export"): (1, "as above"),
+    ("jsdesk/ui/submission_actions.py", "jsdesk.submission.create"): (1, "as above"),
     ("jsdesk/ui/update_actions.py", "jsdesk.packages.archive"): (2, "signatures on first use"),
     ("jsdesk/ui/update_actions.py", "jsdesk.packages.install"): (2, "as above"),
     ("jsdesk/ui/update_actions.py", "jsdesk.packages.publishers"): (2, "as above"),

@@ -140,7 +140,7 @@ def test_records_import__other_municipality__stored_as_kladd_with_reason(
 
 
 def test_plan_submission__other_municipality__left_out_with_the_reason(drammen_db: Path) -> None:
-    from jsdesk.submission.export import plan_submission
+    from jsdesk.submission.create import plan_submission
 
     with Database.open(drammen_db, PASSPHRASE) as db:
         plan = plan_submission(db)

@@ -24,7 +24,7 @@ from jsdesk.errors import UserError
 from jsdesk.rules import default_form
 from jsdesk.storage import Database
 from jsdesk.storage.server import add_user, init_server
-from jsdesk.submission.export import (
+from jsdesk.submission.create import (
     PHASE_MARK,
     SubmissionResult,
     create_submission,

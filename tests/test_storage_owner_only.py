@@ -104,7 +104,7 @@ def test_acl__unencrypted_test_submission__owner_only(tmp_path: Path) -> None:
     from submission_support import PASSPHRASE as SUBMISSION_PASSPHRASE
     from submission_support import make_template_db
 
-    from jsdesk.submission.export import create_submission, plan_submission
+    from jsdesk.submission.create import create_submission, plan_submission
 
     template = make_template_db(tmp_path / "mal")
     out = tmp_path / "ut"

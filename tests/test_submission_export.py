@@ -16,10 +16,10 @@ from submission_support import PASSPHRASE, copy_db, credentials, make_template_d
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database, Status
-from jsdesk.submission import cms, export
+from jsdesk.submission import cms, create
 from jsdesk.submission.container import PAYLOAD_NAME
+from jsdesk.submission.create import create_submission, plan_submission
 from jsdesk.submission.credentials import create_test_credentials
-from jsdesk.submission.export import create_submission, plan_submission
 from jsdesk.submission.verify import verify_bytes, verify_file
 
 
@@ -82,7 +82,7 @@ def test_create__test_installation__file_verifies_and_records_become_innsendt(
     for pid, status in before.items():
         expected = Status.INNSENDT if pid in plan.included else status
         assert after[pid] == expected
-    assert phases[0] == export.PHASE_COLLECT and phases[-1] == export.PHASE_MARK
+    assert phases[0] == create.PHASE_COLLECT and phases[-1] == create.PHASE_MARK
     history = db.list_submissions()
     assert [h.file_name for h in history] == [result.path.name]
     assert history[0].record_count == len(plan.included) and history[0].test
@@ -177,7 +177,7 @@ def test_create__self_check_fails__no_file_no_status_change(
         report = verify_bytes(data[:-3], **kwargs)  # type: ignore[arg-type]
         return report
 
-    monkeypatch.setattr(export, "verify_bytes", broken)
+    monkeypatch.setattr(create, "verify_bytes", broken)
     with pytest.raises(UserError, match="egenkontrollen"):
         create_submission(db, plan_submission(db), out)
     assert list(out.iterdir()) == []
@@ -225,7 +225,7 @@ def test_create__encrypted_to_recipient__p7m_that_decrypts_and_verifies(
 def test_create__production_with_test_certificate__refused(tmp_path: Path, out: Path) -> None:
     path = make_template_db(tmp_path / "prod", records=0, test_installation=False)
     today = datetime.now().date()
-    plan = export.Plan((1,), (), today, today, "changed", test_data=False)
+    plan = create.Plan((1,), (), today, today, "changed", test_data=False)
     with (
         Database.open(path, PASSPHRASE) as production,
         pytest.raises(UserError, match="testsertifikat"),

@@ -13,7 +13,7 @@ import pytest
 from submission_support import PASSPHRASE, copy_db, make_template_db
 
 from jsdesk.storage import Database, Status
-from jsdesk.submission.export import create_submission, plan_submission
+from jsdesk.submission.create import create_submission, plan_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from jsdesk.storage import Database
-    from jsdesk.submission import container, export
+    from jsdesk.submission import container, create
 
     db_path, out, where = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
@@ -41,14 +41,14 @@ SCRIPT = textwrap.dedent(
             die()
         container._write_all = half_then_die
     if where == "before-rename":
-        real = export.write_atomic
-        export.write_atomic = lambda path, data, before_rename, **options: real(
+        real = create.write_atomic
+        create.write_atomic = lambda path, data, before_rename, **options: real(
             path, data, before_rename=lambda _temp: die(), **options
         )
 
     db = Database.open(db_path, sys.argv[4])
-    plan = export.plan_submission(db)
-    export.create_submission(db, plan, out, progress=progress)
+    plan = create.plan_submission(db)
+    create.create_submission(db, plan, out, progress=progress)
     print("not killed")
     """
 )

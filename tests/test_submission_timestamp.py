@@ -32,7 +32,7 @@ from test_submission_interop import BC_VERIFY, HAS_BC, _bc, bc_classes  # noqa: 
 from jsdesk.cli import main
 from jsdesk.storage import Database
 from jsdesk.submission.container import MANIFEST_NAME, SIGNATURE_NAME, build_container
-from jsdesk.submission.export import create_submission, plan_submission
+from jsdesk.submission.create import create_submission, plan_submission
 from jsdesk.submission.timestamp import TimestampUnavailable, request_timestamp
 from jsdesk.submission.trust import TrustStore
 from jsdesk.submission.verify import Report, verify_bytes

@@ -30,7 +30,7 @@ from submission_support import PASSPHRASE, copy_db, credentials
 from ui_support import open_main_window
 
 from jsdesk.storage import Database, Status
-from jsdesk.submission import export
+from jsdesk.submission import create
 from jsdesk.submission.credentials import (
     SigningCredentials,
     save_credentials,
@@ -222,7 +222,7 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
         assert not window.idle.timer.isActive()  # nor an idle lock closing the database
         assert not window.close()  # nor quitting
     result = done.args[0]
-    assert isinstance(result, export.SubmissionResult)
+    assert isinstance(result, create.SubmissionResult)
     assert [p.name for p in out.iterdir()] == [result.path.name]
     assert result.path.name.startswith("TEST-jobbsjanse-0301-")
     assert dialog.result_name.text() == result.path.name

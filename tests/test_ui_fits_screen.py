@@ -26,7 +26,7 @@ from pytestqt.qtbot import QtBot
 from registry_support import FREG_HEADER, write_csv
 from ui_support import make_db, open_main_window, person
 
-from jsdesk.submission.export import SubmissionResult
+from jsdesk.submission.create import SubmissionResult
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog
 from jsdesk.ui.import_dialog import ImportController, ImportDialog
 from jsdesk.ui.main_window import MainWindow

@@ -19,7 +19,7 @@ from jsdesk.forms import FormDefinition
 from jsdesk.reports.quality import quality_list
 from jsdesk.rules import default_form, evaluate, form_by_version, load_form, shipped_form_paths
 from jsdesk.storage import Database
-from jsdesk.submission.export import plan_submission
+from jsdesk.submission.create import plan_submission
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 

@@ -22,7 +22,7 @@ from test_ui_export import (  # the export tests' fixtures: demo installation, f
     type_folder,
 )
 
-from jsdesk.submission import export
+from jsdesk.submission import create
 from jsdesk.ui.bokmal import format_date
 from jsdesk.ui.dialogs import SettingsDialog
 from jsdesk.ui.main_window import MainWindow
@@ -73,7 +73,7 @@ def test_send_inn__success__receipt_and_no_red_nothing_to_send(
     with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
         press(qtbot, dialog.send)
     result = done.args[0]
-    assert isinstance(result, export.SubmissionResult)
+    assert isinstance(result, create.SubmissionResult)
 
     assert "Innsendingsfilen er laget" in dialog.message.text()
     assert not dialog.refusal.isVisible()

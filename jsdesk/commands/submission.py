@@ -18,8 +18,8 @@ from typing import Any
 
 from jsdesk.commands.cert import load_p12_file, load_trust_store, read_input_file
 from jsdesk.commands.db import add_db_argument, open_database
+from jsdesk.submission.create import create_submission, plan_submission
 from jsdesk.submission.credentials import load_certificate_file
-from jsdesk.submission.export import create_submission, plan_submission
 from jsdesk.submission.verify import verify_file
 
 

@@ -52,8 +52,8 @@ from PySide6.QtWidgets import (
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Status
+from jsdesk.submission.create import Plan, SubmissionResult, create_submission, plan_submission
 from jsdesk.submission.credentials import load_certificate_file, load_recipient, save_recipient
-from jsdesk.submission.export import Plan, SubmissionResult, create_submission, plan_submission
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.bokmal import format_date, translate_button_box
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status

@@ -28,7 +28,7 @@ from jsdesk.ui.printing import document, html_page, html_table, print_document
 from jsdesk.ui.window_state import place
 
 if TYPE_CHECKING:
-    from jsdesk.submission.export import SubmissionResult
+    from jsdesk.submission.create import SubmissionResult
 
 NEXT_STEPS_SETTING = "kvittering_neste_steg"
 DEFAULT_NEXT_STEPS = (

@@ -85,7 +85,7 @@ class SubmissionActions(QObject):
     def _exported(self, result: object) -> None:
         self.window.refresh()
         self.window.context.changed.emit()
-        from jsdesk.submission.export import SubmissionResult
+        from jsdesk.submission.create import SubmissionResult
 
         if isinstance(result, SubmissionResult):
             self.window.statusBar().showMessage(
