@@ -1,4 +1,4 @@
-"""Load on a shared PostgreSQL database (issue 16): concurrent caseworkers, no lost updates.
+"""Load on a shared PostgreSQL database: concurrent caseworkers, no lost updates.
 
 Starts a throw-away PostgreSQL server with TLS (tests/pg_support.py; Debian's
 ``postgresql`` package), sets it up with ``jsdesk server init``, gives every client its

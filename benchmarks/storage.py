@@ -15,7 +15,7 @@ Targets: each query under 50 ms and within 3x raw SQLite; import of
 
 With ``--db`` the same participations go into a shared PostgreSQL database (set up with
 ``jsdesk server init``; the login's password from the URL, ``PGPASSWORD`` or
-``JSDESK_PASSPHRASE``), and the same overview queries are timed there (issue 16).
+``JSDESK_PASSPHRASE``), and the same overview queries are timed there.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ def comments_and_docstrings(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def test_hygiene__comments_in_code_and_form__no_issue_numbers() -> None:
+def test_hygiene__comments_in_code_benchmarks_and_form__no_issue_numbers() -> None:
     offenders = []
-    for path in sorted([*(ROOT / "jsdesk").rglob("*.py"), *(ROOT / "tests").rglob("*.py")]):
+    folders = ("jsdesk", "tests", "benchmarks", "scripts", "installer")
+    for path in sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py")):
         if path == Path(__file__).resolve():
             continue
         for line, text in comments_and_docstrings(path):
