@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.banner)
         # Storage problems (damaged database, failed daily backup) stay visible until
         # they are gone: a status-bar message that fades is easy to miss.
+        self.installation_label: QLabel | None = None
         self.storage_warning = QLabel("", central)
         self.storage_warning.setObjectName("lagringsvarsel")
         self.storage_warning.setAccessibleName("Varsel om lagring")
@@ -684,7 +685,7 @@ class MainWindow(QMainWindow):
     def _show_installation(self) -> None:
         text = self.installation_text()
         self.setWindowTitle(f"{APP_TITLE} – {text}")
-        if not hasattr(self, "installation_label"):
+        if self.installation_label is None:  # in the status bar once a database is open
             self.installation_label = QLabel("", self)
             self.installation_label.setObjectName("installasjon")
             self.statusBar().addPermanentWidget(self.installation_label)

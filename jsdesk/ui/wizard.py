@@ -774,10 +774,9 @@ class ParticipationWizard(QWizard):
         }
 
     def _update_restore_button(self) -> None:
-        if hasattr(self, "restore_button"):
-            self.restore_button.setEnabled(
-                self.participation_id is not None and bool(self.changes_since_opening())
-            )
+        self.restore_button.setEnabled(
+            self.participation_id is not None and bool(self.changes_since_opening())
+        )
 
     def confirm_restore_opened(self) -> None:
         changes = self.changes_since_opening()
