@@ -258,6 +258,8 @@ def test_migration_0007__uuid5_database__ids_recomputed_given_ones_removed_and_r
     )
     raw_execute(path, key, "DELETE FROM settings WHERE key = 'person_id.key'")
     raw_execute(path, key, "DROP TABLE login_settings")  # made by 0009
+    for table in ("register_provenance", "register_imports"):  # made by 0010
+        raw_execute(path, key, f"DROP TABLE {table}")
     raw_execute(path, key, "UPDATE alembic_version SET version_num = '0006'")
 
     with Database.open(path, PASSPHRASE) as migrated:

@@ -13,12 +13,13 @@ from registry_support import (
     synthetic_numbers,
     write_csv,
 )
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 
 from jsdesk.cli import main
 from jsdesk.domain.fnr import mask
 from jsdesk.registry import import_extract, provenance
 from jsdesk.storage import Database
+from jsdesk.storage.models import RegisterProvenance
 
 PASSPHRASE = "korrekt hest batteri stift"
 
@@ -254,4 +255,8 @@ def test_registry_import__participation_deleted__its_provenance_goes_too(
         assert provenance(db, pid)["sivilstand"]["kilde"] == "FREG"
         db.delete_participation(pid, reason="registrert ved en feil")
         assert provenance(db, pid) == {}
-        assert db.get_setting(f"registerkilde:{pid}") is None
+        with db.read() as session:
+            left = session.scalars(
+                select(RegisterProvenance).where(RegisterProvenance.participation_id == pid)
+            ).all()
+        assert left == []

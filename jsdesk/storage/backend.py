@@ -282,7 +282,8 @@ class PostgresBackend(Backend):
         rows = session.execute(
             text(
                 "SELECT relname FROM pg_class WHERE relname IN "
-                "('participations', 'audit_events', 'accepted_warnings') "
+                "('participations', 'audit_events', 'accepted_warnings', "
+                "'register_provenance', 'register_imports') "
                 "AND relkind = 'r' AND NOT relrowsecurity"
             )
         ).all()

@@ -312,6 +312,7 @@ def scrub_backups(db_path: Path, key: bytes, participation_id: int) -> list[Path
                 conn.execute(
                     "DELETE FROM accepted_warnings WHERE participation_id = ?", (participation_id,)
                 )
+                _delete_provenance(conn, participation_id)
                 conn.execute("DELETE FROM participations WHERE id = ?", (participation_id,))
                 conn.execute(
                     "UPDATE audit_events SET old_value = NULL, new_value = NULL, salt = NULL, "
@@ -325,6 +326,17 @@ def scrub_backups(db_path: Path, key: bytes, participation_id: int) -> list[Path
         except sqlcipher3.DatabaseError:
             failed.append(path)
     return failed
+
+
+def _delete_provenance(conn: sqlcipher3.Connection, participation_id: int) -> None:
+    """A registry import's provenance of the participation: its own table since migration
+    0010, a ``settings`` row in a backup made before."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "register_provenance" in tables:
+        conn.execute(
+            "DELETE FROM register_provenance WHERE participation_id = ?", (participation_id,)
+        )
+    conn.execute("DELETE FROM settings WHERE key = ?", (f"registerkilde:{participation_id}",))
 
 
 def first_problem(problems: list[str]) -> str:

@@ -174,6 +174,40 @@ class AcceptedWarning(Base):
     accepted_at: Mapped[timestamp]
 
 
+class RegisterProvenance(Base):
+    """Where a participation's register value came from: the source (FREG, PAD), the
+    file and the day it was imported (added in migration 0010; before, ``settings``).
+
+    It belongs to the participation: on a shared database row-level security shows it
+    only to the logins that see the participation, and it goes when the participation is
+    deleted.
+    """
+
+    __tablename__ = "register_provenance"
+
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE"), primary_key=True
+    )
+    variable: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(Text)
+    imported_on: Mapped[date]
+
+
+class RegisterImport(Base):
+    """One registry import: when, by which login, and what it did (its counts).
+
+    On a shared database each login reads only its own imports (row-level security,
+    migration 0010); the audit's ``registerimport`` event is there for everyone."""
+
+    __tablename__ = "register_imports"
+
+    id: Mapped[intpk]
+    imported_at: Mapped[timestamp]
+    login: Mapped[str] = mapped_column(String(200))
+    details: Mapped[JsonDict]
+
+
 class AuditEvent(Base):
     """Append-only, hash-chained record of every change.
 

@@ -24,6 +24,8 @@ from jsdesk.storage.backend import backend_of
 from jsdesk.storage.models import (
     AcceptedWarning,
     Participation,
+    RegisterImport,
+    RegisterProvenance,
     Setting,
     Status,
     utc_now,
@@ -52,11 +54,6 @@ if TYPE_CHECKING:
     from jsdesk.storage.form_migration import MigrationPlan
     from jsdesk.storage.settings import Settings
 
-
-# Where a participation's register values came from (settings key per participation,
-# value: variable -> {"kilde", "fil", "importert"}), and the history of register imports.
-PROVENANCE_PREFIX = "registerkilde:"
-IMPORT_LOG_KEY = "registerimporter"
 
 # What the stored findings of every participation were computed with. A new value makes
 # the next open assess every record again (``refresh_assessments``): the installation's
@@ -471,11 +468,10 @@ class ParticipationsMixin(DatabaseCore):
         with self.write() as session:
             self._get_row(session, pid)
             session.execute(delete(AcceptedWarning).where(AcceptedWarning.participation_id == pid))
+            session.execute(
+                delete(RegisterProvenance).where(RegisterProvenance.participation_id == pid)
+            )
             session.execute(delete(Participation).where(Participation.id == pid))
-            # Only when there is one: on a shared database a caseworker may not delete settings.
-            provenance = session.get(Setting, PROVENANCE_PREFIX + str(pid))
-            if provenance is not None:
-                session.delete(provenance)
             audit.scrub(session, pid)
             audit.append(
                 session,
@@ -523,10 +519,31 @@ class ParticipationsMixin(DatabaseCore):
         return found
 
     def provenance(self, pid: int) -> dict[str, dict[str, str]]:
-        """Where the register values of a participation came from: variable -> facts."""
+        """Where the register values of a participation came from: variable -> facts
+        (``kilde``, ``fil``, ``importert`` as an ISO date)."""
         with self.read() as session:
-            stored = _json_setting(session, PROVENANCE_PREFIX + str(pid))
-        return dict(stored) if isinstance(stored, dict) else {}
+            rows = session.scalars(
+                select(RegisterProvenance).where(RegisterProvenance.participation_id == pid)
+            )
+            return {
+                row.variable: {
+                    "kilde": row.source,
+                    "fil": row.file_name,
+                    "importert": row.imported_on.isoformat(),
+                }
+                for row in rows
+            }
+
+    def register_imports(self) -> list[dict[str, object]]:
+        """The registry imports this login made (every one on the local file), oldest
+        first: what ``import_register_values`` was given as ``log_entry``, with the time
+        and the login."""
+        with self.read() as session:
+            rows = session.scalars(select(RegisterImport).order_by(RegisterImport.id))
+            return [
+                {**row.details, "tidspunkt": row.imported_at.isoformat(), "innlogging": row.login}
+                for row in rows
+            ]
 
     def import_register_values(
         self,
@@ -563,14 +580,23 @@ class ParticipationsMixin(DatabaseCore):
                     record_form = self._form(row.form_version, form, strict=False)
                     result = self._assess(new_values, record_form)
                     self._write_changes(session, row, new_values, result, changes, now)
-                key = PROVENANCE_PREFIX + str(pid)
-                known = _json_setting(session, key)
-                provenance = dict(known) if isinstance(known, dict) else {}
-                provenance.update({name: dict(facts) for name in values})
-                _put_json_setting(session, key, provenance, now)
-            history = _json_setting(session, IMPORT_LOG_KEY)
-            entries = list(history) if isinstance(history, list) else []
-            _put_json_setting(session, IMPORT_LOG_KEY, [*entries, dict(log_entry)], now)
+                for name in values:
+                    session.merge(
+                        RegisterProvenance(
+                            participation_id=pid,
+                            variable=name,
+                            source=facts["kilde"],
+                            file_name=facts["fil"],
+                            imported_on=date.fromisoformat(facts["importert"]),
+                        )
+                    )
+            session.add(
+                RegisterImport(
+                    imported_at=now,
+                    login=self.backend.audit_user(session) or audit.os_user(),
+                    details=dict(log_entry),
+                )
+            )
             audit.append(
                 session,
                 at=now,

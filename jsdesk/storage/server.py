@@ -41,13 +41,15 @@ _GRANTS = (
     f"GRANT USAGE ON SCHEMA public TO {GROUP_CASEWORKER}",
     f"GRANT SELECT ON alembic_version, settings, submissions, submitted_records "
     f"TO {GROUP_CASEWORKER}",
-    # The installation's settings are IT's (the owner's): migration 0009's trigger lets
-    # other logins write only a registry import's provenance and history there. Each
-    # login has its own settings (row-level security).
-    f"GRANT INSERT, UPDATE, DELETE ON settings TO {GROUP_CASEWORKER}",
+    # The installation's settings are IT's (the owner's): the trigger of migrations
+    # 0009/0010 refuses every other login's change. Each login has its own settings
+    # (row-level security).
+    f"REVOKE INSERT, UPDATE, DELETE ON settings FROM {GROUP_CASEWORKER}",
     f"GRANT SELECT, INSERT, UPDATE, DELETE ON login_settings TO {GROUP_CASEWORKER}",
-    f"GRANT SELECT, INSERT, UPDATE, DELETE ON participations, accepted_warnings "
-    f"TO {GROUP_CASEWORKER}",
+    f"GRANT SELECT, INSERT, UPDATE, DELETE ON participations, accepted_warnings, "
+    f"register_provenance TO {GROUP_CASEWORKER}",
+    # A registry import's history: each login adds and reads its own (migration 0010).
+    f"GRANT SELECT, INSERT ON register_imports TO {GROUP_CASEWORKER}",
     # The audit: append and read, never change (only the owner's functions scrub).
     f"GRANT SELECT, INSERT ON audit_events TO {GROUP_CASEWORKER}",
     f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {GROUP_CASEWORKER}",
