@@ -9,6 +9,8 @@ version is refused, not lost.
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from storage_helpers import FORM_VERSION, record
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
+from jsdesk.storage.backend import server_error_message
 from jsdesk.storage.errors import classify
 from jsdesk.storage.server import add_user, remove_user
 
@@ -178,6 +181,48 @@ def test_failures__classified_by_sqlstate_and_libpq__not_by_text(
     with pytest.raises(psycopg.OperationalError) as unreachable:
         _plain(closed)
     assert classify(unreachable.value) == "unreachable"
+
+
+def test_deadlock_and_lock_wait__classified_as_conflict__a_message_to_retry(
+    pg_server: PgServer, oslo_server: str
+) -> None:
+    """Two writers that wait for each other, and a lock wait that runs out, made for real:
+    both are the 'conflict' of the classifier (SQLSTATE 40P01 and 55P03), so jsdesk says in
+    Bokmål that nothing was changed and to try again, instead of a trace."""
+    with _plain(oslo_server) as conn:
+        conn.execute("CREATE TABLE laas (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO laas VALUES (1), (2)")
+    with _plain(oslo_server) as first, _plain(oslo_server) as second:
+        first.execute("UPDATE laas SET id = id WHERE id = 1")
+        second.execute("UPDATE laas SET id = id WHERE id = 2")
+        caught: list[BaseException] = []
+
+        def first_waits() -> None:
+            try:
+                first.execute("UPDATE laas SET id = id WHERE id = 2")
+            except psycopg.Error as exc:
+                caught.append(exc)
+            first.rollback()
+
+        waiting = threading.Thread(target=first_waits)
+        waiting.start()
+        time.sleep(0.3)
+        try:
+            second.execute("UPDATE laas SET id = id WHERE id = 1")
+        except psycopg.Error as exc:
+            caught.append(exc)
+        second.rollback()
+        waiting.join()
+    (deadlock,) = caught  # the server chose one of the two
+    assert getattr(deadlock, "sqlstate", None) == "40P01" and classify(deadlock) == "conflict"
+    with _plain(oslo_server) as holder, _plain(oslo_server) as waiter:
+        holder.execute("UPDATE laas SET id = id WHERE id = 1")
+        waiter.execute("SET lock_timeout = '50ms'")
+        with pytest.raises(psycopg.Error) as timed_out:
+            waiter.execute("UPDATE laas SET id = id WHERE id = 1")
+    assert timed_out.value.sqlstate == "55P03" and classify(timed_out.value) == "conflict"
+    message = server_error_message(classify(timed_out.value), oslo_server)
+    assert message is not None and "prøv igjen" in message
 
 
 def _closed_port() -> int:

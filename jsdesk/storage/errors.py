@@ -74,6 +74,7 @@ _PG_CODES = {
     "42501": "denied",  # insufficient privilege (grants, row-level security, triggers)
     "40001": "conflict",  # serialization failure
     "40P01": "conflict",  # deadlock detected
+    "55P03": "conflict",  # lock not available (the connection's lock_timeout ran out)
     "25006": "readonly",  # read-only transaction
 }
 
