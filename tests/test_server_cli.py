@@ -3,6 +3,7 @@ real test server (tests/pg_support.py)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import stat
@@ -94,6 +95,17 @@ def test_cert_on_a_shared_database__key_on_this_machine__installation_wide_by_it
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute("SELECT key FROM settings WHERE key LIKE 'signing.%'").fetchall()
     assert rows == []  # the signing key never went into the shared database
+    # Nor under any other name: no table of the shared database holds any of the values
+    # kept on this machine (key and certificate), in any spelling.
+    kept = json.loads(stored.read_text(encoding="utf-8"))
+    secrets = [base64.b64decode(v["bytes"]) for v in kept.values() if "bytes" in v]
+    assert secrets and all(len(secret) > 100 for secret in secrets)
+    everything = _shared_database_as_text(pg_url)
+    for secret in secrets:
+        spellings = [secret.hex(), base64.b64encode(secret).decode()[:64]]
+        if secret.isascii():
+            spellings.append(secret.decode()[40:120])  # a PEM's body
+        assert not [s for s in spellings if s in everything]
 
     assert main(["cert", "show", "--db", ola]) == 0
     assert "TESTSERTIFIKAT" in capsys.readouterr().out
@@ -113,3 +125,20 @@ def test_cert_on_a_shared_database__key_on_this_machine__installation_wide_by_it
     capsys.readouterr()
     assert main(["cert", "show", "--db", ola]) == 0
     assert "http://tsa.example" in capsys.readouterr().out
+
+
+def _shared_database_as_text(owner_url: str) -> str:
+    """Every row of every table of the shared database, as PostgreSQL prints it."""
+    with psycopg.connect(owner_url) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"
+            )
+        ]
+        assert "settings" in tables and "participations" in tables
+        return "\n".join(
+            str(row[0])
+            for table in tables
+            for row in conn.execute(f"SELECT t::text FROM {table} t")
+        )

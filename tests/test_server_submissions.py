@@ -183,3 +183,26 @@ def test_other_submitted_while_this_file_was_written__refused_file_removed(
     assert "slettet" in refused.value.message
     per_submission = _only_the_first_kept(owner, out_a, out_b, made[0])
     assert len(per_submission[made[0].submission_id]) == made[0].record_count
+
+
+def test_caseworker_not_submitter__refused_in_bokmal__no_file_no_mark(
+    pg_server: PgServer, submitters: tuple[str, str, str], tmp_path: Path
+) -> None:
+    owner, _url_a, _url_b = submitters
+    add_user(owner, None, "kari", bydeler=[], new_password="karis passord")
+    kari = pg_server.url("kari", "karis passord", urlsplit(owner).path[1:])
+    out = tmp_path / "ut"
+    out.mkdir()
+    with Database.connect(kari) as db:
+        plan = plan_submission(db)
+        assert plan.included  # she sees and may change the records, but not submit them
+        with pytest.raises(UserError) as refused:
+            create_submission(db, plan, out, credentials=credentials("kari"))
+    assert "tilgang" in refused.value.message
+    assert list(out.iterdir()) == []  # the file made before the refusal is gone
+    with _plain(owner) as conn:
+        assert conn.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
+        marked = conn.execute(
+            "SELECT count(*) FROM participations WHERE submitted_version IS NOT NULL"
+        ).fetchone()
+    assert marked == (0,)

@@ -37,6 +37,7 @@ from jsdesk.errors import UserError, os_error_reason
 from jsdesk.forms import Role
 from jsdesk.rules import FormLookup, evaluate, form_by_version, in_form_words
 from jsdesk.storage import Status
+from jsdesk.storage.errors import classify
 from jsdesk.storage.submissions import SubmittedMeanwhile
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
@@ -343,6 +344,16 @@ def create_submission(
         raise UserError(
             f"{exc.message} Filen {path.name} er slettet. Lag innsendingen på nytt: da "
             "kommer bare med det som ennå ikke er sendt inn.",
+            1,
+        ) from exc
+    except UserError as exc:
+        if classify(exc.__cause__ or exc) != "denied":
+            raise  # e.g. the connection broke: whether it was registered is not known
+        # Refused (on a shared database only members of jsdesk_innsender submit): nothing
+        # was registered, so the file must not reach the register either.
+        path.unlink(missing_ok=True)
+        raise UserError(
+            f"{exc.message} Innsendingen er ikke registrert, og filen {path.name} er slettet.",
             1,
         ) from exc
     report(PHASE_MARK, 1, 1)
