@@ -1,4 +1,5 @@
-"""The load test of issue 16, small: a few caseworkers with their own logins save at once.
+"""The load test of the shared database, small: a few caseworkers with their own
+logins save at once.
 
 ``benchmarks/shared_load.py`` runs 20 clients × 500 changes on 2,000 participations and
 prints changes per second; here 4 clients × 40 changes on 30 participations (most of

@@ -562,6 +562,7 @@ class ParticipationsMixin(DatabaseCore):
         pilot sandbox's draft form), others with the shipped form of their version.
         """
         now = utc_now()
+        provenance: list[dict[str, object]] = []
         with self.write() as session:
             for pid, values in sorted(updates.items()):
                 row = self._get_row(session, pid)
@@ -580,16 +581,22 @@ class ParticipationsMixin(DatabaseCore):
                     record_form = self._form(row.form_version, form, strict=False)
                     result = self._assess(new_values, record_form)
                     self._write_changes(session, row, new_values, result, changes, now)
-                for name in values:
-                    session.merge(
-                        RegisterProvenance(
-                            participation_id=pid,
-                            variable=name,
-                            source=facts["kilde"],
-                            file_name=facts["fil"],
-                            imported_on=date.fromisoformat(facts["importert"]),
-                        )
+                session.execute(
+                    delete(RegisterProvenance).where(
+                        RegisterProvenance.participation_id == pid,
+                        RegisterProvenance.variable.in_(list(values)),
                     )
+                )
+                provenance.extend({"participation_id": pid, "variable": name} for name in values)
+            if provenance:
+                imported = {
+                    "source": facts["kilde"],
+                    "file_name": facts["fil"],
+                    "imported_on": date.fromisoformat(facts["importert"]),
+                }
+                session.execute(
+                    insert(RegisterProvenance), [{**item, **imported} for item in provenance]
+                )
             session.add(
                 RegisterImport(
                     imported_at=now,
