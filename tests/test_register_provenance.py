@@ -158,7 +158,9 @@ def test_migration_0010__local_file__settings_rows_moved(tmp_path: Path) -> None
     with Database.open(path, PASSPHRASE) as migrated:
         _moved(migrated, pid)
         assert migrated.check().ok
-    assert raw_rows(path, key, "SELECT version_num FROM alembic_version") == [("0010",)]
+    assert raw_rows(path, key, "SELECT version_num FROM alembic_version") == [
+        (schema.HEAD_REVISION,)
+    ]
 
 
 def test_migration_0010__shared_database__moved_down_and_up_again(

@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from pg_support import GAMLE_OSLO, GRUNERLOKKA, PgServer
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm.exc import StaleDataError
 from storage_helpers import FORM_VERSION, record
 
 from jsdesk.errors import UserError
-from jsdesk.storage import Database
+from jsdesk.storage import Database, queries
 from jsdesk.storage.backend import server_error_message
 from jsdesk.storage.errors import classify
 from jsdesk.storage.server import add_user, remove_user
@@ -276,3 +277,28 @@ def test_one_time_password__must_be_changed(pg_server: PgServer, oslo_server: st
     remove_user(oslo_server, None, "nyansatt")
     with pytest.raises(UserError):
         Database.connect(pg_server.url("nyansatt", "mitt eget gode passord", db_name))
+
+
+def test_overview_page__units_asked_once_per_query__sort_index_serves_the_order(
+    pg_server: PgServer, oslo_server: str
+) -> None:
+    """The overview's newest-first page as a bydel's login: the row-level security policy
+    asks for the login's units once (InitPlans), not once per row, and the index on
+    (changed_at, id) gives the whole order, so only the page's rows are read."""
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    with Database.connect(anna) as db:
+        db.import_records([record(n) for n in range(1, 40)], form_version=FORM_VERSION)
+        assert len(db.query_participations(limit=10)) == 10
+    shape, params = queries.filters(None, None, None, None)
+    compiled = queries.summary_query(shape, "changed_at", True).compile(
+        dialect=postgresql_psycopg.dialect()
+    )
+    values = {**compiled.params, **params, "offset": 0, "limit": 10}
+    with _plain(anna) as conn:
+        conn.execute("SET enable_seqscan = off")  # a test-sized table would be read whole
+        plan = "\n".join(str(row[0]) for row in conn.execute(f"EXPLAIN ANALYZE {compiled}", values))
+    assert "jsdesk_may_see" not in plan
+    assert "InitPlan" in plan
+    assert "ix_participations_changed_at_id" in plan and "Sort" not in plan
+    (scan,) = [line for line in plan.splitlines() if "Index Scan" in line]
+    assert "actual" in scan and "rows=10 loops=1" in scan  # it stopped at the page

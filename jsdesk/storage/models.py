@@ -120,6 +120,8 @@ class Participation(Base):
             *REPORT_INDEX_COLUMNS,
             *(text(json_value_sql(name)) for name in REPORT_INDEX_VALUES),
         ),
+        # The overview's default order, whole (migration 0011): newest first, then id.
+        Index("ix_participations_changed_at_id", "changed_at", "id"),
         # The data-quality list reads only the participations that have findings.
         Index(
             "ix_participations_with_findings",
@@ -145,7 +147,7 @@ class Participation(Base):
     record_version: Mapped[int] = mapped_column(default=1)
     submitted_version: Mapped[int | None]
     created_at: Mapped[timestamp]
-    changed_at: Mapped[timestamp] = mapped_column(index=True)
+    changed_at: Mapped[timestamp]
 
     # Every UPDATE says which version it changes (WHERE record_version = the version
     # read): a write over a newer version (another caseworker's, on a shared database)

@@ -57,10 +57,10 @@ _GRANTS = (
     f"GRANT DELETE ON submitted_records TO {GROUP_SUBMITTER}",
     "REVOKE ALL ON FUNCTION jsdesk_audit_scrub(integer), jsdesk_audit_head(), "
     "jsdesk_audit_chain(), jsdesk_password_changed(), jsdesk_must_change_password(), "
-    "jsdesk_may_see(varchar) FROM PUBLIC",
+    "jsdesk_may_see(varchar), jsdesk_units(), jsdesk_sees_all() FROM PUBLIC",
     "GRANT EXECUTE ON FUNCTION jsdesk_audit_scrub(integer), jsdesk_audit_head(), "
     "jsdesk_audit_chain(), jsdesk_password_changed(), jsdesk_must_change_password(), "
-    f"jsdesk_may_see(varchar) TO {GROUP_CASEWORKER}",
+    f"jsdesk_may_see(varchar), jsdesk_units(), jsdesk_sees_all() TO {GROUP_CASEWORKER}",
 )
 
 

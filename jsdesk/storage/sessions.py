@@ -52,6 +52,10 @@ class DatabaseCore:
         self._query_engine = engine.execution_options(
             jsdesk_read=True, jsdesk_single_statement=True
         )
+        if self.backend.shared:
+            # One statement, one snapshot, as on SQLite: no BEGIN and ROLLBACK around each
+            # overview query (two round trips to the server of the four it took).
+            self._query_engine = self._query_engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def _translate(self) -> AbstractContextManager[None]:
         """Failures of the environment as ``UserError`` (each back end its own)."""
@@ -87,9 +91,6 @@ class DatabaseCore:
                     # No BEGIN was issued (see connection.py), so SQLite holds no
                     # transaction open between calls; no rollback is needed.
                     yield self._query_conn
-                    if self.backend.shared:
-                        # PostgreSQL began a transaction: end it, or it would sit idle.
-                        self._query_conn.rollback()
                 except BaseException:
                     self._close_query_connection()
                     raise
