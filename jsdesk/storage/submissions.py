@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jsdesk.errors import UserError
 from jsdesk.storage import audit
 from jsdesk.storage.backend import lock_submissions
+from jsdesk.storage.errors import classify
 from jsdesk.storage.models import Participation, Submission, SubmittedRecord, utc_now
 from jsdesk.storage.sessions import DatabaseCore
 from jsdesk.storage.types import CHUNK, SubmissionInfo, status_for
@@ -34,6 +35,14 @@ class SubmittedMeanwhile(UserError):
             1,
         )
         self.ids = ids
+
+
+class SubmissionRefused(UserError):
+    """The database refused to record the submission (this login may not submit):
+    nothing was registered and no record marked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 1)
 
 
 class SubmissionsMixin(DatabaseCore):
@@ -62,8 +71,41 @@ class SubmissionsMixin(DatabaseCore):
         ``read_as`` gives the submitted version each record had when it was read for
         the file: when another submission (another login, at the same time) has marked
         one of them since, nothing is stored and ``SubmittedMeanwhile`` says which, so
-        no record goes in two submissions.
+        no record goes in two submissions. A login that may not mark them (on a shared
+        database only members of ``jsdesk_innsender``) gets ``SubmissionRefused``.
         """
+        try:
+            self._record_submission(
+                submission_id,
+                file_name=file_name,
+                record_count=record_count,
+                test=test,
+                period=period,
+                details=details,
+                created_at=created_at,
+                records=records,
+                read_as=read_as,
+            )
+        except SubmittedMeanwhile:
+            raise
+        except UserError as exc:
+            if classify(exc.__cause__ or exc) == "denied":
+                raise SubmissionRefused(exc.message) from exc
+            raise
+
+    def _record_submission(
+        self,
+        submission_id: str,
+        *,
+        file_name: str,
+        record_count: int,
+        test: bool,
+        period: str | None,
+        details: Mapping[str, Any] | None,
+        created_at: datetime | None,
+        records: Mapping[int, int] | Iterable[tuple[int, int]],
+        read_as: Mapping[int, int | None] | None,
+    ) -> None:
         now = created_at or utc_now()
         with self.write() as session:
             lock_submissions(session)

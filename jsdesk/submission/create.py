@@ -37,8 +37,7 @@ from jsdesk.errors import UserError, os_error_reason
 from jsdesk.forms import Role
 from jsdesk.rules import FormLookup, evaluate, form_by_version, in_form_words
 from jsdesk.storage import Status
-from jsdesk.storage.errors import classify
-from jsdesk.storage.submissions import SubmittedMeanwhile
+from jsdesk.storage.submissions import SubmissionRefused, SubmittedMeanwhile
 from jsdesk.submission import cms
 from jsdesk.submission.container import (
     build_container,
@@ -346,11 +345,9 @@ def create_submission(
             "kommer bare med det som ennå ikke er sendt inn.",
             1,
         ) from exc
-    except UserError as exc:
-        if classify(exc.__cause__ or exc) != "denied":
-            raise  # e.g. the connection broke: whether it was registered is not known
-        # Refused (on a shared database only members of jsdesk_innsender submit): nothing
-        # was registered, so the file must not reach the register either.
+    except SubmissionRefused as exc:
+        # On a shared database only members of jsdesk_innsender submit: nothing was
+        # registered, so the file must not reach the register either.
         path.unlink(missing_ok=True)
         raise UserError(
             f"{exc.message} Innsendingen er ikke registrert, og filen {path.name} er slettet.",
