@@ -16,6 +16,11 @@ from storage_helpers import Installation
 
 from jsdesk.storage import Database
 
+try:
+    from PySide6.QtCore import QSettings
+except ImportError:  # the Windows tests under Wine run without Qt (tests/windows/pytest.ini)
+    QSettings = None
+
 if TYPE_CHECKING:
     from pg_support import PgServer
     from pytestqt.qtbot import QtBot
@@ -56,8 +61,8 @@ def _quicker_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
 def _own_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Window sizes and last folders (QSettings) go to a fresh folder per test, never to
     the user's own settings."""
-    from PySide6.QtCore import QSettings
-
+    if QSettings is None:
+        return
     folder = str(tmp_path_factory.mktemp("qsettings"))
     for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(settings_format, QSettings.Scope.UserScope, folder)

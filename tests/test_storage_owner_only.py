@@ -1,43 +1,68 @@
 """Owner-only ACLs on Windows, read back with the Windows API (pywin32, a dev dependency).
 
-These run on Windows only (the release workflow's test job); on POSIX the same files
-are checked for 0600/0700 by tests/test_storage_trust.py and test_submission_export.py.
+These run on Windows only: in the release workflow's test job on a Windows runner, and
+in CI under Debian's Wine (scripts/windows-tests-wine.sh). On POSIX the same files are
+checked for 0600/0700 by tests/test_storage_trust.py and test_submission_export.py.
 Each file jsdesk makes with personal data or keys must have a protected DACL (nothing
 inherited from the folder) with one entry: full control for the user running jsdesk.
+
+Under Wine less can be seen: Wine keeps no DACL of its own (storing one is a wine-staging
+patch, not in Debian's Wine). It turns the DACL set into the file's unix mode and reads
+back an entry for SYSTEM and one for the owner, plus Everyone when others may read. There
+the check is that nobody but the user (and SYSTEM, which Wine always names) has an entry,
+and that the user has full control: a file jsdesk left as it was made (0644) fails it.
 """
 
 from __future__ import annotations
 
-import os
+import ctypes
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from storage_helpers import FORM_VERSION, PASSPHRASE, new_db, record
+from submission_support import PASSPHRASE as SUBMISSION_PASSPHRASE
+from submission_support import make_template_db
 
 from jsdesk.storage import Database
 from jsdesk.storage.backup import backup_dir, daily_backups
+from jsdesk.submission.create import create_submission, plan_submission
 
-pytestmark = pytest.mark.skipif(os.name != "nt", reason="Windows ACLs")
-
-
-def _user_sid() -> Any:
+if sys.platform == "win32":
+    import ntsecuritycon
     import win32api
     import win32security
 
+pytestmark = pytest.mark.skipif(sys.platform != "win32", reason="Windows ACLs")
+
+_SYSTEM = "S-1-5-18"
+
+
+def _wine_version() -> str | None:
+    """Wine's version when these run under Wine, else None (ntdll names it there)."""
+    if sys.platform != "win32":
+        return None
+    get_version = getattr(ctypes.WinDLL("ntdll"), "wine_get_version", None)
+    if get_version is None:
+        return None
+    get_version.restype = ctypes.c_char_p
+    return str(get_version().decode())
+
+
+def _user_sid() -> Any:
     token = win32security.OpenProcessToken(win32api.GetCurrentProcess(), win32security.TOKEN_QUERY)
     return win32security.GetTokenInformation(token, win32security.TokenUser)[0]
 
 
 def _problems(path: Path, *, folder: bool = False) -> list[str]:
     """What is wrong with ``path``'s DACL for an owner-only file (empty: nothing)."""
-    import ntsecuritycon
-    import win32security
-
     descriptor = win32security.GetFileSecurity(str(path), win32security.DACL_SECURITY_INFORMATION)
     control, _revision = descriptor.GetSecurityDescriptorControl()
     dacl = descriptor.GetSecurityDescriptorDacl()
     problems = []
+    if _wine_version() is not None:
+        return _problems_under_wine(path, dacl)
     if not control & win32security.SE_DACL_PROTECTED:
         problems.append(f"{path.name}: inherits from its folder")
     aces = [dacl.GetAce(i) for i in range(dacl.GetAceCount())]
@@ -53,6 +78,24 @@ def _problems(path: Path, *, folder: bool = False) -> list[str]:
     inherit = ntsecuritycon.OBJECT_INHERIT_ACE | ntsecuritycon.CONTAINER_INHERIT_ACE
     if folder and flags & inherit != inherit:
         problems.append(f"{path.name}: files made in it would not inherit the entry")
+    return problems
+
+
+def _problems_under_wine(path: Path, dacl: Any) -> list[str]:
+    """What Wine can show (its DACL is read back from the unix mode): no entry for anyone
+    but the user and SYSTEM, and full control for the user."""
+    aces = [dacl.GetAce(i) for i in range(dacl.GetAceCount())]
+    user = win32security.ConvertSidToStringSid(_user_sid())
+    problems = []
+    for (ace_type, _flags), mask, sid in aces:
+        name = win32security.ConvertSidToStringSid(sid)
+        if ace_type != ntsecuritycon.ACCESS_ALLOWED_ACE_TYPE:
+            continue
+        if name not in (user, _SYSTEM):
+            account = win32security.LookupAccountSid(None, sid)[0]
+            problems.append(f"{path.name}: {account} ({name}) has access {mask:#x}")
+        elif name == user and mask & ntsecuritycon.FILE_ALL_ACCESS != ntsecuritycon.FILE_ALL_ACCESS:
+            problems.append(f"{path.name}: not full control for the user ({mask:#x})")
     return problems
 
 
@@ -101,11 +144,6 @@ def test_acl__restore__set_aside_copy_and_restored_database_owner_only(tmp_path:
 
 
 def test_acl__unencrypted_test_submission__owner_only(tmp_path: Path) -> None:
-    from submission_support import PASSPHRASE as SUBMISSION_PASSPHRASE
-    from submission_support import make_template_db
-
-    from jsdesk.submission.create import create_submission, plan_submission
-
     template = make_template_db(tmp_path / "mal")
     out = tmp_path / "ut"
     out.mkdir()
