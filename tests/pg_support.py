@@ -148,7 +148,11 @@ def _runner() -> tuple[list[str], int | None, int | None]:
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[PgServer]:
+def running_server(
+    *, keytab: Path | None = None, gss_logins: tuple[str, ...] = (), realm: str = ""
+) -> Iterator[PgServer]:
+    """A server as above; with ``keytab`` (``postgres/localhost``'s key) the ``gss_logins``
+    log in through Kerberos (GSSAPI, over TLS, realm ``realm``) and everyone else by SCRAM."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
@@ -159,9 +163,14 @@ def running_server() -> Iterator[PgServer]:
         ca, cert, key = _write_tls(folder)
         password_file = folder / "pw"
         password_file.write_text(SUPERUSER_PASSWORD + "\n", encoding="utf-8")
+        server_keytab = folder / "postgres.keytab"
+        if keytab is not None:
+            shutil.copyfile(keytab, server_keytab)
+            server_keytab.chmod(0o600)
         if uid is not None and gid is not None:
-            for path in (folder, cert, key, password_file):
-                os.chown(path, uid, gid)
+            for path in (folder, cert, key, password_file, server_keytab):
+                if path.exists():
+                    os.chown(path, uid, gid)
         folder.chmod(0o700)
         env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
         subprocess.run(
@@ -193,10 +202,16 @@ def running_server() -> Iterator[PgServer]:
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                 "max_connections = 60\n"
             )
+            if keytab is not None:
+                conf.write(f"krb_server_keyfile = '{server_keytab}'\n")
+        gss = "".join(
+            f"hostssl all {login} 127.0.0.1/32 gss include_realm=0 krb_realm={realm}\n"
+            for login in gss_logins
+        )
         (data / "pg_hba.conf").write_text(
             "local all all scram-sha-256\n"
             "hostnossl all all 0.0.0.0/0 reject\n"
-            "hostssl all all 127.0.0.1/32 scram-sha-256\n",
+            f"{gss}hostssl all all 127.0.0.1/32 scram-sha-256\n",
             encoding="utf-8",
         )
         log = folder / "server.log"

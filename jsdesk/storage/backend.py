@@ -68,7 +68,13 @@ def server_url(url: str, password: str | None = None) -> URL:
             "ukryptert. Be IT om serverens CA-sertifikat og oppgi det med sslrootcert=FIL.",
             2,
         )
-    parsed = make_url(_sqlalchemy_url(url)).update_query_dict({"sslmode": "verify-full"})
+    settings = {"sslmode": "verify-full"}
+    if "gssencmode" not in query:
+        # TLS carries the connection; Kerberos (pg_hba ``gss``) is only a way to log in.
+        # Said outright, since libpq's default differs: "prefer" where it has GSSAPI
+        # (psycopg's Linux wheel), "disable" where it has SSPI only (its Windows wheel).
+        settings["gssencmode"] = "disable"
+    parsed = make_url(_sqlalchemy_url(url)).update_query_dict(settings)
     if password:
         parsed = parsed.set(password=password)
     return parsed
