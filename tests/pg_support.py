@@ -12,7 +12,6 @@ import contextlib
 import datetime
 import ipaddress
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -140,6 +139,8 @@ def _runner() -> tuple[list[str], int | None, int | None]:
     """How to run the server's programs: as ourselves, or (as root) as user ``postgres``."""
     if os.geteuid() != 0:
         return [], None, None
+    import pwd  # POSIX only: the Windows tests import this module through storage_helpers
+
     try:
         user = pwd.getpwnam("postgres")
     except KeyError as exc:
