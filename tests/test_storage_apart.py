@@ -5,7 +5,9 @@ The local SQLCipher file and the shared PostgreSQL database differ only behind
 PostgreSQL implementation). Every other module: imports no database driver, none of the
 modules that hold one back end's details (its connection, key slots, lock, backups,
 error codes, sessions), writes no back-end SQL (pragmas, SQLite's or PostgreSQL's
-catalogues), and never asks an open database which back end it is on.
+catalogues), never asks an open database which back end it is on, and never tells a
+shared database from a file by its name (``startswith("postgresql")``, a URL's scheme):
+it asks ``jsdesk.storage`` (``database_target``, ``default_target``) instead.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ BACK_END_MODULES = (
 BACK_END_SQL = ("PRAGMA", "sqlite_master", "pg_catalog", "pg_class", "pg_roles", "pg_advisory")
 # What an open database says about its back end (inside storage only).
 BACK_END_ATTRIBUTES = ("backend", "dialect")
+# Telling a shared database from a file by its name: a URL's scheme, asked by hand.
+SCHEMES = ("postgres", "sqlite")
+STRING_TESTS = ("startswith", "endswith", "removeprefix", "partition", "find", "index")
+URL_PARTS = ("scheme",)
 
 
 def _outside_storage() -> Iterator[Path]:
@@ -69,7 +75,31 @@ def _breaches(path: Path) -> list[str]:
                 found.append(f"{node.lineno}: SQL of one back end ({', '.join(words)})")
         if isinstance(node, ast.Attribute) and node.attr in BACK_END_ATTRIBUTES:
             found.append(f"{node.lineno}: asks .{node.attr}")
+        if isinstance(node, ast.Attribute) and node.attr in URL_PARTS:
+            found.append(f"{node.lineno}: reads a URL's .{node.attr}")
+        if _tests_for_scheme(node):
+            found.append(f"{node.lineno}: tests whether the database is a URL")
     return found
+
+
+def _names_scheme(node: ast.AST) -> bool:
+    """A string constant (or one in a tuple) that starts like a database URL."""
+    return any(
+        isinstance(part, ast.Constant)
+        and isinstance(part.value, str)
+        and part.value.lower().startswith(SCHEMES)
+        for part in ast.walk(node)
+    )
+
+
+def _tests_for_scheme(node: ast.AST) -> bool:
+    """``x.startswith("postgresql:")``, ``"postgres" in x``, ``scheme == "postgresql"``…:
+    the back end guessed from the location instead of asked of ``jsdesk.storage``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in STRING_TESTS and any(_names_scheme(a) for a in node.args)
+    if isinstance(node, ast.Compare):
+        return any(_names_scheme(part) for part in (node.left, *node.comparators))
+    return False
 
 
 @pytest.mark.parametrize(
@@ -89,14 +119,36 @@ def test_check__finds_each_kind_of_breach(tmp_path: Path) -> None:
         "from psycopg import sql\n"
         "def f(db, conn):\n"
         "    conn.execute('PRAGMA cipher_version')\n"
-        "    return db.backend.shared\n",
+        "    return db.backend.shared\n"
+        "def g(text):\n"
+        "    return text.startswith(('postgresql:', 'postgres:'))\n"
+        "def h(text):\n"
+        "    return urlsplit(text).scheme == 'postgresql' or 'sqlite' in text\n",
         encoding="utf-8",
     )
-    assert [b.split(": ", 1)[1] for b in _breaches(module)] == [
-        "imports sqlcipher3",
-        "imports jsdesk.storage.keys",
-        "imports jsdesk.storage.backup",
-        "imports psycopg",
-        "SQL of one back end (PRAGMA)",
-        "asks .backend",
-    ]
+    assert sorted(b.split(": ", 1)[1] for b in _breaches(module)) == sorted(
+        [
+            "imports sqlcipher3",
+            "imports jsdesk.storage.keys",
+            "imports jsdesk.storage.backup",
+            "imports psycopg",
+            "SQL of one back end (PRAGMA)",
+            "asks .backend",
+            "tests whether the database is a URL",  # startswith
+            "reads a URL's .scheme",
+            "tests whether the database is a URL",  # == 'postgresql'
+            "tests whether the database is a URL",  # 'sqlite' in text
+        ]
+    )
+
+
+def test_check__a_url_built_or_shown__no_breach(tmp_path: Path) -> None:
+    """Building the first-start form's URL or naming the scheme in help text is no test."""
+    module = tmp_path / "lov.py"
+    module.write_text(
+        "def url(user, host):\n"
+        "    return f'postgresql://{user}@{host}/jsdesk'\n"
+        "HELP = 'postgresql://EIER@VERT/DATABASE'\n",
+        encoding="utf-8",
+    )
+    assert _breaches(module) == []

@@ -23,9 +23,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from jsdesk.commands.db import add_db_argument, db_path, db_url, open_database
+from jsdesk.commands.db import add_db_argument, db_target, open_database
 from jsdesk.errors import ExitCode, UserError, os_error_reason
-from jsdesk.storage import refused_for_rights, shared_local_folder
+from jsdesk.storage import refused_for_rights
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.credentials import (
     create_test_credentials,
@@ -85,10 +85,7 @@ def load_p12_file(path: Path) -> Any:
 def installation_folder(args: argparse.Namespace) -> Path:
     """The folder on this machine that holds ``trust/`` and ``crl/``: beside the local
     file, or the shared database's own folder in the user's data folder."""
-    url = db_url(args)
-    if url is not None:
-        return shared_local_folder(url)
-    return db_path(args).parent
+    return db_target(args).local_folder
 
 
 @contextlib.contextmanager
@@ -98,7 +95,7 @@ def _installation_wide(args: argparse.Namespace, what: str) -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        if db_url(args) is None or not refused_for_rights(exc):
+        if db_target(args).local_file is not None or not refused_for_rights(exc):
             raise
         raise UserError(
             f"{what} gjelder alle som bruker den felles databasen, og bare IT kan endre det "
@@ -109,7 +106,7 @@ def _installation_wide(args: argparse.Namespace, what: str) -> Iterator[None]:
 
 def _where_kept(args: argparse.Namespace) -> str:
     """Where ``cert import``/``create-test`` keep the signing key, for the user."""
-    if db_url(args) is None:
+    if db_target(args).local_file is not None:
         return "(nøkkelen kryptert i databasen)"
     return (
         f"på denne maskinen i {installation_folder(args)}, bare lesbart for din bruker "

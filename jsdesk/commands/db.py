@@ -19,65 +19,55 @@ from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
 from jsdesk.domain.period import Period
 from jsdesk.errors import ExitCode, UserError, exit_at_least
 from jsdesk.storage import (
+    Backend,
     Database,
     check_passphrase,
-    default_db_path,
-    is_shared_target,
-    server_backup_command,
-    shown_target,
+    database_target,
+    default_target,
 )
 
 PASSPHRASE_ENV = "JSDESK_PASSPHRASE"
 
 
-def _db_target(text: str) -> Path | str:
-    return text if is_shared_target(text) else Path(text)
-
-
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=_db_target,
+        type=database_target,
         metavar="FIL|URL",
         help="databasefilen, eller en felles database postgresql://… (standard: JSDESK_DB "
         "eller jsdesk.db i brukerens datamappe)",
     )
 
 
-def db_url(args: argparse.Namespace) -> str | None:
-    """The shared database's URL when ``--db`` or ``JSDESK_DB`` names one, else None."""
-    given = getattr(args, "db", None)
-    if isinstance(given, str):
-        return given
-    env = os.environ.get("JSDESK_DB")
-    if given is None and env and is_shared_target(env):
-        return env
-    return None
+def db_target(args: argparse.Namespace) -> Backend:
+    """The database ``--db`` names, else ``JSDESK_DB``'s, else the user's local file."""
+    given: Backend | None = getattr(args, "db", None)
+    return given if given is not None else default_target()
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    url = db_url(args)
-    if url is not None:
+    """The local database file; refused for a shared database (IT's, on the server)."""
+    path = db_target(args).local_file
+    if path is None:
         raise UserError(
             "Dette gjelder bare en lokal databasefil, ikke den felles databasen. Den felles "
             "databasen settes opp og tas vare på av IT (se «jsdesk server» og docs/server.md).",
             2,
         )
-    given: Path | None = getattr(args, "db", None)
-    return given if given is not None else default_db_path()
+    return path
 
 
-def ask_login_password(url: str) -> str | None:
+def ask_login_password(target: Backend) -> str | None:
     """The password for a shared database: ``JSDESK_PASSPHRASE``, a prompt in a terminal,
     or None (libpq then looks in the URL, ``PGPASSWORD`` and ``~/.pgpass``)."""
     env = os.environ.get(PASSPHRASE_ENV)
     if env:
         return env
-    if shown_target(url) != shown_target(url, password=True):
+    if target.password_in_location:
         return None  # the URL has it
     if os.environ.get("PGPASSWORD") or not sys.stdin.isatty():
         return None
-    return getpass.getpass(f"Passord for {shown_target(url)}: ")
+    return getpass.getpass(f"Passord for {target.label}: ")
 
 
 def ask_secret(prompt: str) -> str:
@@ -122,18 +112,18 @@ def open_database(args: argparse.Namespace, *, allow_damaged: bool = False) -> A
     ``allow_damaged`` (``db check`` reports the damage itself).
     """
 
-    url = db_url(args)
-    if url is not None:
-        shared = Database.connect(url, ask_login_password(url))
-        if shared.must_change_password:
-            print(
-                "Merk: du bruker fortsatt engangspassordet. Velg ditt eget med «jsdesk db "
-                "change-passphrase» (eller første gang du åpner jsdesk).",
-                file=sys.stderr,
-            )
-        return shared
-    path = db_path(args)
-    db = Database.open(path, ask_secret(f"Passordfrase for {path}: "))
+    target = db_target(args)
+    if target.local_file is None:
+        secret = ask_login_password(target)
+    else:
+        secret = ask_secret(f"Passordfrase for {target.label}: ")
+    db = Database.open_target(target, secret)
+    if db.must_change_password:
+        print(
+            "Merk: du bruker fortsatt engangspassordet. Velg ditt eget med «jsdesk db "
+            "change-passphrase» (eller første gang du åpner jsdesk).",
+            file=sys.stderr,
+        )
     if db.damage is not None and not allow_damaged:
         db.close()
         raise UserError(db.damage, 4)
@@ -202,8 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     with open_database(args, allow_damaged=True) as db:
         report = db.check()
     problems = [line for line in report.integrity if line != "ok"]
-    label = "Databasen" if db_url(args) is not None else "SQLite-integritet"
-    print(f"{label}: {'ok' if not problems else 'FEIL'}")
+    print(f"{report.checked}: {'ok' if not problems else 'FEIL'}")
     for line in problems[:20]:
         print(f"  {line}")
     print(
@@ -221,14 +210,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    url = db_url(args)
-    if url is not None:
-        print(
-            "Den felles databasen sikkerhetskopieres på serveren, ikke av jsdesk. IT tar "
-            "kopien med pg_dump (med eierens innlogging), for eksempel hver natt:"
-        )
-        print(f"    {server_backup_command(url)}")
-        print("Se docs/server.md, «Sikkerhetskopier», for gjenoppretting og oppbevaring.")
+    instructions = db_target(args).backup_instructions()
+    if instructions is not None:  # the server's job (a shared database)
+        print("\n".join(instructions))
         return 0
     with open_database(args) as db:
         target = args.path
@@ -308,11 +292,10 @@ def _wants_rekey(args: argparse.Namespace) -> bool:
 
 
 def cmd_change_passphrase(args: argparse.Namespace) -> int:
-    url = db_url(args)
-    if url is not None:
+    if db_target(args).local_file is None:
         # A shared database: the caseworker's own login gets the new password.
         with open_database(args) as shared:
-            shared.change_login_password(ask_new_passphrase("JSDESK_NEW_PASSPHRASE"))
+            shared.change_passphrase(ask_new_passphrase("JSDESK_NEW_PASSPHRASE"))
         print("Passordet for innloggingen din til den felles databasen er endret.")
         return 0
     path = db_path(args)

@@ -12,8 +12,9 @@ import argparse
 import sys
 from typing import Any
 
-from jsdesk.commands.db import check_municipality, db_url
+from jsdesk.commands.db import check_municipality
 from jsdesk.errors import UserError
+from jsdesk.storage import default_target
 from jsdesk.storage.server import add_user, init_server, remove_user
 
 
@@ -24,10 +25,12 @@ def _bydel(text: str) -> str:
 
 
 def _owner_url(args: argparse.Namespace) -> str:
-    url: str | None = args.url or db_url(argparse.Namespace())
-    if url is None:
+    if args.url:
+        return str(args.url)
+    target = default_target()  # JSDESK_DB, when it names a shared database
+    if target.local_file is not None:
         raise UserError("Oppgi den felles databasen med --url URL (eller JSDESK_DB=URL).", 2)
-    return url
+    return str(target.location)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -7,16 +7,21 @@ Public API (see docs/storage.md and CONTRACTS.md)::
         -> (Database, recovery_key)
     Database.open(path, secret) -> Database      # passphrase or recovery key
     Database.connect(url, password) -> Database  # a shared PostgreSQL database
+    database_target(path_or_url) / default_target() -> Backend  # what --db/JSDESK_DB name
+    Database.open_target(target, secret) -> Database  # either of the two
 """
 
-from jsdesk.storage.backend import is_url as is_shared_target
-from jsdesk.storage.backend import pg_dump_command as server_backup_command
-from jsdesk.storage.backend import postgres_client
+from jsdesk.storage.backend import Backend, database_target, postgres_client
 from jsdesk.storage.backend import shown_url as shown_target
 from jsdesk.storage.connection import sqlcipher_versions
-from jsdesk.storage.database import CheckReport, Database, Settings, default_db_path
+from jsdesk.storage.database import (
+    CheckReport,
+    Database,
+    Settings,
+    default_db_path,
+    default_target,
+)
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
-from jsdesk.storage.local_store import shared_local_folder
 from jsdesk.storage.models import Status
 from jsdesk.storage.settings import refused_for_rights
 from jsdesk.storage.types import (
@@ -33,6 +38,7 @@ from jsdesk.storage.types import (
 __all__ = [
     "MIN_PASSPHRASE_LENGTH",
     "AcceptedWarningInfo",
+    "Backend",
     "CheckReport",
     "Database",
     "FieldConflict",
@@ -45,12 +51,11 @@ __all__ = [
     "Status",
     "SubmissionInfo",
     "check_passphrase",
+    "database_target",
     "default_db_path",
-    "is_shared_target",
+    "default_target",
     "postgres_client",
     "refused_for_rights",
-    "server_backup_command",
-    "shared_local_folder",
     "shown_target",
     "sqlcipher_versions",
 ]

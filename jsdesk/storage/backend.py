@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from jsdesk.errors import UserError
 from jsdesk.storage.errors import classify, restore_hint, translate_errors
+from jsdesk.storage.local_store import shared_local_folder
+from jsdesk.storage.lock import acquire_lock
 from jsdesk.storage.models import AuditEvent, Participation
 
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -110,6 +112,56 @@ class Backend:
     def label(self) -> str:
         raise NotImplementedError
 
+    @property
+    def location(self) -> str | Path:
+        """What names the database: the local file's path, or the shared one's URL."""
+        raise NotImplementedError
+
+    @property
+    def local_file(self) -> Path | None:
+        """The database file on this machine, or None (a shared database is the server's)."""
+        return None
+
+    @property
+    def local_folder(self) -> Path:
+        """This machine's folder for what never goes into a shared database (trust
+        anchors, revocation lists, a submitter's signing key)."""
+        raise NotImplementedError
+
+    @property
+    def password_in_location(self) -> bool:
+        """True when the location itself holds the secret (a URL with a password)."""
+        return False
+
+    @property
+    def integrity_label(self) -> str:
+        """What ``db check``'s first line names as checked."""
+        raise NotImplementedError
+
+    def backup_instructions(self) -> list[str] | None:
+        """Lines telling who backs up this database when jsdesk does not (None: it does)."""
+        return None
+
+    def lock(self, *, create_folder: bool = False) -> Any:
+        """The single-instance lock, taken (None where many users share the database)."""
+        return None
+
+    def change_secret(self, db: Any, new: str, *, rekey: bool) -> str | None:
+        """A new passphrase or login password; returns a new recovery key, if one was made."""
+        raise NotImplementedError
+
+    def recovery_key_confirmed(self, db: Any) -> bool:
+        """False while a recovery key shown to the user awaits confirmation."""
+        return True
+
+    def new_recovery_key(self, db: Any) -> str:
+        """A new recovery key (the old one stops working); it awaits confirmation."""
+        raise NotImplementedError
+
+    def confirm_recovery_key(self, db: Any) -> None:
+        """The user has kept the recovery key."""
+        return None
+
     def translate(self) -> AbstractContextManager[None]:
         """Failures of this back end's environment as ``UserError`` in Bokmål."""
         raise NotImplementedError
@@ -166,6 +218,40 @@ class SqliteBackend(Backend):
     def label(self) -> str:
         return str(self.path)
 
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    @property
+    def local_file(self) -> Path:
+        return self.path
+
+    @property
+    def local_folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def integrity_label(self) -> str:
+        return "SQLite-integritet"
+
+    def lock(self, *, create_folder: bool = False) -> Any:
+        # One process per file: a second jsdesk is told which one holds it (lock.py).
+        return acquire_lock(self.path, create_folder=create_folder)
+
+    def change_secret(self, db: Any, new: str, *, rekey: bool) -> str | None:
+        # The key file's slots: rewrapped, or (rekey) a new database key (keys.py).
+        made: str | None = db._change_key_slots(new, rekey=rekey)
+        return made
+
+    def recovery_key_confirmed(self, db: Any) -> bool:
+        return bool(db._recovery_slot_confirmed())
+
+    def new_recovery_key(self, db: Any) -> str:
+        return str(db._new_recovery_slot())
+
+    def confirm_recovery_key(self, db: Any) -> None:
+        db._confirm_recovery_slot()
+
     def translate(self) -> AbstractContextManager[None]:
         return translate_errors(self.path)
 
@@ -212,6 +298,14 @@ class SqliteBackend(Backend):
         return integrity
 
 
+def database_target(location: str | Path) -> Backend:
+    """The back end ``location`` names (``--db``, ``JSDESK_DB``): a ``postgresql://`` URL
+    is a shared database, anything else the local file at that path."""
+    if is_url(location):
+        return PostgresBackend(str(location))
+    return SqliteBackend(Path(location).expanduser())
+
+
 def backend_of(session: Session) -> Backend:
     """The back end a session writes to (the audit and id helpers take a session)."""
     bind = session.get_bind()
@@ -231,6 +325,43 @@ class PostgresBackend(Backend):
     @property
     def label(self) -> str:
         return shown_url(self.url)
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    @property
+    def local_folder(self) -> Path:
+        return shared_local_folder(self.url)
+
+    @property
+    def password_in_location(self) -> bool:
+        return shown_url(self.url) != shown_url(self.url, password=True)
+
+    @property
+    def integrity_label(self) -> str:
+        return "Databasen"
+
+    def backup_instructions(self) -> list[str]:
+        return [
+            "Den felles databasen sikkerhetskopieres på serveren, ikke av jsdesk. IT tar "
+            "kopien med pg_dump (med eierens innlogging), for eksempel hver natt:",
+            f"    {pg_dump_command(self.url)}",
+            "Se docs/server.md, «Sikkerhetskopier», for gjenoppretting og oppbevaring.",
+        ]
+
+    def change_secret(self, db: Any, new: str, *, rekey: bool) -> str | None:
+        # The caseworker's own login gets the new password; there is no database key to
+        # renew (the server holds the data), so ``rekey`` changes nothing more.
+        db.change_login_password(new)
+        return None
+
+    def new_recovery_key(self, db: Any) -> str:
+        raise UserError(
+            "Den felles databasen har ingen gjenopprettingsnøkkel: har du glemt passordet, "
+            "gir IT deg et nytt engangspassord («jsdesk server add-user»). Ingenting er endret.",
+            2,
+        )
 
     def translate(self) -> AbstractContextManager[None]:
         return translate_server_errors(self.url)

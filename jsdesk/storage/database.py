@@ -27,7 +27,10 @@ from jsdesk.errors import UserError
 from jsdesk.storage import audit, backup, schema
 from jsdesk.storage.audit import AuditMixin
 from jsdesk.storage.backend import (
+    Backend,
     PostgresBackend,
+    SqliteBackend,
+    database_target,
     make_server_engine,
     set_login_password,
     translate_server_errors,
@@ -50,8 +53,7 @@ from jsdesk.storage.keys import (
     KeysMixin,
     unlock_key,
 )
-from jsdesk.storage.local_store import LocalSettings, shared_local_folder
-from jsdesk.storage.lock import acquire_lock
+from jsdesk.storage.local_store import LocalSettings
 from jsdesk.storage.models import utc_now
 from jsdesk.storage.owner_only import restrict_existing
 from jsdesk.storage.participations import (
@@ -72,7 +74,14 @@ from jsdesk.storage.submissions import SubmissionsMixin
 
 log = logging.getLogger("jsdesk.storage")
 
-__all__ = ["CheckReport", "Database", "RestorePreview", "Settings", "default_db_path"]
+__all__ = [
+    "CheckReport",
+    "Database",
+    "RestorePreview",
+    "Settings",
+    "default_db_path",
+    "default_target",
+]
 
 
 def default_db_path() -> Path:
@@ -81,6 +90,13 @@ def default_db_path() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(user_data_dir("jsdesk", appauthor=False)) / "jsdesk.db"
+
+
+def default_target() -> Backend:
+    """The database ``JSDESK_DB`` names (a path, or a shared database's URL), else the
+    local file in the user's data folder."""
+    env = os.environ.get("JSDESK_DB")
+    return database_target(env) if env else SqliteBackend(default_db_path())
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class CheckReport:
     revision: str | None
     head: str
     advice: str  # what to do when it is not ok (restore a backup, or ask IT)
+    checked: str  # what ``integrity`` checked (SQLite's integrity, or the shared database)
 
     @property
     def ok(self) -> bool:
@@ -135,7 +152,7 @@ class Database(
         key_file, db_key, recovery_key = KeyFile.create(passphrase)
         if not recovery_confirmed:
             key_file.extra[RECOVERY_UNCONFIRMED] = True
-        lock = acquire_lock(path, create_folder=True)
+        lock = SqliteBackend(path).lock(create_folder=True)
         try:
             with translate_errors(path):
                 key_file.write(key_file_path(path))
@@ -179,7 +196,7 @@ class Database(
                 f"gjenopprett en sikkerhetskopi med «jsdesk db restore FIL».",
                 2,
             )
-        lock = acquire_lock(path)
+        lock = SqliteBackend(path).lock()
         try:
             backup.remove_partial_files(path)  # left by a backup or restore that was killed
             stuck = recover_sidecar_modes(path)
@@ -250,14 +267,24 @@ class Database(
             raise
         return db
 
+    @classmethod
+    def open_target(
+        cls, target: Backend, secret: str | None, *, daily_backup: bool = True
+    ) -> Database:
+        """Open the database ``target`` names (``database_target``, ``default_target``):
+        the local file with its passphrase or recovery key, or a shared database with the
+        login's password (None: the URL's, ``PGPASSWORD`` or libpq's password file)."""
+        if isinstance(target, PostgresBackend):
+            return cls.connect(target.url, secret)
+        assert isinstance(target, SqliteBackend)
+        return cls.open(target.path, secret or "", daily_backup=daily_backup)
+
     @property
     def local_folder(self) -> Path:
         """This machine's folder for what never goes into a shared database (trust
         anchors, revocation lists): beside the local file, or the shared database's own
         folder in the user's data folder."""
-        if isinstance(self.backend, PostgresBackend):
-            return shared_local_folder(self.backend.url)
-        return self.path.parent
+        return self.backend.local_folder
 
     @property
     def signing_store(self) -> Database | LocalSettings:
@@ -368,7 +395,7 @@ class Database(
         path, backup_path = Path(path), Path(backup_path)
         if not backup_path.is_file():
             raise UserError(f"Fant ikke sikkerhetskopien {backup_path}.", 2)
-        lock = acquire_lock(path, create_folder=True)
+        lock = SqliteBackend(path).lock(create_folder=True)
         try:
             key_path = key_file_path(path)
             if not key_path.exists():
@@ -443,6 +470,7 @@ class Database(
             revision=revision,
             head=schema.HEAD_REVISION,
             advice=self.backend.damage_advice(),
+            checked=self.backend.integrity_label,
         )
 
     @property

@@ -465,13 +465,17 @@ class KeysMixin(DatabaseCore):
     def change_passphrase(self, new_passphrase: str, *, rekey: bool = False) -> str | None:
         """A new passphrase; with ``rekey`` also a new database key and recovery key.
 
-        Without ``rekey`` the database key is only rewrapped: the recovery key
-        still works, and so does any copy of the key file with the OLD
+        On the local file: without ``rekey`` the database key is only rewrapped: the
+        recovery key still works, and so does any copy of the key file with the OLD
         passphrase (a key file next to a backup on a USB stick). With ``rekey``
         the database and its backups are re-encrypted under a new random key
         and a new recovery key is returned (show it once): old key-file copies
-        open nothing any more.
+        open nothing any more. On a shared database: the login's own password.
         """
+        return self.backend.change_secret(self, new_passphrase, rekey=rekey)
+
+    def _change_key_slots(self, new_passphrase: str, *, rekey: bool) -> str | None:
+        """The local file's key slots under a new passphrase (``change_passphrase``)."""
         if rekey:
             return self._rekey(new_passphrase)
         key_path = key_file_path(self.path)
@@ -487,10 +491,20 @@ class KeysMixin(DatabaseCore):
     @property
     def recovery_key_confirmed(self) -> bool:
         """False while the recovery key shown at creation has not been confirmed."""
-        return not KeyFile.read(key_file_path(self.path)).extra.get(RECOVERY_UNCONFIRMED)
+        return self.backend.recovery_key_confirmed(self)
 
     def new_recovery_key(self) -> str:
         """Replace the recovery key (the old one stops working); it awaits confirmation."""
+        return self.backend.new_recovery_key(self)
+
+    def confirm_recovery_key(self) -> None:
+        """The user has kept the recovery key: the database may be used."""
+        self.backend.confirm_recovery_key(self)
+
+    def _recovery_slot_confirmed(self) -> bool:
+        return not KeyFile.read(key_file_path(self.path)).extra.get(RECOVERY_UNCONFIRMED)
+
+    def _new_recovery_slot(self) -> str:
         key_path = key_file_path(self.path)
         key_file = KeyFile.read(key_path)
         recovery_key = new_recovery_key()
@@ -503,8 +517,7 @@ class KeysMixin(DatabaseCore):
         self._record_event("ny gjenopprettingsnøkkel")
         return recovery_key
 
-    def confirm_recovery_key(self) -> None:
-        """The user has kept the recovery key: the database may be used."""
+    def _confirm_recovery_slot(self) -> None:
         key_path = key_file_path(self.path)
         key_file = KeyFile.read(key_path)
         if key_file.extra.pop(RECOVERY_UNCONFIRMED, None) is None:

@@ -56,12 +56,10 @@ def parse_options(argv: list[str]) -> Options:
             "(skjemaet prøves da på en midlertidig database).",
             ExitCode.USAGE,
         )
-    # A shared database's URL (jsdesk.storage.backend.URL_SCHEMES); storage itself is
-    # imported only after the first window is shown.
-    url = args.db if args.db and args.db.startswith(("postgresql:", "postgres:")) else None
+    # Whether --db names a file or a shared database is storage's to tell (imported
+    # only after the first window is shown).
     return Options(
-        db_path=Path(args.db) if args.db and url is None else None,
-        db_url=url,
+        db=args.db,
         form_path=args.form,
         sandbox=args.sandbox,
         startup_probe=args.startup_probe,

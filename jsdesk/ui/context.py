@@ -22,11 +22,10 @@ IDLE_SETTING = "idle_lock_minutes"
 
 
 class Options(NamedTuple):
-    db_path: Path | None
+    db: str | None  # --db as given: a file, or a shared database (storage tells them apart)
     form_path: Path | None
     sandbox: bool
     startup_probe: bool = False  # benchmarks: show the first window, print the time, exit
-    db_url: str | None = None  # a shared database (postgresql://…)
 
 
 class AppContext(QObject):
@@ -37,8 +36,8 @@ class AppContext(QObject):
     def __init__(self, options: Options) -> None:
         super().__init__()
         self.options = options
-        self.db_path: Path | None = options.db_path
-        self.db_url: str | None = options.db_url
+        self.db_path: Path | None = None  # the local file, once start-up has chosen
+        self.db_url: str | None = None  # or the shared database (postgresql://…)
         self.db: Database | None = None
         self.pilot_form: FormDefinition | None = None
         self._secret: str | None = None

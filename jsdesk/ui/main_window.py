@@ -340,20 +340,18 @@ class MainWindow(QMainWindow):
         if self.context.options.sandbox:
             self._start_sandbox()
             return
-        from jsdesk.storage import default_db_path, is_shared_target, shown_target
+        from jsdesk.storage import database_target, default_target, shown_target
 
-        env = os.environ.get("JSDESK_DB", "")
-        url = self.context.options.db_url or (
-            env if self.context.options.db_path is None and is_shared_target(env) else None
-        )
-        if url is not None:
+        given = self.context.options.db or os.environ.get("JSDESK_DB", "")
+        target = default_target() if not given else database_target(given)
+        if target.local_file is None:
             # A shared database: the caseworker's own login (password from the URL, the
             # environment or libpq's files); the server keeps the data and its backups.
-            self.context.db_url = url
+            self.context.db_url = str(target.location)
             self.unlock(os.environ.get(PASSPHRASE_ENV, ""))
             return
         chosen = stored_settings().value(SHARED_DB_SETTING)
-        if self.context.options.db_path is None and not env and isinstance(chosen, str):
+        if not given and isinstance(chosen, str):
             # «Felles database» was chosen at the first start: the caseworker's password
             # is asked for at every start (it is never stored).
             self.context.db_url = chosen
@@ -365,7 +363,7 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.unlock_panel)
             self.unlock_panel.secret.setFocus()
             return
-        path = self.context.options.db_path or default_db_path()
+        path = target.local_file
         self.context.db_path = path
         if not path.exists():
             self._show_setup()
