@@ -217,6 +217,16 @@ def any_db(installation: Installation) -> Iterator[Database]:
 
 
 @pytest.fixture
+def cli_installation(installation: Installation, monkeypatch: pytest.MonkeyPatch) -> Installation:
+    """A test installation on each back end (Oslo, bydel 030101) that ``jsdesk`` commands
+    open without ``--db``: ``JSDESK_DB`` names it, ``JSDESK_PASSPHRASE`` unlocks it."""
+    installation.create().close()
+    monkeypatch.setenv("JSDESK_DB", str(installation.target))
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
+    return installation
+
+
+@pytest.fixture
 def app_installation(tmp_path: Path) -> Installation:
     """The installation ``app_window`` opens: a local file, unlocked with the GUI tests'
     passphrase. A test module whose GUI tests run on both back ends overrides it with the

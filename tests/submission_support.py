@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,6 +21,9 @@ from jsdesk import __version__
 from jsdesk.submission.container import build_container
 from jsdesk.submission.credentials import SigningCredentials, create_test_credentials
 from jsdesk.submission.payload import encode_payload
+
+if TYPE_CHECKING:
+    from jsdesk.storage import Database
 
 
 def credentials(name: str = "signer") -> SigningCredentials:
@@ -99,10 +103,7 @@ PASSPHRASE = "korrekt hest batteri stift"
 
 def make_template_db(folder: Path, *, records: int = 30, test_installation: bool = True) -> Path:
     """A database with demo records and a test signing certificate; copy it per test."""
-    from jsdesk.demo import generate_records
-    from jsdesk.rules import default_form
     from jsdesk.storage import Database
-    from jsdesk.submission.credentials import save_credentials
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "jsdesk.db"
@@ -114,10 +115,19 @@ def make_template_db(folder: Path, *, records: int = 30, test_installation: bool
         test_installation=test_installation,
     )
     with db:
-        db.import_records(generate_records(records, 7), form_version=default_form().version)
-        if test_installation:
-            save_credentials(db, credentials())
+        fill(db, records=records, test_installation=test_installation)
     return path
+
+
+def fill(db: Database, *, records: int, test_installation: bool = True) -> None:
+    """Demo records and (on a test installation) a test signing certificate in ``db``."""
+    from jsdesk.demo import generate_records
+    from jsdesk.rules import default_form
+    from jsdesk.submission.credentials import save_credentials
+
+    db.import_records(generate_records(records, 7), form_version=default_form().version)
+    if test_installation:
+        save_credentials(db.signing_store, credentials())
 
 
 def copy_db(template: Path, folder: Path) -> Path:

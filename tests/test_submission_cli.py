@@ -1,4 +1,5 @@
-"""``jsdesk submission`` and ``jsdesk cert`` on the command line."""
+"""``jsdesk submission`` and ``jsdesk cert`` on the command line, on both back ends (on a
+shared database as a login that may submit, ``jsdesk_innsender``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from submission_support import PASSPHRASE, copy_db, credentials, flip, make_template_db
+from storage_helpers import Installation
+from submission_support import PASSPHRASE, copy_db, credentials, fill, flip, make_template_db
 
 from jsdesk.cli import main
 from jsdesk.submission.credentials import to_pkcs12
@@ -25,10 +27,23 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def env(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = copy_db(template, tmp_path / "db")
-    monkeypatch.setenv("JSDESK_DB", str(path))
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+def env(
+    installation: Installation,
+    template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """The 20 demo records and a signing certificate on each back end: a copy of the
+    local file, or a shared database (Oslo, the whole municipality) the submitter's login
+    fills; ``jsdesk`` finds it through ``JSDESK_DB``."""
+    if installation.backend == "sqlite":
+        target, secret = str(copy_db(template, tmp_path / "db")), PASSPHRASE
+    else:
+        with installation.create(bydel=None) as db:
+            fill(db, records=20)
+        target, secret = str(installation.target), installation.secret
+    monkeypatch.setenv("JSDESK_DB", target)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", secret)
     monkeypatch.delenv("JSDESK_P12_PASSWORD", raising=False)
     (tmp_path / "ut").mkdir()
     return tmp_path
