@@ -150,10 +150,16 @@ def _runner() -> tuple[list[str], int | None, int | None]:
 
 @contextlib.contextmanager
 def running_server(
-    *, keytab: Path | None = None, gss_logins: tuple[str, ...] = (), realm: str = ""
+    *,
+    keytab: Path | None = None,
+    gss_logins: tuple[str, ...] = (),
+    realm: str = "",
+    tls: bool = True,
 ) -> Iterator[PgServer]:
     """A server as above; with ``keytab`` (``postgres/localhost``'s key) the ``gss_logins``
-    log in through Kerberos (GSSAPI, over TLS, realm ``realm``) and everyone else by SCRAM."""
+    log in through Kerberos (GSSAPI, over TLS, realm ``realm``) and everyone else by SCRAM.
+    ``tls=False`` starts one as an old set-up without TLS would be (``ssl = off``, plain
+    connections allowed), for the client's refusal."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
@@ -199,8 +205,8 @@ def running_server(
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {port}\n"
                 f"unix_socket_directories = '{folder}'\n"
-                f"ssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                + (f"ssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n" if tls else "")
+                + "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                 "max_connections = 60\n"
             )
             if keytab is not None:
@@ -211,8 +217,12 @@ def running_server(
         )
         (data / "pg_hba.conf").write_text(
             "local all all scram-sha-256\n"
-            "hostnossl all all 0.0.0.0/0 reject\n"
-            f"{gss}hostssl all all 127.0.0.1/32 scram-sha-256\n",
+            + (
+                "hostnossl all all 0.0.0.0/0 reject\n"
+                f"{gss}hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                if tls
+                else "host all all 127.0.0.1/32 scram-sha-256\n"
+            ),
             encoding="utf-8",
         )
         log = folder / "server.log"

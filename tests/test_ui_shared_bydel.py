@@ -118,7 +118,10 @@ def test_login_of_one_bydel__filled_in_and_the_only_choice__saved_passes_the_rul
     # Filled in with the installation's values when the participation is first saved.
     assert wizard.fields["bydel"].value() == bydel
     _check_saved(open_window, wizard, oslo_server, bydel)
-    assert open_window[-1].context.require_db().settings.bydel is None  # as server init left it
+    window = open_window[-1]
+    assert window.context.require_db().settings.bydel is None  # as server init left it
+    name = OSLO_BYDELER.name_of(bydel)
+    assert window.installation_label.text().endswith(f"(0301), bydel {name} ({bydel})")
 
 
 def test_login_of_two_bydeler__chooses_among_those_only(
@@ -126,6 +129,7 @@ def test_login_of_two_bydeler__chooses_among_those_only(
 ) -> None:
     wizard = _wizard(qtbot, open_window, logins["per"])
     assert sorted(_offered(wizard)) == sorted([GAMLE_OSLO, GRUNERLOKKA])
+    assert "bydelene Gamle Oslo (030101), Grünerløkka (030102)" in open_window[-1].windowTitle()
     _save_person(qtbot, wizard, 300)
     assert wizard.fields["bydel"].value() is None  # per chooses
     combo = widget(wizard, "bydel")

@@ -118,3 +118,75 @@ def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
             )
         }
     assert writers == {"kari", "ola"}
+
+
+def _answer_conflict(qtbot: QtBot, buttons: list[str]) -> list[str]:
+    """When the conflict dialog opens, press ``buttons`` in it (object names; "" is Esc);
+    returns the two values it showed (own, the other's) for ``lese_skrive_morsmal``."""
+    seen: list[str] = []
+
+    def answer() -> None:
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ConflictDialog) and w.isVisible()
+        ]
+        if not shown:
+            QTimer.singleShot(50, answer)
+            return
+        (dialog,) = shown
+        for side in ("mine", "theirs"):
+            button = dialog.findChild(QRadioButton, f"conflict_{side}_lese_skrive_morsmal")
+            assert button is not None
+            seen.append(button.text())
+        for name in buttons:
+            if not name:
+                qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+                continue
+            button = dialog.findChild(QPushButton, name)
+            assert button is not None, name
+            button.setFocus()
+            qtbot.keyClick(button, Qt.Key.Key_Space)
+
+    QTimer.singleShot(50, answer)
+    return seen
+
+
+def test_conflict__take_theirs_or_close__the_newer_version_stays_own_value_in_the_note(
+    qtbot: QtBot, logins: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _owner, kari, ola = logins
+    with Database.connect(kari) as db:
+        pid = db.create_participation(record(1), form_version=FORM_VERSION)
+    monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
+    window: MainWindow = create_main_window(["jsdesk", "--db", kari])
+    qtbot.addWidget(window)
+    wait_started(qtbot, window)
+    wizard = window.open_participation(pid)
+    assert wizard is not None
+    qtbot.waitUntil(wizard.isVisible)
+    qtbot.keyClick(wizard, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    field = wizard.fields["lese_skrive_morsmal"]
+
+    # «Ta alle den andres», then «Bruk valgene»: the other's value wins.
+    _other_caseworker(ola, pid, "lese_skrive_morsmal", 2)
+    seen = _answer_conflict(qtbot, ["conflictAllTheirs", "conflictApply"])
+    press(qtbot, wizard, "lese_skrive_morsmal_1")
+    assert seen and seen[0].startswith("1") and seen[1].startswith("2")
+    assert window.context.require_db().get_participation(pid).values["lese_skrive_morsmal"] == 2
+    assert field.value() == 2
+    assert "Den andre saksbehandlerens verdi gjelder. Din verdi var: 1" in field.message.text()
+
+    # Closed with Esc: the other's newer value stays; the own one is in the note.
+    _other_caseworker(ola, pid, "lese_skrive_morsmal", 9)
+    seen = _answer_conflict(qtbot, [""])
+    press(qtbot, wizard, "lese_skrive_morsmal_1")
+    assert seen and seen[0].startswith("1") and seen[1].startswith("9")
+    assert window.context.require_db().get_participation(pid).values["lese_skrive_morsmal"] == 9
+    assert field.value() == 9 and "Din verdi var: 1" in field.message.text()
+
+    # The next autosave (another field) does not write the old value back.
+    press(qtbot, wizard, "omsorgsansvar_barn_2")
+    stored = window.context.require_db().get_participation(pid).values
+    assert stored["lese_skrive_morsmal"] == 9 and stored["omsorgsansvar_barn"] == 2
+    window.close()

@@ -9,11 +9,13 @@ one-time one, and the next start asks only for the password. ``--db`` and
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from pg_support import PgServer, _write_tls
+from pg_support import SUPERUSER, SUPERUSER_PASSWORD, PgServer, _write_tls
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
@@ -147,4 +149,56 @@ def test_first_start__shared_database__errors_one_time_password_then_next_start(
     # --db (and JSDESK_DB) still choose another database.
     window = _start(qtbot, "--db", str(tmp_path / "annen.db"))
     assert window.stack.currentWidget() is window.setup_panel
+    window.close()
+
+
+@pytest.fixture(scope="module")
+def server_without_tls() -> Iterator[PgServer]:
+    """A second real server, set up without TLS (``ssl = off``)."""
+    from pg_support import REQUIRE_ENV, postgres_bin, running_server
+
+    if postgres_bin() is None and not os.environ.get(REQUIRE_ENV):
+        pytest.skip("PostgreSQL er ikke installert (apt-get install postgresql)")
+    with running_server(tls=False) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
+    monkeypatch.delenv("JSDESK_DB", raising=False)
+    monkeypatch.setattr("jsdesk.storage.default_db_path", lambda: tmp_path / "lokal.db")
+
+
+def test_first_start__server_without_tls__refused_nothing_sent_or_kept(
+    qtbot: QtBot, server_without_tls: PgServer, fresh: None
+) -> None:
+    window = _start(qtbot)
+    qtbot.keyClick(window.setup_panel.choose_shared, Qt.Key.Key_Space)
+    message = _try(
+        qtbot,
+        window,
+        host="localhost",
+        port=str(server_without_tls.port),
+        database="postgres",
+        user=SUPERUSER,
+        ca_file=str(server_without_tls.ca),
+        password=SUPERUSER_PASSWORD,
+    )
+    assert "Serveren localhost tilbyr ikke kryptert forbindelse (TLS)" in message
+    assert "Be IT slå på TLS" in message
+    assert window.context.db is None and stored_settings().value(SHARED_DB_SETTING) is None
+    window.close()
+
+
+def test_start__url_without_verified_tls__refused_on_the_unlock_panel(
+    qtbot: QtBot, pg_server: PgServer, oslo_server: str, fresh: None
+) -> None:
+    plain = oslo_server.replace("sslmode=verify-full", "sslmode=require")
+    window = _start(qtbot, "--db", plain)
+    unlock = window.unlock_panel
+    assert window.stack.currentWidget() is unlock and window.context.db is None
+    assert "kobler seg bare til en felles database over kryptert forbindelse" in unlock.error.text()
+    assert "sslmode=require" in unlock.error.text()
+    assert "eier-passord" not in unlock.error.text()  # the URL's password is never shown
     window.close()

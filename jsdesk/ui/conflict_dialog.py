@@ -1,9 +1,10 @@
 """When another caseworker saved the same field first (a shared database).
 
 Each field both changed is one row: the field's name, the caseworker's own value and
-the other's, as two radio buttons (own value chosen at first). Nothing is written until
-the caseworker presses «Bruk valgene»; closing the dialog keeps the other's values and
-shows the caseworker's own in the field's note, so nothing typed is lost from view.
+the other's, as two radio buttons (own value chosen at first); «Behold alle mine» and
+«Ta alle den andres» choose every row at once. Nothing is written until the caseworker
+presses «Bruk valgene»; closing the dialog (Esc) keeps the other's values and shows the
+caseworker's own in the field's note, so nothing typed is lost from view.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class ConflictDialog(QDialog):
         intro = QLabel(
             "En annen saksbehandler har lagret en nyere versjon av denne deltakelsen, med andre "
             "verdier i feltene under. Velg hvilken verdi som skal gjelde for hvert felt. Det "
-            "den andre endret i andre felt er tatt med."
+            "den andre endret i andre felt er tatt med. Lukker du vinduet (Esc), gjelder den "
+            "andres verdier, og din verdi står ved feltet."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -91,11 +93,26 @@ class ConflictDialog(QDialog):
             grid.addWidget(theirs, row, 2)
         layout.addLayout(grid)
         buttons = QDialogButtonBox()
-        use = buttons.addButton("Bruk valgene", QDialogButtonBox.ButtonRole.AcceptRole)
+        for text, name, side in (
+            ("Behold alle &mine", "conflictAllMine", MINE),
+            ("Ta alle den &andres", "conflictAllTheirs", THEIRS),
+        ):
+            every = buttons.addButton(text, QDialogButtonBox.ButtonRole.ActionRole)
+            every.setObjectName(name)
+            every.clicked.connect(lambda _checked=False, side=side: self.choose_all(side))
+        use = buttons.addButton("&Bruk valgene", QDialogButtonBox.ButtonRole.AcceptRole)
         use.setObjectName("conflictApply")
         use.setDefault(True)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
+
+    def choose_all(self, side: str) -> None:
+        """Choose ``MINE`` or ``THEIRS`` in every row."""
+        prefix = f"conflict_{side}_"
+        for group in self._groups.values():
+            for button in group.buttons():
+                if button.objectName().startswith(prefix):
+                    button.setChecked(True)
 
     def choices(self) -> dict[str, str]:
         """Per field: ``MINE`` or ``THEIRS``."""

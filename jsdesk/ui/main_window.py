@@ -672,12 +672,17 @@ class MainWindow(QMainWindow):
         from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
 
         settings = self.context.require_db().settings
-        nr, bydel = settings.kommunenummer, settings.bydel
+        nr = settings.kommunenummer
         name = MUNICIPALITIES.name_of(nr, Period.day(date.today()))
         text = f"{name} ({nr})" if name else nr
-        if bydel:
-            bydel_name = OSLO_BYDELER.name_of(bydel)
-            text += f", bydel {bydel_name} ({bydel})" if bydel_name else f", bydel {bydel}"
+        # A shared database's login registers for the bydeler it is granted.
+        bydeler = [settings.bydel] if settings.bydel else list(settings.login_bydeler or ())
+        if bydeler:
+            shown = [
+                f"{OSLO_BYDELER.name_of(bydel)} ({bydel})" if OSLO_BYDELER.name_of(bydel) else bydel
+                for bydel in bydeler
+            ]
+            text += f", {'bydel' if len(shown) == 1 else 'bydelene'} {', '.join(shown)}"
         return text
 
     def _show_installation(self) -> None:
