@@ -187,6 +187,8 @@ def test_problem__has_line_number(tmp_path: Path) -> None:
     ("mutate", "fragment"),
     [
         (lambda d: d.update(extra=1), "ukjent nøkkel «extra» på toppnivå"),
+        (lambda d: d["rules"][0].update(id=5), "en regel mangler «id»"),
+        (lambda d: d["rules"][0].update(id=""), "regel «» mangler «id»"),
         (lambda d: d["form"].update(valid_to="2020-01-01"), "skjemaets gyldighet slutter"),
         (lambda d: d.pop("parts"), "mangler nøkkelen «parts»"),
         (lambda d: variable(d, "fravar").update(type="kodeverk"), "«type» i variabelen må være"),

@@ -102,6 +102,16 @@ def test_antall_barn__omsorg_not_ja__locked(omsorg: int) -> None:
     )
 
 
+def test_type_arbeid__end_reason_not_work__locked_naming_every_work_reason() -> None:
+    evaluation = run(avsluttet_record(hovedarsak_avslutning=16, hovedarsak_avbrutt=5))
+    assert evaluation.states["type_arbeid"].reason == (
+        "Låst fordi «Hovedårsak til avslutning» ikke er «Arbeid», «Arbeid med lønnstilskudd», "
+        "«Arbeid og grunnskole», «Arbeid og videregående opplæring», «Arbeid og utdanning – "
+        "fagskole», «Arbeid og utdanning - høyere utdanning» eller «Arbeidsmarkedstiltak i "
+        "regi av NAV»."
+    )
+
+
 # --- 37 hovedarsak_avbrutt ----------------------------------------------------------
 
 

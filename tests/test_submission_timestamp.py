@@ -26,6 +26,7 @@ from submission_support import (
     pki_chain,
     rewrite_zip,
     sample_payload,
+    tsa_credentials,
 )
 from test_submission_interop import BC_VERIFY, HAS_BC, _bc, bc_classes  # noqa: F401
 
@@ -282,3 +283,48 @@ def test_b_t__token_with_two_signers__rejected_saying_so() -> None:
     report = verify_bytes(rewrite_zip(data, swap), trust=_trust_root(), check_rules=False)
     assert report.exit_code == 1
     assert _check(report, "Tidsstempel") == "FEIL Tidsstempelet skal ha nøyaktig én signatar."
+
+
+def test_b_t__token_time_without_zone__read_as_utc() -> None:
+    """RFC 3161 asks for UTC ("Z"); a service that leaves the zone out is read as UTC,
+    as the time is shown, rather than failing the comparison with the signing time."""
+    import hashlib
+
+    from asn1crypto import core
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    with local_tsa() as url:
+        data = _b_t_container(url)
+    info = asn1_cms.ContentInfo.load(_signature(data))
+    attribute = info["content"]["signer_infos"][0]["unsigned_attrs"][0]
+    token = attribute["values"][0]
+    signed = token["content"]
+    tst_info = signed["encap_content_info"]["content"].parsed
+    stamped_at = tst_info["gen_time"].native
+    tst_info["gen_time"] = core.GeneralizedTime(
+        contents=stamped_at.strftime("%Y%m%d%H%M%S").encode("ascii")
+    )
+    tst_der = tst_info.dump()
+    signed["encap_content_info"]["content"] = core.ParsableOctetString(tst_der)
+    signer_info = signed["signer_infos"][0]
+    for attr in signer_info["signed_attrs"]:
+        if attr["type"].native == "message_digest":
+            attr["values"] = [hashlib.sha256(tst_der).digest()]
+    assert signer_info["digest_algorithm"]["algorithm"].native == "sha256"
+    to_sign = signer_info["signed_attrs"].untag().dump()
+    signer_info["signature"] = tsa_credentials().key.sign(  # type: ignore[call-arg]
+        to_sign,
+        padding.PKCS1v15(),  # type: ignore[arg-type]
+        hashes.SHA256(),  # type: ignore[arg-type]
+    )
+    attribute["values"] = [asn1_cms.ContentInfo.load(token.dump())]
+    forged = info.dump()
+
+    def swap(name: str, content: bytes) -> bytes:
+        return forged if name == SIGNATURE_NAME else content
+
+    report = verify_bytes(rewrite_zip(data, swap), trust=_trust_root(), check_rules=False)
+    assert report.exit_code == 0, report.lines()
+    assert _check(report, "Tidsstempel").startswith("OK ")
+    assert f"{stamped_at:%d.%m.%Y %H:%M:%S} UTC" in " ".join(report.lines())
