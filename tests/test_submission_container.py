@@ -773,3 +773,51 @@ def test_verify__neither_zip_nor_der__one_line_naming_the_file_check(junk: bytes
         "FEIL Fil: Filen er verken en ASiC-E-beholder (ZIP) eller en CMS-konvolutt.",
         "Resultat: filen kan ikke leses.",
     ]
+
+
+def _swap_signature(data: bytes, edit: object) -> bytes:
+    """``data`` with its CMS signature changed by ``edit`` (given the SignedData)."""
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != SIGNATURE_NAME:
+            return content
+        info = asn1_cms.ContentInfo.load(content)
+        edit(info["content"])  # type: ignore[operator]
+        return info.dump(force=True)
+
+    return rewrite_zip(data, change)
+
+
+def test_tamper__certificate_reissued_for_the_same_key__names_signing_certificate() -> None:
+    # Same key, name and serial number, another validity: the signature value still
+    # checks out, but the signed attributes bind the certificate that was used.
+    signer = credentials()
+    original = signer.certificate
+    reissued = (
+        x509.CertificateBuilder()
+        .subject_name(original.subject)
+        .issuer_name(original.issuer)
+        .public_key(signer.key.public_key())
+        .serial_number(original.serial_number)
+        .not_valid_before(original.not_valid_before_utc)
+        .not_valid_after(original.not_valid_after_utc - timedelta(days=1))
+        .sign(signer.key, hashes.SHA256())  # type: ignore[arg-type]
+    ).public_bytes(serialization.Encoding.DER)
+
+    def swap(signed: asn1_cms.SignedData) -> None:
+        signed["certificates"] = [asn1_cms.CertificateChoices.load(reissued)]
+
+    report = _verify(_swap_signature(sample_container(), swap))
+    assert report.exit_code == 1
+    assert _failed(report) == (
+        "Sertifikatet i signaturen er ikke det som ble signert med (signing-certificate-v2)."
+    )
+
+
+def test_tamper__signed_data_version_unknown__named() -> None:
+    def version(signed: asn1_cms.SignedData) -> None:
+        signed["version"] = "v4"
+
+    report = _verify(_swap_signature(sample_container(), version))
+    assert report.exit_code == 1
+    assert _failed(report) == "Signaturen har en ukjent SignedData-versjon."
