@@ -76,6 +76,13 @@ def test_container__layout__mimetype_first_stored_and_exact_entries() -> None:
     assert "http://www.w3.org/2001/04/xmlenc#sha256" in manifest
 
 
+def test_container__entries_stored_as_files_readable_by_all_writable_by_owner() -> None:
+    # What unzip (Info-ZIP) gives each unpacked file: the entry's Unix mode, rw-r--r--.
+    with zipfile.ZipFile(io.BytesIO(sample_container())) as archive:
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+    assert set(modes.values()) == {0o644}
+
+
 def test_container__fresh_file__all_checks_hold() -> None:
     report = _verify(sample_container(), trusted=[credentials().certificate])
     assert report.exit_code == 0, report.lines()
