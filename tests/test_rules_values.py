@@ -386,6 +386,15 @@ def test_prove__c1_test_other_result__invalid_test_result(kind: int, result: int
     ]
 
 
+def test_prove__c1_test_other_result__message_names_both_fields_by_label() -> None:
+    (finding,) = run(aktiv_record(proveresultater=[_entry(5, 6)])).findings
+    assert finding.message == (
+        "Oppføring 1: C1-prøven (PROVE_NORSK_LYTT/SKRIV og PROVE_NORSK_LES_SNAKK) har bare "
+        "resultatene IKKEBESTATT og C1. Rett «Resultat av norskprøve» eller «Type norskprøve». "
+        "Kontroller prøveresultatet fra PAD."
+    )
+
+
 @pytest.mark.parametrize("kind", [1, 2, 3, 4])
 def test_prove__part_test_with_c1__invalid_test_result(kind: int) -> None:
     evaluation = run(aktiv_record(proveresultater=[_entry(kind, 8)]))
