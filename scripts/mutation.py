@@ -119,6 +119,11 @@ EQUIVALENT: dict[str, str] = {
         "anchor_hash starts as '' instead of None: both differ from every stored hash, and "
         "it is only compared when the anchor's event was not found"
     ),
+    "jsdesk.storage.audit.x_verify__mutmut_24": (
+        "the local file's chain read without ORDER BY: SQLite reads a table whose id is its "
+        "INTEGER PRIMARY KEY by scanning the rowid tree, in id order (not promised by SQL, "
+        "no SQLite version does otherwise); the shared database reads jsdesk_audit_chain()"
+    ),
     "jsdesk.storage.audit.x_verify__mutmut_26": "yield_per batch size 1001: same rows, order",
     "jsdesk.storage.audit.xǁAuditMixinǁ_save_audit_anchor__mutmut_1": (
         "default of force changed: every caller passes force"
@@ -153,6 +158,14 @@ EQUIVALENT: dict[str, str] = {
     "jsdesk.rules.engine.xǁ_Planǁapplicability_without_start__mutmut_19": (
         "the cache stores None for a span: the next call finds None, computes the same "
         "answer again; only slower"
+    ),
+    "jsdesk.rules.values.x__code_checker__mutmut_95": (
+        "ok = None instead of False after a problem: ok is read only as "
+        "'value if ok else None', where None and False are both false"
+    ),
+    "jsdesk.submission.cms.x_sign_detached__mutmut_5": (
+        "signing time with microsecond=1 instead of 0: the signing-time attribute is a "
+        "UTCTime, which holds whole seconds; the signature holds the same bytes"
     ),
     "jsdesk.submission.container.x_remove_stale_partials__mutmut_19": (
         "unlink(missing_ok=False): differs only when another process removes the same "

@@ -828,3 +828,15 @@ def test_tamper__signed_data_version_unknown__named() -> None:
     report = _verify(_swap_signature(sample_container(), version))
     assert report.exit_code == 1
     assert _failed(report) == "Signaturen har en ukjent SignedData-versjon."
+
+
+def test_signature__ec_p256_key__file_signed_and_holds() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    issuer = _ca("TEST Buypass-aktig CA")
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _certificate("TEST virksomhet EC", key, issuer, ca=False)  # type: ignore[arg-type]
+    data = build_container(sample_payload(), certificate, key, (issuer.certificate,))
+    report = _verify(data, trusted=[issuer.certificate])
+    assert report.exit_code == 0, report.lines()
+    assert "TEST virksomhet EC" in (report.signer or "")
