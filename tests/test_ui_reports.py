@@ -127,15 +127,15 @@ def test_quality_view__counts_filters_and_enter_opens_the_field(
     view = open_quality(qtbot, window)
     assert view.counts.count() > 0
     assert "mangler i" in view.counts.item(0).text()
-    total = view.proxy.rowCount()
+    total = view.model.rowCount()
     assert total == len(view.quality.items) > 0  # type: ignore[union-attr]
     view.variable_filter.setCurrentIndex(view.variable_filter.findData("finansieringstype"))
-    shown = view.proxy.rowCount()
+    shown = view.model.rowCount()
     assert 0 < shown < total
-    assert all(item.variable == "finansieringstype" for item in view.proxy.visible_items())
+    assert all(item.variable == "finansieringstype" for item in view.model.visible_items())
     view.table.setFocus()
     view.table.selectRow(0)
-    item = view.proxy.item(0)
+    item = view.model.item(0)
     assert item is not None
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window.wizards) == 1)
@@ -183,7 +183,7 @@ def test_quality_view__export__masked_unless_chosen_and_audited(
     view = open_quality(qtbot, window)
     view.export(tmp_path / "m.csv")
     rows = list(csv.reader((tmp_path / "m.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
-    assert len(rows) == 1 + view.proxy.rowCount()
+    assert len(rows) == 1 + view.model.rowCount()
     assert all(row[1].endswith("*****") for row in rows[1:])
     view.full_fnr.setChecked(True)
     view.export(tmp_path / "m.xlsx")

@@ -171,6 +171,14 @@ class Variable:
         """Codes the form declares to mean "unknown" (``unknown: true`` on the code)."""
         return frozenset(item.code for item in self.codes if item.unknown)
 
+    def is_unknown(self, value: object) -> bool:
+        """True when a stored ``value`` answers «Ukjent»: one of ``unknown_codes``, or a
+        multi-select holding only one such code (the record JSON as stored, a code as a
+        JSON number)."""
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        return value.__class__ is int and value in self.unknown_codes
+
 
 @dataclass(frozen=True, slots=True)
 class Part:

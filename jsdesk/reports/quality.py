@@ -25,7 +25,7 @@ from jsdesk.forms import FormDefinition, Stage, Variable
 from jsdesk.progress import Progress, no_progress
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
-from jsdesk.storage.reporting import AnswerCount
+from jsdesk.storage.assess import MISSING_MARK, UNKNOWN_MARK
 from jsdesk.storage.types import open_problems
 
 if TYPE_CHECKING:
@@ -209,32 +209,25 @@ def completeness(
     bydel: str | None = None,
     progress: Progress | None = None,
 ) -> tuple[int, tuple[Completeness, ...]]:
-    """Participations active in the period, and per input variable what was answered."""
+    """Participations active in the period, and per input variable what was answered.
+
+    Each record's answered, «Ukjent» and missing variables were stored when it was saved
+    (``field_states``, from the rules' assessment and the record's form); this counts them.
+    """
     report = progress or no_progress
-    variables = [v for v in form.variables if v.is_input]
-    report("Teller svar", 0, 2)
-    total, answers = db.answer_counts(
-        {v.name: v.unknown_codes for v in variables},
-        first=period.start,
-        last=period.end,
-        bydel=bydel,
-    )
-    report("Teller manglende svar", 1, 2)
-    missing = db.finding_counts(
-        FindingCode.REQUIRED, first=period.start, last=period.end, bydel=bydel
-    )
-    report("Ferdig", 2, 2)
-    return total, tuple(
-        _completeness(v, answers[v.name], missing.get(v.name, 0)) for v in variables
-    )
+    report("Teller svar", 0, 1)
+    total, counts = db.field_state_counts(first=period.start, last=period.end, bydel=bydel)
+    report("Ferdig", 1, 1)
+    return total, tuple(_completeness(v, counts) for v in form.variables if v.is_input)
 
 
-def _completeness(variable: Variable, answer: AnswerCount, missing: int) -> Completeness:
+def _completeness(variable: Variable, counts: Mapping[str, int]) -> Completeness:
+    answered = counts.get(variable.name, 0)
     return Completeness(
         variable=variable.name,
         label=variable.label,
         part=variable.part,
-        expected=answer.answered + missing,
-        answered=answer.answered,
-        unknown=answer.unknown,
+        expected=answered + counts.get(MISSING_MARK + variable.name, 0),
+        answered=answered,
+        unknown=counts.get(UNKNOWN_MARK + variable.name, 0),
     )

@@ -8,20 +8,27 @@ columns (person_id, birth date) that make search fast.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from jsdesk.domain import fnr as fnr_module
 from jsdesk.forms import FormDefinition, Role
-from jsdesk.rules import Evaluation, evaluate
-from jsdesk.rules.values import parse_iso_date
+from jsdesk.rules import Evaluation, FindingCode, evaluate
+from jsdesk.rules.values import is_unanswered, parse_iso_date
 
 if TYPE_CHECKING:
     from jsdesk.rules import Finding
 
 log = logging.getLogger("jsdesk.storage")
+
+# ``Participation.field_states``: what the register's completeness figures count, stored
+# with each record when it is saved. The names of the form's input variables, separated
+# by spaces: every answered one as it is, an answered one that is «Ukjent» once more after
+# UNKNOWN_MARK, and one the rules report missing (REQUIRED) after MISSING_MARK.
+UNKNOWN_MARK = "?"
+MISSING_MARK = "!"
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Assessment:
     oppstartsdato: date | None = None
     avslutningsdato: date | None = None
     evaluation: Evaluation | None = None  # what the rule engine returned
+    field_states: str = ""
 
 
 def assess(
@@ -105,11 +113,12 @@ def assess(
         if form.has_variable(finding.variable):
             parts[form.variable(finding.variable).part] = False
     derived_year = evaluation.derived.get("fodselsar")
+    findings = [_stored(f) for f in evaluation.findings]
     return Assessment(
         stage=str(evaluation.stage),
         valid=evaluation.valid,
         completeness=parts,
-        findings=[_stored(f) for f in evaluation.findings],
+        findings=findings,
         fnr=fnr_text,
         synthetic=synthetic,
         person_id=person,
@@ -118,7 +127,31 @@ def assess(
         oppstartsdato=start,
         avslutningsdato=end,
         evaluation=evaluation,
+        field_states=field_states(form, values, findings),
     )
+
+
+def field_states(
+    form: FormDefinition, values: Mapping[str, object], findings: Iterable[Mapping[str, Any]]
+) -> str:
+    """The record's answered, «Ukjent» and missing input variables (``UNKNOWN_MARK``).
+
+    Answered is what the rule engine counts as given (``is_unanswered``: not missing,
+    null, "" or []), «Ukjent» what the form says (``Variable.is_unknown``), missing what
+    the rules reported as REQUIRED in ``findings`` (stored findings).
+    """
+    inputs = [v for v in form.variables if v.is_input]
+    names: list[str] = []
+    for variable in inputs:
+        value = values.get(variable.name)
+        if is_unanswered(value):
+            continue
+        names.append(variable.name)
+        if variable.is_unknown(value):
+            names.append(UNKNOWN_MARK + variable.name)
+    required = {f.get("variable") for f in findings if f.get("code") == FindingCode.REQUIRED}
+    names += [MISSING_MARK + v.name for v in inputs if v.name in required]
+    return " ".join(names)
 
 
 def mask(fnr: str | None) -> str:

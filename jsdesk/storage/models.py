@@ -122,6 +122,15 @@ class Participation(Base):
         ),
         # The overview's default order, whole (migration 0011): newest first, then id.
         Index("ix_participations_changed_at_id", "changed_at", "id"),
+        # The completeness figures read each record's field states of a period (and bydel)
+        # from this index, not from the encrypted records (migration 0012; SQLite only).
+        Index(
+            "ix_participations_completeness",
+            "oppstartsdato",
+            "avslutningsdato",
+            text(json_value_sql("bydel")),
+            "field_states",
+        ),
         # The data-quality list reads only the participations that have findings.
         Index(
             "ix_participations_with_findings",
@@ -144,6 +153,8 @@ class Participation(Base):
     valid: Mapped[bool] = mapped_column(Boolean, default=False)
     completeness: Mapped[JsonDict]
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Answered, «Ukjent» and missing input variables (``assess.field_states``).
+    field_states: Mapped[str | None] = mapped_column(Text)
     record_version: Mapped[int] = mapped_column(default=1)
     submitted_version: Mapped[int | None]
     created_at: Mapped[timestamp]

@@ -10,7 +10,8 @@ never have to be decoded in Python. What the figures mean is decided by
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,20 +19,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    FromClause,
     Integer,
     String,
-    Text,
     TextClause,
-    and_,
-    cast,
-    func,
     literal_column,
-    not_,
     or_,
     select,
     text,
-    true,
     type_coerce,
 )
 
@@ -74,14 +68,6 @@ class FindingsRow:
     status: str
     form_version: str
     findings: tuple[Mapping[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class AnswerCount:
-    """How many participations answered a variable, and how many answered "unknown"."""
-
-    answered: int
-    unknown: int
 
 
 class ReportingMixin(DatabaseCore):
@@ -151,80 +137,30 @@ class ReportingMixin(DatabaseCore):
                 for row in conn.execute(query)
             ]
 
-    def answer_counts(
+    def field_state_counts(
         self,
-        unknown_codes: Mapping[str, Collection[int]],
         *,
         first: date,
         last: date,
         bydel: str | None = None,
-    ) -> tuple[int, dict[str, AnswerCount]]:
-        """Participations active in the period, and per variable answered/unknown counts.
+        chunk: int = 2000,
+    ) -> tuple[int, Counter[str]]:
+        """Participations active in the period, and how many of them hold each token of
+        ``field_states`` (``jsdesk.storage.assess``: "fravar", "?fravar", "!fravar").
 
-        ``unknown_codes`` maps each variable to the codes that mean "unknown"; a
-        multi-select counts as unknown when it holds only one such code.
-        Unanswered = missing, null, "" or [].
+        SQLite reads the tokens from ``ix_participations_completeness``, not from the
+        encrypted records. The tokens are counted ``chunk`` rows at a time (one C call
+        each), so the GIL is free between chunks for the window's thread.
         """
-        # The database walks each record's top-level values once (json_each) and counts
-        # in one grouped statement; "unknown" is one lookup of "name:value" in a list.
         dialect = self._dialect
-        names = list(unknown_codes)
-        entries, key, value_text, answered = _record_entries(dialect)
-        unknown = [
-            f"{name}:{answer}"
-            for name, codes in unknown_codes.items()
-            for code in codes
-            for answer in (code, f"[{code}]")
-        ]
-        token = type_coerce(key, String) + ":" + type_coerce(value_text, String)
-        is_unknown = token.in_(unknown) if unknown else literal_column("0") == 1
-        query = (
-            select(key, func.count(), func.coalesce(func.sum(cast(is_unknown, Integer)), 0))
-            .select_from(Participation)
-            .join(entries, true())  # a table-valued function over each row
-            .where(*_in_period(first, last, bydel, dialect), key.in_(names), answered)
-            .group_by(key)
-        )
-        counted = {name: AnswerCount(0, 0) for name in names}
+        query = select(Participation.field_states).where(*_in_period(first, last, bydel, dialect))
+        tally: Counter[str] = Counter()
+        total = 0
         with self.read_connection() as conn:
-            total = int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(Participation)
-                    .where(*_in_period(first, last, bydel, dialect))
-                ).scalar_one()
-            )
-            for name, count, unknowns in conn.execute(query):
-                counted[name] = AnswerCount(int(count), int(unknowns))
-        return total, counted
-
-    def finding_counts(
-        self,
-        code: str,
-        *,
-        first: date,
-        last: date,
-        bydel: str | None = None,
-    ) -> dict[str, int]:
-        """Per variable, the participations active in the period with a finding ``code``."""
-        dialect = self._dialect
-        elements = func.json_array_elements if dialect == "postgresql" else func.json_each
-        finding = elements(Participation.findings).table_valued("value")
-        fields = type_coerce(finding.c.value, JSON)
-        variable = fields["variable"].as_string()
-        query = (
-            select(variable, func.count(Participation.id.distinct()))
-            .select_from(Participation)
-            .join(finding, true())
-            .where(
-                text(has_findings_sql(dialect)),
-                *_in_period(first, last, bydel, dialect),
-                fields["code"].as_string() == code,
-            )
-            .group_by(variable)
-        )
-        with self.read_connection() as conn:
-            return {str(name): int(count) for name, count in conn.execute(query)}
+            for rows in conn.execute(query).scalars().partitions(chunk):
+                total += len(rows)
+                tally.update(" ".join(filter(None, rows)).split())
+        return total, tally
 
     def findings_rows(
         self,
@@ -323,28 +259,6 @@ def _as_json_extract(value: Any) -> Any:
 def _day(value: Any) -> date:
     """A date column read as ISO text (SQLite) or as a date (PostgreSQL)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _record_entries(
-    dialect: str,
-) -> tuple[FromClause, ColumnElement[str], ColumnElement[str], ColumnElement[bool]]:
-    """Each record's top-level values as rows: (the table function, its key, the value as
-    JSON text — 99, "tekst", [99] —, "the value is an answer")."""
-    if dialect == "postgresql":
-        entries = func.json_each(Participation.values).table_valued("key", "value")
-        value_text = cast(entries.c.value, Text)
-        answered = and_(
-            func.json_typeof(entries.c.value) != "null", value_text.not_in(['""', "[]"])
-        )
-        return entries, entries.c.key, value_text, answered
-    entries = func.json_each(Participation.values).table_valued("key", "value", "type")
-    kind, value = entries.c.type, entries.c.value
-    answered = and_(
-        kind != "null",
-        not_(and_(kind == "text", value == "")),
-        not_(and_(kind == "array", value == "[]")),
-    )
-    return entries, entries.c.key, func.json_quote(value), answered
 
 
 def _in_period(

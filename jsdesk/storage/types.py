@@ -267,6 +267,7 @@ def columns_for(
         "valid": result.valid,
         "completeness": {str(k): v for k, v in result.completeness.items()},
         "findings": list(result.findings),
+        "field_states": result.field_states,
         "status": status_for(result.valid, record_version, submitted_version, problems=problems),
     }
 
