@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from report_support import fixed_db
-from storage_helpers import db_key, new_db, raw_rows
+from storage_helpers import db_key, new_db, raw_rows, record
 
 from jsdesk.demo import generate_participations
 from jsdesk.domain.period import Period
@@ -162,3 +162,26 @@ def test_completeness__per_field__answered_and_unknown_by_hand(tmp_path: Path) -
     assert (intro_end.expected, intro_end.answered, intro_end.unknown) == (3, 2, 0)
     assert intro_end.answered_share == pytest.approx(200 / 3)
     assert "person_id" not in by_name  # System variables are not asked of anyone
+
+
+def test_completeness__multi_select_only_ukjent__counted_and_follows_each_save(
+    tmp_path: Path,
+) -> None:
+    # «Ukjent» (88) alone is «Ukjent»; 88 beside another code is an answer like any other.
+    db, _key = new_db(tmp_path)
+    with db:
+        only = db.create_participation(
+            record(1, tiltak_for_jobbsjansen=[88], fravar=9), form_version="2023.1"
+        )
+        db.create_participation(record(2, tiltak_for_jobbsjansen=[1, 2]), form_version="2023.1")
+        db.create_participation(record(3), form_version="2023.1")
+        total, figures = completeness(db, default_form(), Period.year(2024))
+        tiltak = next(f for f in figures if f.variable == "tiltak_for_jobbsjansen")
+        assert (total, tiltak.answered, tiltak.unknown) == (3, 2, 1)
+        db.set_value(only, "tiltak_for_jobbsjansen", [3])  # the caseworker found out
+        _total, figures = completeness(db, default_form(), Period.year(2024))
+        tiltak = next(f for f in figures if f.variable == "tiltak_for_jobbsjansen")
+        assert (tiltak.answered, tiltak.unknown) == (2, 0)
+        # fravar is not asked of active participations: answered, «Ukjent», never missing
+        fravar = next(f for f in figures if f.variable == "fravar")
+        assert (fravar.expected, fravar.answered, fravar.unknown) == (1, 1, 1)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import MetaData, insert
 from sqlalchemy.orm import Session
 from storage_helpers import PASSPHRASE, fnr
@@ -186,3 +187,77 @@ def test_migration__first_schema_with_data__every_value_kept_at_head(tmp_path: P
 def test_alembic_check__models_and_migrations__agree() -> None:
     assert check_migrations() == 0
     assert schema.head_revision() == schema.HEAD_REVISION
+
+
+def test_migration_0012__field_states_from_values_form_and_stored_findings(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "data" / "jsdesk.db"
+    path.parent.mkdir(parents=True)
+    key_file, key, _ = KeyFile.create(PASSPHRASE)
+    key_file.write(key_file_path(path))
+    engine = make_engine(path, key)
+    naive = datetime(2025, 3, 4, 5, 6, 7)
+    row = {
+        "fnr": fnr(1),
+        "oppstartsdato": None,
+        "stage": "aktiv",
+        "status": str(Status.KLADD),
+        "valid": False,
+        "completeness": {},
+        "record_version": 1,
+        "created_at": naive,
+        "changed_at": naive,
+    }
+    required = {"variable": "oppstartsdato", "severity": "error", "code": "REQUIRED"}
+    try:
+        with engine.connect() as conn:
+            schema.upgrade(conn, "0011")
+            conn.commit()
+        json_columns = ("values", "findings", "completeness")
+        names = (*row, "id", "form_version", *json_columns)
+        table = sa.table(
+            "participations",
+            *(sa.column(n, sa.JSON if n in json_columns else None) for n in names),
+        )
+        with engine.begin() as conn:
+            conn.execute(
+                insert(table),
+                [
+                    {
+                        **row,
+                        "id": 1,
+                        "form_version": "2023.1",
+                        "values": {
+                            "fodselsnummer": fnr(1),
+                            "fravar": 9,
+                            "tiltak_for_jobbsjansen": [88],
+                            "bydel": "",
+                            "ankomstar": 2010,  # FREG's, not the caseworker's
+                        },
+                        "findings": [required],
+                    },
+                    {  # a form this jsdesk does not have: left for its next save
+                        **row,
+                        "id": 2,
+                        "form_version": "1999.1",
+                        "values": {"fodselsnummer": fnr(1)},
+                        "findings": [],
+                    },
+                ],
+            )
+        with engine.connect() as conn:
+            schema.upgrade(conn)
+            conn.commit()
+            states = dict(conn.exec_driver_sql("SELECT id, field_states FROM participations").all())
+    finally:
+        engine.dispose()
+    assert set(states[1].split()) == {
+        "fodselsnummer",
+        "fravar",
+        "?fravar",
+        "tiltak_for_jobbsjansen",
+        "?tiltak_for_jobbsjansen",
+        "!oppstartsdato",
+    }
+    assert states[2] is None
