@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
+from operator import mul
 
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.no import fodselsnummer as stdnum_fnr
@@ -80,6 +82,8 @@ def normalise(number: object) -> str:
     """The number as 11 digits, separators (space, '-', ':') removed; FnrError(FORMAT) otherwise."""
     if not isinstance(number, str):
         raise FnrError(FnrProblem.FORMAT, "Fødselsnummer må skrives som tekst med 11 sifre.")
+    if len(number) == 11 and number.isascii() and number.isdigit():
+        return number  # already compact (a registry import has a million of these)
     digits: str = stdnum_fnr.compact(number)
     if len(digits) != 11 or not digits.isascii() or not digits.isdigit():
         raise FnrError(
@@ -123,20 +127,31 @@ def analyse(number: object, *, today: date | None = None) -> FnrInfo:
             raise _date_error()
         return FnrInfo(digits, kind, synthetic, True, None, None)
 
-    plain = digits[:2] + f"{month:02d}" + digits[4:]
-    try:
-        birth_date: date = stdnum_fnr.get_birth_date(plain)
-    except stdnum_exceptions.ValidationError:
+    year = _birth_year(digits[4:9])
+    birth_date = None if year is None else _date_or_none(year, month, day)
+    if birth_date is None:
         if _date_or_none(2000 + yy, month, day) is None:
-            raise _date_error() from None
+            raise _date_error()
         raise FnrError(
             FnrProblem.DATE,
             "Fødselsnummer har et individnummer som ikke passer med fødselsåret, så "
             "fødselsåret kan ikke bestemmes. Sjekk at nummeret er skrevet riktig.",
-        ) from None
+        )
     if birth_date > (today or date.today()):
         raise FnrError(FnrProblem.DATE, "Fødselsnummer har en fødselsdato fram i tid.")
     return FnrInfo(digits, kind, synthetic, False, birth_date, birth_date.year)
+
+
+@cache  # at most 100,000 keys: two year digits, three individual digits
+def _birth_year(year_and_individual: str) -> int | None:
+    """The birth year stdnum reads from the year digits and the individual number, or None
+    when the individual number fits no century for that year (the 1st of January is a date
+    in every year, so only the century can fail)."""
+    try:
+        birth: date = stdnum_fnr.get_birth_date("0101" + year_and_individual + "00")
+    except stdnum_exceptions.ValidationError:
+        return None
+    return birth.year
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -169,7 +184,7 @@ def person_id(number: object, key: PersonKey) -> uuid.UUID:
     The first 128 bits of the MAC with the RFC 9562 version (8) and variant bits
     set, so 122 bits are the MAC's. Stable for as long as the key is.
     """
-    mac = hmac.new(key.secret, normalise(number).encode("ascii"), hashlib.sha256).digest()
+    mac = hmac.digest(key.secret, normalise(number).encode("ascii"), hashlib.sha256)
     value = int.from_bytes(mac[:16], "big")
     value &= ~(0xF << 76)  # version nibble
     value |= _UUID_VERSION_8 << 76
@@ -221,7 +236,7 @@ def synthetic_number(
 
 
 def _weighted_k1_sum(digits: str) -> int:
-    return sum(w * int(d) for w, d in zip(_K1_WEIGHTS, digits, strict=False))
+    return sum(map(mul, _K1_WEIGHTS, map(int, digits[: len(_K1_WEIGHTS)])))
 
 
 def _check_control_digits(digits: str) -> bool:

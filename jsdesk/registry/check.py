@@ -325,7 +325,7 @@ class _RowChecker:
             self.problem(line, "fodselsnummer", "Fødselsnummer mangler.")
             return None
         try:
-            info = fnrmod.analyse(str(value))
+            info = fnrmod.analyse(str(value), today=self.today)
         except fnrmod.FnrError as exc:
             self.problem(line, "fodselsnummer", exc.message)
             return None
