@@ -98,3 +98,27 @@ def test_report_cli_on_postgresql__same_json_as_sqlite(
     assert shared == json.loads((tmp_path / "lokal.json").read_text(encoding="utf-8"))
     figures = {f["navn"]: f["verdi"] for f in shared["nokkeltall"]}
     assert figures["aktive"] == 7  # A B C D F H I (published: 7 is not suppressed)
+
+
+def test_completeness_on_postgresql__multi_select_ukjent__same_as_sqlite(
+    pg_server: PgServer, oslo_server: str, tmp_path: Path
+) -> None:
+    # A multi-select answered only «Ukjent» (88): the old SQLite query never counted it.
+    records = [
+        {**values, "tiltak_for_jobbsjansen": tiltak}
+        for values, tiltak in zip(fixed_records().values(), ([88], [1, 2], [88, 3]), strict=False)
+    ]
+    add_user(oslo_server, None, "leder", bydeler=[GAMLE_OSLO, GRUNERLOKKA], new_password=PASSWORD)
+    url = pg_server.url("leder", None, urlsplit(oslo_server).path[1:])
+    local, _key = Database.create(
+        tmp_path / "jsdesk.db", PASSPHRASE, kommunenummer="0301", test_installation=True
+    )
+    with Database.connect(url, PASSWORD) as shared, local:
+        for values in records:
+            shared.create_participation(values, form_version=FORM_VERSION)
+            local.create_participation(values, form_version=FORM_VERSION)
+        form, year = default_form(), Period.year(2025)
+        total, figures = completeness(shared, form, year)
+        assert (total, figures) == completeness(local, form, year)
+    tiltak = next(f for f in figures if f.variable == "tiltak_for_jobbsjansen")
+    assert (tiltak.answered, tiltak.unknown) == (3, 1)  # A B C, all active in 2025; A «Ukjent»
