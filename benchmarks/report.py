@@ -101,7 +101,7 @@ def window_pauses(db: Database, year: int) -> None:
     from jsdesk.ui.results_view import ResultsView
 
     app = QApplication.instance() or QApplication(["benchmark"])
-    context = AppContext(Options(db_path=db.path, form_path=None, sandbox=False))
+    context = AppContext(Options(db=str(db.path), form_path=None, sandbox=False))
     context.db = db
     results = ResultsView(context)
     results.show()
