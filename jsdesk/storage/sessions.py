@@ -52,10 +52,6 @@ class DatabaseCore:
         self._query_engine = engine.execution_options(
             jsdesk_read=True, jsdesk_single_statement=True
         )
-        if self.backend.shared:
-            # One statement, one snapshot, as on SQLite: no BEGIN and ROLLBACK around each
-            # overview query (two round trips to the server of the four it took).
-            self._query_engine = self._query_engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def _translate(self) -> AbstractContextManager[None]:
         """Failures of the environment as ``UserError`` (each back end its own)."""
@@ -80,13 +76,13 @@ class DatabaseCore:
         pooled connection instead of waiting.
         """
         if not self._query_lock.acquire(blocking=False):
-            with self._translate(), self._query_engine.connect() as conn:
+            with self._translate(), self._query_connect() as conn:
                 yield conn
             return
         try:
             with self._translate():
                 if self._query_conn is None:
-                    self._query_conn = self._query_engine.connect()
+                    self._query_conn = self._query_connect()
                 try:
                     # No BEGIN was issued (see connection.py), so SQLite holds no
                     # transaction open between calls; no rollback is needed.
@@ -96,6 +92,19 @@ class DatabaseCore:
                     raise
         finally:
             self._query_lock.release()
+
+    def _query_connect(self) -> Connection:
+        """A connection for overview queries.
+
+        On the shared database it runs in autocommit: one statement, one snapshot, as on
+        SQLite, and no BEGIN and ROLLBACK around each query (two round trips to the server
+        of the four it took). Set on the connection, not the engine: SQLAlchemy 2.0.2 (the
+        floor) cannot take ``isolation_level`` in an engine's ``execution_options``.
+        """
+        conn = self._query_engine.connect()
+        if self.backend.shared:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
 
     def _close_query_connection(self) -> None:
         conn, self._query_conn = self._query_conn, None
