@@ -12,6 +12,7 @@ the code under test).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -311,6 +312,11 @@ def test_person_id__same_number_any_spelling__same_id() -> None:
     spaced = TENOR_2032[:6] + " " + TENOR_2032[6:]
     assert person_id(spaced, key) == person_id(TENOR_2032, key)
     assert person_id(TENOR_2032, key) != person_id(TENOR_2032_D, key)
+
+
+def test_person_id__a_version_8_uuid_of_the_rfc_variant() -> None:
+    ids = [person_id(number, PersonKey.random()) for number in (TENOR_2032, TENOR_2032_D)]
+    assert all(one.version == 8 and one.variant == uuid.RFC_4122 for one in ids)
 
 
 def test_person_id__documented_formula() -> None:
