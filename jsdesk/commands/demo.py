@@ -13,7 +13,6 @@ import argparse
 import datetime as dt
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jsdesk.commands.db import ask_new_passphrase, db_path
@@ -21,7 +20,7 @@ from jsdesk.demo import generate_participations
 from jsdesk.domain.code_domains import MUNICIPALITIES, OSLO_BYDELER
 from jsdesk.errors import ExitCode, UserError
 from jsdesk.rules import default_form
-from jsdesk.storage import Database
+from jsdesk.storage import Database, database_target
 
 if TYPE_CHECKING:
     from jsdesk.demo import DemoParticipation
@@ -55,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="installasjonens kommunenummer i dag (standard Oslo); alle deltakelsene hører til den",
     )
     parser.add_argument(
-        "--db", type=Path, metavar="FIL", help="ny databasefil (må ikke finnes fra før)"
+        "--db",
+        type=database_target,
+        metavar="FIL",
+        help="ny databasefil (må ikke finnes fra før)",
     )
     parser.set_defaults(func=run_demo)
 
