@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from pg_support import CASEWORKER_PASSWORD, SharedInstallations
 
 from jsdesk.domain.fnr import synthetic_number
-from jsdesk.storage import Database
+from jsdesk.storage import Database, schema
 from jsdesk.storage.backup import connect_raw
+from jsdesk.storage.connection import make_engine
 from jsdesk.storage.files import key_file_path
 from jsdesk.storage.keys import KeyFile
 
@@ -77,6 +79,18 @@ def raw_execute(path: Path, key: bytes, sql: str, params: tuple[Any, ...] = ()) 
         conn.execute(sql, params)
     finally:
         conn.close()
+
+
+def rewind(path: Path, key: bytes, revision: str) -> None:
+    """Take the database file back to what jsdesk stored at Alembic ``revision``, through
+    the migrations' own downgrades (so a new migration needs no change here)."""
+    engine = make_engine(path, key)
+    try:
+        with engine.connect() as conn:
+            command.downgrade(schema.alembic_config(conn), revision)
+            conn.commit()
+    finally:
+        engine.dispose()
 
 
 def dump(path: Path, key: bytes) -> list[str]:

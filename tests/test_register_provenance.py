@@ -27,6 +27,7 @@ from storage_helpers import (
     raw_execute,
     raw_rows,
     record,
+    rewind,
 )
 from test_server_postgres import _login, _plain
 
@@ -145,8 +146,7 @@ def test_migration_0010__local_file__settings_rows_moved(tmp_path: Path) -> None
         pid = db.create_participation(record(1), form_version=FORM_VERSION)
     path, key = db.path, db_key(db.path)
     # Back to what jsdesk 0009 stored.
-    for table in ("register_provenance", "register_imports"):
-        raw_execute(path, key, f"DROP TABLE {table}")
+    rewind(path, key, "0009")
     for name, value in _old_rows(pid):
         raw_execute(
             path,
@@ -154,7 +154,6 @@ def test_migration_0010__local_file__settings_rows_moved(tmp_path: Path) -> None
             "INSERT INTO settings (key, value, changed_at) VALUES (?, ?, '2026-11-30 10:00:00')",
             (name, value),
         )
-    raw_execute(path, key, "UPDATE alembic_version SET version_num = '0009'")
     with Database.open(path, PASSPHRASE) as migrated:
         _moved(migrated, pid)
         assert migrated.check().ok

@@ -21,6 +21,7 @@ from storage_helpers import (
     new_db,
     raw_execute,
     record,
+    rewind,
 )
 
 from jsdesk.cli import main
@@ -365,8 +366,7 @@ def test_migration__secret_logged_by_an_earlier_version__scrubbed_with_a_redacti
         db.set_setting("lock_minutes", 15)
         key = db.key
     assert password in _audit_text(path)
-    raw_execute(path, key, "DROP TABLE login_settings")  # made by 0009
-    raw_execute(path, key, "UPDATE alembic_version SET version_num = '0005'")
+    rewind(path, key, "0005")
 
     with Database.open(path, PASSPHRASE, daily_backup=False) as db:
         assert db.damage is None
