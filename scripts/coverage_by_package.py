@@ -2,7 +2,7 @@
 
     python scripts/coverage_by_package.py coverage.json
 
-Run by ``make coverage`` (and so by CI) after the test suite has run under
+Run by ``make test`` (and so by CI) after the test suite has run under
 coverage (branch measurement on; QThread workers included, see
 tests/qthread_coverage.py).
 """
