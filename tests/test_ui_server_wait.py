@@ -26,6 +26,7 @@ from ui_support import wait_started
 
 from jsdesk.storage import backend
 from jsdesk.ui.app import create_main_window
+from jsdesk.ui.lock_panels import SharedDatabaseForm
 from jsdesk.ui.main_window import SHARED_DB_SETTING, MainWindow
 from jsdesk.ui.window_state import settings as stored_settings
 
@@ -85,6 +86,24 @@ def _type(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
+def _fill_shared_form(
+    qtbot: QtBot, window: MainWindow, port: int, pg_server: PgServer
+) -> SharedDatabaseForm:
+    """Choose «Felles database» and type kari's login to 127.0.0.1 on ``port``."""
+    qtbot.keyClick(window.setup_panel.choose_shared, Qt.Key.Key_Space)
+    form = window.setup_panel.shared
+    for edit, text in (
+        (form.host, "127.0.0.1"),
+        (form.port, str(port)),
+        (form.database, "jsdesk"),
+        (form.user, "kari"),
+        (form.ca_file, str(pg_server.ca)),
+        (form.password, "karis passord"),
+    ):
+        _type(qtbot, edit, text)
+    return form
+
+
 def _wait_answered(qtbot: QtBot, window: MainWindow) -> tuple[float, int, int]:
     """Wait for the login's answer while counting ticks and the busy bar's paints;
     returns the seconds waited, the ticks and the paints."""
@@ -118,17 +137,7 @@ def test_first_start__silent_server__window_keeps_running__esc_stops__answer_arr
     qtbot.addWidget(window)
     wait_started(qtbot, window)
     panel = window.setup_panel
-    qtbot.keyClick(panel.choose_shared, Qt.Key.Key_Space)
-    form = panel.shared
-    for edit, text in (
-        (form.host, "127.0.0.1"),
-        (form.port, str(silent_port)),
-        (form.database, "jsdesk"),
-        (form.user, "kari"),
-        (form.ca_file, str(pg_server.ca)),
-        (form.password, "karis passord"),
-    ):
-        _type(qtbot, edit, text)
+    form = _fill_shared_form(qtbot, window, silent_port, pg_server)
 
     # Esc stops the waiting at once; the late answer is dropped.
     qtbot.keyClick(form.password, Qt.Key.Key_Return)
@@ -199,17 +208,7 @@ def test_first_start__nothing_listening__told_at_once(
         window = create_main_window(["jsdesk"])
         qtbot.addWidget(window)
         wait_started(qtbot, window)
-        form = window.setup_panel.shared
-        qtbot.keyClick(window.setup_panel.choose_shared, Qt.Key.Key_Space)
-        for edit, text in (
-            (form.host, "127.0.0.1"),
-            (form.port, str(closed)),
-            (form.database, "jsdesk"),
-            (form.user, "kari"),
-            (form.ca_file, str(pg_server.ca)),
-            (form.password, "karis passord"),
-        ):
-            _type(qtbot, edit, text)
+        form = _fill_shared_form(qtbot, window, closed, pg_server)
         qtbot.keyClick(form.password, Qt.Key.Key_Return)
         wait_started(qtbot, window)
     assert f"Fikk ikke kontakt med serveren 127.0.0.1 på port {closed}" in form.error.text()

@@ -24,12 +24,11 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QSize, QStandardPaths, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFrame,
@@ -56,6 +55,7 @@ from jsdesk.submission.create import Plan, SubmissionResult, create_submission, 
 from jsdesk.submission.credentials import load_certificate_file, load_recipient, save_recipient
 from jsdesk.ui.background import BackgroundJob, Report
 from jsdesk.ui.bokmal import format_date, translate_button_box
+from jsdesk.ui.busy_dialog import BusyGuardedDialog
 from jsdesk.ui.certificate_panel import ERROR_STYLE, CertificatePanel, show_status
 from jsdesk.ui.context import AppContext
 from jsdesk.ui.receipt import NEXT_STEPS_SETTING, ReceiptDialog
@@ -85,7 +85,7 @@ def overall_progress(phase: str, done: int, total: int) -> int:
     return before
 
 
-class ExportDialog(QDialog):
+class ExportDialog(BusyGuardedDialog):
     exported = Signal(object)
     busy_changed = Signal(bool)
 
@@ -534,17 +534,13 @@ class ExportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_result.path.parent)))
 
     # -- closing -------------------------------------------------------------------------
-    def reject(self) -> None:
+    def busy_message(self) -> str | None:
         if self.busy or self.certificate.busy:
-            self._tell("Vent til innsendingsfilen er ferdig før du lukker.", error=False)
-            return
-        super().reject()
+            return "Vent til innsendingsfilen er ferdig før du lukker."
+        return None
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy or self.certificate.busy:
-            event.ignore()
-            return
-        super().closeEvent(event)
+    def show_busy_message(self, message: str) -> None:
+        self._tell(message, error=False)
 
 
 def default_folder() -> str:

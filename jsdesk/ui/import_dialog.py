@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
@@ -61,6 +60,7 @@ from jsdesk.registry import (
 )
 from jsdesk.ui.background import BackgroundJob, Job, Report
 from jsdesk.ui.bokmal import translate_button_box
+from jsdesk.ui.busy_dialog import BusyGuardedDialog
 from jsdesk.ui.window_state import last_folder, place, remember_folder
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _apply_work(
 # --- the dialog ---------------------------------------------------------------------------
 
 
-class ImportDialog(QDialog):
+class ImportDialog(BusyGuardedDialog):
     imported = Signal(object, object)  # ImportOutcome, frozenset[int] of participation ids
     busy_changed = Signal(bool)
 
@@ -413,17 +413,11 @@ class ImportDialog(QDialog):
         self.imported.emit(result, frozenset(item.participation_id for item in chosen))
 
     # -- closing ----------------------------------------------------------------
-    def reject(self) -> None:
-        if self.busy:
-            self.status.setText("Vent til importen er ferdig …")
-            return
-        super().reject()
+    def busy_message(self) -> str | None:
+        return "Vent til importen er ferdig …" if self.busy else None
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:
-            event.ignore()
-            return
-        super().closeEvent(event)
+    def show_busy_message(self, message: str) -> None:
+        self.status.setText(message)
 
 
 # --- the overview's action ----------------------------------------------------------------
