@@ -531,7 +531,10 @@ def postgres_client() -> str:
     The frozen self-test asks it: the bundle's libpq loads (psycopg would otherwise fall
     back to a system libpq through ctypes, which a caseworker's machine does not have)."""
     # psycopg loads only when a shared database is used, never for the local file.
-    from psycopg import pq
+    try:
+        from psycopg import pq
+    except ImportError as exc:  # its own libpq did not load, and there is no other
+        raise RuntimeError(f"psycopg finner ikke sin egen libpq ({exc})") from exc
 
     if pq.__impl__ != "binary":
         raise RuntimeError(f"psycopg bruker «{pq.__impl__}», ikke sin egen libpq")
