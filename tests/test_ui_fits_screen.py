@@ -168,6 +168,12 @@ def test_every_window_and_dialog__within_1366x728__buttons_visible(
     assert_fits(qtbot, delete)
     delete.close()
 
+    for report in (app_window.report_actions.open_results, app_window.report_actions.open_quality):
+        view = report()
+        assert view is not None
+        assert_fits(qtbot, view)
+        view.close()
+
     extract = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(RECORD["fodselsnummer"], "SOM")])
     controller = app_window.findChild(ImportController, "import_controller")
     assert controller is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,6 +29,7 @@ from jsdesk.errors import UserError
 from jsdesk.reports.export import Cell, cell_text
 from jsdesk.ui.bokmal import FOCUS_STYLE
 from jsdesk.ui.context import AppContext
+from jsdesk.ui.window_state import place
 
 _STRETCH = QHeaderView.ResizeMode.Stretch
 _TO_CONTENTS = QHeaderView.ResizeMode.ResizeToContents
@@ -46,7 +47,7 @@ class ReportWindow(QDialog):
         self.setWindowTitle(f"{title} – jsdesk")
         self.setModal(False)
         self.setStyleSheet(FOCUS_STYLE)
-        self.resize(1180, 680)
+        place(self, name, QSize(1180, 680))  # shrunk to fit a 1366×768 laptop
 
     def year_choice(self, parent: QWidget, name: str) -> QSpinBox:
         """A year from the one the register opened (as the form says) to this one, this
