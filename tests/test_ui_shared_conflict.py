@@ -23,6 +23,7 @@ from jsdesk.storage.server import add_user, init_server
 from jsdesk.ui.app import create_main_window
 from jsdesk.ui.conflict_dialog import ConflictDialog
 from jsdesk.ui.main_window import MainWindow
+from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -55,10 +56,10 @@ def logins(pg_server: PgServer, pg_url: str) -> Iterator[tuple[str, str, str]]:
     yield pg_url, urls[0], urls[1]
 
 
-def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
-    qtbot: QtBot, logins: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    owner, kari, ola = logins
+def _kari_opens_a_new_participation(
+    qtbot: QtBot, kari: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, MainWindow, ParticipationWizard]:
+    """kari creates a participation and opens it in the app's wizard on her login."""
     with Database.connect(kari) as db:
         pid = db.create_participation(record(1), form_version=FORM_VERSION)
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
@@ -68,6 +69,14 @@ def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
     assert window.stack.currentWidget() is window.overview
     wizard = window.open_participation(pid)
     assert wizard is not None
+    return pid, window, wizard
+
+
+def test_two_processes__other_field_merged__same_field_asks__nothing_lost(
+    qtbot: QtBot, logins: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, kari, ola = logins
+    pid, window, wizard = _kari_opens_a_new_participation(qtbot, kari, monkeypatch)
     qtbot.waitUntil(wizard.isVisible)
     qtbot.keyClick(wizard, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
 
@@ -156,14 +165,7 @@ def test_conflict__take_theirs_or_close__the_newer_version_stays_own_value_in_th
     qtbot: QtBot, logins: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _owner, kari, ola = logins
-    with Database.connect(kari) as db:
-        pid = db.create_participation(record(1), form_version=FORM_VERSION)
-    monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
-    window: MainWindow = create_main_window(["jsdesk", "--db", kari])
-    qtbot.addWidget(window)
-    wait_started(qtbot, window)
-    wizard = window.open_participation(pid)
-    assert wizard is not None
+    pid, window, wizard = _kari_opens_a_new_participation(qtbot, kari, monkeypatch)
     qtbot.waitUntil(wizard.isVisible)
     qtbot.keyClick(wizard, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     field = wizard.fields["lese_skrive_morsmal"]
