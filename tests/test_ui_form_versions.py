@@ -12,13 +12,13 @@ import yaml
 from engine_support import shipping
 from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
-from ui_support import FORM_VERSION, PASSPHRASE, open_main_window, synthetic
+from storage_helpers import Installation
+from ui_support import FORM_VERSION, open_installation_window, synthetic
 
 from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition
 from jsdesk.reports.quality import quality_list
 from jsdesk.rules import default_form, evaluate, form_by_version, load_form, shipped_form_paths
-from jsdesk.storage import Database
 from jsdesk.submission.create import plan_submission
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -52,19 +52,12 @@ def new_form(
 
 
 def test_form_versions__form_not_shipped__unknown_by_version_known_where_passed(
-    new_form_path: Path, tmp_path: Path
+    new_form_path: Path, installation: Installation
 ) -> None:
     draft = load_form(new_form_path)
     with pytest.raises(UserError, match=r"2099\.1"):
         form_by_version(NEW_VERSION)  # loading a form file makes nothing process-wide know it
-    db, _key = Database.create(
-        tmp_path / "jsdesk.db",
-        PASSPHRASE,
-        kommunenummer="0301",
-        bydel="030101",
-        test_installation=True,
-    )
-    with db:
+    with installation.create() as db:
         values = {"fodselsnummer": synthetic(date(1989, 6, 7), 310), "deltatt_intro": 3}
         pid = db.add_participation(values, form=draft).participation_id
         with pytest.raises(UserError, match=r"2099\.1"):
@@ -84,9 +77,11 @@ def test_form_versions__shipped_new_version__found_by_version_default_unchanged(
 
 
 def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_its_version(
-    qtbot: QtBot, new_form: FormDefinition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    new_form: FormDefinition,
+    installation: Installation,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db_path = tmp_path / "jsdesk.db"
     old_values = {
         "fodselsnummer": synthetic(date(1988, 5, 6), 300),
         "oppstartsdato": "2025-02-03",
@@ -97,10 +92,7 @@ def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_it
         "oppstartsdato": "2025-02-03",
         "deltatt_intro": 3,
     }
-    db, _key = Database.create(
-        db_path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
-    )
-    with db:
+    with installation.create() as db:
         old_id = db.create_participation(old_values, form_version=FORM_VERSION)
         new_id = db.create_participation(new_values, form_version=NEW_VERSION)
     # Under the old version the new answer is wrong: the new record must not be
@@ -108,7 +100,7 @@ def test_ui_form_versions__old_and_new_records__each_shown_and_validated_with_it
     old_findings = evaluate(default_form(), new_values, allow_synthetic=True).findings
     assert any(f.variable == "deltatt_intro" for f in old_findings)
 
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    window = open_installation_window(qtbot, installation, monkeypatch)
 
     old = window.open_participation(old_id)
     assert old is not None and old.form.version == FORM_VERSION

@@ -1,4 +1,7 @@
-"""Pilot mode: a form file tried on a throwaway database, and broken forms explained."""
+"""Pilot mode: a form file tried on a throwaway database, and broken forms explained.
+
+The sandbox is a throwaway local file whatever database the program is given (SQLite only
+by nature); with a shared database named, the sandbox writes nothing to it."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import new_wizard, synthetic, type_text
+from storage_helpers import Installation
+from ui_support import make_installation, new_wizard, synthetic, type_text
 
 from jsdesk.errors import UserError
 from jsdesk.paths import forms_dir
@@ -21,8 +25,9 @@ from jsdesk.ui.main_window import MainWindow
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
-def start(qtbot: QtBot, form: Path) -> MainWindow:
-    window = create_main_window(["jsdesk", "--form", str(form), "--sandbox"])
+def start(qtbot: QtBot, form: Path, *db: str) -> MainWindow:
+    """The sandbox on ``form``; ``db``: further options (``--db TARGET``)."""
+    window = create_main_window(["jsdesk", "--form", str(form), "--sandbox", *db])
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.loading or window.exit_code)
     return window
@@ -49,6 +54,7 @@ def test_pilot__broken_form__findings_in_dialog_no_crash(qtbot: QtBot, tmp_path:
     qtbot.waitUntil(lambda: not window.isVisible())
 
 
+@pytest.mark.sqlite_only  # the sandbox is a throwaway local file on every back end
 def test_pilot__valid_form__banner_synthetic_numbers_and_throwaway_db(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -69,6 +75,27 @@ def test_pilot__valid_form__banner_synthetic_numbers_and_throwaway_db(
     assert not db_path.exists()
 
 
+@pytest.mark.parametrize("installation", ["postgresql"], indirect=True)
+def test_pilot__shared_database_named__sandbox_is_a_local_throwaway_and_writes_nothing_there(
+    qtbot: QtBot, tmp_path: Path, installation: Installation
+) -> None:
+    make_installation(installation)
+    form = tmp_path / "pilot.yaml"
+    shutil.copy(forms_dir() / "jobbsjansen-2023.yaml", form)
+    window = start(qtbot, form, "--db", str(installation.target))
+    assert window.stack.currentWidget() is window.overview
+    assert "PILOT-SANDKASSE" in window.banner.text()
+    db_path = window.context.db_path
+    assert db_path is not None and window.context.db_url is None
+    wizard = new_wizard(qtbot, window)
+    type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1992, 2, 2), 200))
+    assert wizard.saved_label.text().startswith("Lagret kl. ")
+    window.close()
+    assert not db_path.exists()
+    with installation.reopen() as shared:
+        assert shared.query_participations(limit=10) == []
+
+
 def test_pilot__form_without_sandbox__refused_with_message() -> None:
     with pytest.raises(UserError, match="--sandbox"):
         parse_options(["jsdesk", "--form", "utkast.yaml"])
@@ -81,6 +108,7 @@ def test_options__unknown_option__bokmal_message() -> None:
         parse_options(["jsdesk", "--db"])
 
 
+@pytest.mark.sqlite_only  # the sandbox is a throwaway local file on every back end
 def test_pilot__form_with_new_version__participation_stored_banner_shown(
     qtbot: QtBot, tmp_path: Path
 ) -> None:

@@ -1,4 +1,7 @@
-"""The pilot loop in the sandbox: a live draft form, comments and their export, test cases."""
+"""The pilot loop in the sandbox: a live draft form, comments and their export, test cases.
+
+SQLite only by nature: the sandbox is always a throwaway local file (test_ui_pilot shows
+it stays one with a shared database named)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,10 @@ from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.pilot import PilotSession
 from jsdesk.ui.wizard import ParticipationWizard
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+pytestmark = [
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+    pytest.mark.sqlite_only,  # the sandbox is a throwaway local file on every back end
+]
 
 NEW_CODE = '      - {code: 6, text: "Startet i arbeid", valid_from: "2023-01-01", valid_to: null}\n'
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from ui_support import make_db, open_main_window, person
+from storage_helpers import Installation
+from ui_support import make_installation, open_installation_window, person
 
 from jsdesk.ui.fields import ReadOnlyField
 from jsdesk.ui.main_window import MainWindow
@@ -33,10 +34,11 @@ RECORD = person(
 
 @pytest.fixture
 def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    make_db(tmp_path / "jsdesk.db", [RECORD])
-    window = open_main_window(qtbot, tmp_path / "jsdesk.db", monkeypatch)
+    """The overview of one participation, on each back end."""
+    make_installation(installation, [RECORD])
+    window = open_installation_window(qtbot, installation, monkeypatch)
     yield window
     window.close()
 

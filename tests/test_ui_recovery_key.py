@@ -1,6 +1,9 @@
 """The recovery key: the database is not used before the key is confirmed; a
 window closed on the key screen gets a new key next start (the old one stops working);
-"Kopier", "Skriv ut" and "Lagre som fil …"; no clashing mnemonics on the start screens."""
+"Kopier", "Skriv ut" and "Lagre som fil …"; no clashing mnemonics on the start screens.
+
+The recovery key is a key slot of the local file (SQLite only by nature); a shared
+database has none: the caseworker's login opens it, and a forgotten password is IT's."""
 
 from __future__ import annotations
 
@@ -9,7 +12,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, mnemonic_letters, start_window
+from storage_helpers import Installation
+from ui_support import (
+    PASSPHRASE,
+    make_installation,
+    mnemonic_letters,
+    open_installation_window,
+    start_window,
+)
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
@@ -37,6 +47,7 @@ def file_dialog(window: MainWindow, name: str) -> QFileDialog:
     return dialog
 
 
+@pytest.mark.sqlite_only  # the recovery key is a key slot of the local file
 def test_window_closed_on_the_key__new_key_next_start__old_key_invalid(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,6 +84,7 @@ def test_window_closed_on_the_key__new_key_next_start__old_key_invalid(
     window.close()
 
 
+@pytest.mark.sqlite_only  # the recovery key is a key slot of the local file
 def test_recovery_key__kopier_lagre_som_fil_skriv_ut(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,3 +110,18 @@ def test_recovery_key__kopier_lagre_som_fil_skriv_ut(
     dialog.accept()
     assert (tmp_path / "nøkkel.pdf").read_bytes().startswith(b"%PDF")
     window.close()
+
+
+@pytest.mark.parametrize("installation", ["postgresql"], indirect=True)
+def test_shared_database__no_recovery_key__overview_at_once_and_a_new_key_refused_in_bokmal(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_installation(installation)
+    window = open_installation_window(qtbot, installation, monkeypatch)
+    assert window.context.is_open and window.action_new.isEnabled()
+    assert not window.recovery_panel.key.text()  # never shown one
+    window.close()
+    with installation.reopen() as db:
+        assert db.recovery_key_confirmed  # nothing awaits confirmation at the next start
+        with pytest.raises(UserError, match="Den felles databasen har ingen gjenopprettingsnøkkel"):
+            db.new_recovery_key()

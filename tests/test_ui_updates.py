@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from test_packages import IN_2027, NEW_NR, municipality_source, write_package
-from ui_support import make_db, open_main_window
+from ui_support import make_installation, open_installation_window
 
 from jsdesk import installed
 from jsdesk.domain.code_domains import MUNICIPALITIES
@@ -43,10 +44,12 @@ def share(tmp_path: Path, publisher: SigningCredentials) -> Path:
     return folder
 
 
-def open_window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path)
-    return open_main_window(qtbot, db_path, monkeypatch)
+def open_window(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The overview on each back end: updates are the program's, whatever holds the data."""
+    make_installation(installation)
+    return open_installation_window(qtbot, installation, monkeypatch)
 
 
 @pytest.fixture
@@ -58,13 +61,13 @@ def after_2027(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_update_folder__checked_at_start__preview_then_install_on_confirm(
     qtbot: QtBot,
-    tmp_path: Path,
+    installation: Installation,
     share: Path,
     monkeypatch: pytest.MonkeyPatch,
     after_2027: None,
 ) -> None:
     settings().setValue(FOLDER_SETTING, str(share))
-    window = open_window(qtbot, tmp_path, monkeypatch)
+    window = open_window(qtbot, installation, monkeypatch)
     actions = window.update_actions
     qtbot.waitUntil(lambda: actions.dialog is not None, timeout=20000)
     dialog = actions.dialog
@@ -87,9 +90,9 @@ def test_update_folder__checked_at_start__preview_then_install_on_confirm(
 
 
 def test_update_file__cancel__nothing_installed_and_refusal_shown(
-    qtbot: QtBot, tmp_path: Path, share: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, share: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = open_window(qtbot, tmp_path, monkeypatch)
+    window = open_window(qtbot, installation, monkeypatch)
     actions = window.update_actions
     assert actions.action_install.text() == "Installer &oppdatering …"
     actions.offer(share / "a.jspkg")

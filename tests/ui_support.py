@@ -125,20 +125,41 @@ def open_main_window(
     return window
 
 
+def make_installation(
+    installation: Installation,
+    records: Iterable[Mapping[str, object]] = (),
+    *,
+    kommunenummer: str = "0301",
+    bydel: str | None = "030101",
+) -> list[int]:
+    """``make_db`` on the back end of ``installation``: a new test installation holding
+    ``records``; returns their ids."""
+    with installation.create(kommunenummer=kommunenummer, bydel=bydel) as db:
+        return [db.create_participation(dict(r), form_version=FORM_VERSION) for r in records]
+
+
+def open_installation_window(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The overview of the created test installation ``installation``, as a caseworker
+    opens it (a shared database: the login's URL as ``--db``, no passphrase)."""
+    assert installation.target is not None
+    if installation.shared is None:
+        assert isinstance(installation.target, Path)
+        return open_main_window(qtbot, installation.target, monkeypatch, installation.secret)
+    monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)  # the URL holds the password
+    window = start_window(qtbot, installation.target)
+    assert window.stack.currentWidget() is window.overview, window.unlock_panel.error.text()
+    return window
+
+
 def open_app_window(
     qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     """Body of the ``app_window`` fixture: the overview on an empty test installation, on
     the back end of ``installation`` (a shared database: the login's URL as ``--db``)."""
     installation.create().close()
-    assert installation.target is not None
-    if installation.shared is None:
-        assert isinstance(installation.target, Path)
-        window = open_main_window(qtbot, installation.target, monkeypatch, installation.secret)
-    else:
-        monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)  # the URL holds the password
-        window = start_window(qtbot, installation.target)
-        assert window.stack.currentWidget() is window.overview, window.unlock_panel.error.text()
+    window = open_installation_window(qtbot, installation, monkeypatch)
     yield window
     window.close()
 
