@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from registry_support import FREG_HEADER, write_csv
-from ui_support import make_db, open_main_window, person
+from storage_helpers import Installation
+from ui_support import make_installation, open_installation_window, person
 
 from jsdesk.submission.create import SubmissionResult
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog
@@ -46,10 +47,11 @@ TASKBAR = 40
 
 @pytest.fixture
 def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    make_db(tmp_path / "jsdesk.db", [RECORD], kommunenummer="3301", bydel=None)
-    window = open_main_window(qtbot, tmp_path / "jsdesk.db", monkeypatch)
+    """Drammen's overview with one participation, on each back end."""
+    make_installation(installation, [RECORD], kommunenummer="3301", bydel=None)
+    window = open_installation_window(qtbot, installation, monkeypatch)
     yield window
     window.close()
 

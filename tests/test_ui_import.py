@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 from registry_support import FREG_HEADER, PAD_HEADER, synthetic_numbers, write_csv
-from ui_support import PASSPHRASE, make_db
+from storage_helpers import Installation
+from ui_support import make_installation, open_installation_window
 
-from jsdesk.ui.app import create_main_window
 from jsdesk.ui.import_dialog import ImportController, ImportDialog
 from jsdesk.ui.main_window import MainWindow
 
@@ -27,22 +27,20 @@ TODAY = date.today().strftime("%d.%m.%Y")
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    """The overview on a test installation with A (no FREG values), B (born in SOM), C."""
-    db_path = tmp_path / "jsdesk.db"
-    make_db(
-        db_path,
+def window(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    """The overview on a test installation with A (no FREG values), B (born in SOM), C, on
+    each back end."""
+    make_installation(
+        installation,
         [
             {"fodselsnummer": A, "oppstartsdato": "2025-02-03"},
             {"fodselsnummer": B, "oppstartsdato": "2025-03-04", "fodeland": "SOM"},
             {"fodselsnummer": C, "oppstartsdato": "2025-04-05"},
         ],
     )
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    main = create_main_window(["jsdesk", "--db", str(db_path)])
-    qtbot.addWidget(main)
-    qtbot.waitUntil(lambda: main.stack.currentWidget() is not main.loading)
-    assert main.stack.currentWidget() is main.overview
+    main = open_installation_window(qtbot, installation, monkeypatch)
     yield main
     main.close()
 
@@ -50,10 +48,11 @@ def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 def participation_ids(window: MainWindow) -> dict[str, int]:
     db = window.context.require_db()
     ids = {}
-    for pid in range(1, 4):
-        number = db.get_participation(pid).values["fodselsnummer"]
+    for row in db.query_participations():
+        number = db.get_participation(row.id).values["fodselsnummer"]
         assert isinstance(number, str)
-        ids[number] = pid
+        ids[number] = row.id
+    assert len(ids) == 3
     return ids
 
 

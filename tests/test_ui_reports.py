@@ -13,9 +13,10 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget
 from pytestqt.qtbot import QtBot
-from report_support import fixed_db
-from storage_helpers import PASSPHRASE, db_key, raw_rows
-from ui_support import open_main_window
+from report_support import FORM_VERSION, fixed_records
+from sqlalchemy import text
+from storage_helpers import Installation
+from ui_support import open_installation_window
 
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.quality_view import QualityView
@@ -25,13 +26,28 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    path = tmp_path / "jsdesk.db"
-    db, _ids = fixed_db(path)
-    db.close()
-    main = open_main_window(qtbot, path, monkeypatch, PASSPHRASE)
+def window(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    """The fixed register (report_support) on each back end. It spans two Oslo bydeler: on
+    the shared database, whose row-level security would hide the other's rows, the login
+    is granted the whole municipality."""
+    bydel = None if installation.backend == "postgresql" else "030101"
+    with installation.create(bydel=bydel) as db:
+        for values in fixed_records().values():
+            db.create_participation(values, form_version=FORM_VERSION)
+    main = open_installation_window(qtbot, installation, monkeypatch)
     yield main
     main.close()
+
+
+def exported(window: MainWindow) -> list[tuple[str, str]]:
+    """The audit's «eksportert» events (what was exported, how), as stored."""
+    with window.context.require_db().read() as session:
+        rows = session.execute(
+            text("SELECT variable, new_value FROM audit_events WHERE action = 'eksportert'")
+        ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def table_texts(table: QTableWidget) -> dict[str, list[str]]:
@@ -187,11 +203,7 @@ def test_quality_view__export__masked_unless_chosen_and_audited(
     assert all(row[1].endswith("*****") for row in rows[1:])
     view.full_fnr.setChecked(True)
     view.export(tmp_path / "m.xlsx")
-    db = window.context.require_db()
-    events = raw_rows(
-        db.path, db_key(db.path), "SELECT variable, new_value FROM audit_events WHERE action = ?",
-        ("eksportert",),
-    )  # fmt: skip
+    events = exported(window)
     assert [e[0] for e in events] == ["mangler og feil", "mangler og feil"]
     assert '"fulle fødselsnumre": true' in events[1][1]
 
@@ -237,9 +249,7 @@ def test_report_view__export_to_missing_folder__bokmal_message_nothing_written_o
     export(view, missing)
     assert not missing.parent.exists()
     assert view.status.text().startswith(f"Kan ikke skrive til mappen {missing.parent}")
-    db = window.context.require_db()
-    audited = "SELECT COUNT(*) FROM audit_events WHERE action = 'eksportert'"
-    assert raw_rows(db.path, db_key(db.path), audited) == [(0,)]
+    assert exported(window) == []
 
 
 def test_list_export__overview_rows_chosen_columns_masked_by_default(
