@@ -209,6 +209,23 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ins
         shared.drop(made.target)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_installation(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Installation]:
+    """As ``installation``, made once per test module and back end: for data a module's
+    tests only read (the report tests' fixed register)."""
+    folder = tmp_path_factory.mktemp(f"installasjon-{request.param}")
+    if request.param == "sqlite":
+        yield Installation("sqlite", folder)
+        return
+    shared: SharedInstallations = request.getfixturevalue("shared_installations")
+    made = Installation("postgresql", folder, shared)
+    yield made
+    if isinstance(made.target, str):
+        shared.drop(made.target)
+
+
 @pytest.fixture
 def any_db(installation: Installation) -> Iterator[Database]:
     """An open test installation's database (Oslo, bydel 030101) on each back end."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from storage_helpers import PASSPHRASE
+from storage_helpers import PASSPHRASE, Installation
 from ui_support import synthetic
 
 from jsdesk.storage import Database
@@ -98,6 +98,18 @@ def fixed_db(path: Path) -> tuple[Database, dict[str, int]]:
     db, _key = Database.create(
         path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
     )
+    ids = {
+        name: db.create_participation(values, form_version=FORM_VERSION)
+        for name, values in fixed_records().items()
+    }
+    return db, ids
+
+
+def fixed_register(installation: Installation) -> tuple[Database, dict[str, int]]:
+    """The fixed register in a new installation on either back end, for the whole of Oslo
+    (H is in another bydel: on a shared database the login sees the whole municipality);
+    returns the open db and the ids."""
+    db = installation.create(bydel=None)
     ids = {
         name: db.create_participation(values, form_version=FORM_VERSION)
         for name, values in fixed_records().items()

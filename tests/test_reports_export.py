@@ -1,36 +1,45 @@
-"""Exports read back: Excel with openpyxl, the PDF's text with pypdf, JSON, `jsdesk report`."""
+"""Exports read back: Excel with openpyxl, the PDF's text with pypdf, JSON, `jsdesk report`,
+from the fixed register on both back ends."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from report_support import fixed_db
-from storage_helpers import PASSPHRASE
+from report_support import fixed_register
+from storage_helpers import Installation
 
 from jsdesk.cli import main
 from jsdesk.domain.period import Period
 from jsdesk.reports.export import suppressed_tables, write_results_json, write_results_xlsx
 from jsdesk.reports.results import Results, compute_results
 from jsdesk.rules import default_form
-from jsdesk.storage import Database
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("eksport") / "jsdesk.db"
-    database, _ids = fixed_db(path)
+def register(module_installation: Installation) -> Installation:
+    """The fixed register, stored and closed (``reopen`` or ``jsdesk --db`` open it)."""
+    database, _ids = fixed_register(module_installation)
     database.close()
-    yield path
+    return module_installation
+
+
+@pytest.fixture
+def db_target(register: Installation, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What ``jsdesk report --db`` is given; ``JSDESK_PASSPHRASE`` unlocks it."""
+    monkeypatch.setenv("JSDESK_PASSPHRASE", register.secret)
+    return str(register.target)
 
 
 @pytest.fixture(scope="module")
-def results(db_path: Path) -> Results:
-    with Database.open(db_path, PASSPHRASE) as db:
+def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    """The results the writers get, from the local file: test_reports_results proves the
+    shared database gives the same; ``jsdesk report`` below runs on both."""
+    db, _ids = fixed_register(Installation("sqlite", tmp_path_factory.mktemp("eksport")))
+    with db:
         return compute_results(db, default_form(), Period.year(2025))
 
 
@@ -122,16 +131,12 @@ def test_json__suppressed_and_readable(results: Results, tmp_path: Path) -> None
 
 
 def test_cli_report__xlsx_for_a_bydel(
-    db_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    db_target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     target = tmp_path / "bydel.xlsx"
     code = main(
         ["report", "--year", "2025", "--bydel", "030101", "--format", "xlsx", "--out", str(target),
-         "--db", str(db_path)]
+         "--db", db_target]
     )  # fmt: skip
     assert code == 0
     assert "skrevet til" in capsys.readouterr().out
@@ -139,31 +144,27 @@ def test_cli_report__xlsx_for_a_bydel(
     assert figures["Aktive deltakelser i perioden"] == 6  # H is in 030102
 
 
-def test_cli_report__pdf_and_json(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+def test_cli_report__pdf_and_json(db_target: str, tmp_path: Path) -> None:
     for fmt in ("pdf", "json"):
         target = tmp_path / f"r.{fmt}"
         code = main(["report", "--year", "2025", "--format", fmt, "--out", str(target),
-                     "--db", str(db_path)])  # fmt: skip
+                     "--db", db_target])  # fmt: skip
         assert code == 0
         assert target.stat().st_size > 0
     assert "Nøkkeltall" in pdf_text(tmp_path / "r.pdf")
+    written = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    figures = {f["navn"]: f["verdi"] for f in written["nokkeltall"]}
+    assert figures["aktive"] == 7  # A B C D F H I (7 is not suppressed)
 
 
 def test_cli_report__bad_bydel_and_period__bokmal_errors(
-    db_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    db_target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     out = str(tmp_path / "x.json")
     assert main(["report", "--year", "2025", "--bydel", "9999", "--format", "json",
-                 "--out", out, "--db", str(db_path)]) == 2  # fmt: skip
+                 "--out", out, "--db", db_target]) == 2  # fmt: skip
     assert "er ikke en bydel i Oslo" in capsys.readouterr().err
     assert main(["report", "--period", "01.07.2025:01.01.2025", "--format", "json",
-                 "--out", out, "--db", str(db_path)]) == 2  # fmt: skip
+                 "--out", out, "--db", db_target]) == 2  # fmt: skip
     assert "før den begynner" in capsys.readouterr().err
     assert not Path(out).exists()

@@ -1,4 +1,5 @@
-"""«Mangler og feil»: the list of open problems, counts per field, completeness, export."""
+"""«Mangler og feil»: the list of open problems, counts per field, completeness, export,
+on both back ends."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from report_support import fixed_db
-from storage_helpers import db_key, new_db, raw_rows, record
+from report_support import fixed_register
+from sqlalchemy import text
+from storage_helpers import Installation, record
 
 from jsdesk.demo import generate_participations
 from jsdesk.domain.period import Period
@@ -25,7 +27,7 @@ FORM_VERSION = "2023.1"
 
 
 @pytest.fixture
-def quality_db(tmp_path: Path) -> Iterator[tuple[Database, dict[str, int]]]:
+def quality_db(installation: Installation) -> Iterator[tuple[Database, dict[str, int]]]:
     """Complete demo records: two ended ones lose «fravar», two carry a warning (one accepted)."""
     people = generate_participations(300, 5, today=date(2025, 6, 1))
     ended = [p for p in people if p.complete and not p.warnings and "avslutningsdato" in p.record]
@@ -34,7 +36,7 @@ def quality_db(tmp_path: Path) -> Iterator[tuple[Database, dict[str, int]]]:
     records = [dict(p.record) for p in ended[:3]]
     del records[0]["fravar"], records[1]["fravar"]
     records += [dict(p.record) for p in warned]
-    db, _key = new_db(tmp_path)
+    db = installation.create(bydel=None)  # the demo records are all over Oslo
     stored = db.import_records(records, form_version=FORM_VERSION)
     ids = {
         "no_fravar_1": stored[0].id,
@@ -121,10 +123,10 @@ def test_quality_export__masked_by_default__full_numbers_only_when_chosen_and_au
     assert isinstance(full, str)
     masked_csv = tmp_path / "mangler.csv"
     write_list(masked_csv, "Mangler og feil", QUALITY_HEADINGS, quality_rows(items))
-    text = masked_csv.read_text("utf-8-sig")
-    assert full not in text
-    assert full[:6] + "*****" in text
-    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    written = masked_csv.read_text("utf-8-sig")
+    assert full not in written
+    assert full[:6] + "*****" in written
+    rows = list(csv.reader(written.splitlines(), delimiter=";"))
     assert rows[0] == list(QUALITY_HEADINGS)
     assert len(rows) == 1 + len(items)
     full_xlsx = tmp_path / "mangler.xlsx"
@@ -136,10 +138,11 @@ def test_quality_export__masked_by_default__full_numbers_only_when_chosen_and_au
     assert values[0] == QUALITY_HEADINGS
     assert full in {row[1] for row in values[1:]}
     assert all(isinstance(row[0], int) for row in values[1:])  # ids as numbers
-    events = raw_rows(
-        db.path, db_key(db.path), "SELECT variable, new_value FROM audit_events WHERE action = ?",
-        ("eksportert",),
-    )  # fmt: skip
+    with db.read() as session:
+        events = session.execute(
+            text("SELECT variable, new_value FROM audit_events WHERE action = :a"),
+            {"a": "eksportert"},
+        ).all()
     assert len(events) == 1
     assert events[0][0] == "mangler og feil"
     assert json.loads(events[0][1]) == {
@@ -147,8 +150,10 @@ def test_quality_export__masked_by_default__full_numbers_only_when_chosen_and_au
     }  # fmt: skip
 
 
-def test_completeness__per_field__answered_and_unknown_by_hand(tmp_path: Path) -> None:
-    db, _ids = fixed_db(tmp_path / "jsdesk.db")
+def test_completeness__per_field__answered_and_unknown_by_hand(
+    installation: Installation,
+) -> None:
+    db, _ids = fixed_register(installation)
     with db:
         total, figures = completeness(db, default_form(), Period.year(2025))
     by_name = {figure.variable: figure for figure in figures}
@@ -165,11 +170,10 @@ def test_completeness__per_field__answered_and_unknown_by_hand(tmp_path: Path) -
 
 
 def test_completeness__multi_select_only_ukjent__counted_and_follows_each_save(
-    tmp_path: Path,
+    installation: Installation,
 ) -> None:
     # «Ukjent» (88) alone is «Ukjent»; 88 beside another code is an answer like any other.
-    db, _key = new_db(tmp_path)
-    with db:
+    with installation.create() as db:
         only = db.create_participation(
             record(1, tiltak_for_jobbsjansen=[88], fravar=9), form_version="2023.1"
         )

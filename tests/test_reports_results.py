@@ -1,13 +1,14 @@
-"""Every figure of the results against values counted by hand (tests/report_support.py)."""
+"""Every figure of the results against values counted by hand (tests/report_support.py),
+on both back ends (the same figures from the local file and the shared database)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from report_support import fixed_db
+from report_support import fixed_register
+from storage_helpers import Installation
 
 from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
@@ -18,8 +19,8 @@ from jsdesk.storage import Database
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    database, _ids = fixed_db(tmp_path_factory.mktemp("rapport") / "jsdesk.db")
+def db(module_installation: Installation) -> Iterator[Database]:
+    database, _ids = fixed_register(module_installation)
     with database:
         yield database
 
@@ -166,11 +167,8 @@ def test_period__overlaps__a_participation_active_some_day_of_it() -> None:
     assert not period.overlaps(date(2025, 7, 1), None)
 
 
-def test_results__empty_register__zeros_without_errors(tmp_path: Path) -> None:
-    db, _key = Database.create(
-        tmp_path / "tom.db", "korrekt hest batteri stift", kommunenummer="3201"
-    )
-    with db:
+def test_results__empty_register__zeros_without_errors(installation: Installation) -> None:
+    with installation.create(bydel=None) as db:
         results = compute_results(db, default_form(), Period.year(2025))
     figures = {f.name: f for f in results.key_figures}
     assert figures["aktive"].count == 0
