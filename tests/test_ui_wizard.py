@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,15 +12,15 @@ from PySide6.QtWidgets import (
     QTableWidget,
 )
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from ui_support import (
-    PASSPHRASE,
     choose,
     fill_table_row,
     is_locked,
-    make_db,
+    make_installation,
     new_wizard,
     next_page,
-    open_main_window,
+    open_installation_window,
     press,
     spin,
     stored,
@@ -41,6 +40,12 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 FNR = synthetic(date(1985, 4, 12), 212)
+
+
+@pytest.fixture
+def app_installation(installation: Installation) -> Installation:
+    """The overview on each back end (the local file, a shared database)."""
+    return installation
 
 
 EXPECTED = {
@@ -217,7 +222,7 @@ def test_finish__after_typing__wizard_closes_and_overview_lists_record(
 
 
 def test_idle_lock__wizard_open__hidden_then_back_with_its_values(
-    qtbot: QtBot, app_window: MainWindow
+    qtbot: QtBot, app_window: MainWindow, installation: Installation
 ) -> None:
     wizard = new_wizard(qtbot, app_window)
     type_text(qtbot, wizard, "fodselsnummer", FNR)
@@ -227,9 +232,9 @@ def test_idle_lock__wizard_open__hidden_then_back_with_its_values(
     qtbot.waitUntil(lambda: not app_window.context.is_open, timeout=2000)
     assert not wizard.isVisible()
     unlock = app_window.unlock_panel
-    qtbot.keyClicks(unlock.secret, PASSPHRASE)
+    qtbot.keyClicks(unlock.secret, installation.secret)
     qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
-    assert wizard.isVisible()
+    qtbot.waitUntil(wizard.isVisible)  # a shared database's login is awaited off the UI thread
     assert wizard.currentPage().objectName() == "del2"
     assert wizard.fields["fodselsnummer"].value() == FNR
     press(qtbot, wizard, "deltatt_intro_2")
@@ -242,11 +247,10 @@ def _offered_kommuner(wizard: ParticipationWizard) -> set[str]:
 
 
 def test_kommune_list__follows_the_participation_period__numbers_in_force_then(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db_path = tmp_path / "drammen.db"  # Drammen: 3005 until 2023, 3301 from 2024
-    make_db(db_path, kommunenummer="3301", bydel=None)
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    make_installation(installation, kommunenummer="3301", bydel=None)  # Drammen: 3005 until
+    window = open_installation_window(qtbot, installation, monkeypatch)  # 2023, 3301 from 2024
     wizard = new_wizard(qtbot, window)
     type_text(qtbot, wizard, "oppstartsdato", "01.05.2023")
     qtbot.keyClick(widget(wizard, "oppstartsdato"), Qt.Key.Key_Tab)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from ui_support import make_db, open_main_window, person, press, type_text
+from storage_helpers import Installation
+from ui_support import make_installation, open_installation_window, person, press, type_text
 
 from jsdesk.storage.models import AuditEvent
 from jsdesk.ui.main_window import MainWindow
@@ -24,11 +24,11 @@ RECORD = person(date(1985, 4, 12), 212, "2024-02-01", deltatt_intro=2, ankomstar
 
 @pytest.fixture
 def app_window(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, [RECORD])
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    """The overview of one participation, on each back end (the local file, a shared one)."""
+    make_installation(installation, [RECORD])
+    window = open_installation_window(qtbot, installation, monkeypatch)
     yield window
     window.close()
 
