@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
 
     OK = 0
     FAILED = 1  # the check found problems, or the request was refused
-    UNREADABLE = 2  # a file could not be read: wrong passphrase, missing or unreadable file
+    UNREADABLE = 2  # wrong passphrase or login password, missing or unreadable file
     LOCKED = 3  # the database is open in another jsdesk
     DAMAGED = 4  # the database or backup is damaged or from a newer jsdesk
     DISK = 5  # disk full, read-only folder, I/O error

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 from PySide6 import __version__ as pyside_version
-from storage_helpers import PASSPHRASE, new_db
+from storage_helpers import Installation
 
 from jsdesk import __version__
 from jsdesk.cli import main
@@ -38,14 +38,21 @@ def test_exit_codes__gui_option_error__usage(capsys: pytest.CaptureFixture[str])
     assert "--sandbox" in capsys.readouterr().err
 
 
-def test_exit_codes__wrong_passphrase__unreadable_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_exit_codes__wrong_passphrase_or_password__unreadable_2(
+    cli_installation: Installation,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db, _ = new_db(tmp_path)
-    db.close()
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE + " feil")
-    assert main(["records", "list", "--db", str(db.path)]) == ExitCode.UNREADABLE == 2
-    assert "Feil passordfrase" in capsys.readouterr().err
+    # The local file's passphrase and the shared database's login password: the same code.
+    wrong = cli_installation.secret + " feil"
+    monkeypatch.setenv("JSDESK_PASSPHRASE", wrong)
+    assert main(["records", "list"]) == ExitCode.UNREADABLE == 2
+    err = capsys.readouterr().err
+    if cli_installation.backend == "sqlite":
+        assert "Feil passordfrase" in err
+    else:
+        assert "ble avvist: feil brukernavn eller passord for «mal_saksbehandler»" in err
+    assert "Traceback" not in err and wrong not in err
 
 
 def test_exit_codes__missing_record_file__unreadable_2(tmp_path: Path) -> None:

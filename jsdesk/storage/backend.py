@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from jsdesk.errors import UserError
+from jsdesk.errors import ExitCode, UserError
 from jsdesk.storage.errors import classify, restore_hint, translate_errors
 from jsdesk.storage.local_store import shared_local_folder
 from jsdesk.storage.lock import acquire_lock
@@ -467,14 +467,16 @@ def make_server_engine(url: str, password: str | None = None) -> Engine:
 
 @contextmanager
 def translate_server_errors(url: str) -> Iterator[None]:
-    """Failures of the shared database's environment as ``UserError`` in Bokmål."""
+    """Failures of the shared database's environment as ``UserError`` in Bokmål. A refused
+    login exits as a wrong passphrase for the local file does (2); the rest as 5."""
     try:
         yield
     except DBAPIError as exc:
-        message = server_error_message(classify(exc), url)
+        kind = classify(exc)
+        message = server_error_message(kind, url)
         if message is None:
             raise
-        raise UserError(message, 5) from exc
+        raise UserError(message, ExitCode.UNREADABLE if kind == "login" else ExitCode.DISK) from exc
 
 
 def server_error_message(kind: str | None, url: str) -> str | None:
