@@ -131,11 +131,14 @@ def make_installation(
     *,
     kommunenummer: str = "0301",
     bydel: str | None = "030101",
+    test: bool = True,
+    form_version: str = FORM_VERSION,
 ) -> list[int]:
-    """``make_db`` on the back end of ``installation``: a new test installation holding
-    ``records``; returns their ids."""
-    with installation.create(kommunenummer=kommunenummer, bydel=bydel) as db:
-        return [db.create_participation(dict(r), form_version=FORM_VERSION) for r in records]
+    """``make_db`` on the back end of ``installation``: a new test installation (a
+    production one with ``test=False``) holding ``records`` of ``form_version``; returns
+    their ids."""
+    with installation.create(test=test, kommunenummer=kommunenummer, bydel=bydel) as db:
+        return [db.create_participation(dict(r), form_version=form_version) for r in records]
 
 
 def open_installation_window(
