@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,12 +15,13 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from ui_support import (
-    PASSPHRASE,
     choose,
     is_locked,
+    make_installation,
     new_wizard,
-    open_main_window,
+    open_installation_window,
     press,
     spin,
     stored,
@@ -31,13 +31,18 @@ from ui_support import (
     widget,
 )
 
-from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 FNR = synthetic(date(1988, 9, 3), 230)
+
+
+@pytest.fixture
+def app_installation(installation: Installation) -> Installation:
+    """The overview on each back end (the local file, a shared database)."""
+    return installation
 
 
 @pytest.fixture
@@ -281,12 +286,10 @@ def test_locked_date__calendar_button_disabled_too(wizard: ParticipationWizard) 
 
 
 def test_production_installation__synthetic_number__not_saved_and_told_why(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db_path = tmp_path / "jsdesk.db"
-    db, _key = Database.create(db_path, PASSPHRASE, kommunenummer="4601")
-    db.close()
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    make_installation(installation, kommunenummer="4601", bydel=None, test=False)
+    window = open_installation_window(qtbot, installation, monkeypatch)
     assert not window.banner.isVisible()
     wizard = new_wizard(qtbot, window)
     type_text(qtbot, wizard, "oppstartsdato", "01.03.2024")
