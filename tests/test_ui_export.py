@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pg_support import SharedInstallations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -26,13 +28,16 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from small_disk import small_filesystem
+from storage_helpers import Installation
 from submission_support import PASSPHRASE, copy_db, credentials
-from ui_support import open_main_window
+from ui_support import open_installation_window, open_main_window, start_window
 
 from jsdesk.storage import Database, Status
+from jsdesk.storage.server import add_user
 from jsdesk.submission import create
 from jsdesk.submission.credentials import (
     SigningCredentials,
+    load_recipient,
     save_credentials,
     save_recipient,
     to_pkcs12,
@@ -46,25 +51,38 @@ from jsdesk.ui.submissions_view import SubmissionsDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
+# A caseworker of the shared database who may not submit (logins are the whole server's:
+# a name no other test uses).
+NOT_SUBMITTER, NOT_SUBMITTER_PASSWORD = "eksport_ikke_innsender", "ikke innsenders passord"
 STATUS_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.title == "Status")
 
 
-def _template(folder: Path, *, production: bool = False) -> Path:
-    """Demo records (complete and incomplete, synthetic numbers), no signing certificate."""
+BYDEL = "030105"
+
+
+def _fill(db: Database, *, production: bool) -> None:
+    """Demo records of the installation's bydel (complete and incomplete, synthetic
+    numbers), no signing certificate."""
     from jsdesk.demo import generate_records
     from jsdesk.rules import default_form
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "jsdesk.db"
-    db, _recovery = Database.create(
-        path, PASSPHRASE, kommunenummer="0301", bydel="030105", test_installation=True
-    )
     with db:
-        db.import_records(generate_records(30, 7), form_version=default_form().version)
+        records = generate_records(30, 7, bydel=BYDEL)
+        db.import_records(records, form_version=default_form().version)
         if production:
             # The same records in an installation switched to production (synthetic
             # numbers cannot be stored in one directly).
             db.set_setting("test_installation", False)
+
+
+def _template(folder: Path, *, production: bool = False) -> Path:
+    """A local file with the demo records, copied for each test (``copy_db``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "jsdesk.db"
+    db, _recovery = Database.create(
+        path, PASSPHRASE, kommunenummer="0301", bydel=BYDEL, test_installation=True
+    )
+    _fill(db, production=production)
     return path
 
 
@@ -95,25 +113,69 @@ def fast_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def open_window(
-    qtbot: QtBot, template: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    installation: Installation,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    production: bool = False,
 ) -> Iterator[MainWindow]:
-    window = open_main_window(qtbot, copy_db(template, folder), monkeypatch, PASSPHRASE)
+    """The overview of the demo records on the back end of ``installation``: a copy of the
+    module's local file, or a new shared database (its login also submits) filled with
+    them."""
+    if installation.shared is None:
+        template = request.getfixturevalue("production_template" if production else "test_template")
+        path = copy_db(template, installation.folder / "db")
+        installation.target = path
+        window = open_main_window(qtbot, path, monkeypatch, PASSPHRASE)
+    else:
+        _fill(installation.create(bydel=BYDEL), production=False)
+        if production:
+            # The installation's settings are IT's on a shared database (docs/server.md).
+            with it_login(installation) as owner:
+                owner.set_setting("test_installation", False)
+        window = open_installation_window(qtbot, installation, monkeypatch)
     yield window
     window.close()
 
 
+def it_login(installation: Installation) -> Database:
+    """A shared installation opened by the owner login, as the municipality's IT does."""
+    assert installation.shared is not None
+    name = urlsplit(str(installation.target)).path.lstrip("/")
+    return Database.connect(installation.shared.server.owner_url(name))
+
+
+def set_recipient_as_it(installation: Installation, db: Database) -> None:
+    """The recipient's encryption certificate, set up as the installation's IT does: in the
+    local file by its user, in a shared database by the owner login (``jsdesk cert
+    recipient``; a caseworker may not change the installation's settings)."""
+    certificate = credentials("mottaker").certificate
+    if installation.shared is None:
+        save_recipient(db, certificate)
+        return
+    with it_login(installation) as owner:
+        save_recipient(owner, certificate)
+
+
 @pytest.fixture
 def window(
-    qtbot: QtBot, test_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    installation: Installation,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, test_template, tmp_path / "db", monkeypatch)
+    yield from open_window(qtbot, installation, request, monkeypatch)
 
 
 @pytest.fixture
 def production_window(
-    qtbot: QtBot, production_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    installation: Installation,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, production_template, tmp_path / "db", monkeypatch)
+    yield from open_window(qtbot, installation, request, monkeypatch, production=True)
 
 
 def open_export(qtbot: QtBot, window: MainWindow) -> ExportDialog:
@@ -265,7 +327,7 @@ def test_export__record_changed_after_submission__listed_as_correction(
     qtbot: QtBot, window: MainWindow, out: Path
 ) -> None:
     db = window.context.require_db()
-    save_credentials(db, credentials())
+    save_credentials(db.signing_store, credentials())
     dialog = open_export(qtbot, window)
     type_folder(qtbot, dialog, out)
     with qtbot.waitSignal(dialog.exported, timeout=30_000):
@@ -325,7 +387,11 @@ def test_certificate_import__production__test_p12_and_wrong_password_refused(
 
 
 def test_export__production_with_enterprise_p12_and_recipient__synthetic_records_refused(
-    qtbot: QtBot, production_window: MainWindow, tmp_path: Path, out: Path
+    qtbot: QtBot,
+    production_window: MainWindow,
+    installation: Installation,
+    tmp_path: Path,
+    out: Path,
 ) -> None:
     window = production_window
     before = statuses(window)
@@ -348,6 +414,12 @@ def test_export__production_with_enterprise_p12_and_recipient__synthetic_records
         credentials("mottaker").certificate.public_bytes(serialization.Encoding.PEM)
     )
     dialog.set_recipient_file(recipient)
+    if installation.shared is not None:
+        # A caseworker may not change the shared installation's settings: IT sets it.
+        assert "Du har ikke tilgang" in dialog.message.text()
+        assert load_recipient(window.context.require_db()) is None
+        set_recipient_as_it(installation, window.context.require_db())
+        dialog.refresh_plan()
     assert "krypteres til mottakeren" in dialog.recipient.text()
     assert dialog.refusal.text() == "" and dialog.send.isEnabled()
     # The demo records carry synthetic numbers, which a production file may not hold.
@@ -374,7 +446,7 @@ def test_export__year_list__this_year_back_to_the_year_the_form_says_the_registe
 def test_certificate__expires_in_ten_days__warning_shown_and_export_allowed(
     qtbot: QtBot, window: MainWindow, out: Path
 ) -> None:
-    save_credentials(window.context.require_db(), short_lived(10))
+    save_credentials(window.context.require_db().signing_store, short_lived(10))
     dialog = open_export(qtbot, window)
     type_folder(qtbot, dialog, out)
     warning = dialog.certificate.warning
@@ -383,7 +455,7 @@ def test_certificate__expires_in_ten_days__warning_shown_and_export_allowed(
 
 
 def test_certificate__expired__export_refused(qtbot: QtBot, window: MainWindow, out: Path) -> None:
-    save_credentials(window.context.require_db(), short_lived(3, expired=True))
+    save_credentials(window.context.require_db().signing_store, short_lived(3, expired=True))
     dialog = open_export(qtbot, window)
     type_folder(qtbot, dialog, out)
     assert "utløp" in dialog.refusal.text() and not dialog.send.isEnabled()
@@ -396,7 +468,7 @@ def test_export__disk_full_while_writing__bokmal_error_no_file_then_export_works
     qtbot: QtBot, window: MainWindow, out: Path, tmp_path: Path
 ) -> None:
     db = window.context.require_db()
-    save_credentials(db, credentials())
+    save_credentials(db.signing_store, credentials())
     before = statuses(window)
     shown_before = overview_statuses(window)
     dialog = open_export(qtbot, window)
@@ -427,11 +499,11 @@ def test_export__disk_full_while_writing__bokmal_error_no_file_then_export_works
 
 
 def test_export__encrypted_to_recipient__p7m_file(
-    qtbot: QtBot, window: MainWindow, out: Path
+    qtbot: QtBot, window: MainWindow, installation: Installation, out: Path
 ) -> None:
     db = window.context.require_db()
-    save_credentials(db, credentials())
-    save_recipient(db, credentials("mottaker").certificate)
+    save_credentials(db.signing_store, credentials())
+    set_recipient_as_it(installation, db)
     dialog = open_export(qtbot, window)
     assert "krypteres til mottakeren" in dialog.recipient.text()
     type_folder(qtbot, dialog, out)
@@ -503,7 +575,7 @@ def test_actions__menu_and_shortcuts__named_with_mnemonics(window: MainWindow) -
 
 def test_export_dialog__tab_order__top_to_bottom(qtbot: QtBot, window: MainWindow) -> None:
     dialog = open_export(qtbot, window)
-    save_credentials(window.context.require_db(), credentials())
+    save_credentials(window.context.require_db().signing_store, credentials())
     dialog.certificate.refresh()
     dialog.refresh_plan()
     assert dialog.send.isEnabled()
@@ -522,6 +594,7 @@ def test_export_dialog__tab_order__top_to_bottom(qtbot: QtBot, window: MainWindo
     assert names.index("send_inn") == names.index("lukk") - 1
 
 
+@pytest.mark.sqlite_only  # the sandbox is a throwaway local file on every back end
 def test_actions__pilot_sandbox__export_disabled(qtbot: QtBot, tmp_path: Path) -> None:
     import shutil
 
@@ -546,7 +619,7 @@ def test_actions__pilot_sandbox__export_disabled(qtbot: QtBot, tmp_path: Path) -
 def test_export__folder_missing__refused_naming_the_folder(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    save_credentials(window.context.require_db(), credentials())
+    save_credentials(window.context.require_db().signing_store, credentials())
     dialog = open_export(qtbot, window)
     missing = tmp_path / "finnes-ikke"
     type_folder(qtbot, dialog, missing)
@@ -554,3 +627,40 @@ def test_export__folder_missing__refused_naming_the_folder(
     assert not dialog.send.isEnabled()
     dialog.start_export()
     assert not missing.exists() and not dialog.busy
+
+
+def test_export__shared_database_login_not_a_submitter__refused_in_bokmal_no_file_no_mark(
+    qtbot: QtBot,
+    shared_installations: SharedInstallations,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a shared database only ``jsdesk_innsender`` logins mark records as submitted: a
+    caseworker who is not one sees what would go, and is refused when sending."""
+    owner = shared_installations.new_owner("0301", (BYDEL,))
+    try:
+        add_user(owner, None, NOT_SUBMITTER, bydeler=[BYDEL], new_password=NOT_SUBMITTER_PASSWORD)
+        url = shared_installations.server.url(
+            NOT_SUBMITTER, NOT_SUBMITTER_PASSWORD, urlsplit(owner).path[1:]
+        )
+        _fill(Database.connect(url), production=False)
+        monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
+        window = start_window(qtbot, url)
+        assert window.stack.currentWidget() is window.overview, window.unlock_panel.error.text()
+        before = statuses(window)
+        dialog = open_export(qtbot, window)
+        with qtbot.waitSignal(dialog.certificate.credentials_changed, timeout=20_000):
+            press(qtbot, dialog.certificate.create_test)
+        type_folder(qtbot, dialog, out)
+        assert dialog.included.count() > 0 and dialog.send.isEnabled()
+        press(qtbot, dialog.send)
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+        message = dialog.message.text()
+        assert message.startswith("Innsendingsfilen ble ikke laget"), message
+        assert "tilgang" in message and "Innsendingen er ikke registrert" in message
+        assert list(out.iterdir()) == []
+        assert statuses(window) == before
+        assert window.context.require_db().list_submissions() == []
+        window.close()
+    finally:
+        shared_installations.drop(owner)

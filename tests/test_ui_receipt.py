@@ -13,11 +13,13 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from test_ui_export import (  # the export tests' fixtures: demo installation, fast certificate
     fast_test_certificate,
     open_export,
     open_window,
     press,
+    production_template,
     test_template,
     type_folder,
 )
@@ -29,16 +31,20 @@ from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.receipt import ReceiptDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-__all__ = ["fast_test_certificate", "test_template"]
+__all__ = ["fast_test_certificate", "production_template", "test_template"]
 
 NEXT_STEPS = "Last opp filen i IMDis mottak innen den 10. i måneden, og gi beskjed til Kari."
 
 
 @pytest.fixture
 def window(
-    qtbot: QtBot, test_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    installation: Installation,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[MainWindow]:
-    yield from open_window(qtbot, test_template, tmp_path / "db", monkeypatch)
+    """The demo records on each back end (on a shared database: a login that submits)."""
+    yield from open_window(qtbot, installation, request, monkeypatch)
 
 
 class Opened(QObject):
