@@ -28,11 +28,13 @@ from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,
     ImportedRecord,
+    PageKey,
     ParticipationRecord,
     ParticipationSummary,
     RecordChange,
     RecordConflict,
     SubmissionInfo,
+    SummaryPage,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Database",
     "FieldConflict",
     "ImportedRecord",
+    "PageKey",
     "ParticipationRecord",
     "ParticipationSummary",
     "RecordChange",
@@ -50,6 +53,7 @@ __all__ = [
     "Settings",
     "Status",
     "SubmissionInfo",
+    "SummaryPage",
     "check_passphrase",
     "database_target",
     "default_db_path",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +37,12 @@ from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,
     ImportedRecord,
+    PageKey,
     ParticipationRecord,
     ParticipationSummary,
     RecordChange,
     RecordConflict,
+    SummaryPage,
     columns_for,
     completeness_of,
     existing_periods,
@@ -643,6 +646,51 @@ class ParticipationsMixin(DatabaseCore):
                 for row in rows
             ]
 
+    def overview_page(
+        self,
+        *,
+        search: str | None = None,
+        status: Status | str | None = None,
+        stage: str | None = None,
+        year: int | None = None,
+        order_by: str = "changed_at",
+        descending: bool = True,
+        after: PageKey | None = None,
+        before: PageKey | None = None,
+        from_end: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> SummaryPage:
+        """One page of the overview, filtered and sorted as ``query_participations``, with
+        the keys of its first and last row.
+
+        ``after`` (``before``): the ``limit`` rows right after (before) that key, found
+        through the key (keyset paging: as fast deep in the list as at its top, and a
+        participation saved meanwhile neither repeats nor hides another). Without a key:
+        ``offset`` rows skipped from the start, or from the end with ``from_end``; OFFSET
+        reads every row it skips, so it is for a jump, not for the next page.
+        """
+        if after is not None and before is not None:
+            raise ValueError("a page is either after or before a key")
+        shape, params = queries.filters(search, status, stage, year)
+        with self.read_connection() as conn:
+            key = after or before
+            if key is None:
+                query = queries.summary_query(shape, order_by, descending != from_end, True)
+                rows = list(conn.execute(query, {**params, "offset": offset, "limit": limit}))
+                if from_end:
+                    rows.reverse()
+            else:
+                seek = _Seek(shape, params, order_by, descending, conn.dialect.name)
+                rows = seek.rows(conn, key, backward=before is not None, limit=limit)
+            accepted = _accepted_for(conn, [row[0] for row in rows if row[-2]])
+        summaries = tuple(
+            queries.summary(*row[:-1]).with_accepted(accepted.get(row[0], frozenset()))
+            for row in rows
+        )
+        keys = [PageKey(row[-1], row[0]) for row in rows]
+        return SummaryPage(summaries, keys[0] if keys else None, keys[-1] if keys else None)
+
     def count_participations(
         self,
         *,
@@ -679,6 +727,41 @@ class ParticipationsMixin(DatabaseCore):
                 )
                 records = [_record(row, warnings.get(row.id, ())) for row in rows]
             yield from records
+
+
+@dataclass(frozen=True)
+class _Seek:
+    """Keyset reads of one filtered sort order (see ``queries``)."""
+
+    shape: queries.Shape
+    params: dict[str, Any]
+    order_by: str
+    descending: bool
+    dialect: str
+
+    def rows(self, conn: Connection, key: PageKey, *, backward: bool, limit: int) -> list[Any]:
+        """Up to ``limit`` rows right after ``key`` (before it if ``backward``), in the
+        sort order; segment after segment until the page is full."""
+        order = queries.segments(self.order_by, self.descending, self.dialect)
+        if backward:
+            order = order[::-1]
+        start = order.index(queries.segment_of(self.order_by, key.value))
+        walk_descending = self.descending != backward
+        rows: list[Any] = []
+        for segment in order[start:]:
+            seek = segment == order[start]
+            query = queries.keyset_query(self.shape, self.order_by, walk_descending, segment, seek)
+            bound = {**self.params, "limit": limit - len(rows)}
+            if seek:
+                bound["key_id"] = key.id
+                if segment != queries.SEGMENT_NULLS:
+                    bound["key_value"] = key.value
+            rows.extend(conn.execute(query, bound))
+            if len(rows) >= limit:
+                break
+        if backward:
+            rows.reverse()
+        return rows
 
 
 def _refuse_conflicts(

@@ -7,6 +7,14 @@ once and kept (``lru_cache``): a call only binds values, SQLAlchemy finds the
 compiled statement in its cache by the statement's memoised cache key, and the
 rows come back as plain tuples that ``summary`` turns into the result dataclass.
 Building a fresh ``select()`` per call cost more than SQLite's own work.
+
+Pages next to one already read are found by their sort key (keyset paging): the rows
+after the last row's (sort value, id), or before the first row's, read from the index
+on (sort column, id) without reading the rows in between, as OFFSET does. A sort
+column that may be NULL is read in two segments, the rows with a value and those
+without, in the order each back end sorts NULL (PostgreSQL after every value,
+SQLite before), so that the keyset pages give the same rows in the same order as one
+query ordered by (column, id).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import Participation, Status
@@ -46,6 +54,14 @@ SEARCH_PREFIX = "prefix"  # the first digits (a range, so the fnr index serves i
 SEARCH_NOTHING = "nothing"  # text that is neither: matches no record
 
 _STATUSES = {str(status): status for status in Status}
+
+# Which rows of a sort order one keyset query reads: all (a column never NULL), or for a
+# column that may be NULL those with a value and those without, one segment each.
+SEGMENT_ALL = "all"
+SEGMENT_VALUES = "values"
+SEGMENT_NULLS = "nulls"
+# Back ends that sort NULL above every value (after them in ascending order).
+NULLS_SORT_HIGH = frozenset({"postgresql"})
 
 
 @dataclass(frozen=True)
@@ -125,18 +141,72 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-@lru_cache(maxsize=128)
-def summary_query(shape: Shape, order_by: str, descending: bool) -> Select[*tuple[Any, ...]]:
-    """One page of summaries; bind the filter values plus ``offset`` and ``limit``."""
+def _order_column(order_by: str) -> Any:
     column = ORDERABLE.get(order_by)
     if column is None:
         raise ValueError(f"cannot order by {order_by!r}")
-    query = select(*SUMMARY_COLUMNS).where(*_conditions(shape))
+    return column
+
+
+def _ordered(query: Select[Any], column: Any, descending: bool) -> Select[Any]:
     if descending:
-        query = query.order_by(column.desc(), Participation.id.desc())
+        return query.order_by(column.desc(), Participation.id.desc())
+    return query.order_by(column.asc(), Participation.id.asc())
+
+
+@lru_cache(maxsize=128)
+def summary_query(
+    shape: Shape, order_by: str, descending: bool, keyed: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """One page of summaries; bind the filter values plus ``offset`` and ``limit``.
+
+    ``keyed``: each row ends with its sort value (for the page's ``PageKey``)."""
+    column = _order_column(order_by)
+    extra = (column.label("sort_value"),) if keyed else ()
+    query = select(*SUMMARY_COLUMNS, *extra).where(*_conditions(shape))
+    return _ordered(query, column, descending).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def segments(order_by: str, descending: bool, dialect: str) -> tuple[str, ...]:
+    """The segments of a sort order in the order the back end's ORDER BY gives them."""
+    if not Participation.__table__.c[_order_column(order_by).key].nullable:
+        return (SEGMENT_ALL,)
+    nulls_first = (dialect in NULLS_SORT_HIGH) == descending
+    return (SEGMENT_NULLS, SEGMENT_VALUES) if nulls_first else (SEGMENT_VALUES, SEGMENT_NULLS)
+
+
+def segment_of(order_by: str, value: object) -> str:
+    """The segment a row with this sort value belongs to."""
+    if not Participation.__table__.c[_order_column(order_by).key].nullable:
+        return SEGMENT_ALL
+    return SEGMENT_NULLS if value is None else SEGMENT_VALUES
+
+
+@lru_cache(maxsize=256)
+def keyset_query(
+    shape: Shape, order_by: str, descending: bool, segment: str, seek: bool
+) -> Select[*tuple[Any, ...]]:
+    """The first ``limit`` summaries of one segment, in (column, id) order; with ``seek``
+    only those after the key bound as ``key_value`` and ``key_id`` (before it when
+    ``descending``). Each row ends with its sort value."""
+    column = _order_column(order_by)
+    conditions = _conditions(shape)
+    key_id = bindparam("key_id", type_=Participation.id.type)
+    if segment == SEGMENT_NULLS:
+        conditions.append(column.is_(None))
+        if seek:
+            conditions.append(
+                Participation.id < key_id if descending else Participation.id > key_id
+            )
     else:
-        query = query.order_by(column.asc(), Participation.id.asc())
-    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+        if segment == SEGMENT_VALUES:
+            conditions.append(column.is_not(None))
+        if seek:
+            row = tuple_(column, Participation.id)
+            key = tuple_(bindparam("key_value", type_=column.type), key_id)
+            conditions.append(row < key if descending else row > key)
+    query = select(*SUMMARY_COLUMNS, column.label("sort_value")).where(*conditions)
+    return _ordered(query, column, descending).limit(bindparam("limit"))
 
 
 @lru_cache(maxsize=32)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -141,6 +141,28 @@ class ParticipationSummary:
     def accepted_warnings(self) -> list[Mapping[str, Any]]:
         waiting = self.open_warnings
         return [f for f in self.findings if f.get("severity") == "warning" and f not in waiting]
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where one row sits in the overview's sort order: its sort value and its id.
+
+    The next page starts after the last row's key, the previous one ends before the
+    first row's key (keyset paging), so a participation saved meanwhile neither
+    repeats nor hides another. The value (a fødselsnummer when sorted by it) is
+    never shown: it is left out of ``repr``."""
+
+    value: object = field(repr=False)
+    id: int
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    """One page of the overview and the keys of its first and last row (None if empty)."""
+
+    rows: tuple[ParticipationSummary, ...]
+    first: PageKey | None
+    last: PageKey | None
 
 
 @dataclass(frozen=True)
