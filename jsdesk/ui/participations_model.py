@@ -3,6 +3,12 @@
 The model knows the row count (``count_participations``) and asks storage for one
 page of summaries when a row in it is first shown, keeping a few pages cached, so
 100,000 participations never become 100,000 widgets or Python objects at once.
+
+A page next to a cached one (scrolling, paging with the keyboard) is read after that
+page's last row or before its first (keyset paging: as fast at row 50,000 as at the
+top, and a participation saved meanwhile neither repeats nor hides another). Only a
+jump with no cached neighbour (the scroll bar dragged, a row looked for after a
+reload) skips rows by OFFSET, counted from the nearer end of the list.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from jsdesk.rules import in_form_words
 from jsdesk.ui.bokmal import format_iso_date
 
 if TYPE_CHECKING:
-    from jsdesk.storage import ParticipationSummary
+    from jsdesk.storage import ParticipationSummary, SummaryPage
     from jsdesk.ui.context import AppContext
 
 PAGE_SIZE = 200
@@ -89,7 +95,7 @@ class ParticipationsModel(QAbstractTableModel):
         self.context = context
         self.filters = Filters()
         self._count = 0
-        self._pages: OrderedDict[int, list[ParticipationSummary]] = OrderedDict()
+        self._pages: OrderedDict[int, SummaryPage] = OrderedDict()
         self.revealed: dict[int, str] = {}
         self.fetches = 0
 
@@ -110,29 +116,40 @@ class ParticipationsModel(QAbstractTableModel):
             search=f.search, status=f.status, stage=f.stage, year=f.year
         )
 
-    def _page(self, number: int) -> list[ParticipationSummary]:
+    def _page(self, number: int) -> tuple[ParticipationSummary, ...]:
         page = self._pages.get(number)
         if page is not None:
             self._pages.move_to_end(number)
-            return page
+            return page.rows
         if not self.context.is_open:
-            return []
+            return ()
         f = self.filters
-        page = self.context.require_db().query_participations(
+        first, end = number * PAGE_SIZE, min((number + 1) * PAGE_SIZE, self._count)
+        previous, following = self._pages.get(number - 1), self._pages.get(number + 1)
+        where: dict[str, Any]
+        if previous is not None and previous.last is not None:
+            where = {"after": previous.last}
+        elif following is not None and following.first is not None:
+            where = {"before": following.first}
+        elif first <= self._count - end:
+            where = {"offset": first}
+        else:
+            where = {"offset": self._count - end, "from_end": True}
+        page = self.context.require_db().overview_page(
             search=f.search,
             status=f.status,
             stage=f.stage,
             year=f.year,
             order_by=f.order_by,
             descending=f.descending,
-            offset=number * PAGE_SIZE,
-            limit=PAGE_SIZE,
+            limit=max(end - first, 1),
+            **where,
         )
         self.fetches += 1
         self._pages[number] = page
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
-        return page
+        return page.rows
 
     def summary(self, row: int) -> ParticipationSummary | None:
         if not 0 <= row < self._count:
