@@ -17,7 +17,7 @@ import pytest
 from pg_support import PgServer, _write_tls
 
 from jsdesk.errors import UserError
-from jsdesk.storage import Database
+from jsdesk.storage import Database, PasswordNeeded
 from jsdesk.storage.server import add_user, init_server
 
 
@@ -39,6 +39,22 @@ def test_wrong_password(pg_server: PgServer, shared: str) -> None:
     message = _refused(pg_server.url("kari", "feil passord", shared))
     assert "feil brukernavn eller passord for «kari»" in message
     assert "feil passord" not in message.replace("feil brukernavn eller passord", "")
+
+
+def test_no_password_given__asked_for__not_called_wrong(
+    pg_server: PgServer, shared: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(pg_server.folder / "ingen-passordfil"))
+    with pytest.raises(PasswordNeeded) as caught:
+        Database.connect(pg_server.url("kari", None, shared))
+    assert caught.value.message.startswith(
+        f"Den felles databasen localhost:{pg_server.port}/{shared} ber om passordet for «kari»"
+    )
+    # A password that is given and wrong is still called wrong.
+    with pytest.raises(UserError) as wrong:
+        Database.connect(pg_server.url("kari", "feil passord", shared))
+    assert not isinstance(wrong.value, PasswordNeeded)
 
 
 def test_no_such_database(pg_server: PgServer, shared: str) -> None:

@@ -30,6 +30,16 @@ from jsdesk.storage.errors import classify
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's "please speak TLS" message
 
 
+def password_needed(url: str) -> str:
+    """Says that the login ``url`` names needs a password and none was given."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+    return (
+        f"Den felles databasen {where} ber om passordet for «{parts.username or '?'}», og "
+        "det er ikke oppgitt. Skriv det når jsdesk spør, eller sett JSDESK_PASSPHRASE."
+    )
+
+
 def explain_failed_connection(url: str, password: str | None, kind: str | None) -> str | None:
     """A precise Bokmål message for a connection that failed as ``kind`` ('login' or
     'unreachable', see ``backend.classify``), or None when nothing more is known."""

@@ -36,12 +36,13 @@ from jsdesk.storage.backend import (
     translate_server_errors,
 )
 from jsdesk.storage.backup import BackupsMixin, RestorePreview, check_backup_file
-from jsdesk.storage.connect_check import explain_failed_connection
+from jsdesk.storage.connect_check import explain_failed_connection, password_needed
 from jsdesk.storage.connection import make_engine, recover_sidecar_modes, sqlite_sidecars
 from jsdesk.storage.errors import (
     classify,
     corrupt_error,
     environment_error,
+    password_missing,
     restore_hint,
     translate_errors,
 )
@@ -71,6 +72,7 @@ from jsdesk.storage.settings import (
     SettingsMixin,
 )
 from jsdesk.storage.submissions import SubmissionsMixin
+from jsdesk.storage.types import PasswordNeeded
 
 log = logging.getLogger("jsdesk.storage")
 
@@ -238,6 +240,8 @@ class Database(
             except UserError as exc:
                 cause = exc.__cause__
                 kind = classify(cause) if cause is not None else None
+                if cause is not None and password_missing(cause):
+                    raise PasswordNeeded(password_needed(url), exc.exit_code) from cause
                 better = explain_failed_connection(url, password, kind)
                 if better is None:
                     raise

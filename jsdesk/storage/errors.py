@@ -79,6 +79,14 @@ _PG_CODES = {
 }
 
 
+def password_missing(exc: BaseException) -> bool:
+    """A refused connection where the server asked for a password and libpq had none
+    (not typed, not in the URL, ``PGPASSWORD`` or the password file): from libpq's own
+    flags (PQconnectionNeedsPassword), never the message."""
+    pgconn = getattr(getattr(exc, "orig", exc), "pgconn", None)
+    return bool(pgconn is not None and pgconn.needs_password)
+
+
 def classify(exc: BaseException) -> str | None:
     """What failed in the environment, from the exception's type and code, never its text:
     'full', 'readonly', 'corrupt', 'io' (either back end), 'unreachable', 'login',

@@ -91,6 +91,11 @@ class FieldConflict:
     theirs: object
 
 
+class PasswordNeeded(UserError):
+    """The server asks for a password and none was given (neither typed nor in the URL):
+    the caseworker is asked for it, not told that a password they never typed was wrong."""
+
+
 class RecordConflict(UserError):
     """A save found a newer version with another value in a field it changes (nothing
     was written). ``version`` is the stored version to save over once resolved."""

@@ -537,7 +537,7 @@ class MainWindow(QMainWindow):
         """Log in to the shared database: at the first start (the choice is kept once it
         works), at every start and after the idle lock. The screen shows that the server
         is being asked, and Esc or «Avbryt» stops the waiting."""
-        from jsdesk.storage import Database, shown_target
+        from jsdesk.storage import Database, PasswordNeeded, shown_target
 
         if self._login is not None:
             return
@@ -578,6 +578,10 @@ class MainWindow(QMainWindow):
                 self.context.db_url = None
                 self.setup_panel.shared.error.setText(message)
                 return
+            if isinstance(exc, PasswordNeeded) and not secret:
+                # Started with no password (Kerberos or libpq's files did not serve):
+                # the prompt asks for it; nothing the caseworker typed was wrong.
+                message = ""
             self.unlock_panel.prepare(shown_target(url), idle=False, problem=message, shared=True)
             self.stack.setCurrentWidget(self.unlock_panel)
 
