@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from jsdesk.commands.db import add_db_argument, db_target, open_database
 from jsdesk.errors import ExitCode, UserError, os_error_reason
-from jsdesk.storage import refused_for_rights
+from jsdesk.storage import installation_wide_refusal, refused_for_rights
 from jsdesk.submission.container import write_atomic
 from jsdesk.submission.credentials import (
     create_test_credentials,
@@ -97,11 +97,7 @@ def _installation_wide(args: argparse.Namespace, what: str) -> Iterator[None]:
     except UserError as exc:
         if db_target(args).local_file is not None or not refused_for_rights(exc):
             raise
-        raise UserError(
-            f"{what} gjelder alle som bruker den felles databasen, og bare IT kan endre det "
-            "(med eierinnloggingen: «--db postgresql://EIER@…»). Ingenting er endret.",
-            exc.exit_code,
-        ) from exc
+        raise UserError(installation_wide_refusal(what), exc.exit_code) from exc
 
 
 def _where_kept(args: argparse.Namespace) -> str:

@@ -23,7 +23,7 @@ from jsdesk.storage.database import (
 )
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
 from jsdesk.storage.models import Status
-from jsdesk.storage.settings import refused_for_rights
+from jsdesk.storage.settings import installation_wide_refusal, refused_for_rights
 from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,
@@ -60,6 +60,7 @@ __all__ = [
     "database_target",
     "default_db_path",
     "default_target",
+    "installation_wide_refusal",
     "postgres_client",
     "refused_for_rights",
     "shown_target",

@@ -175,6 +175,15 @@ def refused_for_rights(error: BaseException) -> bool:
     return cause is not None and classify(cause) == "denied"
 
 
+def installation_wide_refusal(what: str) -> str:
+    """The Bokmål refusal when a caseworker changes an installation setting (``what``,
+    capitalised) of a shared database: only IT's owner login may."""
+    return (
+        f"{what} gjelder alle som bruker den felles databasen, og bare IT kan endre det "
+        "(med eierinnloggingen: «--db postgresql://EIER@…»). Ingenting er endret."
+    )
+
+
 def _person_key(value: object) -> PersonKey | None:
     return PersonKey(value) if isinstance(value, bytes) else None
 

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.errors import UserError
-from jsdesk.storage import Status
+from jsdesk.storage import Status, installation_wide_refusal, refused_for_rights
 from jsdesk.submission.create import Plan, SubmissionResult, create_submission, plan_submission
 from jsdesk.submission.credentials import load_certificate_file, load_recipient, save_recipient
 from jsdesk.ui.background import BackgroundJob, Report
@@ -520,6 +520,10 @@ class ExportDialog(BusyGuardedDialog):
         try:
             save_recipient(self.context.require_db(), load_certificate_file(path.name, data))
         except UserError as exc:
+            if refused_for_rights(exc):
+                # A shared database's recipient is the installation's: IT's owner login.
+                self._tell(installation_wide_refusal("Mottakersertifikatet"), error=True)
+                return
             self._tell(
                 f"{path.name}: {exc.message}" if path.name not in exc.message else exc.message,
                 error=True,
