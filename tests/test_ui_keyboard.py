@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from ui_support import (
     mnemonic_letters,
     press,
@@ -27,6 +28,12 @@ from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def app_installation(installation: Installation) -> Installation:
+    """The overview on each back end (the local file, a shared database)."""
+    return installation
 
 
 def focused() -> QWidget:
@@ -142,7 +149,7 @@ def test_mnemonics__no_two_alike_on_any_wizard_page(
 
 
 def test_enter_on_a_focused_button__presses_it(
-    qtbot: QtBot, app_window: MainWindow, wizard: ParticipationWizard
+    qtbot: QtBot, app_window: MainWindow, wizard: ParticipationWizard, installation: Installation
 ) -> None:
     help_button = wizard.button(wizard.WizardButton.HelpButton)
     help_button.setFocus()
@@ -154,7 +161,7 @@ def test_enter_on_a_focused_button__presses_it(
     qtbot.waitUntil(lambda: not app_window.wizards)
     # Panels in the main window (not a dialog) too: "Lås opp" on the unlock screen.
     app_window.lock(idle=False)
-    app_window.unlock_panel.secret.setText("korrekt hest batteri")
+    app_window.unlock_panel.secret.setText(installation.secret)
     app_window.unlock_panel.unlock_button.setFocus()
     qtbot.keyClick(app_window.unlock_panel.unlock_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: app_window.stack.currentWidget() is app_window.overview)
