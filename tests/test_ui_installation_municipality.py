@@ -16,13 +16,13 @@ from engine_support import shipping
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QListWidget
 from pytestqt.qtbot import QtBot
+from storage_helpers import Installation
 from ui_support import (
     FORM_VERSION,
-    PASSPHRASE,
     is_locked,
-    make_db,
+    make_installation,
     new_wizard,
-    open_main_window,
+    open_installation_window,
     person,
     synthetic,
     type_text,
@@ -31,7 +31,6 @@ from ui_support import (
 
 from jsdesk.forms import FormDefinition
 from jsdesk.rules import form_by_version, shipped_form_paths
-from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
@@ -42,16 +41,16 @@ DRAMMEN = "3301"
 
 def open_window(
     qtbot: QtBot,
-    tmp_path: Path,
+    installation: Installation,
     monkeypatch: pytest.MonkeyPatch,
     records: list[dict[str, object]],
     *,
     kommunenummer: str = DRAMMEN,
     bydel: str | None = None,
 ) -> MainWindow:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, records, kommunenummer=kommunenummer, bydel=bydel)
-    return open_main_window(qtbot, db_path, monkeypatch)
+    """The overview of a new installation holding ``records``, on each back end."""
+    make_installation(installation, records, kommunenummer=kommunenummer, bydel=bydel)
+    return open_installation_window(qtbot, installation, monkeypatch)
 
 
 def offered(wizard: ParticipationWizard, name: str) -> list[str]:
@@ -68,9 +67,9 @@ def opened(qtbot: QtBot, window: MainWindow, pid: int) -> ParticipationWizard:
 
 
 def test_wizard__drammen_installation__fills_in_and_offers_only_drammens_numbers(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = open_window(qtbot, tmp_path, monkeypatch, [])
+    window = open_window(qtbot, installation, monkeypatch, [])
     wizard = new_wizard(qtbot, window)
     assert offered(wizard, "kommunenummer") == [DRAMMEN]  # no start yet: today's number
     type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1987, 6, 14), 310))
@@ -84,34 +83,40 @@ def test_wizard__drammen_installation__fills_in_and_offers_only_drammens_numbers
 
 
 def test_wizard__oslo_bydel_installation__bydel_filled_in_changeable_to_other_bydeler(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = open_window(qtbot, tmp_path, monkeypatch, [], kommunenummer="0301", bydel="030105")
+    """On the local file any of Oslo's bydeler may be chosen; on a shared database those
+    the login is granted (here its one bydel)."""
+    window = open_window(qtbot, installation, monkeypatch, [], kommunenummer="0301", bydel="030105")
     wizard = new_wizard(qtbot, window)
     type_text(qtbot, wizard, "fodselsnummer", synthetic(date(1987, 6, 14), 310))
     assert offered(wizard, "kommunenummer") == ["0301"]
     assert wizard.fields["bydel"].value() == "030105"
     bydeler = offered(wizard, "bydel")
-    assert "030101" in bydeler and "030115" in bydeler
+    if installation.shared is None:
+        assert "030101" in bydeler and "030115" in bydeler
+    else:  # a shared database's login: only the bydeler it is granted (row-level security)
+        assert bydeler == ["030105"]
     assert all(b.startswith("0301") for b in bydeler)
     assert "030116" not in bydeler and "030199" not in bydeler  # statistical areas, unknown
     window.close()
 
 
 def test_other_municipality__shown_on_field_summary_overview_and_send_inn_preview(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jsdesk.ui.export_dialog import ExportDialog
     from jsdesk.ui.participations_model import COLUMNS
 
     other = person(date(1990, 1, 2), 400, "2024-03-01", kommunenummer="0301", bydel="030101")
-    window = open_window(qtbot, tmp_path, monkeypatch, [other])
+    (pid,) = make_installation(installation, [other], kommunenummer=DRAMMEN, bydel=None)
+    window = open_installation_window(qtbot, installation, monkeypatch)
 
     column = [c.title for c in COLUMNS].index("Feil/advarsler")
     details = window.overview.model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
     assert "«Kommune nr»" in details and "hører ikke til installasjonens kommune" in details
 
-    wizard = opened(qtbot, window, 1)
+    wizard = opened(qtbot, window, pid)
     field = wizard.fields["kommunenummer"]
     assert field.problem == "error"
     assert "hører ikke til installasjonens kommune, Drammen" in field.message.text()
@@ -168,20 +173,17 @@ def text_identity_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 def test_open_existing__focus_skips_the_variable_with_role_identity_whatever_its_type(
     qtbot: QtBot,
-    tmp_path: Path,
+    installation: Installation,
     monkeypatch: pytest.MonkeyPatch,
     text_identity_form: FormDefinition,
 ) -> None:
     from jsdesk.demo import generate_records
 
-    complete = next(r for r in generate_records(20, 5) if not r.get("avslutningsdato"))
-    db_path = tmp_path / "jsdesk.db"
-    db, _key = Database.create(
-        db_path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True
-    )
-    with db:
-        pid = db.create_participation(complete, form_version=text_identity_form.version)
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    # Of the installation's bydel: a shared database's login may store no other.
+    records = generate_records(20, 5, bydel="030101")
+    complete = next(r for r in records if not r.get("avslutningsdato"))
+    (pid,) = make_installation(installation, [complete], form_version=text_identity_form.version)
+    window = open_installation_window(qtbot, installation, monkeypatch)
     wizard = opened(qtbot, window, pid)
     assert wizard.form is text_identity_form
     assert wizard.evaluation is not None and wizard.evaluation.errors == ()
