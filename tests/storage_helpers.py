@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from alembic import command
-from pg_support import CASEWORKER_PASSWORD, SharedInstallations
+from pg_support import CASEWORKER_PASSWORD, SUPERUSER_PASSWORD, SharedInstallations
 
 from jsdesk.domain.fnr import synthetic_number
 from jsdesk.storage import Database, schema
@@ -157,6 +158,16 @@ class Installation:
     def secret(self) -> str:
         """What unlocks it: the passphrase, or the login's password."""
         return self.passphrase if self.shared is None else CASEWORKER_PASSWORD
+
+    @property
+    def owner(self) -> tuple[str, str]:
+        """What IT opens to change the installation's settings, and what unlocks it: the
+        local file itself, or the same shared database as its owner login."""
+        if self.shared is None:
+            return str(self.target), self.passphrase
+        assert isinstance(self.target, str)
+        name = urlsplit(self.target).path.lstrip("/")
+        return self.shared.server.owner_url(name), SUPERUSER_PASSWORD
 
     def reopen(self) -> Database:
         """The same installation opened again (as a new start of the program would)."""

@@ -1,4 +1,7 @@
-"""``jsdesk demo``: a TEST database of synthetic participations."""
+"""``jsdesk demo``: a TEST database of synthetic participations.
+
+The demo makes a new local file (``sqlite_only``); on a shared database it is refused,
+as it would fill IT's database with made-up people."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ def _validate(tmp_path: Path, records: list[dict[str, object]], *flags: str) -> 
     return main(["validate", "--format", "json", *flags, str(path)])
 
 
+@pytest.mark.sqlite_only  # makes a new local file
 def test_demo__small_database__complete_records_pass_validate_allow_synthetic(
     tmp_path: Path, passphrase: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,6 +60,7 @@ def test_demo__small_database__complete_records_pass_validate_allow_synthetic(
     assert all(item["valid"] for item in report)
 
 
+@pytest.mark.sqlite_only  # makes a new local file
 def test_demo__generated_numbers__none_passes_as_non_synthetic(
     tmp_path: Path, passphrase: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,6 +80,7 @@ def test_demo__generated_numbers__none_passes_as_non_synthetic(
         )
 
 
+@pytest.mark.sqlite_only  # makes a new local file
 def test_demo__same_seed__same_participations(tmp_path: Path, passphrase: str) -> None:
     first = _demo(tmp_path / "a.db", 15, seed=9)
     second = _demo(tmp_path / "b.db", 15, seed=9)
@@ -83,6 +89,7 @@ def test_demo__same_seed__same_participations(tmp_path: Path, passphrase: str) -
     assert [r["values"] for r in first] != [r["values"] for r in other]
 
 
+@pytest.mark.sqlite_only  # makes a new local file
 def test_demo__existing_database__refused_and_untouched(
     tmp_path: Path, passphrase: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -102,3 +109,13 @@ def test_demo__zero_participants__usage_error(
     assert info.value.code == ExitCode.USAGE
     assert "minst 1" in capsys.readouterr().err
     assert not (tmp_path / "demo.db").exists()
+
+
+def test_demo__shared_database__refused_and_nothing_added(
+    oslo_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--participants", "5", "--db", oslo_server]) == 2
+    err = capsys.readouterr().err
+    assert "bare en lokal databasefil" in err and "Traceback" not in err
+    with Database.connect(oslo_server) as db:
+        assert db.count_participations() == 0

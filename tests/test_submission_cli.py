@@ -188,13 +188,17 @@ def test_cli_verify__garbage_trust_file__exit_2_bokmal(
 
 
 def test_cli_create_test_cert__production__refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    installation: Installation,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = make_template_db(tmp_path / "prod", records=0, test_installation=False)
-    monkeypatch.setenv("JSDESK_DB", str(path))
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    installation.create(test=False).close()
+    monkeypatch.setenv("JSDESK_DB", str(installation.target))
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
     assert main(["cert", "create-test"]) == 1
     assert "testinstallasjon" in capsys.readouterr().err
+    assert main(["cert", "show"]) == 1  # nothing was stored
+    assert "Ingen signeringssertifikat" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -12,21 +12,20 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from storage_helpers import Installation
 from submission_support import (
     CA_USAGE,
-    PASSPHRASE,
     SIGNER_USAGE,
-    copy_db,
     credentials,
     issue_certificate,
     make_crl,
-    make_template_db,
     pki_chain,
     sample_payload,
 )
 
 from jsdesk.cli import main
 from jsdesk.errors import UserError
+from jsdesk.storage import database_target
 from jsdesk.submission import cms
 from jsdesk.submission.container import SIGNATURE_NAME, build_container
 from jsdesk.submission.credentials import SigningCredentials, require_recipient_usable
@@ -223,13 +222,8 @@ def test_crl__intermediate_revoked__rejected() -> None:
     assert "CA-sertifikat i kjeden er tilbakekalt" in _trust_check(report)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template_db(tmp_path_factory.mktemp("template"), records=0)
-
-
 def test_cli__crl_file_and_crl_folder__revoked_signer_exit_1(
-    template: Path,
+    installation: Installation,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -240,8 +234,8 @@ def test_cli__crl_file_and_crl_folder__revoked_signer_exit_1(
     made.write_bytes(_signed(leaf))
     crl = make_crl(intermediate, {leaf.certificate.serial_number: NOW - timedelta(days=1)})
     (tmp_path / "utsteder.crl").write_bytes(crl)
-    db = copy_db(template, tmp_path / "db")
-    monkeypatch.setenv("JSDESK_DB", str(db))
+    installation.create().close()
+    monkeypatch.setenv("JSDESK_DB", str(installation.target))
     trust = ["--trust", str(_pem(tmp_path / "root.pem", root))]
     # (The sample records break the form's rules; this test is about the Tillit line.)
     assert main(["submission", "verify", str(made), *trust]) == 1
@@ -251,9 +245,11 @@ def test_cli__crl_file_and_crl_folder__revoked_signer_exit_1(
         == 1
     )
     assert "tilbakekalt" in capsys.readouterr().out
-    # The same CRL dropped into the installation's crl/ folder.
-    (db.parent / "crl").mkdir()
-    (db.parent / "crl" / "utsteder.crl").write_bytes(crl)
+    # The same CRL dropped into the installation's crl/ folder: beside the local file, or
+    # on this machine for the shared database.
+    folder = database_target(str(installation.target)).local_folder / "crl"
+    folder.mkdir(parents=True)
+    (folder / "utsteder.crl").write_bytes(crl)
     assert main(["submission", "verify", str(made), *trust]) == 1
     assert "tilbakekalt" in capsys.readouterr().out
 
@@ -302,17 +298,25 @@ def test_recipient__good_certificate__accepted() -> None:
 
 
 def test_cli_cert_recipient__ca_certificate__refused_with_message(
-    template: Path,
+    cli_installation: Installation,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db = copy_db(template, tmp_path / "db")
-    monkeypatch.setenv("JSDESK_DB", str(db))
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    # The recipient is the installation's: set by whoever owns it (the local file's user,
+    # or IT's owner login of the shared database).
+    it, it_secret = cli_installation.owner
+    good = _pem(tmp_path / "mottaker.pem", credentials("mottaker"))
+    if cli_installation.backend == "postgresql":  # a caseworker's own login may not
+        assert main(["cert", "recipient", str(good)]) == 5
+        err = capsys.readouterr().err
+        assert "bare IT kan endre det" in err and "Traceback" not in err
+    monkeypatch.setenv("JSDESK_PASSPHRASE", it_secret)
     ca = issue_certificate("TEST CA som mottaker", ca=True)
-    assert main(["cert", "recipient", str(_pem(tmp_path / "ca.pem", ca))]) == 1
+    assert main(["cert", "recipient", "--db", it, str(_pem(tmp_path / "ca.pem", ca))]) == 1
     assert "Mottakersertifikatet kan ikke brukes" in capsys.readouterr().err
+    assert main(["cert", "recipient", "--db", it, str(good)]) == 0
+    assert "krypteres heretter til CN=TEST" in capsys.readouterr().out
 
 
 def test_validate__timestamping_purpose__needs_time_stamping_eku() -> None:
