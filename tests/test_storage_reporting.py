@@ -13,9 +13,8 @@ from sqlalchemy import Integer, select
 from sqlalchemy.dialects import sqlite
 from storage_helpers import new_db, record
 
-from jsdesk.storage import Database
-
 from jsdesk.reports.results import CODED, INTRO_ENDED
+from jsdesk.storage import Database
 from jsdesk.storage.models import REPORT_INDEX_VALUES, Participation
 from jsdesk.storage.reporting import _in_period, _value
 
