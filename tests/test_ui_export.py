@@ -37,6 +37,7 @@ from jsdesk.storage.server import add_user
 from jsdesk.submission import create
 from jsdesk.submission.credentials import (
     SigningCredentials,
+    load_credentials,
     load_recipient,
     save_credentials,
     save_recipient,
@@ -239,7 +240,7 @@ def short_lived(
 
 
 def test_export__keyboard_test_installation__file_verifies_records_innsendt_history_shows_it(
-    qtbot: QtBot, window: MainWindow, out: Path
+    qtbot: QtBot, window: MainWindow, installation: Installation, out: Path
 ) -> None:
     before = statuses(window)
     drafts = {pid for pid, s in before.items() if s == Status.KLADD}
@@ -271,6 +272,11 @@ def test_export__keyboard_test_installation__file_verifies_records_innsendt_hist
         assert not window.idle.timer.isActive()  # the key is made in a thread meanwhile
     assert "TESTSERTIFIKAT" in dialog.certificate.status.text()
     assert window.idle.timer.isActive()
+    db = window.context.require_db()
+    assert load_credentials(db.signing_store) is not None
+    if installation.shared is not None:
+        # The signing key stays on the submitter's machine, never in the shared database.
+        assert load_credentials(db) is None
     type_folder(qtbot, dialog, out)
     assert dialog.refusal.text() == ""
 
