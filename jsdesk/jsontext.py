@@ -2,8 +2,10 @@
 
 ``json.loads`` accepts things that later crash or stall the program: a lone
 surrogate escape (``"\\udfff"``) gives a string that cannot be printed or
-stored as UTF-8, deep nesting raises ``RecursionError`` (or later, when the
-value is stored), and an integer of thousands of digits raises ``ValueError``.
+stored as UTF-8, a NUL (``"\\u0000"``) cannot be stored in the shared PostgreSQL
+database (nor is it ever a meaningful value), deep nesting raises ``RecursionError``
+(or later, when the value is stored), and an integer of thousands of digits raises
+``ValueError``.
 ``loads_untrusted`` parses with these refused and names the line and column in
 ``UntrustedJsonError``. Ordinary files pay only a regular-expression search and
 an integer hook; the exact (slower) scan for the position runs only when a
@@ -25,6 +27,7 @@ _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _TOKENS = re.compile(_STRING + r"|[\[\]{}]|[0-9]+", re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NUL_ESCAPE = re.compile(r"\\u0000")
 _CONTAINERS = (dict, list)
 
 
@@ -76,8 +79,8 @@ def raw_decode_untrusted(decoder: json.JSONDecoder, text: str, pos: int) -> tupl
 
 
 def check_surrogates(text: str) -> None:
-    """Raise ``UntrustedJsonError`` when a string holds a lone surrogate escape."""
-    if _SURROGATE.search(text) or _SURROGATE_ESCAPE.search(text):
+    """Raise ``UntrustedJsonError`` when a string holds a lone surrogate or a NUL escape."""
+    if _SURROGATE.search(text) or _SURROGATE_ESCAPE.search(text) or _NUL_ESCAPE.search(text):
         error = _scan(text, surrogates_only=True)
         if error is not None:
             raise error
@@ -126,6 +129,10 @@ def _scan(text: str, *, surrogates_only: bool) -> UntrustedJsonError | None:
                 return refuse(
                     match.start(), "en tekst med et ugyldig tegn (en enslig surrogat som «\\udfff»)"
                 )
+            if _NUL_ESCAPE.search(token) and "\x00" in _decoded(token):
+                return refuse(
+                    match.start(), "en tekst med tegnet NUL («\\u0000»), som ikke kan lagres"
+                )
         elif surrogates_only:
             continue
         elif first in "[{":
@@ -141,9 +148,13 @@ def _scan(text: str, *, surrogates_only: bool) -> UntrustedJsonError | None:
     return None
 
 
-def _has_lone_surrogate(token: str) -> bool:
+def _decoded(token: str) -> str:
     try:
         decoded = json.loads(token)
     except ValueError:
-        return False  # not a valid string: the parser reports it with its own position
-    return isinstance(decoded, str) and _SURROGATE.search(decoded) is not None
+        return ""  # not a valid string: the parser reports it with its own position
+    return decoded if isinstance(decoded, str) else ""
+
+
+def _has_lone_surrogate(token: str) -> bool:
+    return _SURROGATE.search(_decoded(token)) is not None

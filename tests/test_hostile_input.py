@@ -1,7 +1,9 @@
 """Hostile input files: refused with a clear message naming file and position, exit 2.
 
 A lone surrogate, deep nesting and integers of thousands of digits used to end in
-a traceback (exit 3) in ``validate``, ``records import`` and ``registry import``.
+a traceback (exit 3) in ``validate``, ``records import`` and ``registry import``; a NUL
+(``\\u0000``), which the shared database cannot store, in an unexpected error (exit 70)
+there. The imports run on both back ends.
 """
 
 from __future__ import annotations
@@ -9,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from storage_helpers import PASSPHRASE, db_key, dump, record
+from storage_helpers import Installation, record
 
 from jsdesk.cli import main
-from jsdesk.storage import Database
 
 FREG_ROW = '"fodeland": "SOM", "sivilstand": "gift", "ankomstar": 2010, "fodselsar": 1990'
 
@@ -22,17 +23,14 @@ HOSTILE = {
     "surrogat-nokkel": ('[{"fodselsnummer": "%s", "x\\ud800": 1}]', 1, "surrogat"),
     "dyp": ("[" * 50_000 + "]" * 50_000, 1, "nøstet dypere"),
     "stort-tall": ('[{"fodselsnummer": "%s", "ankomstar": ' + "9" * 5000 + "}]", 1, "5000 sifre"),
+    "nul": ('[{"fodselsnummer": "%s", "type_naring_arbeid": "a\\u0000b"}]', 1, "tegnet NUL"),
 }
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    path = tmp_path / "jsdesk.db"
-    Database.create(path, PASSPHRASE, kommunenummer="0301", bydel="030101", test_installation=True)[
-        0
-    ].close()
-    return path
+def db_target(cli_installation: Installation) -> str:
+    """An empty installation (Oslo, bydel 030101) on each back end."""
+    return str(cli_installation.target)
 
 
 def _write(tmp_path: Path, name: str, template: str) -> Path:
@@ -63,19 +61,17 @@ def test_validate__hostile_file__exit_2_naming_file_and_position(
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_records_import__hostile_file__exit_2_nothing_stored(
-    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str], name: str
+    tmp_path: Path,
+    cli_installation: Installation,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
 ) -> None:
-    before = dump(db_path, db_key(db_path))
     template, _, words = HOSTILE[name]
     path = _write(tmp_path, name, template)
-    assert main(["records", "import", "--db", str(db_path), str(path)]) == 2
+    assert main(["records", "import", str(path)]) == 2
     _assert_clear(capsys.readouterr().err, path, words)
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+    with cli_installation.reopen() as db:
         assert db.count_participations() == 0
-    after = dump(db_path, db_key(db_path))
-    assert [row for row in after if "participations" in row] == [
-        row for row in before if "participations" in row
-    ]
 
 
 @pytest.mark.parametrize(
@@ -88,14 +84,16 @@ def test_records_import__hostile_file__exit_2_nothing_stored(
             '"ankomstar": ' + "1" * 4400 + ', "fodselsar": 1990}]',
             "4400 sifre",
         ),
+        ('[{"fodselsnummer": "x", "fodeland": "SO\\u0000M", "sivilstand": "gift"}]', "tegnet NUL"),
     ],
+    ids=["surrogat", "dyp", "stort-tall", "nul"],
 )
 def test_registry_import__hostile_json__exit_2_naming_file_and_position(
-    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str], text: str, words: str
+    tmp_path: Path, db_target: str, capsys: pytest.CaptureFixture[str], text: str, words: str
 ) -> None:
     path = tmp_path / "freg.json"
     path.write_text("\n" + text, encoding="utf-8")
-    assert main(["registry", "import", "--db", str(db_path), str(path)]) == 2
+    assert main(["registry", "import", "--db", db_target, str(path)]) == 2
     err = capsys.readouterr().err
     _assert_clear(err, path, words)
     assert "Ingenting er importert" in err
