@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from jsdesk.domain.period import Period
 from jsdesk.forms import FormDefinition, Stage, Variable
-from jsdesk.progress import Progress, no_progress
+from jsdesk.progress import Progress, collection_paused, no_progress
 from jsdesk.rules import FormLookup, form_by_version
 from jsdesk.rules.findings import FindingCode, Severity
 from jsdesk.storage.assess import MISSING_MARK, UNKNOWN_MARK
@@ -103,12 +103,14 @@ def quality_list(
     forms)."""
     report = progress or no_progress
     report("Henter deltakelser med feil", 0, 2)
-    rows = db.findings_rows()
-    accepted = db.accepted_warning_keys()
-    report("Setter opp listen", 1, 2)
-    items = list(_items(rows, accepted, forms))
+    with collection_paused():
+        rows = db.findings_rows()
+        accepted = db.accepted_warning_keys()
+        report("Setter opp listen", 1, 2)
+        items = list(_items(rows, accepted, forms))
+        counts = variable_counts(items)
     report("Ferdig", 2, 2)
-    return QualityList(tuple(items), variable_counts(items))
+    return QualityList(tuple(items), counts)
 
 
 def _items(

@@ -4,7 +4,9 @@ Everything is counted from the register's own values and grouped the way the
 form says: end reasons by the form's ``code_groups`` (the goal groups give the
 headline share in work or education), code texts from the form. Storage
 returns the few values needed for the participations of the period
-(``Database.report_rows``); the figures are computed here in one pass.
+(``Database.report_rows``); the figures are computed here from one pass over
+the rows that sorts them into the period's populations and one count of the
+values of each population (every code table of it reads that count).
 
 Who is counted where:
 
@@ -20,16 +22,17 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING
 
 from jsdesk.domain.age import age_on
 from jsdesk.domain.period import Period
 from jsdesk.errors import UserError
 from jsdesk.forms import Domain, FormDefinition, Variable, VarType
-from jsdesk.progress import Progress, no_progress
+from jsdesk.progress import Progress, collection_paused, no_progress
 from jsdesk.reports.suppression import CellRef, Link
 from jsdesk.reports.tables import TOTAL, Row, Table, count_table, cross_table
 
@@ -137,16 +140,17 @@ def compute_results(
     report("Henter deltakelser", 0, 3)
     # Outcomes by year go back to the register's opening year: fetch from there.
     first = min(period.start, date(form.register_opened.year, 1, 1))
-    rows = db.report_rows(
-        first=first,
-        last=period.end,
-        bydel=bydel,
-        integers=CODED,
-        texts=(INTRO_ENDED,),
-    )
-    report("Regner ut", 1, 3)
-    results = _compute(form, period, bydel, rows)
-    _let_go(rows)
+    with collection_paused():
+        rows = db.report_rows(
+            first=first,
+            last=period.end,
+            bydel=bydel,
+            integers=CODED,
+            texts=(INTRO_ENDED,),
+        )
+        report("Regner ut", 1, 3)
+        results = _compute(form, period, bydel, rows)
+        _let_go(rows)
     report("Ferdig", 3, 3)
     return results
 
@@ -162,16 +166,33 @@ def _compute(
     form: FormDefinition, period: Period, bydel: str | None, rows: Sequence[ReportRow]
 ) -> Results:
     # The rows reach back to the register's opening (outcomes by year): keep the period's.
-    active = [r for r in rows if period.overlaps(r.oppstartsdato, r.avslutningsdato)]
-    started = [r for r in active if period.contains(r.oppstartsdato)]
-    ended = [r for r in active if period.contains(r.avslutningsdato)]
+    active: list[ReportRow] = []
+    started = 0
+    ended: list[ReportRow] = []
+    first_year = form.register_opened.year
+    # (year ended, end reason) of every participation ended by the period's end.
+    ended_by_year: Counter[tuple[int, object]] = Counter()
+    overlaps, contains, last_day = period.overlaps, period.contains, period.end
+    for row in rows:
+        end = row.avslutningsdato
+        if end is not None and end <= last_day and end.year >= first_year:
+            ended_by_year[end.year, row.values.get(END_REASON)] += 1
+        if overlaps(row.oppstartsdato, end):
+            active.append(row)
+            if contains(row.oppstartsdato):
+                started += 1
+            if contains(end):
+                ended.append(row)
     went_to_work = [r for r in ended if r.values.get(WORK_TYPE) is not None]
+    of_active = _tallies(active, (INCOME_BEFORE, INTRO, INTRO_ENDED))
+    of_ended = _tallies(ended, (END_REASON, INCOME_AFTER, ABSENCE))
+    of_work = _tallies(went_to_work, (WORK_TYPE, JOB_PERCENT))
     end_reason = form.variable(END_REASON)
-    outcome = outcome_table(end_reason, ended)
+    outcome = outcome_table(end_reason, of_ended[END_REASON], len(ended))
     goal_row = next(r for r, row in enumerate(outcome.rows) if row.label.startswith("Herav"))
     total_row = len(outcome.rows) - 1
-    by_year = _outcomes_by_year(form, rows, period)
-    intro_done = sum(1 for r in active if r.values.get(INTRO_ENDED))
+    by_year = _outcomes_by_year(form, ended_by_year, period)
+    intro_done = sum(count for value, count in of_active[INTRO_ENDED].items() if value)
     durations = [(r.avslutningsdato - r.oppstartsdato).days for r in ended if r.avslutningsdato]
     median = round(statistics.median(durations) / DAYS_PER_MONTH, 1) if durations else None
     ages = _age_table(active)
@@ -182,7 +203,7 @@ def _compute(
             count=len(active),
             source=("alder", len(ages.rows) - 1, 0),
         ),
-        KeyFigure("startet", "Startet i perioden", count=len(started)),
+        KeyFigure("startet", "Startet i perioden", count=started),
         KeyFigure(
             "avsluttet",
             "Avsluttet i perioden",
@@ -219,37 +240,42 @@ def _compute(
             "type_arbeid",
             "Type arbeid",
             form.variable(WORK_TYPE),
-            went_to_work,
+            of_work,
+            len(went_to_work),
             "Blant avsluttede som gikk til arbeid.",
         ),
         _code_table(
             "stillingsprosent",
             "Stillingsprosent",
             form.variable(JOB_PERCENT),
-            went_to_work,
+            of_work,
+            len(went_to_work),
             "Blant avsluttede som gikk til arbeid.",
         ),
         _code_table(
             "inntekt_for",
             "Inntektskilde før oppstart",
             form.variable(INCOME_BEFORE),
-            active,
+            of_active,
+            len(active),
             active_note,
         ),
         _code_table(
             "inntekt_etter",
             "Hovedinntektskilde etter avslutning",
             form.variable(INCOME_AFTER),
-            ended,
+            of_ended,
+            len(ended),
             ended_note,
         ),
-        _code_table("fravar", "Fravær", form.variable(ABSENCE), ended, ended_note),
+        _code_table("fravar", "Fravær", form.variable(ABSENCE), of_ended, len(ended), ended_note),
         _duration_table(durations),
         _code_table(
             "intro",
             "Deltatt i introduksjonsprogrammet",
             form.variable(INTRO),
-            active,
+            of_active,
+            len(active),
             active_note,
         ),
         ages,
@@ -276,24 +302,26 @@ def _compute(
     return Results(period, bydel, form.title, figures, tables, tuple(links))
 
 
-def _tally(variable: Variable, rows: Iterable[ReportRow]) -> Counter[object]:
-    """How many of ``rows`` answered each code of ``variable`` (None: not answered)."""
-    return Counter(row.values.get(variable.name) for row in rows)
+def _tallies(rows: Sequence[ReportRow], names: Iterable[str]) -> dict[str, Counter[object]]:
+    """Per value name, how many of ``rows`` hold each value (None: not answered); each
+    counted in C over the rows' values."""
+    values = list(map(attrgetter("values"), rows))
+    return {name: Counter(map(methodcaller("get", name), values)) for name in names}
 
 
-def _group_sums(variable: Variable, tally: Counter[object]) -> list[int]:
+def _group_sums(variable: Variable, tally: Mapping[object, int]) -> list[int]:
     """The count of each of the form's code groups of ``variable``."""
     return [sum(tally.get(code, 0) for code in group.codes) for group in variable.code_groups]
 
 
-def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
+def outcome_table(variable: Variable, tally: Mapping[object, int], ended: int) -> Table:
     """End reasons under their groups, «ikke besvart», the goal share and the total.
 
     Every sum a reader could form is declared (group = its codes, total = the
     groups, goal = its groups, total = goal + the other groups), so that
-    suppression hides a second cell wherever one could be computed back.
+    suppression hides a second cell wherever one could be computed back. ``tally``:
+    how many of the ``ended`` participations gave each end reason.
     """
-    tally = _tally(variable, ended)
     rows: list[Row] = []
     group_rows: list[int] = []
     detail_rows: list[int] = []
@@ -311,7 +339,7 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
     unanswered = len(rows)
     detail_rows.append(unanswered)
     answered = sum(tally.get(c, 0) for group in variable.code_groups for c in group.codes)
-    rows.append(Row(NOT_ANSWERED, (len(ended) - answered,)))
+    rows.append(Row(NOT_ANSWERED, (ended - answered,)))
     goal_row = len(rows)
     goal_groups = [r for r, g in zip(group_rows, variable.code_groups, strict=True) if g.goal]
     other_groups = [r for r, g in zip(group_rows, variable.code_groups, strict=True) if not g.goal]
@@ -323,7 +351,7 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
         )
     )
     total_row = len(rows)
-    rows.append(Row(TOTAL, (len(ended),), tuple(detail_rows)))
+    rows.append(Row(TOTAL, (ended,), tuple(detail_rows)))
     return Table(
         name="utfall",
         title="Utfall etter avslutning",
@@ -340,16 +368,16 @@ def outcome_table(variable: Variable, ended: Sequence[ReportRow]) -> Table:
     )
 
 
-def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: Period) -> Table:
+def _outcomes_by_year(
+    form: FormDefinition, ended_by_year: Mapping[tuple[int, object], int], period: Period
+) -> Table:
+    """``ended_by_year``: how many ended each year (to the period's end) with each reason."""
     variable = form.variable(END_REASON)
     years = list(range(form.register_opened.year, period.end.year + 1))
-    by_year: dict[int, list[ReportRow]] = {year: [] for year in years}
-    for row in rows:
-        end = row.avslutningsdato
-        if end is not None and end <= period.end and end.year in by_year:
-            by_year[end.year].append(row)
-    per_year = [_group_sums(variable, _tally(variable, by_year[year])) for year in years]
-    counts = [[per_year[y][g] for y in range(len(years))] for g in range(len(variable.code_groups))]
+    counts = [
+        [sum(ended_by_year.get((year, code), 0) for code in group.codes) for year in years]
+        for group in variable.code_groups
+    ]
     return cross_table(
         "utfall_per_ar",
         "Utfall etter avslutningsår",
@@ -362,17 +390,23 @@ def _outcomes_by_year(form: FormDefinition, rows: Sequence[ReportRow], period: P
 
 
 def _code_table(
-    name: str, title: str, variable: Variable, rows: Sequence[ReportRow], note: str
+    name: str,
+    title: str,
+    variable: Variable,
+    tallies: Mapping[str, Counter[object]],
+    total: int,
+    note: str,
 ) -> Table:
-    """One row per code of ``variable`` (the form's texts, in its order) and one for none."""
+    """One row per code of ``variable`` (the form's texts, in its order) and one for none,
+    of ``total`` participations whose values ``tallies`` counted."""
     assert variable.type is VarType.CODE, variable.name
     codes: list[int] = []
     for code in variable.codes:
         if code.code not in codes:
             codes.append(code.code)
-    tally = _tally(variable, rows)
+    tally = tallies[variable.name]
     counts = [tally.get(code, 0) for code in codes]
-    unanswered = len(rows) - sum(counts)
+    unanswered = total - sum(counts)
     labels = [variable.code_text(code) for code in codes]
     return count_table(
         name,
@@ -386,11 +420,10 @@ def _code_table(
 
 def _duration_table(durations: Sequence[int]) -> Table:
     counts = [0] * len(DURATION_BINS)
-    for days in durations:
-        months = int(days // DAYS_PER_MONTH)
+    for months, many in Counter(int(days // DAYS_PER_MONTH) for days in durations).items():
         for i, (_label, low, high) in enumerate(DURATION_BINS):
             if months >= low and (high is None or months < high):
-                counts[i] += 1
+                counts[i] += many
                 break
     return count_table(
         "tid",
@@ -408,14 +441,13 @@ def age_at_start(row: ReportRow) -> int | None:
 
 def _age_table(rows: Sequence[ReportRow]) -> Table:
     counts = [0] * (len(AGE_GROUPS) + 1)
-    for row in rows:
-        age = age_at_start(row)
+    for age, many in Counter(map(age_at_start, rows)).items():
         for i, (_label, low, high) in enumerate(AGE_GROUPS):
             if age is not None and (low is None or age >= low) and (high is None or age <= high):
-                counts[i] += 1
+                counts[i] += many
                 break
         else:
-            counts[-1] += 1
+            counts[-1] += many
     return count_table(
         "alder",
         "Alder ved oppstart",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -41,11 +42,14 @@ from jsdesk.storage.models import (
 from jsdesk.storage.sessions import DatabaseCore
 from jsdesk.storage.types import ParticipationSummary, WarningKey
 
+# A report row's record values follow its first six columns (id … fodselsar).
+_VALUES_FROM = 6
 
-# Key of an accepted warning: (participation id, variable, entry index, finding code).
-@dataclass(frozen=True)
-class ReportRow:
-    """One participation active in the period, with the values a report asked for."""
+
+class ReportRow(NamedTuple):
+    """One participation active in the period, with the values a report asked for (a
+    tuple: the 100,000 rows of a large register are made in a fraction of a frozen
+    dataclass's time)."""
 
     id: int
     oppstartsdato: date
@@ -98,6 +102,7 @@ class ReportingMixin(DatabaseCore):
         bydel: str | None = None,
         integers: Sequence[str] = (),
         texts: Sequence[str] = (),
+        chunk: int = 2000,
     ) -> list[ReportRow]:
         """Participations active some day in [first, last] (a start date is needed).
 
@@ -117,25 +122,32 @@ class ReportingMixin(DatabaseCore):
             *columns,
         ).where(*_in_period(first, last, bydel, dialect))
         names = [*integers, *texts]
-        # PostgreSQL hands the JSON values over decoded; SQLite's json_extract gives
-        # numbers and texts as they are and arrays or objects as JSON text.
-        plain = _as_json_extract if dialect == "postgresql" else None
-        day = _day
+        # PostgreSQL hands the JSON values over decoded and the dates as dates; SQLite's
+        # json_extract gives numbers and texts as they are, arrays or objects as JSON
+        # text, and the dates as ISO text.
+        day = _day if dialect == "postgresql" else date.fromisoformat
+        values = _values if dialect == "postgresql" else itemgetter(slice(_VALUES_FROM, None))
+        make = ReportRow._make  # from one tuple, in C (calling the class runs Python code)
+        found: list[ReportRow] = []
         with self.read_connection() as conn:
-            return [
-                ReportRow(
-                    id=row[0],
-                    oppstartsdato=day(row[1]),
-                    avslutningsdato=day(row[2]) if row[2] else None,
-                    stage=row[3],
-                    birth_date=day(row[4]) if row[4] else None,
-                    fodselsar=row[5],
-                    values=dict(
-                        zip(names, row[6:] if plain is None else map(plain, row[6:]), strict=True)
-                    ),
-                )
-                for row in conn.execute(query)
-            ]
+            # ``chunk`` rows per fetch: a few calls, each short (the GIL is free between
+            # them for the window's thread), instead of one call per row.
+            for part in conn.execute(query).partitions(chunk):
+                found += [
+                    make(
+                        (
+                            row[0],
+                            day(row[1]),
+                            day(row[2]) if row[2] else None,
+                            row[3],
+                            day(row[4]) if row[4] else None,
+                            row[5],
+                            dict(zip(names, values(row), strict=True)),
+                        )
+                    )
+                    for row in part
+                ]
+        return found
 
     def field_state_counts(
         self,
@@ -244,6 +256,11 @@ def _value(
     if dialect == "postgresql":
         return type_coerce(literal_column(f"(\"values\" -> '{name}')"), JSON)
     return type_coerce(literal_column(json_value_sql(name)), kind)
+
+
+def _values(row: Sequence[Any]) -> Iterator[Any]:
+    """The record values of a PostgreSQL report row, as SQLite gives them."""
+    return map(_as_json_extract, row[_VALUES_FROM:])
 
 
 def _as_json_extract(value: Any) -> Any:

@@ -11,51 +11,22 @@ bug) is raised again on the UI thread after ``on_failure`` has let the dialog
 recover, so it reaches the application's error handling instead of being hidden.
 
 While any job runs, Python's automatic (cyclic) garbage collection waits
-(``collection_paused``): a job that builds 100,000 rows makes the collector walk
-every object of the application, in one call that holds the GIL, 200-300 ms in
-which the window's thread cannot run. What a job makes is freed by reference
-counting as before; only cycles wait until the last job has finished.
+(``jsdesk.progress.collection_paused``): a job that builds 100,000 rows makes the
+collector walk every object of the application, in one call that holds the GIL,
+200-300 ms in which the window's thread cannot run.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from jsdesk.errors import UserError
-from jsdesk.progress import Progress
+from jsdesk.progress import Progress, collection_paused
 
 Report = Progress  # what a job calls to tell how far it has come
 Job = Callable[[Report], object]
-
-
-class _Collector:
-    """How many jobs run, and whether automatic garbage collection was on before the first."""
-
-    lock = threading.Lock()
-    jobs = 0
-    was_enabled = False
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """No automatic garbage collection while this (or any other job's) block runs."""
-    with _Collector.lock:
-        if _Collector.jobs == 0:
-            _Collector.was_enabled = gc.isenabled()
-            gc.disable()
-        _Collector.jobs += 1
-    try:
-        yield
-    finally:
-        with _Collector.lock:
-            _Collector.jobs -= 1
-            if _Collector.jobs == 0 and _Collector.was_enabled:
-                gc.enable()
 
 
 class _Worker(QThread):
