@@ -3,7 +3,8 @@
 The "new" version is a modified copy of the shipped form written to tmp_path:
 version 2026.1, variable 16 ``antall_barn`` and its rules removed, code 9 of 39
 ``fravar`` ended on 31.12.2023, a new code in 37, a new optional variable, a
-changed label and a changed rule message.
+changed label and a changed rule message. Moving records (``form migrate``) runs on both
+back ends.
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ import pytest
 import yaml
 from engine_support import shipping
 from sqlalchemy import select
+from storage_helpers import Installation
 
 from jsdesk.cli import main
 from jsdesk.demo import generate_participations
 from jsdesk.errors import UserError
 from jsdesk.forms.diff import ChangeKind, diff_forms
 from jsdesk.rules import default_form, load_form, shipped_form_paths
-from jsdesk.storage import Database, Status
+from jsdesk.storage import Status
 from jsdesk.storage.form_migration import plan_migration
 from jsdesk.storage.models import AuditEvent
 
-PASSPHRASE = "korrekt hest batteri stift"
 TODAY = dt.date(2026, 11, 29)
 
 
@@ -151,7 +152,7 @@ def shipped_with_new(
         yield path
 
 
-def _small_database(path: Path) -> dict[str, int]:
+def _small_database(installation: Installation) -> dict[str, int]:
     """Three complete records under 2023.1: with antall_barn, with fravar 9 (2024), plain."""
     generated = [
         p for p in generate_participations(400, 7, today=TODAY) if p.complete and not p.warnings
@@ -171,8 +172,7 @@ def _small_database(path: Path) -> dict[str, int]:
         and p.record.get("fravar") != 9
         and p.record is not late_ended
     )
-    db, _ = Database.create(path, PASSPHRASE, kommunenummer="0301", test_installation=True)
-    with db:
+    with installation.create(bydel=None) as db:  # the demo records are all over Oslo
         ids = {
             "children": db.create_participation(with_children, form_version="2023.1"),
             "fravar": db.create_participation({**late_ended, "fravar": 9}, form_version="2023.1"),
@@ -184,16 +184,16 @@ def _small_database(path: Path) -> dict[str, int]:
 
 
 def test_form_migrate__dry_run_then_apply__report_matches_what_happens(
-    tmp_path: Path,
+    installation: Installation,
     shipped_with_new: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    db_path = tmp_path / "jsdesk.db"
-    ids = _small_database(db_path)
+    ids = _small_database(installation)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
+    db_path = str(installation.target)
 
-    assert main(["form", "migrate", "--to", str(shipped_with_new), "--db", str(db_path)]) == 0
+    assert main(["form", "migrate", "--to", str(shipped_with_new), "--db", db_path]) == 0
     report = capsys.readouterr().out
     assert "3 registreringer flyttes" in report
     assert f"Deltakelse {ids['children']} " in report and "verdier fjernes: antall_barn" in report
@@ -201,7 +201,7 @@ def test_form_migrate__dry_run_then_apply__report_matches_what_happens(
     assert "passer ikke lenger: fravar" in report
     assert f"Deltakelse {ids['plain']} " not in report
     assert "Prøvekjøring: ingenting er endret" in report
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+    with installation.reopen() as db:
         assert {db.get_participation(pid).form_version for pid in ids.values()} == {"2023.1"}
         assert db.get_participation(ids["children"]).values["antall_barn"] >= 1
         # Still validated with the version it was entered in, though 2026.1 is now current.
@@ -209,12 +209,9 @@ def test_form_migrate__dry_run_then_apply__report_matches_what_happens(
         db.set_value(ids["fravar"], "sivilstand", "uoppgitt")
         assert db.get_participation(ids["fravar"]).status is Status.KOMPLETT
 
-    assert (
-        main(["form", "migrate", "--to", str(shipped_with_new), "--db", str(db_path), "--apply"])
-        == 0
-    )
+    assert main(["form", "migrate", "--to", str(shipped_with_new), "--db", db_path, "--apply"]) == 0
     assert "Flyttet 3 registreringer til skjemaversjon 2026.1" in capsys.readouterr().out
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+    with installation.reopen() as db:
         records = {name: db.get_participation(pid) for name, pid in ids.items()}
         assert {r.form_version for r in records.values()} == {"2026.1"}
         assert "antall_barn" not in records["children"].values
@@ -231,12 +228,11 @@ def test_form_migrate__dry_run_then_apply__report_matches_what_happens(
 
 
 def test_form_migrate__record_changed_after_dry_run__nothing_moved(
-    tmp_path: Path, shipped_with_new: Path
+    installation: Installation, shipped_with_new: Path
 ) -> None:
-    db_path = tmp_path / "jsdesk.db"
-    ids = _small_database(db_path)
+    ids = _small_database(installation)
     target = load_form(shipped_with_new)
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+    with installation.reopen() as db:
         plan = plan_migration(db, target, today=TODAY)
         current = db.get_participation(ids["plain"]).values.get("sivilstand")
         db.set_value(ids["plain"], "sivilstand", "skilt" if current != "skilt" else "gift")
@@ -246,14 +242,14 @@ def test_form_migrate__record_changed_after_dry_run__nothing_moved(
 
 
 def test_form_migrate__target_not_shipped__apply_refused(
-    tmp_path: Path,
+    installation: Installation,
     new_form_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    db_path = tmp_path / "jsdesk.db"
-    _small_database(db_path)
-    code = main(["form", "migrate", "--to", str(new_form_path), "--db", str(db_path), "--apply"])
+    _small_database(installation)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
+    db_path = str(installation.target)
+    code = main(["form", "migrate", "--to", str(new_form_path), "--db", db_path, "--apply"])
     assert code == 1
     assert "ikke en av skjemaversjonene" in capsys.readouterr().err
