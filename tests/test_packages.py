@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from storage_helpers import Installation
 
 from jsdesk import installed
 from jsdesk.cli import main
@@ -25,7 +26,6 @@ from jsdesk.packages.install import install_log, install_package, preview
 from jsdesk.packages.publishers import create_test_publisher, publisher_trust, trust_test_publisher
 from jsdesk.paths import resources_dir
 from jsdesk.rules import default_form
-from jsdesk.storage import Database
 from jsdesk.submission.cms import sign_detached
 from jsdesk.submission.credentials import SigningCredentials, create_test_credentials, to_pkcs12
 
@@ -271,16 +271,17 @@ def test_package_build__broken_form__not_built(tmp_path: Path, trusted: SigningC
 
 def test_package__new_form__diff_and_migration_dry_run_shown_before_anything_moves(
     tmp_path: Path,
+    installation: Installation,
     trusted: SigningCredentials,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from test_form_versions import PASSPHRASE, _small_database, _write_new_version
+    from test_form_versions import _small_database, _write_new_version
 
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
     _set_today(monkeypatch, dt.date(2026, 12, 15))
-    db_path = tmp_path / "jsdesk.db"
-    ids = _small_database(db_path)
+    ids = _small_database(installation)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
+    db_path = str(installation.target)
     source = tmp_path / "skjemapakke"
     (source / "skjema").mkdir(parents=True)
     _write_new_version(source / "skjema")
@@ -291,7 +292,7 @@ def test_package__new_form__diff_and_migration_dry_run_shown_before_anything_mov
     path = write_package(tmp_path, build_package(source, trusted), "skjema.jspkg")
     assert default_form().version == "2023.1"
 
-    assert main(["package", "install", str(path), "--yes", "--db", str(db_path)]) == 0
+    assert main(["package", "install", str(path), "--yes", "--db", db_path]) == 0
     shown = capsys.readouterr().out
     assert "Skjema jobbsjansen-2026.yaml: versjon 2026.1" in shown
     assert "fjernet: variabel antall_barn" in shown  # form diff
@@ -304,12 +305,10 @@ def test_package__new_form__diff_and_migration_dry_run_shown_before_anything_mov
     assert shown.index("Prøvekjøring") < shown.index("Installert i")
 
     assert default_form().version == "2026.1"  # the installed form is in effect
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
+    with installation.reopen() as db:
         assert {db.get_participation(pid).form_version for pid in ids.values()} == {"2023.1"}
     (installed_form,) = installed.installed_form_paths()
-    assert (
-        main(["form", "migrate", "--to", str(installed_form), "--db", str(db_path), "--apply"]) == 0
-    )
+    assert main(["form", "migrate", "--to", str(installed_form), "--db", db_path, "--apply"]) == 0
     assert "Flyttet 3 registreringer til skjemaversjon 2026.1" in capsys.readouterr().out
 
 
