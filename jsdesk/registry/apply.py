@@ -17,7 +17,6 @@ start count, tests after an ended participation do not.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +86,8 @@ class _Participation:
 BATCH = 5000
 MAX_UNKNOWN = 1000
 
+_NOT_IN_DATABASE = "finnes ikke i databasen"
+
 Progress = Callable[[int, int, int], None]  # rows read, bytes read, file size
 
 
@@ -94,7 +95,8 @@ def plan_import(db: Database, checked: CheckedExtract) -> ImportPlan:
     """Work out what applying the good rows of a checked extract would do; writes nothing."""
     planner = _Planner(db)
     for first in range(0, len(checked.good), BATCH):
-        planner.add(checked.good[first : first + BATCH])
+        rows = checked.good[first : first + BATCH]
+        planner.add([(row, fnrmod.person_id_bytes(row.fodselsnummer, planner.key)) for row in rows])
     return planner.plan(checked, {})
 
 
@@ -114,19 +116,21 @@ def plan_extract(
     kept, so memory follows the database, not the file. ``progress`` is called
     after each batch. Writes nothing.
     """
-    check = RowCheck(extract, form, allow_synthetic=allow_synthetic, today=today)
     planner = _Planner(db)
-    batch: list[GoodRow] = []
+    check = RowCheck(
+        extract, form, allow_synthetic=allow_synthetic, today=today, person_key=planner.key
+    )
+    batch: list[tuple[GoodRow, bytes]] = []
 
     def flush() -> None:
-        planner.add([row for row in batch if not check.turned_bad(row.line)])
+        planner.add(check.still_good(batch))
         batch.clear()
         if progress is not None:
             position = getattr(extract.rows, "position", extract.size)
             progress(check.row_count, position, extract.size)
 
-    for row in check.rows():
-        batch.append(row)
+    for item in check.rows():
+        batch.append(item)
         if len(batch) >= BATCH:
             flush()
     flush()
@@ -146,12 +150,18 @@ class _Planner:
         self.unknown_count = 0
         self.last_line = 0
 
-    def add(self, rows: Sequence[GoodRow]) -> None:
-        persons = [fnrmod.person_id(row.fodselsnummer, self.key) for row in rows]
+    def add(self, rows: Sequence[tuple[GoodRow, bytes]]) -> None:
+        """Match rows in line order, each with its ``fnr.person_id_bytes``."""
+        if not rows:
+            return
+        persons = [_uuid_text(person) for _row, person in rows]
         by_person = _participations_by_person(self.db, persons)
-        for row, person in zip(rows, persons, strict=True):
-            self.last_line = max(self.last_line, row.line)
-            candidates, reason = _candidates(row, by_person.get(person, []))
+        self.last_line = max(self.last_line, rows[-1][0].line)
+        for (row, _bytes), person in zip(rows, persons, strict=True):
+            known = by_person.get(person)
+            candidates, reason = (
+                ([], _NOT_IN_DATABASE) if known is None else _candidates(row, known)
+            )
             if not candidates:
                 self.unknown_count += 1
                 if len(self.unknown) < MAX_UNKNOWN:
@@ -159,9 +169,8 @@ class _Planner:
                         UnknownPerson(row.line, fnrmod.mask(row.fodselsnummer), reason)
                     )
                 continue
-            for known in candidates:
-                participation = self.touched.setdefault(known.id, known)
-                participation.rows.append(row)
+            for participation in candidates:
+                self.touched.setdefault(participation.id, participation).rows.append(row)
 
     def kept(self) -> tuple[GoodRow, ...]:
         lines: dict[int, GoodRow] = {}
@@ -175,7 +184,7 @@ class _Planner:
             if line > self.last_line:
                 continue  # dropped before it was looked up
             by_person = _participations_by_person(
-                self.db, [fnrmod.person_id(later.fodselsnummer, self.key)]
+                self.db, [str(fnrmod.person_id(later.fodselsnummer, self.key))]
             )
             if not _candidates(later, next(iter(by_person.values()), []))[0]:
                 self.unknown_count -= 1
@@ -240,17 +249,24 @@ def apply_plan(
 
 
 def _participations_by_person(
-    db: Database, person_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[_Participation]]:
-    """The participations of the given persons, by person id (storage's indexed lookup)."""
-    found = db.participations_of_persons(str(person) for person in person_ids)
+    db: Database, person_ids: Iterable[str]
+) -> dict[str, list[_Participation]]:
+    """The participations of the given persons, by person id as text (storage's indexed
+    lookup)."""
+    found = db.participations_of_persons(person_ids)
     return {
-        uuid.UUID(person): [
+        person: [
             _Participation(pid, _date_or_none(start), _date_or_none(end))
             for pid, start, end in rows
         ]
         for person, rows in found.items()
     }
+
+
+def _uuid_text(person: bytes) -> str:
+    """A person id's 16 bytes as the stored text (``str(uuid.UUID(bytes=person))``)."""
+    h = person.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _candidates(
@@ -260,7 +276,7 @@ def _candidates(
     if isinstance(row, PadResult) and participations:
         covering = [p for p in participations if _covers(p, row.provedato)]
         return covering, "har ingen deltakelse som pågikk på prøvedatoen"
-    return participations, "finnes ikke i databasen"
+    return participations, _NOT_IN_DATABASE
 
 
 def _covers(participation: _Participation, test_date: dt.date) -> bool:

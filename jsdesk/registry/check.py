@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from jsdesk.domain import fnr as fnrmod
 from jsdesk.domain.code_domains import COUNTRIES, NOT_FREG_COUNTRY_CODES, SIVILSTAND
@@ -76,9 +77,16 @@ class PadResult:
 
 
 GoodRow = FregValues | PadResult
+_Kept = TypeVar("_Kept", GoodRow, tuple[GoodRow, bytes])
 
 _FREG_VALUE_COLUMNS = ("fodeland", "sivilstand", "ankomstar", "fodselsar")
 
+
+# A value as it will be stored (None: no value) and the problem with it, if any.
+_Judgement = tuple[Any, str | None]
+_NO_VALUE: _Judgement = (None, None)
+# Distinct text values per column whose judgement is kept (a file repeats few).
+_JUDGED_PER_COLUMN = 10_000
 
 # Problems kept for showing; the rest are counted (a file may have a million bad rows).
 MAX_PROBLEMS = 1000
@@ -115,18 +123,19 @@ def check_extract(
 ) -> CheckedExtract:
     """Check every row; a row with any problem is left out of ``good``."""
     check = RowCheck(extract, form, allow_synthetic=allow_synthetic, today=today)
-    parsed = list(check.rows())
-    return check.result(tuple(row for row in parsed if not check.turned_bad(row.line)))
+    parsed = [row for row, _person in check.rows()]
+    return check.result(tuple(check.still_good(parsed)))
 
 
 class RowCheck:
     """Check the rows of an extract as they stream past, holding no row.
 
-    ``rows()`` yields each row that has no problem when it is read. A later row
-    can still make an earlier one bad (the same person with other values), so a
-    caller holding yielded rows drops those for which ``turned_bad`` is true.
-    Across rows only a digest per person (FREG) or test (PAD) is kept, to find
-    repeats.
+    ``rows()`` yields each row that has no problem when it is read, with its
+    person's ``person_id`` (``fnr.person_id_bytes`` under ``person_key``; a key for
+    this check only when none is given). A later row can still make an earlier one
+    bad (the same person with other values), so a caller holding yielded rows keeps
+    only ``still_good`` ones. Across rows only the person id (FREG) or a digest of
+    person and test (PAD) is kept, with a digest of the values, to find repeats.
     """
 
     def __init__(
@@ -136,18 +145,19 @@ class RowCheck:
         *,
         allow_synthetic: bool = False,
         today: dt.date | None = None,
+        person_key: fnrmod.PersonKey | None = None,
     ) -> None:
         self.extract = extract
         self.row_count = 0
         self._checker = _RowChecker(form, allow_synthetic, today or dt.date.today())
+        self._key = person_key or fnrmod.PersonKey.random()
         self._seen = _SeenRows()
         self._late_bad: dict[int, GoodRow] = {}
 
-    def rows(self) -> Iterator[GoodRow]:
-        checker = self._checker
-        parse: Callable[[RawRow], GoodRow | None] = (
-            checker.freg if self.extract.kind is ExtractKind.FREG else checker.pad
-        )
+    def rows(self) -> Iterator[tuple[GoodRow, bytes]]:
+        checker, seen, key = self._checker, self._seen, self._key
+        freg = self.extract.kind is ExtractKind.FREG
+        parse: Callable[[RawRow], GoodRow | None] = checker.freg if freg else checker.pad
         for row in self.extract.rows:
             self.row_count += 1
             checker.start_row(row.line)
@@ -157,13 +167,21 @@ class RowCheck:
             if result is None or row.problems:
                 continue
             bad = checker.row_bad
-            earlier = self._seen.add(result, bad)
+            person = fnrmod.person_id_bytes(result.fodselsnummer, key)
+            identity = (
+                person
+                if isinstance(result, FregValues)
+                else _digest((person, result.provedato, result.provetype))
+            )
+            earlier = seen.add(identity, _values_digest(result), result.line, bad)
             if earlier is not None:
-                self._repeated(result, *earlier)
+                self._repeated(result, identity, *earlier)
             elif not bad:
-                yield result
+                yield result, person
 
-    def _repeated(self, row: GoodRow, earlier_line: int, same: bool, earlier_bad: bool) -> None:
+    def _repeated(
+        self, row: GoodRow, identity: bytes, earlier_line: int, same: bool, earlier_bad: bool
+    ) -> None:
         """A person (FREG) or a test (PAD) may appear once; repeats are problems.
 
         An exact repeat marks only the later row; repeats with different values
@@ -184,11 +202,19 @@ class RowCheck:
         checker.problem(row.line, None, message)
         if not earlier_bad:
             self._late_bad[earlier_line] = row
-            self._seen.mark_bad(row)
+            self._seen.mark_bad(identity)
 
     def turned_bad(self, line: int) -> bool:
         """Whether a row yielded earlier was made bad by a later row."""
         return line in self._late_bad
+
+    def still_good(self, rows: list[_Kept]) -> list[_Kept]:
+        """``rows`` (yielded earlier, alone or with their person) less those a later row
+        made bad."""
+        late = self._late_bad
+        if not late:
+            return rows
+        return [item for item in rows if _line_of(item) not in late]
 
     def late_bad_rows(self) -> dict[int, GoodRow]:
         """Lines made bad by a later row, each with that later row (the same person)."""
@@ -207,10 +233,11 @@ class RowCheck:
 
 
 class _SeenRows:
-    """A digest of each row's identity (person, or person and test) and values.
+    """Each row's identity (the person id for FREG, a digest of person and test for PAD)
+    and a digest of its values.
 
-    Per row an entry of two small integers, so a million rows take some tens of
-    MB; the identity numbers themselves are not kept.
+    Per row a 16-byte key and one small integer, so a million rows take some tens
+    of MB; the identity numbers themselves are not kept.
     """
 
     _BAD = 1
@@ -218,24 +245,19 @@ class _SeenRows:
     def __init__(self) -> None:
         self._index: dict[bytes, int] = {}
 
-    @staticmethod
-    def _digest(parts: tuple[object, ...]) -> bytes:
-        return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
-
-    def add(self, row: GoodRow, bad: bool) -> tuple[int, bool, bool] | None:
-        """Remember ``row``; for a repeat: (earlier line, same values, earlier bad)."""
-        key = self._digest(_identity_key(row))
-        values = int.from_bytes(self._digest(_row_values(row))[:4], "big")
-        earlier = self._index.get(key)
+    def add(
+        self, identity: bytes, values: int, line: int, bad: bool
+    ) -> tuple[int, bool, bool] | None:
+        """Remember a row; for a repeat: (earlier line, same values, earlier bad)."""
+        earlier = self._index.get(identity)
         if earlier is None:
-            self._index[key] = (values << 40) | (row.line << 1) | (self._BAD if bad else 0)
+            self._index[identity] = (values << 40) | (line << 1) | (self._BAD if bad else 0)
             return None
         earlier_values, earlier_line = earlier >> 40, (earlier >> 1) & ((1 << 39) - 1)
         return earlier_line, earlier_values == values, bool(earlier & self._BAD)
 
-    def mark_bad(self, row: GoodRow) -> None:
-        key = self._digest(_identity_key(row))
-        self._index[key] |= self._BAD
+    def mark_bad(self, identity: bytes) -> None:
+        self._index[identity] |= self._BAD
 
 
 class _RowChecker:
@@ -253,6 +275,9 @@ class _RowChecker:
             for choice in SIVILSTAND.choices(Period.day(dt.date.today()))
         }
         self.combination_problems = lru_cache(maxsize=None)(self._combination_problems)
+        # A file repeats few distinct values per column: each is judged once.
+        self._judged: dict[Callable[[object], _Judgement], dict[str, _Judgement]] = {}
+        self._codes: dict[tuple[str, str, dt.date], _Judgement] = {}
 
     def start_row(self, line: int) -> None:
         self._line, self.row_bad = line, False
@@ -272,15 +297,36 @@ class _RowChecker:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(RowProblem(line, column, message))
 
+    def judged(
+        self, line: int, column: str, judge: Callable[[object], _Judgement], value: object
+    ) -> Any:
+        """``judge(value)``: the value as stored and the problem, if any (recorded on ``line``).
+
+        Text values are judged once per file (up to ``_JUDGED_PER_COLUMN`` distinct ones).
+        """
+        if type(value) is str:
+            judged = self._judged.setdefault(judge, {})
+            outcome = judged.get(value)
+            if outcome is None:
+                outcome = judge(value)
+                if len(judged) < _JUDGED_PER_COLUMN:
+                    judged[value] = outcome
+        else:
+            outcome = judge(value)
+        result, message = outcome
+        if message is not None:
+            self.problem(line, column, message)
+        return result
+
     # --- one row ------------------------------------------------------------------------
 
     def freg(self, row: RawRow) -> FregValues | None:
         line, values = row.line, row.values
         info = self.identity(line, values.get("fodselsnummer"))
-        fodeland = self.country(line, values.get("fodeland"))
-        sivilstand = self.civil_status(line, values.get("sivilstand"))
-        ankomstar = self.year(line, "ankomstar", values.get("ankomstar"))
-        fodselsar = self.year(line, "fodselsar", values.get("fodselsar"))
+        fodeland = self.judged(line, "fodeland", self.country, values.get("fodeland"))
+        sivilstand = self.judged(line, "sivilstand", self.civil_status, values.get("sivilstand"))
+        ankomstar = self.judged(line, "ankomstar", self.year, values.get("ankomstar"))
+        fodselsar = self.judged(line, "fodselsar", self.year, values.get("fodselsar"))
         if info is None:
             return None
         known_year = info.birth_year
@@ -300,7 +346,12 @@ class _RowChecker:
                 "ankomstar",
                 f"Ankomstår {ankomstar} er før fødselsåret {birth_year}.",
             )
-        if all(_empty(values.get(name)) for name in _FREG_VALUE_COLUMNS):
+        if (
+            fodeland is None
+            and sivilstand is None
+            and ankomstar is None
+            and all(_empty(values.get(name)) for name in _FREG_VALUE_COLUMNS)
+        ):
             self.problem(line, None, "Raden har ingen FREG-verdier å importere.")
             return None
         return FregValues(line, info.number, fodeland, sivilstand, ankomstar, fodselsar)
@@ -308,7 +359,9 @@ class _RowChecker:
     def pad(self, row: RawRow) -> PadResult | None:
         line, values = row.line, row.values
         info = self.identity(line, values.get("fodselsnummer"))
-        provedato = self.date(line, "provedato", values.get("provedato"))
+        provedato: dt.date | None = self.judged(
+            line, "provedato", self.date, values.get("provedato")
+        )
         when = provedato or self.today
         provetype = self.code(line, "provetype", values.get("provetype"), when)
         proveresultat = self.code(line, "proveresultat", values.get("proveresultat"), when)
@@ -338,89 +391,80 @@ class _RowChecker:
             return None
         return info
 
-    def country(self, line: int, value: object) -> str | None:
+    def country(self, value: object) -> _Judgement:
         if _empty(value):
-            return None
+            return _NO_VALUE
         code = str(value).strip().upper()
         if not COUNTRIES.is_known(code) and code not in NOT_FREG_COUNTRY_CODES:
-            self.problem(
-                line,
-                "fodeland",
+            return None, (
                 f"«{value}» er ingen landkode: fødeland skal være ISO 3166-1 alfa-3 "
                 "(for eksempel SOM, SYR) eller Folkeregisterets XUK (ukjent), XXX (statsløs) "
-                "eller XXK (Kosovo).",
+                "eller XXK (Kosovo)."
             )
-            return None
-        return code
+        return code, None
 
-    def civil_status(self, line: int, value: object) -> str | None:
+    def civil_status(self, value: object) -> _Judgement:
         if _empty(value):
-            return None
+            return _NO_VALUE
         canonical = self.sivilstand.get(str(value).strip().lower())
         if canonical is None:
-            self.problem(
-                line,
-                "sivilstand",
+            return None, (
                 f"«{value}» er ingen sivilstand fra Folkeregisteret (gyldige verdier: "
-                f"{', '.join(sorted(self.sivilstand.values()))}).",
+                f"{', '.join(sorted(self.sivilstand.values()))})."
             )
-        return canonical
+        return canonical, None
 
-    def year(self, line: int, column: str, value: object) -> int | None:
+    def year(self, value: object) -> _Judgement:
         if _empty(value):
-            return None
+            return _NO_VALUE
         number = _as_int(value)
         if number is None or not 1900 <= number <= self.today.year:
-            self.problem(
-                line,
-                column,
-                f"«{value}» er ikke et gyldig årstall (fire sifre, 1900-{self.today.year}).",
+            return None, (
+                f"«{value}» er ikke et gyldig årstall (fire sifre, 1900-{self.today.year})."
             )
-            return None
-        return number
+        return number, None
 
-    def date(self, line: int, column: str, value: object) -> dt.date | None:
+    def date(self, value: object) -> _Judgement:
         if _empty(value):
-            self.problem(line, column, "Dato mangler.")
-            return None
+            return None, "Dato mangler."
         day = _as_date(value)
         if day is None:
-            self.problem(
-                line,
-                column,
-                f"«{value}» er ikke en gyldig dato (skriv ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ).",
-            )
-            return None
+            return None, f"«{value}» er ikke en gyldig dato (skriv ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)."
         if day > self.today:
-            self.problem(line, column, f"Datoen {day:%d.%m.%Y} er fram i tid.")
-            return None
-        return day
+            return None, f"Datoen {day:%d.%m.%Y} er fram i tid."
+        return day, None
 
     def code(self, line: int, column: str, value: object, day: dt.date) -> int | None:
+        """The code ``value`` names in ``column``'s code list, valid on ``day`` (judged
+        once per text, column and day)."""
+        if type(value) is not str:
+            outcome = self._code(column, value, day)
+        else:
+            key = (column, value, day)
+            outcome = self._codes.get(key) or self._code(column, value, day)
+            if len(self._codes) < _JUDGED_PER_COLUMN:
+                self._codes[key] = outcome
+        result, message = outcome
+        if message is not None:
+            self.problem(line, column, message)
+        return result  # type: ignore[no-any-return]
+
+    def _code(self, column: str, value: object, day: dt.date) -> _Judgement:
         variable = self.form.variable(column)
         if _empty(value):
-            self.problem(line, column, f"«{variable.label}» mangler.")
-            return None
+            return None, f"«{variable.label}» mangler."
         number = _as_int(value)
         text = str(value).strip().upper()
         for code in variable.codes:
             if number == code.code or (number is None and code.text.upper() == text):
                 if code.valid_from <= day and (code.valid_to is None or day <= code.valid_to):
-                    return code.code
-                self.problem(
-                    line,
-                    column,
+                    return code.code, None
+                return None, (
                     f"Koden {code.code} ({code.text}) i «{variable.label}» gjaldt ikke "
-                    f"{day:%d.%m.%Y}.",
+                    f"{day:%d.%m.%Y}."
                 )
-                return None
         choices = ", ".join(f"{code.code} {code.text}" for code in variable.codes)
-        self.problem(
-            line,
-            column,
-            f"«{value}» er ingen kode i «{variable.label}» (gyldige koder: {choices}).",
-        )
-        return None
+        return None, f"«{value}» er ingen kode i «{variable.label}» (gyldige koder: {choices})."
 
     def _combination_problems(
         self, provetype: int, proveresultat: int
@@ -446,16 +490,25 @@ class _RowChecker:
         )
 
 
-def _identity_key(row: GoodRow) -> tuple[object, ...]:
-    if isinstance(row, FregValues):
-        return (row.fodselsnummer,)
-    return (row.fodselsnummer, row.provedato, row.provetype)
+def _digest(parts: tuple[object, ...]) -> bytes:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
-def _row_values(row: GoodRow) -> tuple[object, ...]:
+def _values_digest(row: GoodRow) -> int:
+    """32 bits of the row's values, to tell an exact repeat from one with other values.
+
+    ``hash`` is the same for equal values throughout one run, which is all a
+    comparison within one file needs.
+    """
     if isinstance(row, FregValues):
-        return tuple(sorted(row.values().items()))
-    return tuple(sorted(row.entry().items()))
+        values: tuple[object, ...] = (row.fodeland, row.sivilstand, row.ankomstar, row.fodselsar)
+    else:
+        values = (row.provedato, row.provetype, row.proveresultat)
+    return hash(values) & 0xFFFF_FFFF
+
+
+def _line_of(item: GoodRow | tuple[GoodRow, bytes]) -> int:
+    return item[0].line if isinstance(item, tuple) else item.line
 
 
 def _empty(value: object) -> bool:
