@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -276,7 +277,7 @@ class _RowChecker:
         }
         self.combination_problems = lru_cache(maxsize=None)(self._combination_problems)
         # A file repeats few distinct values per column: each is judged once.
-        self._judged: dict[Callable[[object], _Judgement], dict[str, _Judgement]] = {}
+        self._judged: dict[str, dict[str, _Judgement]] = defaultdict(dict)
         self._codes: dict[tuple[str, str, dt.date], _Judgement] = {}
 
     def start_row(self, line: int) -> None:
@@ -302,17 +303,15 @@ class _RowChecker:
     ) -> Any:
         """``judge(value)``: the value as stored and the problem, if any (recorded on ``line``).
 
-        Text values are judged once per file (up to ``_JUDGED_PER_COLUMN`` distinct ones).
+        Text values are judged once per file and column (up to ``_JUDGED_PER_COLUMN``
+        distinct ones).
         """
-        if type(value) is str:
-            judged = self._judged.setdefault(judge, {})
-            outcome = judged.get(value)
-            if outcome is None:
-                outcome = judge(value)
-                if len(judged) < _JUDGED_PER_COLUMN:
-                    judged[value] = outcome
-        else:
+        judged = self._judged[column]
+        outcome = judged.get(value) if type(value) is str else None
+        if outcome is None:
             outcome = judge(value)
+            if type(value) is str and len(judged) < _JUDGED_PER_COLUMN:
+                judged[value] = outcome
         result, message = outcome
         if message is not None:
             self.problem(line, column, message)

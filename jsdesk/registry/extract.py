@@ -203,25 +203,28 @@ class CsvRows:
                 yield text
 
     def __iter__(self) -> Iterator[RawRow]:
-        header, columns = self.header, COLUMNS[self.kind]
-        wanted = [(i, name) for i, name in enumerate(header) if name in columns]
+        # The header holds exactly the kind's columns (``_kind_for_columns``), in any order.
+        header, width = self.header, len(self.header)
         reader = csv.reader(self._lines(), delimiter=self.delimiter, strict=True)
         try:
             next(reader, None)  # the header, read in __init__
             line = reader.line_num + 1
             for fields in reader:
-                if not any(field.strip() for field in fields):
+                if not "".join(fields).strip():
                     line = reader.line_num + 1
                     continue
-                problems: tuple[str, ...] = ()
-                if len(fields) != len(header):
-                    problems = (
-                        f"har {len(fields)} felt, men overskriften har {len(header)} kolonner",
+                if len(fields) == width:
+                    values: dict[str, object] = dict(
+                        zip(header, map(str.strip, fields), strict=True)
                     )
-                values: dict[str, object] = {
-                    name: fields[i].strip() if i < len(fields) else "" for i, name in wanted
-                }
-                yield RawRow(line, values, problems)
+                    yield RawRow(line, values)
+                else:
+                    values = {
+                        name: fields[i].strip() if i < len(fields) else ""
+                        for i, name in enumerate(header)
+                    }
+                    problem = f"har {len(fields)} felt, men overskriften har {width} kolonner"
+                    yield RawRow(line, values, (problem,))
                 line = reader.line_num + 1
         except UnicodeDecodeError:  # the file changed after its encoding was checked
             raise ExtractFileError(
