@@ -8,15 +8,19 @@ and peak RSS of a 1,000,000-row file are printed by ``benchmarks/registry.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import tracemalloc
+import uuid
 from pathlib import Path
 
 import pytest
+from pg_support import GAMLE_OSLO, GRUNERLOKKA, PgServer
 from registry_support import FREG_HEADER, add_participations, synthetic_numbers, write_csv
+from test_server_postgres import _login
 
 from jsdesk.cli import main
-from jsdesk.domain.fnr import mask
+from jsdesk.domain.fnr import mask, person_id
 from jsdesk.registry import CsvRows, ExtractFileError, plan_extract, read_extract
 from jsdesk.registry import apply as apply_module
 from jsdesk.rules import default_form
@@ -141,3 +145,48 @@ def test_registry_stream__cli__progress_on_stderr_for_a_large_file(
     # Told after each batch of rows as it passes a tenth, not only at the end.
     assert lines[0] == "Kontrollert 40 % av filen (5000 rader) …"
     assert "… og 11000 til." in captured.out  # unknown persons: the first 1000 listed
+
+
+def test_registry_stream__persons_looked_up_many_at_a_time__found_on_each_back_end(
+    any_db: Database,
+) -> None:
+    # Storage is asked about a whole batch of persons in one parameter: 12,000 ids of
+    # which two are in the database.
+    numbers = synthetic_numbers(3)
+    first, second, _third = add_participations(any_db, numbers)
+    key = any_db.person_key
+    asked = [str(person_id(n, key)) for n in numbers[:2]]
+    asked += [str(uuid.UUID(int=n)) for n in range(12_000)]  # nobody's
+    found = any_db.participations_of_persons(asked)
+    assert {person: [row[0] for row in rows] for person, rows in found.items()} == {
+        asked[0]: [first],
+        asked[1]: [second],
+    }
+    assert found[asked[0]][0][1:] == (dt.date(2024, 1, 15), None)
+
+
+def test_registry_stream__shared__another_bydels_persons__not_found(
+    pg_server: PgServer, oslo_server: str, tmp_path: Path
+) -> None:
+    # Row-level security holds for the batch lookup: bror (Grünerløkka) imports a
+    # file naming anna's participant (Gamle Oslo) and is told the person is unknown.
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    bror = _login(pg_server, oslo_server, "bror", bydeler=[GRUNERLOKKA])
+    (number,) = synthetic_numbers(1)
+    with Database.connect(anna) as db:
+        db.create_participation(
+            {
+                "fodselsnummer": number,
+                "kommunenummer": "0301",
+                "bydel": GAMLE_OSLO,
+                "oppstartsdato": "2024-01-15",
+            },
+            form_version=default_form().version,
+        )
+    path = write_csv(tmp_path / "freg.csv", FREG_HEADER, [(number, "SOM", "gift", 2015, "")])
+    with Database.connect(bror) as db:
+        plan = plan_extract(db, read_extract(path), default_form(), allow_synthetic=True)
+        assert [(u.line, u.reason) for u in plan.unknown] == [(2, "finnes ikke i databasen")]
+    with Database.connect(anna) as db:
+        plan = plan_extract(db, read_extract(path), default_form(), allow_synthetic=True)
+        assert plan.unknown == () and len(plan.new_values) == 3

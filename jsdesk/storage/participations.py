@@ -34,6 +34,7 @@ from jsdesk.storage.models import (
 from jsdesk.storage.sessions import DatabaseCore
 from jsdesk.storage.types import (
     CHUNK,
+    PERSON_CHUNK,
     AcceptedWarningInfo,
     FieldConflict,
     ImportedRecord,
@@ -492,19 +493,24 @@ class ParticipationsMixin(DatabaseCore):
     ) -> dict[str, list[tuple[int, date | None, date | None]]]:
         """person_id -> (id, start, end) of each of that person's participations.
 
-        Reads the indexed ``person_id`` column in chunks, so the cost follows the
-        number of persons asked about, not the size of the database.
+        Reads the indexed ``person_id`` column, the ids asked about given to the
+        database in one parameter (``Backend.one_of``) per ``PERSON_CHUNK`` of them, so
+        the cost follows the number of persons asked about, not the size of the database.
         """
         wanted = sorted(set(person_ids))
         found: dict[str, list[tuple[int, date | None, date | None]]] = {}
         with self.read() as session:
-            for first in range(0, len(wanted), CHUNK):
+            for first in range(0, len(wanted), PERSON_CHUNK):
                 query = select(
                     Participation.id,
                     Participation.person_id,
                     Participation.oppstartsdato,
                     Participation.avslutningsdato,
-                ).where(Participation.person_id.in_(wanted[first : first + CHUNK]))
+                ).where(
+                    self.backend.one_of(
+                        Participation.person_id, wanted[first : first + PERSON_CHUNK]
+                    )
+                )
                 for pid, person, start, end in session.execute(query):
                     found.setdefault(str(person), []).append((pid, start, end))
         return found

@@ -22,6 +22,7 @@ from jsdesk.storage.models import Participation, Status
 
 WarningKey = tuple[str, str, int | None]  # variable, finding code, group row
 CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
+PERSON_CHUNK = 10_000  # person ids per query given as one parameter (Backend.one_of)
 
 
 @dataclass(frozen=True)
