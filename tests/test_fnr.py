@@ -12,6 +12,8 @@ the code under test).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import date
 from pathlib import Path
@@ -30,6 +32,7 @@ from jsdesk.domain.fnr import (
     mask,
     normalise,
     person_id,
+    person_id_bytes,
     synthetic_number,
 )
 
@@ -322,6 +325,19 @@ def test_person_id__a_version_8_uuid_of_the_rfc_variant() -> None:
 def test_person_id__documented_formula() -> None:
     doc = Path(__file__).resolve().parent.parent / "docs" / "person-id.md"
     assert "HMAC-SHA256" in doc.read_text(encoding="utf-8")
+
+
+def test_person_id__hmac_sha256_of_the_number__version_and_variant_bits_set() -> None:
+    # The formula of docs/person-id.md, computed here: the first 16 bytes of the MAC,
+    # the high half of byte 6 set to 8 (version), the top two bits of byte 8 to 10.
+    key = PersonKey(bytes(range(32)))
+    numbers = [_with_control_digits(f"{1 + n:02d}{81 + n:02d}{80 + n:02d}") for n in range(12)]
+    for number in [TENOR_2032, TENOR_2032_D, *numbers]:
+        mac = bytearray(hmac.new(key.secret, number.encode(), hashlib.sha256).digest()[:16])
+        mac[6] = 0x80 | (mac[6] & 0x0F)
+        mac[8] = 0x80 | (mac[8] & 0x3F)
+        assert person_id(number, key) == uuid.UUID(bytes=bytes(mac))
+        assert person_id_bytes(number, key) == bytes(mac)
 
 
 def test_person_id__malformed_number__format_error() -> None:
