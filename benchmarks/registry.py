@@ -21,16 +21,20 @@ The 1,000,000-row import was far from the 25 s the unstreamed import took. A pro
 100,000 rows (cProfile, same load) put most of the time in checking each number:
 stdnum's ``compact``/``clean`` ran three times a row (27 %), ``fnr.analyse`` 39 % in all,
 ``person_id`` 18 %, the database lookups 5 %.
-Since then a number already written as 11 digits is not compacted again, the century
-(stdnum's rule) is looked up once per year and individual number, ``person_id`` uses
-the one-shot ``hmac.digest`` and the checker passes its own ``today``. Printed
-2026-12-02 at load 4.7-7 (`nice -n 10`, a mutation run beside it):
-    FREG, 1,000,000 rows imported (20 matched): 161.4 s; CPU 138.4 s in all;
-        peak memory 250 MB (target < 300 MB)
-"CPU in all" includes writing the file (about 50 s by difference: a synthetic number a row);
-import itself took 4.45 s CPU per 50,000 rows (6.40 s before), about 89 s for a
-million. Still short of 60 s: what remains is spread over the CSV reader, the per-row
-checks, the control digits and the duplicate digests (each 5-15 %).
+Since then each row costs one keyed digest (``fnr.person_id_bytes``: the repeat key and
+the database lookup both), the control digits are summed from the characters' codes,
+each distinct country, sivilstand, year, date and code (per period) is judged once per
+file, a full CSV row's values are zipped from the header, and storage is asked about
+10,000 person ids in one parameter (``Backend.one_of``) instead of IN lists of 500.
+Printed 2026-12-02 16:52-16:55 UTC at 506892b (`nice -n 5`, load 8.3-9.0 from other
+engineers' runs); "CPU" is the import's own:
+    FREG, 1,000,000 rows imported (20 matched): 70.0 s, CPU 15.3 s; CPU 32.2 s in all;
+        peak memory 252 MB (target < 300 MB)
+    FREG, 50,000 rows imported (20 matched): 1.7 s (target < 30 s), CPU 0.9 s;
+        peak memory 108 MB
+    PAD, 50,000 rows read and checked: 1.1 s (target < 15 s); CPU 1.4 s in all
+The import's CPU went 89 s -> 15.3 s for a million rows (about 15 us a row); the wall time
+is the load's (2 cores, load 8-9). ``--part million --rows 200000`` times a smaller file.
 """
 
 from __future__ import annotations
