@@ -186,8 +186,11 @@ EQUIVALENT: dict[str, str] = {
         "are leap years exactly when yy is divisible by 4, so every day and month is "
         "judged the same"
     ),
-    "jsdesk.domain.fnr.x_person_id__mutmut_11": (
+    "jsdesk.domain.fnr.x_person_id_bytes__mutmut_12": (
         "the number encoded as 'ASCII' instead of 'ascii': the same codec"
+    ),
+    "jsdesk.domain.fnr.x__check_control_digits__mutmut_4": (
+        "the digits encoded as 'ASCII' instead of 'ascii': the same codec"
     ),
 }
 
