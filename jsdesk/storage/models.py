@@ -90,6 +90,8 @@ REPORT_INDEX_VALUES = (
 )
 REPORT_INDEX_COLUMNS = ("oppstartsdato", "avslutningsdato", "stage", "birth_date", "fodselsar")
 NO_FINDINGS = "[]"
+# The overview's sort columns besides ``changed_at``, indexed with ``id`` (migration 0013).
+SORT_INDEX_COLUMNS = ("fnr", "fodselsar", "oppstartsdato", "avslutningsdato", "stage", "status")
 
 
 def json_value_sql(name: str, dialect: str = "sqlite") -> str:
@@ -122,6 +124,9 @@ class Participation(Base):
         ),
         # The overview's default order, whole (migration 0011): newest first, then id.
         Index("ix_participations_changed_at_id", "changed_at", "id"),
+        # Its other sort orders, each whole (migration 0013): a page is read after the
+        # key (value, id) of the row before it.
+        *(Index(f"ix_participations_{name}_id", name, "id") for name in SORT_INDEX_COLUMNS),
         # The completeness figures read each record's field states of a period (and bydel)
         # from this index, not from the encrypted records (migration 0012; SQLite only).
         Index(
@@ -140,16 +145,16 @@ class Participation(Base):
     )
 
     id: Mapped[intpk]
-    fnr: Mapped[str | None] = mapped_column(String(11), index=True)
+    fnr: Mapped[str | None] = mapped_column(String(11))
     person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     birth_date: Mapped[date | None] = mapped_column(index=True)
-    fodselsar: Mapped[int | None] = mapped_column(index=True)
-    oppstartsdato: Mapped[date | None] = mapped_column(index=True)
-    avslutningsdato: Mapped[date | None] = mapped_column(index=True)
+    fodselsar: Mapped[int | None]
+    oppstartsdato: Mapped[date | None]
+    avslutningsdato: Mapped[date | None]
     values: Mapped[JsonDict]
     form_version: Mapped[str] = mapped_column(String(40))
-    stage: Mapped[str] = mapped_column(String(20), index=True)
-    status: Mapped[str] = mapped_column(String(40), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(40))
     valid: Mapped[bool] = mapped_column(Boolean, default=False)
     completeness: Mapped[JsonDict]
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

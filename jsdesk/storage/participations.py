@@ -747,21 +747,25 @@ class _Seek:
 
     def rows(self, conn: Connection, key: PageKey, *, backward: bool, limit: int) -> list[Any]:
         """Up to ``limit`` rows right after ``key`` (before it if ``backward``), in the
-        sort order; segment after segment until the page is full."""
+        sort order: the rest of the key's value, the values past it, then the following
+        segments, until the page is full."""
         order = queries.segments(self.order_by, self.descending, self.dialect)
         if backward:
             order = order[::-1]
         start = order.index(queries.segment_of(self.order_by, key.value))
         walk_descending = self.descending != backward
+        steps = [(order[start], queries.SEEK_TIE)]
+        if order[start] != queries.SEGMENT_NULLS:
+            steps.append((order[start], queries.SEEK_PAST))
+        steps += [(segment, queries.SEEK_NONE) for segment in order[start + 1 :]]
         rows: list[Any] = []
-        for segment in order[start:]:
-            seek = segment == order[start]
+        for segment, seek in steps:
             query = queries.keyset_query(self.shape, self.order_by, walk_descending, segment, seek)
             bound = {**self.params, "limit": limit - len(rows)}
-            if seek:
+            if seek == queries.SEEK_TIE:
                 bound["key_id"] = key.id
-                if segment != queries.SEGMENT_NULLS:
-                    bound["key_value"] = key.value
+            if seek != queries.SEEK_NONE and segment != queries.SEGMENT_NULLS:
+                bound["key_value"] = key.value
             rows.extend(conn.execute(query, bound))
             if len(rows) >= limit:
                 break

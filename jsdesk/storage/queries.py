@@ -10,7 +10,8 @@ Building a fresh ``select()`` per call cost more than SQLite's own work.
 
 Pages next to one already read are found by their sort key (keyset paging): the rows
 after the last row's (sort value, id), or before the first row's, read from the index
-on (sort column, id) without reading the rows in between, as OFFSET does. A sort
+on (sort column, id) without reading the rows in between, as OFFSET does: first the
+rows of the same value with a later id, then those with a later value. A sort
 column that may be NULL is read in two segments, the rows with a value and those
 without, in the order each back end sorts NULL (PostgreSQL after every value,
 SQLite before), so that the keyset pages give the same rows in the same order as one
@@ -25,7 +26,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import Participation, Status
@@ -182,29 +183,37 @@ def segment_of(order_by: str, value: object) -> str:
     return SEGMENT_NULLS if value is None else SEGMENT_VALUES
 
 
+# How a keyset query starts from a key (value, id) in the key's segment: the rows of the
+# same value after the key's id, then the rows past the value. Two simple index ranges,
+# not one row-value comparison: SQLite seeks such a comparison by its first column
+# only, and read every row of a value the key shares (50,000 of one stage) to skip them.
+SEEK_NONE = ""
+SEEK_TIE = "tie"
+SEEK_PAST = "past"
+
+
 @lru_cache(maxsize=256)
 def keyset_query(
-    shape: Shape, order_by: str, descending: bool, segment: str, seek: bool
+    shape: Shape, order_by: str, descending: bool, segment: str, seek: str = SEEK_NONE
 ) -> Select[*tuple[Any, ...]]:
-    """The first ``limit`` summaries of one segment, in (column, id) order; with ``seek``
-    only those after the key bound as ``key_value`` and ``key_id`` (before it when
-    ``descending``). Each row ends with its sort value."""
+    """The first ``limit`` summaries of one segment, in (column, id) order (descending:
+    the last first), each row ending with its sort value. ``SEEK_TIE``: only the rows
+    with the value bound as ``key_value`` (NULL in the NULL segment) and an id after
+    ``key_id``; ``SEEK_PAST``: only those with a value after ``key_value``."""
     column = _order_column(order_by)
     conditions = _conditions(shape)
-    key_id = bindparam("key_id", type_=Participation.id.type)
     if segment == SEGMENT_NULLS:
         conditions.append(column.is_(None))
-        if seek:
-            conditions.append(
-                Participation.id < key_id if descending else Participation.id > key_id
-            )
-    else:
-        if segment == SEGMENT_VALUES:
-            conditions.append(column.is_not(None))
-        if seek:
-            row = tuple_(column, Participation.id)
-            key = tuple_(bindparam("key_value", type_=column.type), key_id)
-            conditions.append(row < key if descending else row > key)
+    elif segment == SEGMENT_VALUES:
+        conditions.append(column.is_not(None))
+    value = bindparam("key_value", type_=column.type)
+    if seek == SEEK_TIE:
+        key_id = bindparam("key_id", type_=Participation.id.type)
+        if segment != SEGMENT_NULLS:
+            conditions.append(column == value)
+        conditions.append(Participation.id < key_id if descending else Participation.id > key_id)
+    elif seek == SEEK_PAST:
+        conditions.append(column < value if descending else column > value)
     query = select(*SUMMARY_COLUMNS, column.label("sort_value")).where(*conditions)
     return _ordered(query, column, descending).limit(bindparam("limit"))
 

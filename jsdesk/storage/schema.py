@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0012"  # update together with a new file in migrations/versions/
+HEAD_REVISION = "0013"  # update together with a new file in migrations/versions/
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
