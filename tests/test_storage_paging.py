@@ -1,16 +1,20 @@
 """The overview's keyset paging: page after page by the last row's key gives every
 participation once, in the order of the one query over the whole list (ties on the sort
 value, missing values, filters), and a participation saved while paging neither repeats
-nor hides another. On both back ends (the ``installation`` fixture)."""
+nor hides another. On both back ends (the ``installation`` fixture); the query plans
+on the local file (SQLite's plans are the same whatever the data)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
-from storage_helpers import FORM_VERSION, Installation, record
+from sqlalchemy.dialects import sqlite
+from storage_helpers import FORM_VERSION, Installation, new_db, record
 
-from jsdesk.storage import Database, PageKey, SummaryPage
+from jsdesk.storage import Database, PageKey, SummaryPage, queries
 
 # Every sort key the overview offers (its sortable columns).
 ORDERS = ("changed_at", "fnr", "fodselsar", "oppstartsdato", "avslutningsdato", "stage", "status")
@@ -134,3 +138,29 @@ def test_keyset_pages__empty_and_one_key__no_rows_no_keys(filled: Database) -> N
     assert last.first == last.last and last.last is not None
     assert filled.overview_page(after=last.last).rows == ()
     assert "12345678901" not in repr(PageKey("12345678901", 1))
+
+
+@pytest.mark.sqlite_only
+def test_keyset_queries__query_plan__seek_in_the_sort_index_no_sorting(tmp_path: Path) -> None:
+    """Each step of a keyset page reads its sort order's (column, id) index from the key on,
+    and nothing is sorted: a deep page costs what the first does (benchmarks/storage.py)."""
+    db, _key = new_db(tmp_path)
+    with db, db.read_connection() as conn:
+        for order_by in ORDERS:
+            for descending in (False, True):
+                for segment in queries.segments(order_by, descending, "sqlite"):
+                    for seek in (queries.SEEK_TIE, queries.SEEK_PAST, queries.SEEK_NONE):
+                        query = queries.keyset_query(
+                            queries.Shape(), order_by, descending, segment, seek
+                        )
+                        compiled = query.compile(dialect=sqlite.dialect())
+                        params = tuple(1 for _name in compiled.positiontup or ())
+                        plan = str(
+                            conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params).all()
+                        )
+                        where = (order_by, descending, segment, seek)
+                        index = re.search(r"USING INDEX (\w+)", plan)
+                        assert index and index[1] == f"ix_participations_{order_by}_id", where
+                        assert "TEMP B-TREE" not in plan, where
+                        if seek != queries.SEEK_NONE or segment == queries.SEGMENT_NULLS:
+                            assert "SEARCH" in plan, where
