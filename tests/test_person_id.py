@@ -21,6 +21,7 @@ import pytest
 from stdnum.no import fodselsnummer as stdnum_fnr
 from storage_helpers import (
     PASSPHRASE,
+    Installation,
     db_key,
     fnr,
     new_db,
@@ -171,9 +172,10 @@ def test_database__person_key__never_in_the_audit_trail(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> Iterator[Database]:
-    """Participations of synthetic people; one was imported with the old uuid5 person_id."""
-    db, _ = new_db(tmp_path)
+def filled(installation: Installation) -> Iterator[Database]:
+    """Participations of synthetic people, on each back end; one was imported with the old
+    uuid5 person_id."""
+    db = installation.create()
     records = [record(n) for n in PEOPLE]
     records[0]["person_id"] = str(uuid.uuid5(OLD_NAMESPACE, fnr(1)))
     db.import_records(records, form_version=FORM_VERSION)
@@ -186,12 +188,15 @@ def _every_person_id(db: Database) -> set[str]:
 
 
 def test_records_list__masked__no_person_id_and_nothing_recovered(
-    filled: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    filled: Database,
+    installation: Installation,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     keyed = _every_person_id(filled)
     filled.close()
-    monkeypatch.setenv("JSDESK_DB", str(filled.path))
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("JSDESK_DB", str(installation.target))
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
     outputs = []
     for form in ("text", "json"):
         assert main(["records", "list", "--format", form]) == 0
