@@ -118,6 +118,23 @@ def test_pdf__text_has_the_suppressed_tables(
     assert "Median tid i programmet (avsluttede) 7,2 måneder" in text
 
 
+def test_pdf__labels_whole_words_and_plain_letters(
+    results: Results, tmp_path: Path, qapp: object
+) -> None:
+    """A search of the PDF finds every label: a narrow column never breaks a word
+    («Utdanni» / «ng») and «fi», «ff» are letters, not the ligatures «\ufb01», «\ufb00»."""
+    from jsdesk.ui.report_pdf import write_results_pdf
+
+    target = tmp_path / "resultater.pdf"
+    write_results_pdf(results, target)
+    text = pdf_text(target)
+    assert "\ufb01" not in text and "\ufb00" not in text
+    assert "Kvalifiserende tiltak i regi av kommunen eller andre aktører" in text
+    by_year = text.split("Utfall etter avslutningsår")[-1].split("Type arbeid")[0]
+    for group in ("Arbeid", "Utdanning", "Arbeid og utdanning", "Tiltak", "Annet"):
+        assert f" {group} " in by_year, (group, by_year)
+
+
 def test_json__suppressed_and_readable(results: Results, tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     write_results_json(results, target)

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSize, QUrl
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextDocument,
+    QTextOption,
+)
 from PySide6.QtWidgets import QApplication
 
 from jsdesk.reports.export import (
@@ -78,6 +85,12 @@ def write_results_pdf(results: Results, target: Path) -> None:
     """Write the PDF atomically (needs a running QApplication)."""
     tables = suppressed_tables(results)
     document = QTextDocument()
+    font = document.defaultFont()
+    font.setFeature(QFont.Tag("liga"), 0)  # «fi», not «ﬁ»: the PDF's text is searched
+    document.setDefaultFont(font)
+    option = document.defaultTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)  # «Utdanning», never «Utdanni / ng»
+    document.setDefaultTextOption(option)
     for name in results.charts:
         if name in tables:
             image = chart_image(tables[name].table, tables[name].hidden, CHART_SIZE)
