@@ -82,6 +82,15 @@ def test_keyset_pages__every_order_and_filter__same_rows_as_one_query(
         assert expected, filters
         assert walk_forward(filled, **query) == expected, filters
         assert walk_backward(filled, **query) == expected, filters
+    # A jump (no page beside it read): from the start and from the end.
+    expected = [s.id for s in everyone]
+    for skip in (1, 5, len(expected) - 3, len(expected)):
+        query = {"order_by": order_by, "descending": descending, "limit": STEP}
+        jumped = filled.overview_page(offset=skip, **query)
+        assert [s.id for s in jumped.rows] == expected[skip : skip + STEP], skip
+        from_end = filled.overview_page(offset=skip, from_end=True, **query)
+        end = len(expected) - skip
+        assert [s.id for s in from_end.rows] == expected[max(end - STEP, 0) : end], skip
     # The pages are the same summaries as the one query's, not only the same ids.
     first = filled.overview_page(order_by=order_by, descending=descending, limit=STEP)
     following = filled.overview_page(

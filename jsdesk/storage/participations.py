@@ -673,22 +673,34 @@ class ParticipationsMixin(DatabaseCore):
         ``after`` (``before``): the ``limit`` rows right after (before) that key, found
         through the key (keyset paging: as fast deep in the list as at its top, and a
         participation saved meanwhile neither repeats nor hides another). Without a key:
-        ``offset`` rows skipped from the start, or from the end with ``from_end``; OFFSET
-        reads every row it skips, so it is for a jump, not for the next page.
+        ``offset`` rows skipped from the start, or from the end with ``from_end`` (a jump:
+        the skipped rows' keys are counted in the sort index, then the page is read
+        after the last of them).
         """
         if after is not None and before is not None:
             raise ValueError("a page is either after or before a key")
         shape, params = queries.filters(search, status, stage, year)
         with self.read_connection() as conn:
+            seek = _Seek(shape, params, order_by, descending, conn.dialect.name)
             key = after or before
-            if key is None:
+            if key is not None:
+                rows = seek.rows(conn, key, backward=before is not None, limit=limit)
+            elif offset > 0:
+                # A jump: the key of the row before the page, then the page after it.
+                probe = queries.key_query(shape, order_by, descending != from_end)
+                found = conn.execute(probe, {**params, "offset": offset - 1}).first()
+                rows = (
+                    []
+                    if found is None
+                    else seek.rows(
+                        conn, PageKey(found[0], found[1]), backward=from_end, limit=limit
+                    )
+                )
+            else:
                 query = queries.summary_query(shape, order_by, descending != from_end, True)
-                rows = list(conn.execute(query, {**params, "offset": offset, "limit": limit}))
+                rows = list(conn.execute(query, {**params, "offset": 0, "limit": limit}))
                 if from_end:
                     rows.reverse()
-            else:
-                seek = _Seek(shape, params, order_by, descending, conn.dialect.name)
-                rows = seek.rows(conn, key, backward=before is not None, limit=limit)
             accepted = _accepted_for(conn, [row[0] for row in rows if row[-2]])
         summaries = tuple(
             queries.summary(*row[:-1]).with_accepted(accepted.get(row[0], frozenset()))

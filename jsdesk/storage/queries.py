@@ -168,6 +168,16 @@ def summary_query(
     return _ordered(query, column, descending).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
+@lru_cache(maxsize=64)
+def key_query(shape: Shape, order_by: str, descending: bool) -> Select[*tuple[Any, ...]]:
+    """The sort key (value, id) of the row ``offset`` rows into the order: a jump reads
+    the keys it skips from the sort index alone (on PostgreSQL the index also holds the
+    unit row-level security checks), then the page after the key."""
+    column = _order_column(order_by)
+    query = select(column.label("sort_value"), Participation.id).where(*_conditions(shape))
+    return _ordered(query, column, descending).limit(1).offset(bindparam("offset"))
+
+
 def segments(order_by: str, descending: bool, dialect: str) -> tuple[str, ...]:
     """The segments of a sort order in the order the back end's ORDER BY gives them."""
     if not Participation.__table__.c[_order_column(order_by).key].nullable:

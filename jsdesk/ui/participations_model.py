@@ -6,9 +6,9 @@ page of summaries when a row in it is first shown, keeping a few pages cached, s
 
 A page next to a cached one (scrolling, paging with the keyboard) is read after that
 page's last row or before its first (keyset paging: as fast at row 50,000 as at the
-top, and a participation saved meanwhile neither repeats nor hides another). Only a
-jump with no cached neighbour (the scroll bar dragged, a row looked for after a
-reload) skips rows by OFFSET, counted from the nearer end of the list.
+top, and a participation saved meanwhile neither repeats nor hides another). A jump
+with no cached neighbour (the scroll bar dragged, a row looked for after a reload)
+gives storage the number of rows to skip, counted from the nearer end of the list.
 """
 
 from __future__ import annotations
