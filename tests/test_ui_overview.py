@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import Qt
@@ -20,7 +21,16 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import PASSPHRASE, make_db, person, start_window, synthetic
+from storage_helpers import Installation
+from ui_support import (
+    FORM_VERSION,
+    PASSPHRASE,
+    make_installation,
+    open_installation_window,
+    person,
+    start_window,
+    synthetic,
+)
 
 from jsdesk.storage import Database
 from jsdesk.ui.main_window import MainWindow
@@ -34,9 +44,31 @@ def type_into(qtbot: QtBot, widget: object, text: str) -> None:
     qtbot.keyClicks(widget, text)
 
 
+def asking_for_secret(installation: Installation) -> str:
+    """What ``--db`` names so that the window asks for the secret: the local file's path,
+    a shared database's URL without the login's password."""
+    target = installation.target
+    assert target is not None
+    if isinstance(target, Path):
+        return str(target)
+    parts = urlsplit(target)
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}@{host}").geturl()
+
+
+def unlock_with(qtbot: QtBot, window: MainWindow, secret: str) -> None:
+    """Type ``secret`` on the unlock panel and wait for the answer (a shared database's
+    server is asked off the UI thread)."""
+    qtbot.keyClicks(window.unlock_panel.secret, secret)
+    qtbot.keyClick(window.unlock_panel.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.waiting_for_server, timeout=20000)
+
+
 def test_first_start__keyboard_setup__recovery_key_shown_once_then_overview(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Local file only: its passphrase and recovery key (a shared database's first start is
+    test_ui_shared_start's)."""
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     db_path = tmp_path / "ny" / "jsdesk.db"
     window = start_window(qtbot, db_path)
@@ -76,33 +108,31 @@ def test_first_start__keyboard_setup__recovery_key_shown_once_then_overview(
 
 
 def test_unlock__wrong_then_right_passphrase__message_then_overview(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The local file's passphrase; a shared database's login password (not in the URL)."""
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
-    window = start_window(qtbot, db_path)
+    make_installation(installation, [person(date(1990, 5, 17), 123, "2024-02-01")])
+    window = start_window(qtbot, asking_for_secret(installation))
     unlock = window.unlock_panel
     assert window.stack.currentWidget() is unlock
     assert not window.action_new.isEnabled()
-    type_into(qtbot, unlock.secret, "feil passordfrase!")
-    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    unlock_with(qtbot, window, "feil passordfrase!")
     assert window.stack.currentWidget() is unlock
     assert unlock.error.text()
-    type_into(qtbot, unlock.secret, PASSPHRASE)
-    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    unlock_with(qtbot, window, installation.secret)
     assert window.stack.currentWidget() is window.overview
     assert window.model.rowCount() == 1
     assert window.action_new.isEnabled()
 
 
 def test_start__passphrase_in_environment__opens_straight_to_overview(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = start_window(qtbot, db_path)
+    """The local file's passphrase in JSDESK_PASSPHRASE; a shared database's login
+    password in the URL."""
+    make_installation(installation, [person(date(1990, 5, 17), 123, "2024-02-01")])
+    window = open_installation_window(qtbot, installation, monkeypatch)
     assert window.objectName() == "main_window"
     assert window.stack.currentWidget() is window.overview
     table = window.table
@@ -114,16 +144,19 @@ def test_start__passphrase_in_environment__opens_straight_to_overview(
 
 
 @pytest.fixture
-def overview(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    db_path = tmp_path / "jsdesk.db"
+def overview(
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The overview of a few pages of participations, on each back end (stored in one
+    transaction, as a file import stores them: one per participation costs seconds)."""
     records = [
         person(date(1980 + i % 20, 1 + i % 12, 1 + i % 27), 100 + i % 300, f"2024-0{1 + i % 9}-15")
         for i in range(PAGE_SIZE * 2 + 50)
     ]
     records.append(person(date(1991, 3, 9), 455, "2023-06-30", avslutningsdato="2024-01-31"))
-    make_db(db_path, records)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    return start_window(qtbot, db_path)
+    with installation.create() as db:
+        db.import_records(records, form_version=FORM_VERSION)
+    return open_installation_window(qtbot, installation, monkeypatch)
 
 
 def test_overview__many_rows__fetches_only_the_pages_shown(overview: MainWindow) -> None:
@@ -194,7 +227,7 @@ def test_overview__delete_with_reason__row_gone(qtbot: QtBot, overview: MainWind
 
 
 def test_idle_lock__no_input__locks_and_unlock_restores_overview(
-    qtbot: QtBot, overview: MainWindow
+    qtbot: QtBot, overview: MainWindow, installation: Installation
 ) -> None:
     overview.idle.set_interval_ms(50)
     overview.idle.start()
@@ -202,30 +235,35 @@ def test_idle_lock__no_input__locks_and_unlock_restores_overview(
     assert not overview.context.is_open
     assert "uten aktivitet" in overview.unlock_panel.title.text()
     assert overview.model.rowCount() == 0
-    qtbot.keyClicks(overview.unlock_panel.secret, PASSPHRASE)
-    qtbot.keyClick(overview.unlock_panel.secret, Qt.Key.Key_Return)
+    unlock_with(qtbot, overview, installation.secret)
     assert overview.stack.currentWidget() is overview.overview
     assert overview.model.rowCount() == PAGE_SIZE * 2 + 51
     QApplication.processEvents()
 
 
 def test_run_gui__existing_application__reused_and_exit_code_returned(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtCore import QTimer
 
     from jsdesk.ui.app import run_gui
 
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, [person(date(1990, 5, 17), 123, "2024-02-01")])
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
+    make_installation(installation, [person(date(1990, 5, 17), 123, "2024-02-01")])
+    monkeypatch.setenv("JSDESK_PASSPHRASE", installation.secret)
     seen: list[int] = []
 
     def close_when_ready() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window"]
+        # run_gui's own window: earlier tests' closed main windows may not be deleted yet.
+        windows = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w.objectName() == "main_window" and w.isVisible()
+        ]
+        if len(windows) != 1 or not isinstance(windows[0], MainWindow):
+            QApplication.quit()  # the test fails on ``seen`` instead of waiting forever
+            return
         window = windows[0]
-        assert isinstance(window, MainWindow)
-        if window.stack.currentWidget() is window.loading:
+        if window.stack.currentWidget() is window.loading or window.waiting_for_server:
             QTimer.singleShot(20, close_when_ready)
             return
         seen.append(window.model.rowCount())
@@ -233,22 +271,20 @@ def test_run_gui__existing_application__reused_and_exit_code_returned(
 
     app_before = QApplication.instance()
     QTimer.singleShot(0, close_when_ready)
-    assert run_gui(["jsdesk", "--db", str(db_path)]) == 0
+    assert run_gui(["jsdesk", "--db", str(installation.target)]) == 0
     assert QApplication.instance() is app_before
     assert seen == [1]
 
 
 def test_settings__idle_minutes_changed__stored_and_used(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtWidgets import QSpinBox
 
     from jsdesk.ui.context import IDLE_SETTING
 
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path)
-    monkeypatch.setenv("JSDESK_PASSPHRASE", PASSPHRASE)
-    window = start_window(qtbot, db_path)
+    make_installation(installation)
+    window = open_installation_window(qtbot, installation, monkeypatch)
     assert window.idle.timer.interval() == 15 * 60_000
     window.action_settings.trigger()
     dialog = window.findChild(QDialog, "innstillinger_dialog")
@@ -280,19 +316,27 @@ def test_overview__enter_on_a_row__opens_that_participation(
     assert [w.participation_id for w in overview.wizards] == [expected.id]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_start__first_window__shown_before_storage_and_rules_are_imported(
-    tmp_path: Path,
+    tmp_path: Path, backend: str
 ) -> None:
+    """The window is up before anything is connected to (no server is needed for that)."""
+    target = (
+        str(tmp_path / "jsdesk.db")
+        if backend == "sqlite"
+        else "postgresql://kari@localhost:1/jsdesk?sslmode=verify-full"
+    )
     code = (
         "import sys\n"
         "from jsdesk.ui.app import create_main_window\n"
         "window = create_main_window(['jsdesk', '--db', sys.argv[1]])\n"
         "assert window.isVisible()\n"
-        "heavy = ('sqlalchemy', 'sqlcipher3', 'jsdesk.storage', 'jsdesk.rules', 'yaml')\n"
+        "heavy = ('sqlalchemy', 'sqlcipher3', 'psycopg', 'jsdesk.storage', 'jsdesk.rules',\n"
+        "         'yaml')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "jsdesk.db")],
+        [sys.executable, "-c", code, target],
         capture_output=True,
         text=True,
         check=True,
