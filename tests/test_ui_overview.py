@@ -64,11 +64,10 @@ def unlock_with(qtbot: QtBot, window: MainWindow, secret: str) -> None:
     qtbot.waitUntil(lambda: not window.waiting_for_server, timeout=20000)
 
 
+@pytest.mark.sqlite_only  # the local file's passphrase and recovery key (shared: ui_shared_start)
 def test_first_start__keyboard_setup__recovery_key_shown_once_then_overview(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Local file only: its passphrase and recovery key (a shared database's first start is
-    test_ui_shared_start's)."""
     monkeypatch.delenv("JSDESK_PASSPHRASE", raising=False)
     db_path = tmp_path / "ny" / "jsdesk.db"
     window = start_window(qtbot, db_path)
