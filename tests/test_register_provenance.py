@@ -74,6 +74,50 @@ def test_import__provenance_stored_read_back_and_gone_with_the_participation(
         assert set(rows) == {second}
 
 
+def test_import__many_participations__one_chain_each_value_audited_older_provenance_kept(
+    any_db: Database, tmp_path: Path
+) -> None:
+    # The import writes its participations together (rows read, provenance replaced and
+    # audit events appended for all at once): every value still gets its event in a
+    # chain that verifies, and a variable this file does not set keeps its older source.
+    pids = [any_db.create_participation(record(n), form_version=FORM_VERSION) for n in range(4)]
+    first = import_extract(
+        any_db, write_csv(tmp_path / "eldre.csv", FREG_HEADER, [(fnr(0), "", "", 2015, "")])
+    )
+    assert first.outcome is not None and first.outcome.values_set == 1
+    path = write_csv(
+        tmp_path / "freg.csv",
+        FREG_HEADER,
+        [(fnr(0), "SOM", "gift", "", ""), *[(fnr(n), "SYR", "", 2016, "") for n in (1, 2, 3)]],
+    )
+    report = import_extract(any_db, path)
+    assert report.outcome is not None and report.outcome.participations == 4
+    facts = {"kilde": "FREG", "fil": "freg.csv", "importert": TODAY}
+    older = {**facts, "fil": "eldre.csv"}
+    assert provenance(any_db, pids[0]) == {
+        "ankomstar": older,
+        "fodeland": facts,
+        "sivilstand": facts,
+    }
+    for pid in pids[1:]:
+        assert provenance(any_db, pid) == {"fodeland": facts, "ankomstar": facts}
+        assert any_db.get_participation(pid).values["fodeland"] == "SYR"
+    with any_db.read() as session:
+        changed = session.execute(
+            text(
+                "SELECT participation_id, variable FROM audit_events WHERE action = 'endret' "
+                "ORDER BY id"
+            )
+        ).all()
+    assert [tuple(row) for row in changed] == [
+        (pids[0], "ankomstar"),
+        (pids[0], "fodeland"),
+        (pids[0], "sivilstand"),
+        *[(pid, name) for pid in pids[1:] for name in ("fodeland", "ankomstar")],
+    ]
+    assert any_db.verify_audit().ok
+
+
 def test_shared__caseworker_imports__provenance_stored_and_hidden_from_another_bydel(
     pg_server: PgServer, oslo_server: str, tmp_path: Path
 ) -> None:

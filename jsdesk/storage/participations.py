@@ -8,6 +8,7 @@ completeness; storage keeps status in step with it and with submissions.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,7 @@ from jsdesk.storage.types import (
     ParticipationSummary,
     RecordChange,
     RecordConflict,
+    StoredDates,
     SummaryPage,
     columns_for,
     completeness_of,
@@ -105,11 +107,25 @@ class ParticipationsMixin(DatabaseCore):
                 1,
             )
 
-    def _refuse_overlap(self, session: Session, result: Assessment, own_id: int) -> None:
+    def _refuse_overlap(
+        self,
+        session: Session,
+        result: Assessment,
+        own_id: int,
+        periods: Mapping[str, list[StoredDates]] | None = None,
+    ) -> None:
+        """Refuse a period overlapping another participation of the same person.
+
+        ``periods``: the stored periods of some persons, read once for many rows (a
+        person not in it is looked up here).
+        """
         if not result.fnr:
             return
-        periods = existing_periods(session, {result.fnr}, exclude=own_id)
+        if periods is None or result.fnr not in periods:
+            periods = existing_periods(session, {result.fnr}, exclude=own_id)
         for other_id, other_start, other_end in periods.get(result.fnr, []):
+            if other_id == own_id:
+                continue
             if overlaps(result.oppstartsdato, result.avslutningsdato, other_start, other_end):
                 raise UserError(overlap_message(result.fnr, other_id, other_start, other_end), 1)
 
@@ -131,21 +147,42 @@ class ParticipationsMixin(DatabaseCore):
         result: Assessment,
         changes: Iterable[tuple[str, object, object]],
         now: datetime,
+        *,
+        periods: Mapping[str, list[StoredDates]] | None = None,
+        events: list[audit.NewEvent] | None = None,
     ) -> None:
-        """Store changed values on ``row`` (a new record version) with one audit event each."""
-        self._refuse_overlap(session, result, row.id)
+        """Store changed values on ``row`` (a new record version) with one audit event each.
+
+        With ``events`` the audit events are added to that list for the caller to append
+        (one chain append for many rows); ``periods`` as for ``_refuse_overlap``.
+        """
+        self._refuse_overlap(session, result, row.id, periods)
         row.values = new_values
         row.record_version += 1
         row.changed_at = now
         self._apply(row, result)
-        audit.append_many(
-            session,
-            now,
-            [
-                audit.NewEvent("endret", participation_id=row.id, variable=var, old=old, new=new)
-                for var, old, new in changes
-            ],
-        )
+        new_events = [
+            audit.NewEvent("endret", participation_id=row.id, variable=var, old=old, new=new)
+            for var, old, new in changes
+        ]
+        if events is None:
+            audit.append_many(session, now, new_events)
+        else:
+            events.extend(new_events)
+
+    def _rows_of(self, session: Session, pids: list[int]) -> list[Participation]:
+        """The participations ``pids`` (in that order), read CHUNK at a time."""
+        found: dict[int, Participation] = {}
+        for first in range(0, len(pids), CHUNK):
+            chunk = pids[first : first + CHUNK]
+            found.update(
+                (row.id, row)
+                for row in session.scalars(select(Participation).where(Participation.id.in_(chunk)))
+            )
+        missing = [pid for pid in pids if pid not in found]
+        if missing:
+            raise UserError(f"Fant ingen deltakelse med nummer {missing[0]}.", 1)
+        return [found[pid] for pid in pids]
 
     def _get_row(self, session: Session, pid: int, *, lock: bool = False) -> Participation:
         # FOR UPDATE on a shared database (SQLite's writer holds the whole file already).
@@ -572,9 +609,13 @@ class ParticipationsMixin(DatabaseCore):
         """
         now = utc_now()
         provenance: list[dict[str, object]] = []
+        events: list[audit.NewEvent] = []
+        by_variables: dict[tuple[str, ...], list[int]] = defaultdict(list)
         with self.write() as session:
-            for pid, values in sorted(updates.items()):
-                row = self._get_row(session, pid)
+            rows = self._rows_of(session, sorted(updates))
+            periods = existing_periods(session, {row.fnr for row in rows if row.fnr})
+            for row in rows:
+                pid, values = row.id, updates[row.id]
                 new_values = dict(row.values)
                 changes = [
                     (name, new_values.get(name), value)
@@ -589,14 +630,27 @@ class ParticipationsMixin(DatabaseCore):
                 if changes:
                     record_form = self._form(row.form_version, form, strict=False)
                     result = self._assess(new_values, record_form)
-                    self._write_changes(session, row, new_values, result, changes, now)
-                session.execute(
-                    delete(RegisterProvenance).where(
-                        RegisterProvenance.participation_id == pid,
-                        RegisterProvenance.variable.in_(list(values)),
+                    self._write_changes(
+                        session,
+                        row,
+                        new_values,
+                        result,
+                        changes,
+                        now,
+                        periods=periods,
+                        events=events,
                     )
-                )
+                by_variables[tuple(sorted(values))].append(pid)
                 provenance.extend({"participation_id": pid, "variable": name} for name in values)
+            for variables, pids in by_variables.items():
+                for first in range(0, len(pids), CHUNK):
+                    session.execute(
+                        delete(RegisterProvenance).where(
+                            RegisterProvenance.participation_id.in_(pids[first : first + CHUNK]),
+                            RegisterProvenance.variable.in_(variables),
+                        )
+                    )
+            audit.append_many(session, now, events)
             if provenance:
                 imported = {
                     "source": facts["kilde"],
