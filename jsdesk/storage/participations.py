@@ -608,58 +608,16 @@ class ParticipationsMixin(DatabaseCore):
         pilot sandbox's draft form), others with the shipped form of their version.
         """
         now = utc_now()
-        provenance: list[dict[str, object]] = []
-        events: list[audit.NewEvent] = []
-        by_variables: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        imported = {
+            "source": facts["kilde"],
+            "file_name": facts["fil"],
+            "imported_on": date.fromisoformat(facts["importert"]),
+        }
+        pids = sorted(updates)
         with self.write() as session:
-            rows = self._rows_of(session, sorted(updates))
-            periods = existing_periods(session, {row.fnr for row in rows if row.fnr})
-            for row in rows:
-                pid, values = row.id, updates[row.id]
-                new_values = dict(row.values)
-                changes = [
-                    (name, new_values.get(name), value)
-                    for name, value in values.items()
-                    if new_values.get(name) != value
-                ]
-                for name, _old, value in changes:
-                    if value is None:
-                        new_values.pop(name, None)
-                    else:
-                        new_values[name] = value
-                if changes:
-                    record_form = self._form(row.form_version, form, strict=False)
-                    result = self._assess(new_values, record_form)
-                    self._write_changes(
-                        session,
-                        row,
-                        new_values,
-                        result,
-                        changes,
-                        now,
-                        periods=periods,
-                        events=events,
-                    )
-                by_variables[tuple(sorted(values))].append(pid)
-                provenance.extend({"participation_id": pid, "variable": name} for name in values)
-            for variables, pids in by_variables.items():
-                for first in range(0, len(pids), CHUNK):
-                    session.execute(
-                        delete(RegisterProvenance).where(
-                            RegisterProvenance.participation_id.in_(pids[first : first + CHUNK]),
-                            RegisterProvenance.variable.in_(variables),
-                        )
-                    )
-            audit.append_many(session, now, events)
-            if provenance:
-                imported = {
-                    "source": facts["kilde"],
-                    "file_name": facts["fil"],
-                    "imported_on": date.fromisoformat(facts["importert"]),
-                }
-                session.execute(
-                    insert(RegisterProvenance), [{**item, **imported} for item in provenance]
-                )
+            for first in range(0, len(pids), CHUNK):
+                chunk = {pid: updates[pid] for pid in pids[first : first + CHUNK]}
+                self._import_chunk(session, chunk, imported, form, now)
             session.add(
                 RegisterImport(
                     imported_at=now,
@@ -674,6 +632,61 @@ class ParticipationsMixin(DatabaseCore):
                 variable=str(log_entry.get("kilde", "")),
                 new={"fil": log_entry.get("fil"), "deltakelser": len(updates)},
             )
+
+    def _import_chunk(
+        self,
+        session: Session,
+        updates: Mapping[int, Mapping[str, object]],
+        imported: Mapping[str, object],
+        form: FormDefinition | None,
+        now: datetime,
+    ) -> None:
+        """Part of ``import_register_values``: up to CHUNK participations read, changed
+        and audited together, their provenance replaced (then flushed, so memory holds
+        one chunk)."""
+        rows = self._rows_of(session, list(updates))
+        periods = existing_periods(session, {row.fnr for row in rows if row.fnr})
+        events: list[audit.NewEvent] = []
+        by_variables: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for row in rows:
+            values = updates[row.id]
+            new_values = dict(row.values)
+            changes = [
+                (name, new_values.get(name), value)
+                for name, value in values.items()
+                if new_values.get(name) != value
+            ]
+            for name, _old, value in changes:
+                if value is None:
+                    new_values.pop(name, None)
+                else:
+                    new_values[name] = value
+            if changes:
+                record_form = self._form(row.form_version, form, strict=False)
+                result = self._assess(new_values, record_form)
+                self._write_changes(
+                    session, row, new_values, result, changes, now, periods=periods, events=events
+                )
+            by_variables[tuple(sorted(values))].append(row.id)
+        audit.append_many(session, now, events)
+        for variables, pids in by_variables.items():
+            if not variables:
+                continue
+            session.execute(
+                delete(RegisterProvenance).where(
+                    RegisterProvenance.participation_id.in_(pids),
+                    RegisterProvenance.variable.in_(variables),
+                )
+            )
+            session.execute(
+                insert(RegisterProvenance),
+                [
+                    {"participation_id": pid, "variable": name, **imported}
+                    for pid in pids
+                    for name in variables
+                ],
+            )
+        session.flush()
 
     # --- read ---------------------------------------------------------------------
 
