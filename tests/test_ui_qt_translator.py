@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QLineEdit,
+    QPlainTextEdit,
+)
 from pytestqt.qtbot import QtBot
 
 from jsdesk.ui.app import application
@@ -48,3 +57,23 @@ def test_qt_texts__text_edit_and_spin_box__bokmal(qtbot: QtBot) -> None:
     assert translator.translate("QAbstractSpinBox", "Step &down") == "Trinn &ned"
     assert translator.translate("QWidget", "&Copy") is None  # other contexts untouched
     assert QLineEdit.tr("Ctrl") == "Ctrl"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: no size hints
+def test_qt_texts__save_file_dialog__bokmal_buttons(qtbot: QtBot, tmp_path: Path) -> None:
+    """The dialog «Eksporter …» and «Lagre …» open: its buttons say «Lagre» and «Avbryt»."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_qt_translations(app)
+    dialog = QFileDialog(None, "Eksporter liste", str(tmp_path), "CSV (*.csv)")
+    qtbot.addWidget(dialog)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.show()
+    box = dialog.findChild(QDialogButtonBox)
+    assert isinstance(box, QDialogButtonBox)
+    texts = sorted(button.text() for button in box.buttons())
+    assert texts == ["&Lagre", "Avbryt"]
+    translator = install_qt_translations(app)
+    question = translator.translate("QFileDialog", "%1 already exists.\nDo you want to replace it?")
+    assert question == "%1 finnes fra før.\nVil du erstatte den?"

@@ -10,8 +10,16 @@ import openpyxl
 import pyqtgraph as pg
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+)
 from pytestqt.qtbot import QtBot
 from report_support import FORM_VERSION, fixed_records
 from sqlalchemy import text
@@ -206,6 +214,56 @@ def test_quality_view__export__masked_unless_chosen_and_audited(
     events = exported(window)
     assert [e[0] for e in events] == ["mangler og feil", "mangler og feil"]
     assert '"fulle fødselsnumre": true' in events[1][1]
+
+
+def test_quality_view__alt_f__ticks_full_numbers_every_mnemonic_once(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    view = open_quality(qtbot, window)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(view.full_fnr.isChecked)  # a mnemonic clicks the box
+    texts = [w.text() for w in view.findChildren(QLabel) if w.buddy() is not None]
+    texts += [w.text() for w in view.findChildren(QAbstractButton)]
+    texts += [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    letters = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
+    assert len(letters) == len(set(letters)), sorted(letters)
+
+
+def test_report_export__file_dialog_opens_where_the_last_export_went(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    view = open_quality(qtbot, window)
+    chosen = tmp_path / "eksporter"
+    chosen.mkdir()
+    folders: list[str] = []
+
+    def answer(name: str) -> None:
+        """Type ``name`` in the export's file dialog (the real one) once it shows."""
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QFileDialog) and w.isVisible()
+        ]
+        if not shown:
+            QTimer.singleShot(50, lambda: answer(name))
+            return
+        dialog = shown[0]
+        folders.append(dialog.directory().absolutePath())
+        field = dialog.findChild(QLineEdit, "fileNameEdit")  # typed as a user would
+        assert isinstance(field, QLineEdit)
+        field.setText(str(chosen / name))
+        dialog.accept()
+
+    QTimer.singleShot(100, lambda: answer("mangler.csv"))
+    qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert (chosen / "mangler.csv").is_file()
+    QTimer.singleShot(100, lambda: answer("mangler2.csv"))
+    qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert (chosen / "mangler2.csv").is_file()
+    assert Path(folders[1]) == chosen != Path(folders[0])
 
 
 def test_quality_view__completeness_tab__figures_per_field_for_the_year(

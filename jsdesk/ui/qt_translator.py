@@ -45,6 +45,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "QFileDialog": {
         "&Open": "&Åpne",
+        "&Save": "&Lagre",
+        "Save As": "Lagre som",
+        "%1 already exists.\nDo you want to replace it?": (
+            "%1 finnes fra før.\nVil du erstatte den?"
+        ),
         "&Look in:": "&Søk i:",
         "File &name:": "Fil&navn:",
         "Files of &type:": "Fil&type:",

@@ -220,7 +220,8 @@ class QualityView(ReportWindow):
         self.progress.setObjectName("mangler_fremdrift")
         self.progress.setAccessibleName("Fremdrift")
         layout.addWidget(self.progress)
-        counts_label = QLabel("&Flest mangler og feil:", tab)
+        # Alt+F is the full-numbers box below: each letter once in the window.
+        counts_label = QLabel("Flest &mangler og feil:", tab)
         self.counts = QListWidget(tab)
         self.counts.setObjectName("mangler_per_felt")
         self.counts.setAccessibleName("Mangler og feil per felt")

@@ -1,4 +1,5 @@
-"""Running report work off the UI thread and choosing where an export goes.
+"""Running report work off the UI thread and choosing where an export goes (the
+folder last chosen for a report or list, else the documents folder).
 
 The job object is parented to the long-lived ``AppContext``, not to the
 window that asked: a window closed (or the database locked) while the job
@@ -15,6 +16,10 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from jsdesk.ui.background import BackgroundJob, Job
 from jsdesk.ui.context import AppContext
+from jsdesk.ui.window_state import last_folder, remember_folder
+
+# ``mapper/<purpose>`` of the folder the reports and lists were last exported to.
+FOLDER_PURPOSE = "rapporter"
 
 
 def start_job(
@@ -31,12 +36,19 @@ def start_job(
 
 
 def default_folder() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    """The folder a report or list was last exported to, else the documents folder."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    fallback = documents if documents and Path(documents).is_dir() else str(Path.home())
+    return last_folder(FOLDER_PURPOSE, fallback)
 
 
 def choose_file(parent: QWidget, title: str, name: str, filters: str) -> Path | None:
-    """A save-file dialog in the user's documents folder; None when cancelled."""
+    """A save-file dialog in ``default_folder()``; None when cancelled. The folder chosen
+    is where the next one opens."""
     chosen, _filter = QFileDialog.getSaveFileName(
         parent, title, str(Path(default_folder()) / name), filters
     )
-    return Path(chosen) if chosen else None
+    if not chosen:
+        return None
+    remember_folder(FOLDER_PURPOSE, chosen)
+    return Path(chosen)
