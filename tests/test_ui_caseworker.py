@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,10 +12,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 from storage_helpers import Installation
 from ui_support import (
-    PASSPHRASE,
-    make_db,
+    make_installation,
     new_wizard,
-    open_main_window,
+    open_installation_window,
     person,
     press,
     spin,
@@ -27,7 +25,7 @@ from ui_support import (
 )
 
 from jsdesk.cli import main
-from jsdesk.storage import Database, Status
+from jsdesk.storage import Status
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.wizard import ParticipationWizard
 
@@ -216,19 +214,18 @@ def test_page_summary__lists_every_problem__activating_one_moves_focus_there(
 
 
 def test_accept_warning__shown_accepted_with_reason__count_drops_record_komplett_reopen_keeps(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jsdesk.demo import generate_records
 
     complete = next(
-        r for r in generate_records(40, 3) if r.get("avslutningsdato") and r.get("antall_barn")
+        r
+        for r in generate_records(40, 3, bydel="030101")
+        if r.get("avslutningsdato") and r.get("antall_barn")
     )
     record = {**complete, "omsorgsansvar_barn": 1, "antall_barn": 16}
-    db_path = tmp_path / "jsdesk.db"
-    (pid,) = make_db(db_path, [record])
-    with Database.open(db_path, PASSPHRASE, daily_backup=False) as db:
-        assert db.get_participation(pid).status == Status.KLADD
-    window = open_main_window(qtbot, db_path, monkeypatch)
+    window, (pid,) = open_existing(qtbot, installation, monkeypatch, [record])
+    assert window.context.require_db().get_participation(pid).status == Status.KLADD
     wizard = window.open_participation(pid)
     assert wizard is not None
     qtbot.waitUntil(wizard.isActiveWindow)
@@ -264,13 +261,14 @@ def test_accept_warning__shown_accepted_with_reason__count_drops_record_komplett
 
 
 def test_open_existing__no_errors__focus_not_in_fnr_and_nothing_selected(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jsdesk.demo import generate_records
 
-    complete = next(r for r in generate_records(20, 5) if not r.get("avslutningsdato"))
-    window = open_existing(qtbot, tmp_path, monkeypatch, [complete])
-    wizard = window.open_participation(1)
+    records = generate_records(20, 5, bydel="030101")  # of the installation's bydel
+    complete = next(r for r in records if not r.get("avslutningsdato"))
+    window, (pid,) = open_existing(qtbot, installation, monkeypatch, [complete])
+    wizard = window.open_participation(pid)
     assert wizard is not None
     qtbot.waitUntil(wizard.isActiveWindow)
     focused = QApplication.focusWidget()
@@ -280,7 +278,7 @@ def test_open_existing__no_errors__focus_not_in_fnr_and_nothing_selected(
 
 
 def test_open_existing__with_error__focus_on_first_field_with_error(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record = person(
         date(1990, 1, 2),
@@ -292,8 +290,8 @@ def test_open_existing__with_error__focus_on_first_field_with_error(
         antall_barn=2,
         omsorgsansvar_barn=1,
     )
-    window = open_existing(qtbot, tmp_path, monkeypatch, [record])
-    wizard = window.open_participation(1)
+    window, (pid,) = open_existing(qtbot, installation, monkeypatch, [record])
+    wizard = window.open_participation(pid)
     assert wizard is not None
     qtbot.waitUntil(wizard.isActiveWindow)
     assert wizard.currentId() == 2
@@ -302,12 +300,12 @@ def test_open_existing__with_error__focus_on_first_field_with_error(
 
 
 def test_open_existing__first_error_in_the_fnr__cursor_there_nothing_selected(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     partial = FNR[:10]  # one digit short: an error on the identity itself
     record = {"fodselsnummer": partial, "kommunenummer": "0301", "bydel": "030101"}
-    window = open_existing(qtbot, tmp_path, monkeypatch, [record])
-    wizard = window.open_participation(1)
+    window, (pid,) = open_existing(qtbot, installation, monkeypatch, [record])
+    wizard = window.open_participation(pid)
     assert wizard is not None
     qtbot.waitUntil(wizard.isActiveWindow)
     edit = wizard.fields["fodselsnummer"].editor
@@ -321,21 +319,25 @@ def test_open_existing__first_error_in_the_fnr__cursor_there_nothing_selected(
 
 
 def open_existing(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[dict[str, object]]
-) -> MainWindow:
-    db_path = tmp_path / "jsdesk.db"
-    make_db(db_path, records)
-    return open_main_window(qtbot, db_path, monkeypatch)
+    qtbot: QtBot,
+    installation: Installation,
+    monkeypatch: pytest.MonkeyPatch,
+    records: list[dict[str, object]],
+) -> tuple[MainWindow, list[int]]:
+    """The overview of a new installation holding ``records`` (on each back end), and
+    their ids."""
+    pids = make_installation(installation, records)
+    return open_installation_window(qtbot, installation, monkeypatch), pids
 
 
 def test_overview__edited_participation_moves__selection_follows_and_enter_opens_it(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     records = [
         person(date(1970 + i % 30, 1 + i % 12, 1 + i % 27), 100 + i, "2024-02-15")
         for i in range(200)
     ]
-    window = open_existing(qtbot, tmp_path, monkeypatch, records)
+    window, _ = open_existing(qtbot, installation, monkeypatch, records)
     table, model = window.table, window.overview.model
     table.setFocus()
     table.setCurrentIndex(model.index(150, 0))
@@ -357,12 +359,12 @@ def test_overview__edited_participation_moves__selection_follows_and_enter_opens
 
 
 def test_overview__problem_column__counts_and_every_problem_in_the_forms_words(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jsdesk.ui.participations_model import COLUMNS
 
     record = person(date(1990, 1, 2), 400, "2024-03-01", antall_barn="to", omsorgsansvar_barn=1)
-    window = open_existing(qtbot, tmp_path, monkeypatch, [record])
+    window, _ = open_existing(qtbot, installation, monkeypatch, [record])
     column = [c.title for c in COLUMNS].index("Feil/advarsler")
     model = window.overview.model
     index = model.index(0, column)
