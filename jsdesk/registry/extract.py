@@ -140,6 +140,14 @@ def _check_encoding(path: Path, start: bytes, rest: BinaryIO) -> None:
             ) from None
         if final:
             return
+        nul = chunk.find(b"\0")
+        if nul >= 0:
+            # PostgreSQL's text cannot hold a NUL; no back end stores one (storage.text).
+            line = lines_before + chunk.count(b"\n", 0, nul) + 1
+            raise ExtractFileError(
+                f"Filen {path} inneholder tegnet NUL (kode 0) på linje {line}, som ikke kan "
+                "lagres. Fjern tegnet og prøv igjen. Ingenting er importert."
+            )
         lines_before += chunk.count(b"\n")
         chunk = rest.read(_CHUNK)
 

@@ -24,6 +24,7 @@ from jsdesk.storage.database import (
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
 from jsdesk.storage.models import Status
 from jsdesk.storage.settings import installation_wide_refusal, refused_for_rights
+from jsdesk.storage.text import DROPPED_NOTE, storable
 from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,
@@ -39,6 +40,7 @@ from jsdesk.storage.types import (
 )
 
 __all__ = [
+    "DROPPED_NOTE",
     "MIN_PASSPHRASE_LENGTH",
     "AcceptedWarningInfo",
     "Backend",
@@ -65,4 +67,5 @@ __all__ = [
     "refused_for_rights",
     "shown_target",
     "sqlcipher_versions",
+    "storable",
 ]

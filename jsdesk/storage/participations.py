@@ -33,6 +33,7 @@ from jsdesk.storage.models import (
     utc_now,
 )
 from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.text import refuse_unstorable
 from jsdesk.storage.types import (
     CHUNK,
     PERSON_CHUNK,
@@ -248,6 +249,11 @@ class ParticipationsMixin(DatabaseCore):
         refused: list[tuple[int, str]] = []
         for position, values in enumerate(records, start=1):
             clean = {k: v for k, v in values.items() if v is not None}
+            try:
+                refuse_unstorable(clean)
+            except UserError as exc:
+                refused.append((position, exc.message))
+                continue
             result = self._assess(clean, form)
             try:
                 self._refuse_synthetic(result)
@@ -340,6 +346,7 @@ class ParticipationsMixin(DatabaseCore):
         refused with ``RecordConflict`` (nothing written) when it changed one of these
         to something else. The row is locked while it is read and written.
         """
+        refuse_unstorable(values)
         now = utc_now()
         with self.write() as session:
             row = self._get_row(session, pid, lock=True)
@@ -465,6 +472,7 @@ class ParticipationsMixin(DatabaseCore):
         reason = reason.strip()
         if not reason:
             raise UserError("Skriv en kort begrunnelse for å godta advarselen.", 1)
+        refuse_unstorable({"begrunnelse": reason})
         now = utc_now()
         user = audit.os_user()
         with self.write() as session:
@@ -506,6 +514,7 @@ class ParticipationsMixin(DatabaseCore):
         reason = reason.strip()
         if not reason:
             raise UserError("Skriv en begrunnelse for å slette deltakelsen.", 1)
+        refuse_unstorable({"begrunnelse": reason})
         with self.write() as session:
             self._get_row(session, pid)
             session.execute(delete(AcceptedWarning).where(AcceptedWarning.participation_id == pid))
@@ -662,6 +671,7 @@ class ParticipationsMixin(DatabaseCore):
                 else:
                     new_values[name] = value
             if changes:
+                refuse_unstorable({name: value for name, _old, value in changes})
                 record_form = self._form(row.form_version, form, strict=False)
                 result = self._assess(new_values, record_form)
                 self._write_changes(

@@ -21,6 +21,7 @@ from jsdesk.storage import audit
 from jsdesk.storage.errors import classify
 from jsdesk.storage.models import LoginSetting, Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
+from jsdesk.storage.text import refuse_unstorable
 
 SETTING_KOMMUNENUMMER = "kommunenummer"
 SETTING_BYDEL = "bydel"
@@ -114,6 +115,8 @@ class SettingsMixin(DatabaseCore):
         The audit trail records that a setting changed; for binary values and
         for ``secret`` ones (passwords, keys) it records that and nothing of the value.
         """
+        if not isinstance(value, bytes):
+            refuse_unstorable({key: value})
         now = utc_now()
         with self.write() as session:
             old = session.get(Setting, key)
@@ -141,6 +144,7 @@ class SettingsMixin(DatabaseCore):
 
     def set_own_setting(self, key: str, value: object) -> None:
         """Store this login's own JSON value of ``key`` (committed at once, audited)."""
+        refuse_unstorable({key: value})
         now = utc_now()
         with self.write() as session:
             login = self._login(session)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.domain.fnr import FnrError, analyse
+from jsdesk.storage import DROPPED_NOTE, storable
 from jsdesk.ui.bokmal import (
     DATE_FORMAT_HINT,
     escape_mnemonic,
@@ -112,6 +113,7 @@ class Field(QObject):
         self._label_text = label_text
         self._loading = False
         self._note: str | None = None
+        self._dropped_note: str | None = None
         self._findings_text = ""
         self._locked_reason: str | None = None
         self._provenance: Mapping[str, str] | None = None
@@ -199,6 +201,21 @@ class Field(QObject):
     def set_note(self, note: str | None) -> None:
         self._note = note
         self._update_message()
+
+    def _storable_text(self, edit: QLineEdit, text: str) -> str:
+        """``text`` as typed or pasted, without what cannot be stored (a NUL), which is
+        taken out of ``edit`` too and said on the field until it is edited again."""
+        kept = storable(text)
+        if kept != text:
+            cursor = edit.cursorPosition()
+            edit.setText(kept)
+            edit.setCursorPosition(cursor - (len(text[:cursor]) - len(storable(text[:cursor]))))
+        dropped_note = DROPPED_NOTE if kept != text else None
+        if dropped_note != self._dropped_note:
+            self._dropped_note = dropped_note
+            self._update_message()
+            self._update_accessibility()
+        return kept
 
     def set_provenance(self, provenance: Mapping[str, str] | None) -> None:
         """Where an imported registry value came from (``jsdesk.registry.provenance``)."""
@@ -305,7 +322,7 @@ class Field(QObject):
         self.label.setText(text)
 
     def _update_message(self) -> None:
-        parts = [part for part in (self._note, self._findings_text) if part]
+        parts = [part for part in (self._dropped_note, self._note, self._findings_text) if part]
         text = "\n".join(parts)
         self.message.setText(text)
         self.message.setVisible(bool(text))
@@ -561,6 +578,7 @@ class TypedField(Field):
         return "" if value is None else str(value)
 
     def _typed(self, text: str) -> None:
+        text = self._storable_text(self.edit, text)
         if not text.strip():
             self._emit(None)
             return
@@ -682,9 +700,12 @@ class NumberField(TypedField):
 class TextField(Field):
     def _build(self, row: QWidget, line: QHBoxLayout) -> QWidget:
         self.edit = QLineEdit(row)
-        self.edit.textEdited.connect(lambda text: self._emit(text.strip() or None))
+        self.edit.textEdited.connect(self._typed)
         line.addWidget(self.edit, 1)
         return self.edit
+
+    def _typed(self, text: str) -> None:
+        self._emit(self._storable_text(self.edit, text).strip() or None)
 
     def value(self) -> object:
         return self.edit.text().strip() or None
@@ -707,7 +728,7 @@ class FnrField(Field):
         return self.edit
 
     def _typed(self, text: str) -> None:
-        digits = text.strip()
+        digits = self._storable_text(self.edit, text).strip()
         if not digits:
             self.set_note(None)
             self._emit(None)
