@@ -99,6 +99,16 @@ def test_results_view__ctrl_r__exact_figures_with_a_note(qtbot: QtBot, window: M
     assert sum(drawn) == 7  # the fixture's seven ended participations over all its years
 
 
+def test_results_view__table_beside_chart__labels_whole(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_results(qtbot, window)
+    table = view.content.findChild(QTableWidget, "tabell_utfall_per_ar")
+    assert isinstance(table, QTableWidget)
+    qtbot.waitUntil(table.isVisible)
+    labels = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert "Arbeid og utdanning" in labels
+    assert table.columnWidth(0) >= table.sizeHintForColumn(0)  # no «Utdanni…»
+
+
 def test_results_view__bydel__oslo_only_that_bydel(qtbot: QtBot, window: MainWindow) -> None:
     view = open_results(qtbot, window)
     view.bydel.setCurrentIndex(view.bydel.findData("030102"))

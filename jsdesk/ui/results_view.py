@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -56,6 +57,7 @@ from jsdesk.ui.report_window import (
 )
 
 WHOLE = "Hele kommunen"
+_TO_CONTENTS = QHeaderView.ResizeMode.ResizeToContents
 
 
 class ResultsView(ReportWindow):
@@ -288,6 +290,10 @@ def table_widget(table: Table, parent: QWidget) -> QTableWidget:
 def _table(widget: QTableWidget, headings: list[str], rows: list[list[Cell]]) -> QTableWidget:
     """``widget`` showing the figures, as tall as their rows (up to a limit) in the page."""
     fill_table(widget, headings, rows)
+    if len(headings) > 3:
+        # A table of years beside its chart: its labels whole («Utdanning», not
+        # «Utdanni…»); the figures scroll sideways when the half page is too narrow.
+        widget.horizontalHeader().setSectionResizeMode(0, _TO_CONTENTS)
     height = widget.horizontalHeader().height()
     height += sum(widget.rowHeight(r) for r in range(len(rows))) + 6
     widget.setMinimumHeight(min(height, 520))
