@@ -187,6 +187,15 @@ def test_quality_view__counts_filters_and_enter_opens_the_field(
     assert wizard.currentId() == field.variable.part
 
 
+def test_quality_view__sorted_column__heading_whole(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_quality(qtbot, window)
+    header = view.table.horizontalHeader()
+    for column in (1, 0, 2):  # oppstartsdato (the first order), deltakelse, status
+        view.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+        assert header.sortIndicatorSection() == column
+        assert view.table.columnWidth(column) >= header.sectionSizeHint(column)
+
+
 def test_quality_view__completeness__computed_off_the_ui_thread_figures_by_hand(
     qtbot: QtBot, window: MainWindow
 ) -> None:

@@ -258,6 +258,7 @@ class QualityView(ReportWindow):
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(4, 260)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._fit_sorted_heading)
         self.table.doubleClicked.connect(lambda _index: self.open_current())
         open_action = QAction("Åpne på feltet", self.table)
         open_action.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
@@ -273,6 +274,15 @@ class QualityView(ReportWindow):
         ):
             combo.currentIndexChanged.connect(self._apply_filter)
         return tab
+
+    def _fit_sorted_heading(self, column: int, _order: Qt.SortOrder) -> None:
+        """The sorted column's heading whole with its sort arrow («Oppstartsdato», not
+        «ppstartsdato»): as wide as the heading asks, when narrower."""
+        header = self.table.horizontalHeader()
+        wanted = header.sectionSizeHint(column)
+        interactive = header.sectionResizeMode(column) is QHeaderView.ResizeMode.Interactive
+        if interactive and self.table.columnWidth(column) < wanted:
+            self.table.setColumnWidth(column, wanted)
 
     def _combo(self, parent: QWidget, row: QHBoxLayout, text: str, name: str) -> QComboBox:
         label = QLabel(text, parent)
