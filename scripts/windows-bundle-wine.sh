@@ -19,8 +19,10 @@
 #   a small DLL built here that implements those functions and forwards the rest to ucrtbase.
 #   The bundle gets numpy's original files back before it is measured.
 # - bcryptprimitives.dll and CopyFile2 as in scripts/windows-tests-wine.sh.
-# It does not run the frozen jsdesk.exe: Qt's windows platform under Wine 8 is not Windows;
-# the release workflow self-tests the bundle on a Windows runner.
+# The frozen jsdesk-cli.exe --selftest runs under Wine with Qt's offscreen platform (the
+# numpy stand-in still in place); Qt's windows platform and the installed bundle are the
+# release workflow's, on a Windows runner. Exit 1 if the bundle is over --limit-mb
+# (default 170, the target; CI passes a growth gate, README "Bundle size").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
