@@ -78,3 +78,11 @@ def test_registry_import__nul_in_csv_field__exit_2_naming_file_and_line_nothing_
     with cli_installation.reopen() as db:
         for pid in (first, second):
             assert "fodeland" not in db.get_participation(pid).values
+
+
+def test_delete_participation__nul_in_reason__refused_record_kept(any_db: Database) -> None:
+    pid = any_db.add_participation(record(3), form=default_form()).participation_id
+    with pytest.raises(UserError) as excinfo:
+        any_db.delete_participation(pid, reason="Feil\x00registrert")
+    _refused(excinfo, "begrunnelse")
+    assert any_db.count_participations() == 1

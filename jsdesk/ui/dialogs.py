@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.ui.bokmal import ok_cancel_buttons, translate_button_box, translate_message_box
+from jsdesk.ui.unstorable import storable_note
 
 
 class DeleteDialog(QDialog):
@@ -50,6 +51,7 @@ class DeleteDialog(QDialog):
         reason_label.setBuddy(self.reason)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
+        layout.addWidget(storable_note(self.reason, self))
         self.confirm = QCheckBox("&Jeg bekrefter at deltakelsen skal slettes", self)
         self.confirm.setObjectName("bekreft_sletting")
         layout.addWidget(self.confirm)
@@ -120,6 +122,7 @@ class SettingsDialog(QDialog):
         steps_label.setWordWrap(True)
         steps_label.setBuddy(self.next_steps)
         form.addRow(steps_label, self.next_steps)
+        form.addRow(storable_note(self.next_steps, self))
         layout.addWidget(ok_cancel_buttons(self, self._accept, self.reject))
 
     def _accept(self) -> None:

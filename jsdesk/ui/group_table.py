@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jsdesk.storage import DROPPED_NOTE, storable
 from jsdesk.ui.bokmal import DATE_FORMAT_HINT, format_iso_date, parse_nb_date
 from jsdesk.ui.fields import NOT_ANSWERED, Field, code_label
 
@@ -138,15 +139,21 @@ class GroupTableField(Field):
         if item is None:
             return
         note = None
+        if storable(item.text()) != item.text():
+            self._loading = True
+            item.setText(storable(item.text()))
+            self._loading = False
+            note = f"Rad {row + 1}: {DROPPED_NOTE}"
         if str(field.type) == "date":
             # Text that is not a date is kept as typed; the rules report it on this row.
             text = item.text()
             typed = parse_nb_date(text)
             if text.strip() and typed is None:
-                note = (
+                invalid = (
                     f"Rad {row + 1}: «{text}» er ikke en gyldig dato. "
                     f"Skriv datoen som {DATE_FORMAT_HINT}."
                 )
+                note = invalid if note is None else f"{note}\n{invalid}"
             self._loading = True
             item.setData(
                 VALUE_ROLE, typed.isoformat() if typed is not None else (text.strip() or None)

@@ -43,6 +43,7 @@ from jsdesk.forms import feedback
 from jsdesk.forms.model import VarType
 from jsdesk.rules import check_form_file, load_form
 from jsdesk.rules.cases import new_case, write_case
+from jsdesk.ui.unstorable import storable_note
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
@@ -72,6 +73,7 @@ class CommentDialog(QDialog):
         heading.setBuddy(self.text)
         layout.addWidget(heading)
         layout.addWidget(self.text)
+        layout.addWidget(storable_note(self.text, self))
         buttons = QDialogButtonBox(self)
         self.ok_button = buttons.addButton(
             "&Lagre kommentar", QDialogButtonBox.ButtonRole.AcceptRole
@@ -99,6 +101,7 @@ class CaseNameDialog(QDialog):
         label.setBuddy(self.name)
         layout.addWidget(label)
         layout.addWidget(self.name)
+        layout.addWidget(storable_note(self.name, self))
         buttons = QDialogButtonBox(self)
         self.ok_button = buttons.addButton("&Lagre", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("lagre_testtilfelle")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.ui.bokmal import ok_cancel_buttons
+from jsdesk.ui.unstorable import storable_note
 
 if TYPE_CHECKING:
     from jsdesk.forms import FormDefinition
@@ -66,6 +67,7 @@ class AcceptWarningsDialog(QDialog):
             caption.setWordWrap(True)
             caption.setBuddy(edit)
             form_layout.addRow(caption, edit)
+            form_layout.addRow(storable_note(edit, self))
             self.reasons.append(edit)
         layout.addWidget(ok_cancel_buttons(self, self._accept, self.reject))
 
