@@ -86,3 +86,12 @@ def test_delete_participation__nul_in_reason__refused_record_kept(any_db: Databa
         any_db.delete_participation(pid, reason="Feil\x00registrert")
     _refused(excinfo, "begrunnelse")
     assert any_db.count_participations() == 1
+
+
+def test_search__nul_pasted_with_number__found_as_without_it(any_db: Database) -> None:
+    number = str(record(4)["fodselsnummer"])
+    pid = any_db.add_participation(record(4), form=default_form()).participation_id
+    for search in (number[:6] + "\x00", number[:3] + "\x00" + number[3:], "\x00"):
+        found = [summary.id for summary in any_db.query_participations(search=search)]
+        assert found == [pid], search
+        assert any_db.count_participations(search=search) == 1

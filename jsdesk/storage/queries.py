@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import Participation, Status
+from jsdesk.storage.text import storable
 from jsdesk.storage.types import ORDERABLE, ParticipationSummary, parse_search_date
 
 SUMMARY_COLUMNS = (
@@ -81,7 +82,8 @@ def filters(
     """The query shape and the bound values for these filter arguments."""
     params: dict[str, Any] = {}
     kind = SEARCH_NONE
-    if search:
+    # A NUL pasted with the search is invisible, and no stored value holds one.
+    if search and (search := storable(search)):
         kind, params = _search(search)
     if status is not None:
         params["status"] = str(status)
