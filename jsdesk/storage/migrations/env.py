@@ -3,7 +3,8 @@
 jsdesk runs migrations itself on open, handing over its (encrypted) connection
 in ``config.attributes["connection"]``. ``python -m jsdesk.storage.check_migrations``
 (CI: ``alembic check``) sets ``sqlalchemy.url`` to a scratch database instead.
-SQLite needs batch mode to alter tables.
+SQLite needs batch mode to alter tables. ``config.attributes["include_object"]`` (set
+by ``check_migrations.compare``) limits what autogenerate compares.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=context.config.attributes.get("include_object"),
     )
     with context.begin_transaction():
         context.run_migrations()
