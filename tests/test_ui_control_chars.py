@@ -16,10 +16,12 @@ from pytestqt.qtbot import QtBot
 from storage_helpers import Installation
 from ui_support import press, stored, synthetic, type_text, widget
 
+from jsdesk.rules import Finding, FindingCode, Severity, default_form
 from jsdesk.ui.dialogs import DeleteDialog, SettingsDialog
 from jsdesk.ui.main_window import MainWindow
 from jsdesk.ui.pilot import CaseNameDialog
 from jsdesk.ui.receipt import NEXT_STEPS_SETTING
+from jsdesk.ui.warnings_dialog import AcceptWarningsDialog
 from jsdesk.ui.wizard import ParticipationWizard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -162,3 +164,21 @@ def test_case_name_dialog__nul_pasted__dropped_with_note(qtbot: QtBot) -> None:
     assert dialog.name.text() == "Avslutning uten grunn"
     note = dialog.findChild(QLabel, "testtilfelle_navn_merknad")
     assert note is not None and note.isVisible() and "NUL" in note.text()
+
+
+def test_accept_warnings_dialog__nul_pasted_in_reason__dropped_with_note(qtbot: QtBot) -> None:
+    warning = Finding(
+        "oppstartsdato", None, Severity.WARNING, FindingCode.REQUIRED, "Sjekk datoen."
+    )
+    dialog = AcceptWarningsDialog(default_form(), [warning])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    edit = dialog.reasons[0]
+    edit.setFocus()
+    QApplication.clipboard().setText("Avtalt\x00 med NAV")
+    qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    note = dialog.findChild(QLabel, "begrunnelse_0_merknad")
+    assert note is not None and note.isVisible() and "NUL" in note.text()
+    with qtbot.waitSignal(dialog.accepted_reasons) as chosen:
+        dialog._accept()
+    assert chosen.args == [[(warning, "Avtalt med NAV")]]
