@@ -8,6 +8,7 @@ version is refused, not lost.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -21,7 +22,8 @@ from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm.exc import StaleDataError
 from storage_helpers import FORM_VERSION, record
 
-from jsdesk.errors import UserError
+from jsdesk.cli import main
+from jsdesk.errors import ExitCode, UserError
 from jsdesk.storage import Database, queries
 from jsdesk.storage.backend import server_error_message
 from jsdesk.storage.errors import classify
@@ -302,3 +304,24 @@ def test_overview_page__units_asked_once_per_query__sort_index_serves_the_order(
     assert "ix_participations_changed_at_id" in plan and "Sort" not in plan
     (scan,) = [line for line in plan.splitlines() if "Index Scan" in line]
     assert "actual" in scan and "rows=10 loops=1" in scan  # it stopped at the page
+
+
+def test_cli__caseworker_refused_by_row_level_security__exit_1_says_why(
+    pg_server: PgServer,
+    oslo_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    anna = _login(pg_server, oslo_server, "anna", bydeler=[GAMLE_OSLO])
+    theirs = tmp_path / "grunerlokka.json"
+    theirs.write_text(json.dumps([record(1, bydel=GRUNERLOKKA)]), encoding="utf-8")
+    monkeypatch.setenv("JSDESK_DB", anna)
+    monkeypatch.setenv("JSDESK_PASSPHRASE", "pw-anna-123")
+    # The refusal is the request's, not the disk's: 1 ("refused"), not 5 (disk or I/O).
+    assert main(["records", "import", str(theirs)]) == ExitCode.FAILED
+    err = capsys.readouterr().err
+    assert "Du har ikke tilgang til dette" in err and "Ingenting er endret" in err, err
+    assert "Traceback" not in err
+    with Database.connect(oslo_server) as owner:
+        assert owner.count_participations() == 0

@@ -501,7 +501,8 @@ def make_server_engine(url: str, password: str | None = None) -> Engine:
 @contextmanager
 def translate_server_errors(url: str) -> Iterator[None]:
     """Failures of the shared database's environment as ``UserError`` in Bokmål. A refused
-    login exits as a wrong passphrase for the local file does (2); the rest as 5."""
+    login exits as a wrong passphrase for the local file does (2), a request the login's
+    grants or row-level security refuse as a refused request (1); the rest as 5."""
     try:
         yield
     except DBAPIError as exc:
@@ -509,7 +510,10 @@ def translate_server_errors(url: str) -> Iterator[None]:
         message = server_error_message(kind, url)
         if message is None:
             raise
-        raise UserError(message, ExitCode.UNREADABLE if kind == "login" else ExitCode.DISK) from exc
+        raise UserError(message, SERVER_EXIT_CODES.get(kind or "", ExitCode.DISK)) from exc
+
+
+SERVER_EXIT_CODES = {"login": ExitCode.UNREADABLE, "denied": ExitCode.FAILED}
 
 
 def server_error_message(kind: str | None, url: str) -> str | None:
