@@ -11,6 +11,7 @@ import pyqtgraph as pg
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -94,6 +95,8 @@ def test_results_view__ctrl_r__exact_figures_with_a_note(qtbot: QtBot, window: M
         assert view.findChild(QTableWidget, f"tabell_{name}") is not None
         bars = [i for i in chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
         assert bars and all(len(b.opts["height"]) > 0 for b in bars)
+        # painted without OpenGL (the Windows bundle has no software OpenGL to fall back on)
+        assert not isinstance(chart.viewport(), QOpenGLWidget)
     outcome_bars = view.findChild(pg.PlotWidget, "diagram_utfall_per_ar").getPlotItem().items
     drawn = sorted(h for b in outcome_bars for h in b.opts["height"] if h)
     assert sum(drawn) == 7  # the fixture's seven ended participations over all its years

@@ -21,6 +21,10 @@ from PySide6.QtWidgets import QWidget
 
 from jsdesk.reports.tables import Table
 
+# The charts draw with QPainter, never through OpenGL: the Windows bundle leaves out Qt's
+# software OpenGL (build_installer.spec), which a machine without a driver would need.
+pg.setConfigOptions(useOpenGL=False)
+
 # Colours that keep apart for colour-blind readers (Okabe-Ito), each with its own pattern.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 PATTERNS = (
