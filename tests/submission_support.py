@@ -119,13 +119,18 @@ def make_template_db(folder: Path, *, records: int = 30, test_installation: bool
     return path
 
 
-def fill(db: Database, *, records: int, test_installation: bool = True) -> None:
-    """Demo records and (on a test installation) a test signing certificate in ``db``."""
+def fill(
+    db: Database, *, records: int, test_installation: bool = True, bydel: str | None = None
+) -> None:
+    """Demo records (of ``bydel``, or of any of Oslo's) and (on a test installation) a test
+    signing certificate in ``db``, kept where the program keeps it (``signing_store``)."""
     from jsdesk.demo import generate_records
     from jsdesk.rules import default_form
     from jsdesk.submission.credentials import save_credentials
 
-    db.import_records(generate_records(records, 7), form_version=default_form().version)
+    db.import_records(
+        generate_records(records, 7, bydel=bydel), form_version=default_form().version
+    )
     if test_installation:
         save_credentials(db.signing_store, credentials())
 

@@ -1,4 +1,8 @@
-"""Submissions from the database: which records, statuses, corrections, refusals, safety."""
+"""Submissions from the database: which records, statuses, corrections, refusals, safety.
+
+On both back ends: a copy of a local file, or a shared database (bydel Gamle Oslo) that
+its login, a member of ``jsdesk_innsender``, fills; the signing certificate is kept where
+the program keeps it (``db.signing_store``: on this machine for a shared database)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from small_disk import small_filesystem
-from submission_support import PASSPHRASE, copy_db, credentials, make_template_db
+from storage_helpers import Installation
+from submission_support import PASSPHRASE, copy_db, credentials, fill, make_template_db
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database, Status
@@ -28,11 +33,29 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_template_db(tmp_path_factory.mktemp("template"))
 
 
+BYDEL = "030105"
+
+
 @pytest.fixture
-def db(template: Path, tmp_path: Path) -> Iterator[Database]:
-    database = Database.open(copy_db(template, tmp_path / "db"), PASSPHRASE)
+def db(installation: Installation, template: Path, tmp_path: Path) -> Iterator[Database]:
+    """30 demo records and a test signing certificate: a copy of the module's local file,
+    or a new shared database (bydel Gamle Oslo) filled by its submitting login."""
+    if installation.backend == "sqlite":
+        database = Database.open(copy_db(template, tmp_path / "db"), PASSPHRASE)
+    else:
+        database = installation.create(bydel=BYDEL)
+        fill(database, records=30, bydel=BYDEL)
     yield database
     database.close()
+
+
+def _production(installation: Installation) -> Database:
+    """A new production installation with no records and no signing certificate: a local
+    file, or a shared database set up so by IT (``server init`` without test mode)."""
+    if installation.backend == "sqlite":
+        path = make_template_db(installation.folder / "prod", records=0, test_installation=False)
+        return Database.open(path, PASSPHRASE)
+    return installation.create(test=False, bydel=BYDEL)
 
 
 @pytest.fixture
@@ -222,12 +245,13 @@ def test_create__encrypted_to_recipient__p7m_that_decrypts_and_verifies(
         assert archive.namelist()[0] == "mimetype"
 
 
-def test_create__production_with_test_certificate__refused(tmp_path: Path, out: Path) -> None:
-    path = make_template_db(tmp_path / "prod", records=0, test_installation=False)
+def test_create__production_with_test_certificate__refused(
+    installation: Installation, out: Path
+) -> None:
     today = datetime.now().date()
     plan = create.Plan((1,), (), today, today, "changed", test_data=False)
     with (
-        Database.open(path, PASSPHRASE) as production,
+        _production(installation) as production,
         pytest.raises(UserError, match="testsertifikat"),
     ):
         create_submission(
@@ -240,10 +264,9 @@ def test_create__production_with_test_certificate__refused(tmp_path: Path, out: 
     assert list(out.iterdir()) == []
 
 
-def test_create__no_credentials__clear_message(tmp_path: Path, out: Path) -> None:
-    path = make_template_db(tmp_path / "prod", records=0, test_installation=False)
+def test_create__no_credentials__clear_message(installation: Installation, out: Path) -> None:
     with (
-        Database.open(path, PASSPHRASE) as production,
+        _production(installation) as production,
         pytest.raises(UserError, match="jsdesk cert import"),
     ):
         create_submission(production, plan_submission(production), out)

@@ -53,6 +53,17 @@ class Settings:
     # --bydel``): those, the only ones its participations may have. None: ``bydel``.
     login_bydeler: tuple[str, ...] | None = None
 
+    @property
+    def own_bydel(self) -> str | None:
+        """The one bydel this installation works for (a new participation's, a
+        submission's): the installation's own, or on a shared database the one bydel its
+        login is granted (every participation it can read is that bydel's); None when it
+        covers the whole municipality or several bydeler (a login then chooses)."""
+        if self.bydel:
+            return self.bydel
+        granted = self.login_bydeler or ()
+        return granted[0] if len(granted) == 1 else None
+
     def rules_context(self) -> RulesContext:
         """``evaluate(form, record, **settings.rules_context())``: a record of this
         installation is checked as one (synthetic numbers, its own municipality)."""

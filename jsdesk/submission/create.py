@@ -490,7 +490,7 @@ def _header(
         "form_versions": sorted({r["form_version"] for _p, _v, r in records}),
         "kommunenummer": settings.kommunenummer,
         "kommunenavn": name,
-        "bydel": settings.bydel,
+        "bydel": settings.own_bydel,
         "reporting_period": {
             "from": plan.period_from.isoformat(),
             "to": plan.period_to.isoformat(),

@@ -652,8 +652,7 @@ class ParticipationWizard(QWizard):
                 value = settings.kommunenummer
             elif variable.domain == "oslo_bydel":
                 # A login granted one bydel registers for it; with several it chooses.
-                granted = settings.login_bydeler or ()
-                value = settings.bydel or (granted[0] if len(granted) == 1 else None)
+                value = settings.own_bydel
             if value:
                 self.record[variable.name] = value
                 self.fields[variable.name].set_value(value)
