@@ -1,9 +1,9 @@
 """Why a connection to the shared database failed, in Bokmål, against the real server.
 
 A wrong password, a database that does not exist, a login without access, a CA file
-that did not sign the server's certificate, nothing listening, and a database that
-``server init`` never set up each get their own message (the first-start screen and
-every command show it).
+that did not sign the server's certificate, nothing listening, a database that
+``server init`` never set up, and one at another schema version each get their own
+message (the first-start screen and every command show it).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from pg_support import PgServer, _write_tls
 
 from jsdesk.errors import UserError
 from jsdesk.storage import Database, PasswordNeeded
+from jsdesk.storage.schema import HEAD_REVISION
 from jsdesk.storage.server import add_user, init_server
 
 
@@ -108,3 +110,24 @@ def test_server_that_never_answers__told_after_the_urls_connect_timeout(
         waited = time.monotonic() - started
     assert f"Serveren 127.0.0.1 svarer ikke på port {port} (ventet i 1 s)" in message
     assert waited < 10  # the URL's timeout, not the default of 10 s (twice)
+
+
+@pytest.mark.parametrize(
+    ("revision", "advice"),
+    [
+        ("9f00_fremtid", "Installer den nyeste versjonen av jsdesk."),
+        ("0011", "IT oppgraderer den med «jsdesk server init» fra denne versjonen."),
+    ],
+)
+def test_database_at_another_schema_version__refused_exit_4_nothing_changed(
+    pg_server: PgServer, shared: str, revision: str, advice: str
+) -> None:
+    pg_server.sql(f"UPDATE alembic_version SET version_num = '{revision}'", db=shared)
+    with pytest.raises(UserError) as caught:
+        Database.connect(pg_server.url("kari", "karis gode passord", shared))
+    message = caught.value.message
+    assert f"har skjemaversjon {revision}, denne jsdesk bruker {HEAD_REVISION}" in message
+    assert advice in message and caught.value.exit_code == 4
+    with psycopg.connect(pg_server.owner_url(shared)) as conn:
+        stored = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert stored == [(revision,)]

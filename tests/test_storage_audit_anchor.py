@@ -1,5 +1,8 @@
 """The audit anchor (``<database>.anker``): the newest event jsdesk saw, kept outside the
 database, so that a database that comes back shorter or changed is reported at the next open.
+
+SQLite only: the anchor guards a file that can be swapped for an older copy; the shared
+database's chain is kept by the server (tests/test_storage_audit_shared.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from jsdesk.storage import Database, audit
 from jsdesk.storage.errors import restore_hint
 from jsdesk.storage.keys import KeyFile, key_file_path
 from jsdesk.storage.models import AuditEvent
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _open(path: Path) -> Database:

@@ -1,4 +1,8 @@
-"""Daily rotating backups and restoring from any of them."""
+"""Daily rotating backups and restoring from any of them.
+
+SQLite only: these are copies of the local file; a shared database's backups are the
+server's (``pg_dump``, docs/server.md).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from storage_helpers import FORM_VERSION, PASSPHRASE, new_db, raw_rows, record
 from jsdesk.errors import UserError
 from jsdesk.storage import Database
 from jsdesk.storage.backup import KEEP_DAILY, daily_backups
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _day(n: int) -> datetime:

@@ -1,4 +1,8 @@
-"""What reaches the disk, and what happens when the disk or the file misbehaves."""
+"""What reaches the disk, and what happens when the disk or the file misbehaves.
+
+SQLite only: the local file's bytes, folder, lock and disk; a shared database at another
+schema version is refused as tests/test_server_connect.py shows.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ from jsdesk.errors import UserError
 from jsdesk.storage import Database
 from jsdesk.storage.backup import daily_backups
 from jsdesk.storage.files import backup_dir
+
+pytestmark = pytest.mark.sqlite_only
+
 
 DISTINCTIVE = "Fjellrevsmakk-Q7781"
 

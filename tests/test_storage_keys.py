@@ -1,4 +1,8 @@
-"""Passphrase, recovery key, wrong passphrase delay, passphrase change."""
+"""Passphrase, recovery key, wrong passphrase delay, passphrase change.
+
+SQLite only: the key file and its slots unlock the local file; on a shared database each
+caseworker logs in with their own database login.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from jsdesk.storage import Database
 from jsdesk.storage.backup import check_file, daily_backups, export_rekeyed
 from jsdesk.storage.files import key_file_path
 from jsdesk.storage.keys import KeyFile, Slot, failure_delay, normalise_recovery_key
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_unlock__passphrase_or_recovery_key__both_open_the_same_data(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""Storage that never lies: damaged databases, failed and partial backups, file modes, locks."""
+"""Storage that never lies: damaged databases, failed and partial backups, file modes, locks.
+
+SQLite only: damage, backups, modes and locks of the local file (a shared database's
+signing key and its password stay on the submitter's machine, ``Database.signing_store``).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ from jsdesk.storage import Database
 from jsdesk.storage.backup import KEEP_DAILY, check_file, daily_backup_path, daily_backups
 from jsdesk.storage.files import backup_dir
 from jsdesk.storage.models import AuditEvent
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _day(n: int) -> datetime:
