@@ -35,7 +35,17 @@ EXCEPTIONS = {
 }
 # Plain modules every layer may use; they import only each other.
 FOUNDATION = frozenset(
-    {"jsdesk", "errors", "paths", "logs", "argparse_nb", "jsontext", "installed", "progress"}
+    {
+        "jsdesk",
+        "errors",
+        "paths",
+        "logs",
+        "argparse_nb",
+        "jsontext",
+        "installed",
+        "progress",
+        "storable",
+    }
 )
 
 

@@ -142,7 +142,7 @@ def _check_encoding(path: Path, start: bytes, rest: BinaryIO) -> None:
             return
         nul = chunk.find(b"\0")
         if nul >= 0:
-            # PostgreSQL's text cannot hold a NUL; no back end stores one (storage.text).
+            # PostgreSQL's text cannot hold a NUL; no back end stores one (jsdesk.storable).
             line = lines_before + chunk.count(b"\n", 0, nul) + 1
             raise ExtractFileError(
                 f"Filen {path} inneholder tegnet NUL (kode 0) på linje {line}, som ikke kan "

@@ -11,6 +11,7 @@ Public API (see docs/storage.md and CONTRACTS.md)::
     Database.open_target(target, secret) -> Database  # either of the two
 """
 
+from jsdesk.storable import DROPPED_NOTE, storable
 from jsdesk.storage.backend import Backend, database_target, postgres_client
 from jsdesk.storage.backend import shown_url as shown_target
 from jsdesk.storage.connection import sqlcipher_versions
@@ -24,7 +25,6 @@ from jsdesk.storage.database import (
 from jsdesk.storage.keys import MIN_PASSPHRASE_LENGTH, check_passphrase
 from jsdesk.storage.models import Status
 from jsdesk.storage.settings import installation_wide_refusal, refused_for_rights
-from jsdesk.storage.text import DROPPED_NOTE, storable
 from jsdesk.storage.types import (
     AcceptedWarningInfo,
     FieldConflict,

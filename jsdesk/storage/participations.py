@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, object_session
 from jsdesk.errors import UserError
 from jsdesk.forms import FormDefinition, Role
 from jsdesk.rules import form_by_version
+from jsdesk.storable import refuse_unstorable
 from jsdesk.storage import audit, queries
 from jsdesk.storage.assess import Assessment, assess, mask
 from jsdesk.storage.backend import backend_of
@@ -33,7 +34,6 @@ from jsdesk.storage.models import (
     utc_now,
 )
 from jsdesk.storage.sessions import DatabaseCore
-from jsdesk.storage.text import refuse_unstorable
 from jsdesk.storage.types import (
     CHUNK,
     PERSON_CHUNK,

@@ -28,9 +28,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
+from jsdesk.storable import storable
 from jsdesk.storage.assess import mask
 from jsdesk.storage.models import Participation, Status
-from jsdesk.storage.text import storable
 from jsdesk.storage.types import ORDERABLE, ParticipationSummary, parse_search_date
 
 SUMMARY_COLUMNS = (

@@ -17,11 +17,11 @@ from typing import Any, TypedDict
 from sqlalchemy.orm import Session
 
 from jsdesk.domain.fnr import PersonKey
+from jsdesk.storable import refuse_unstorable
 from jsdesk.storage import audit
 from jsdesk.storage.errors import classify
 from jsdesk.storage.models import LoginSetting, Setting, utc_now
 from jsdesk.storage.sessions import DatabaseCore
-from jsdesk.storage.text import refuse_unstorable
 
 SETTING_KOMMUNENUMMER = "kommunenummer"
 SETTING_BYDEL = "bydel"

@@ -1,7 +1,7 @@
 """Text typed or pasted into a dialog, without the NUL no database stores.
 
 A NUL (code 0, invisible) comes with text pasted from some PDFs and systems; storage
-refuses it (``jsdesk.storage.storable``). The input takes it out as it arrives and a
+refuses it (``jsdesk.storable``). The input takes it out as it arrives and a
 note beside the input says so; the rest of the text is kept.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from jsdesk.storage import DROPPED_NOTE, storable
+from jsdesk.storable import DROPPED_NOTE, storable
 
 
 def storable_note(edit: QLineEdit | QPlainTextEdit, parent: QWidget) -> QLabel:

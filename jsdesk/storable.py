@@ -4,7 +4,8 @@ PostgreSQL's text cannot hold a NUL, so the shared database cannot store it. The
 file is held to the same rule, so both back ends behave alike and a record can move
 from one to the other unchanged. Storage refuses a NUL at every write of typed text
 (a record's values, settings, reasons); the wizard's fields take it out as it is pasted
-(``storable``) and say so on the field, keeping the rest of the text.
+(``storable``) and say so on the field, keeping the rest of the text. The rule sits below
+storage so that the window's inputs can ask it without loading storage at start.
 """
 
 from __future__ import annotations
