@@ -86,7 +86,8 @@ def write_results_pdf(results: Results, target: Path) -> None:
     tables = suppressed_tables(results)
     document = QTextDocument()
     font = document.defaultFont()
-    font.setFeature(QFont.Tag("liga"), 0)  # «fi», not «ﬁ»: the PDF's text is searched
+    # No shaping, so no ligatures: «fi», not «ﬁ», since the PDF's text is searched
+    font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
     document.setDefaultFont(font)
     option = document.defaultTextOption()
     option.setWrapMode(QTextOption.WrapMode.WordWrap)  # «Utdanning», never «Utdanni / ng»
