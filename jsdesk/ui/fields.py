@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsdesk.domain.fnr import FnrError, analyse
-from jsdesk.storage import DROPPED_NOTE, storable
+from jsdesk.storable import DROPPED_NOTE
 from jsdesk.ui.bokmal import (
     DATE_FORMAT_HINT,
     escape_mnemonic,
@@ -45,6 +45,7 @@ from jsdesk.ui.bokmal import (
     parse_nb_date,
     translate_message_box,
 )
+from jsdesk.ui.unstorable import drop_unstorable
 
 if TYPE_CHECKING:
     from jsdesk.forms import Code, Variable
@@ -205,11 +206,7 @@ class Field(QObject):
     def _storable_text(self, edit: QLineEdit, text: str) -> str:
         """``text`` as typed or pasted, without what cannot be stored (a NUL), which is
         taken out of ``edit`` too and said on the field until it is edited again."""
-        kept = storable(text)
-        if kept != text:
-            cursor = edit.cursorPosition()
-            edit.setText(kept)
-            edit.setCursorPosition(cursor - (len(text[:cursor]) - len(storable(text[:cursor]))))
+        kept = drop_unstorable(edit, text)
         dropped_note = DROPPED_NOTE if kept != text else None
         if dropped_note != self._dropped_note:
             self._dropped_note = dropped_note

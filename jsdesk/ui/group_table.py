@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jsdesk.storage import DROPPED_NOTE, storable
+from jsdesk.storable import DROPPED_NOTE, storable
 from jsdesk.ui.bokmal import DATE_FORMAT_HINT, format_iso_date, parse_nb_date
 from jsdesk.ui.fields import NOT_ANSWERED, Field, code_label
 

@@ -13,6 +13,22 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 from jsdesk.storable import DROPPED_NOTE, storable
 
 
+def kept_position(text: str, position: int) -> int:
+    """Where ``position`` in ``text`` lands once the unstorable characters are out."""
+    return len(storable(text[:position]))
+
+
+def drop_unstorable(edit: QLineEdit, text: str) -> str:
+    """``text`` (just typed or pasted into ``edit``) without what cannot be stored; when
+    something was taken out, ``edit`` shows the rest with the cursor where it was."""
+    kept = storable(text)
+    if kept != text:
+        cursor = edit.cursorPosition()
+        edit.setText(kept)
+        edit.setCursorPosition(kept_position(text, cursor))
+    return kept
+
+
 def storable_note(edit: QLineEdit | QPlainTextEdit, parent: QWidget) -> QLabel:
     """A hidden note for ``edit`` (placed by the caller), shown when a NUL was taken out
     of what was typed or pasted, hidden again at the next edit without one; the note is
@@ -31,12 +47,7 @@ def storable_note(edit: QLineEdit | QPlainTextEdit, parent: QWidget) -> QLabel:
         line = edit
 
         def line_edited(text: str) -> None:
-            kept = storable(text)
-            if kept != text:
-                cursor = line.cursorPosition()
-                line.setText(kept)
-                line.setCursorPosition(cursor - (len(text[:cursor]) - len(storable(text[:cursor]))))
-            show(kept != text)
+            show(drop_unstorable(line, text) != text)
 
         line.textEdited.connect(line_edited)
     else:
@@ -52,9 +63,7 @@ def storable_note(edit: QLineEdit | QPlainTextEdit, parent: QWidget) -> QLabel:
             cursor = plain.textCursor().position()
             plain.setPlainText(kept)  # emits textChanged again, now without a NUL
             moved = plain.textCursor()
-            moved.setPosition(
-                min(len(kept), cursor - (len(text[:cursor]) - len(storable(text[:cursor]))))
-            )
+            moved.setPosition(min(len(kept), kept_position(text, cursor)))
             plain.setTextCursor(moved)
             show(True)
 
